@@ -1,0 +1,370 @@
+"""Build tidy processed tables from the raw cache.
+
+Each processed table is declared once, next to the code that reads its source, with the
+:func:`table` decorator::
+
+    @table("iod_lsoa", inputs=["iod2019_file3", ...], schema=IOD_LSOA_SCHEMA)
+    def build_iod_lsoa(inputs: Inputs) -> pd.DataFrame:
+        ...
+
+:func:`build` runs the builders whose inputs changed since the last build. A manifest
+(``data/processed/manifest.json``) records, per table, a key made of the hashes of its input
+files, the builder's source code and the suite version; an unchanged key means the table is
+skipped. Outputs are validated by their pandera schema and written atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from solihull_analytics import __version__, paths
+from solihull_analytics.catalogue import Entry, load_catalogue
+
+#: Modules that declare tables. Importing them fills :data:`REGISTRY`.
+SOURCE_MODULES = (
+    "solihull_analytics.sources.geo",
+    "solihull_analytics.sources.iod",
+    "solihull_analytics.sources.cla",
+    "solihull_analytics.sources.population",
+    "solihull_analytics.sources.census",
+    "solihull_analytics.sources.cin",
+)
+
+MANIFEST_NAME = "manifest.json"
+
+
+class BuildError(RuntimeError):
+    """A processed table could not be built; the message names the table, input and remedy."""
+
+
+class MissingInputError(BuildError):
+    """A required raw file is not in the cache."""
+
+
+class Inputs:
+    """What a builder may read: the raw files of its declared inputs.
+
+    Parameters
+    ----------
+    table_name : str
+        The table being built (used in error messages).
+    entries : dict of str to Entry
+        The catalogue.
+    declared : sequence of str
+        Catalogue ids the table declared (required and optional).
+    raw_dir : Path
+        The raw cache.
+    """
+
+    def __init__(
+        self, table_name: str, entries: dict[str, Entry], declared: Sequence[str], raw_dir: Path
+    ) -> None:
+        self.table_name = table_name
+        self.entries = entries
+        self.declared = tuple(declared)
+        self.raw_dir = raw_dir
+
+    def entry(self, entry_id: str) -> Entry:
+        """Return the catalogue entry ``entry_id`` (which the table must have declared)."""
+        if entry_id not in self.declared:
+            raise BuildError(
+                f"table {self.table_name!r} reads {entry_id!r} without declaring it in inputs=; "
+                "add it so that the build manifest tracks it."
+            )
+        return self.entries[entry_id]
+
+    def path(self, entry_id: str) -> Path:
+        """Return the raw file of a required input, or raise :class:`MissingInputError`."""
+        p = self.entry(entry_id).raw_path(self.raw_dir)
+        if not p.exists():
+            raise MissingInputError(
+                f"table {self.table_name!r} needs {entry_id!r} at {p}, which is missing. "
+                f"Run `solihull-analytics data fetch --only {entry_id}` first."
+            )
+        return p
+
+    def optional_path(self, entry_id: str) -> Path | None:
+        """Return the raw file of an optional input, or ``None`` when it is not present."""
+        p = self.entry(entry_id).raw_path(self.raw_dir)
+        return p if p.exists() else None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A processed table: its name, inputs, builder and schema."""
+
+    name: str
+    inputs: tuple[str, ...]
+    optional_inputs: tuple[str, ...]
+    builder: Callable[[Inputs], Any]
+    schema: Any = None
+    geo: bool = False
+    description: str = ""
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.parquet"
+
+
+REGISTRY: dict[str, TableSpec] = {}
+
+
+def table(
+    name: str,
+    inputs: Iterable[str],
+    *,
+    optional_inputs: Iterable[str] = (),
+    schema: Any = None,
+    geo: bool = False,
+    description: str = "",
+) -> Callable[[Callable[[Inputs], Any]], Callable[[Inputs], Any]]:
+    """Declare a processed table built by the decorated function.
+
+    Parameters
+    ----------
+    name : str
+        Table name; the output is ``data/processed/<name>.parquet``.
+    inputs : iterable of str
+        Catalogue ids the builder needs.
+    optional_inputs : iterable of str, optional
+        Catalogue ids used when present (e.g. releases not in the mirror).
+    schema : pandera.DataFrameSchema, optional
+        Schema the output must pass.
+    geo : bool, default False
+        Whether the builder returns a GeoDataFrame (written as GeoParquet).
+    description : str, optional
+        One line on what the table holds; shown by ``solihull-analytics data list``.
+    """
+
+    def register(func: Callable[[Inputs], Any]) -> Callable[[Inputs], Any]:
+        if name in REGISTRY and REGISTRY[name].builder.__qualname__ != func.__qualname__:
+            raise BuildError(f"table {name!r} is declared twice.")
+        REGISTRY[name] = TableSpec(
+            name=name,
+            inputs=tuple(inputs),
+            optional_inputs=tuple(optional_inputs),
+            builder=func,
+            schema=schema,
+            geo=geo,
+            description=description or (inspect.getdoc(func) or "").split("\n")[0],
+        )
+        return func
+
+    return register
+
+
+def load_registry() -> dict[str, TableSpec]:
+    """Import every source module and return the table registry."""
+    for module in SOURCE_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+    return REGISTRY
+
+
+def _file_fingerprint(p: Path, entry: Entry) -> str:
+    if not p.exists():
+        return "absent"
+    # Raw files are verified against the catalogue hash on fetch and are read-only afterwards, so
+    # the catalogue hash plus size and mtime identify the content without re-hashing big files.
+    st = p.stat()
+    return f"{entry.sha256 or 'unhashed'}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def _table_key(spec: TableSpec, entries: dict[str, Entry], raw_dir: Path) -> str:
+    h = hashlib.sha256()
+    h.update(f"{spec.name}|{__version__}".encode())
+    source = inspect.getsourcefile(spec.builder)
+    if source:
+        h.update(Path(source).read_bytes())
+    for entry_id in spec.inputs + spec.optional_inputs:
+        entry = entries[entry_id]
+        h.update(f"|{entry_id}={_file_fingerprint(entry.raw_path(raw_dir), entry)}".encode())
+    return h.hexdigest()
+
+
+def _read_manifest(processed_dir: Path) -> dict[str, Any]:
+    p = processed_dir / MANIFEST_NAME
+    if not p.exists():
+        return {}
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        return {}
+
+
+def atomic_write_bytes(target: Path, writer: Callable[[Path], None]) -> None:
+    """Write a file atomically: ``writer`` fills a temporary file that then replaces ``target``.
+
+    A failure leaves any previous ``target`` untouched.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        writer(tmp)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _write_manifest(processed_dir: Path, manifest: dict[str, Any]) -> None:
+    text = json.dumps(manifest, indent=2, sort_keys=True)
+    atomic_write_bytes(
+        processed_dir / MANIFEST_NAME, lambda p: p.write_text(text, encoding="utf-8")
+    )
+
+
+@dataclass
+class BuildResult:
+    """Outcome of building one table."""
+
+    name: str
+    status: str  # "built", "unchanged" or "failed"
+    rows: int | None = None
+    seconds: float = 0.0
+    message: str = ""
+    inputs_missing: list[str] = field(default_factory=list)
+
+
+def validate(spec: TableSpec, df: Any) -> Any:
+    """Validate ``df`` against the table's schema, raising :class:`BuildError` with the detail."""
+    if spec.schema is None:
+        return df
+    try:
+        return spec.schema.validate(df, lazy=True)
+    except Exception as exc:  # pandera raises SchemaErrors with a full failure report
+        detail = getattr(exc, "failure_cases", None)
+        shown = detail.head(10).to_string() if detail is not None else str(exc)
+        raise BuildError(
+            f"table {spec.name!r} failed its schema; the raw file may have changed layout. "
+            f"First failures:\n{shown}"
+        ) from exc
+
+
+def build(
+    names: Iterable[str] | None = None,
+    *,
+    force: bool = False,
+    raw_dir: Path | None = None,
+    processed_dir: Path | None = None,
+    catalogue_file: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[BuildResult]:
+    """Build processed tables whose inputs changed.
+
+    Parameters
+    ----------
+    names : iterable of str, optional
+        Tables to build; all registered tables when omitted.
+    force : bool, default False
+        Rebuild even when the manifest says nothing changed.
+    raw_dir, processed_dir : Path, optional
+        Override the cache folders (default: :mod:`solihull_analytics.paths`).
+    catalogue_file : Path, optional
+        Override the catalogue.
+    progress : callable, optional
+        Called with one line of text per table.
+
+    Returns
+    -------
+    list of BuildResult
+        One result per table. A failed table does not stop the others; its previous output, if
+        any, is kept.
+    """
+    raw_dir = raw_dir or paths.raw_dir()
+    processed_dir = processed_dir or paths.processed_dir()
+    entries = load_catalogue(catalogue_file)
+    registry = load_registry()
+    wanted = list(names) if names else list(registry)
+    unknown = [n for n in wanted if n not in registry]
+    if unknown:
+        raise BuildError(f"unknown table(s) {', '.join(unknown)}; known: {', '.join(registry)}.")
+    processed_dir.mkdir(parents=True, exist_ok=True)
+    manifest = _read_manifest(processed_dir)
+    results: list[BuildResult] = []
+    for name in wanted:
+        spec = registry[name]
+        for entry_id in spec.inputs + spec.optional_inputs:
+            if entry_id not in entries:
+                raise BuildError(
+                    f"table {name!r} declares {entry_id!r}, which is not in the catalogue."
+                )
+        key = _table_key(spec, entries, raw_dir)
+        out = processed_dir / spec.filename
+        if not force and out.exists() and manifest.get(name, {}).get("key") == key:
+            results.append(BuildResult(name, "unchanged", manifest[name].get("rows")))
+            continue
+        start = time.perf_counter()
+        try:
+            inputs = Inputs(name, entries, spec.inputs + spec.optional_inputs, raw_dir)
+            df = validate(spec, spec.builder(inputs))
+            if spec.geo:
+                atomic_write_bytes(out, lambda p, df=df: df.to_parquet(p, index=False))
+            else:
+                atomic_write_bytes(out, lambda p, df=df: df.to_parquet(p, index=False))
+        except Exception as exc:  # noqa: BLE001 - one table's failure must not stop the rest
+            results.append(
+                BuildResult(name, "failed", seconds=time.perf_counter() - start, message=str(exc))
+            )
+            if progress:
+                progress(f"FAILED {name}: {exc}")
+            continue
+        present = [i for i in spec.optional_inputs if entries[i].raw_path(raw_dir).exists()]
+        manifest[name] = {
+            "key": key,
+            "rows": int(len(df)),
+            "inputs": list(spec.inputs) + present,
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "sha256": hashlib.sha256(out.read_bytes()).hexdigest(),
+        }
+        _write_manifest(processed_dir, manifest)
+        results.append(BuildResult(name, "built", len(df), time.perf_counter() - start))
+        if progress:
+            progress(f"built {name}: {len(df):,} rows in {time.perf_counter() - start:.1f} s")
+    return results
+
+
+def read_table(name: str, processed_dir: Path | None = None) -> Any:
+    """Read a processed table (a GeoDataFrame for boundary layers).
+
+    Raises
+    ------
+    BuildError
+        If the table has not been built, with the command that builds it.
+    """
+    processed_dir = processed_dir or paths.processed_dir()
+    p = processed_dir / f"{name}.parquet"
+    if not p.exists():
+        raise BuildError(
+            f"processed table {name!r} not found at {p}. Run `solihull-analytics data build` "
+            "(or `make reports`) first."
+        )
+    registry = load_registry()
+    spec = registry.get(name)
+    if spec is not None and spec.geo:
+        import geopandas
+
+        return geopandas.read_parquet(p)
+    import pandas
+
+    return pandas.read_parquet(p)
+
+
+def manifest(processed_dir: Path | None = None) -> dict[str, Any]:
+    """Return the build manifest (table name to key, rows, inputs, sha256)."""
+    return _read_manifest(processed_dir or paths.processed_dir())

@@ -1,0 +1,159 @@
+"""The ``solihull-analytics`` command.
+
+Run ``solihull-analytics --help`` for the list of commands. In short::
+
+    solihull-analytics data fetch      # copy/download the published files into data/raw, verified
+    solihull-analytics data build      # turn them into tidy tables in data/processed
+    solihull-analytics report          # render the HTML pack into reports/
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from solihull_analytics import __version__
+
+app = typer.Typer(
+    help=(
+        "Children's services analytics for English local authorities, rebuilt from published "
+        "DfE, ONS and MHCLG data.\n\n"
+        "Typical use: `data fetch`, then `data build`, then `report` (or just `make reports`)."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+)
+data_app = typer.Typer(
+    help="Get the published data (fetch), turn it into tables (build), and inspect it (list).",
+    no_args_is_help=True,
+)
+app.add_typer(data_app, name="data")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"solihull-analytics {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Children's services analytics for English local authorities."""
+
+
+@data_app.command("fetch")
+def data_fetch(
+    mirror: Annotated[
+        Path | None,
+        typer.Option(
+            help=(
+                "Folder holding copies of the published files (default: $SOLIHULL_DATA_MIRROR, "
+                "else ../shared/data if it exists, else download from the official URLs)."
+            )
+        ),
+    ] = None,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Catalogue id to fetch (repeatable).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Fetch again even if present (kept unless the new copy verifies).")
+    ] = False,
+) -> None:
+    """Copy or download the published files into data/raw/ and check their sha256."""
+    from solihull_analytics.catalogue import CatalogueError
+    from solihull_analytics.fetch import FetchError, fetch
+
+    try:
+        results = fetch(only, mirror=mirror if mirror is not None else "default", force=force)
+    except (FetchError, CatalogueError) as exc:
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+        if r.status == "failed":
+            typer.secho(f"FAILED {r.entry_id}: {r.message}", fg="red", err=True)
+    from solihull_analytics import paths
+
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    typer.echo(f"fetch: {summary}. Raw files are in {paths.raw_dir()}")
+    skipped = [r for r in results if r.status == "skipped"]
+    if skipped:
+        typer.echo(
+            f"{len(skipped)} optional file(s) not available here (not mirrored); the reports say "
+            "where they can be had. `solihull-analytics data list` shows them."
+        )
+    if counts.get("failed"):
+        raise typer.Exit(1)
+
+
+@data_app.command("build")
+def data_build(
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Table to build (repeatable).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Rebuild even if nothing changed.")] = False,
+) -> None:
+    """Build the tidy, schema-checked tables in data/processed/ (only what changed)."""
+    from solihull_analytics import paths
+    from solihull_analytics.build import BuildError, build
+
+    try:
+        results = build(only, force=force, progress=typer.echo)
+    except BuildError as exc:
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    built = sum(r.status == "built" for r in results)
+    unchanged = sum(r.status == "unchanged" for r in results)
+    failed = [r for r in results if r.status == "failed"]
+    typer.echo(
+        f"build: {built} built, {unchanged} unchanged, {len(failed)} failed. "
+        f"Tables are in {paths.processed_dir()}"
+    )
+    for r in failed:
+        typer.secho(f"FAILED {r.name}: {r.message}", fg="red", err=True)
+    if failed:
+        raise typer.Exit(1)
+
+
+@data_app.command("list")
+def data_list() -> None:
+    """List the catalogue: each published file, whether it is cached, and the tables built."""
+    from solihull_analytics import paths
+    from solihull_analytics.build import load_registry, manifest
+    from solihull_analytics.catalogue import load_catalogue
+
+    for entry in load_catalogue().values():
+        present = entry.raw_path().exists()
+        where = "cached" if present else ("mirror" if entry.mirrored else "NOT MIRRORED")
+        typer.echo(f"{entry.id:45s} {where:12s} {entry.release}")
+    built = manifest()
+    typer.echo("")
+    for name, spec in load_registry().items():
+        state = f"{built[name]['rows']:,} rows" if name in built else "not built"
+        typer.echo(f"table {name:28s} {state:14s} {spec.description}")
+    typer.echo(f"\nraw: {paths.raw_dir()}  processed: {paths.processed_dir()}")
+
+
+@data_app.command("verify")
+def data_verify() -> None:
+    """Re-hash every cached raw file against the catalogue (an audit; slower than fetch)."""
+    from solihull_analytics.fetch import verify
+
+    bad = [r for r in verify() if r.status == "failed"]
+    for r in bad:
+        typer.secho(f"MISMATCH {r.entry_id}: {r.source} has sha256 {r.message}", fg="red")
+    typer.echo("all cached files match the catalogue" if not bad else f"{len(bad)} mismatches")
+    if bad:
+        raise typer.Exit(1)
+
+
+def run() -> None:  # pragma: no cover - console entry point used by `python -m`
+    sys.exit(app())

@@ -1,0 +1,337 @@
+"""What a report notebook uses to show its results: charts, tables, headline figures.
+
+A notebook makes one :class:`Page`, shows its charts and tables through it, records headline
+figures, and calls :meth:`Page.finish` at the end. ``finish`` writes the headline JSON (the
+contract read by tests and by the pack's index page) into the folder the pipeline gave it.
+
+Charts follow the Government Analysis Function style (afcharts): its colour-blind-safe palette,
+left-aligned titles, light grid. Every chart is shown with alt text and a source line; meaning is
+never carried by colour alone (line styles and markers differ too, and series are labelled).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from solihull_analytics import __version__, paths
+from solihull_analytics.catalogue import load_catalogue
+
+#: Analysis Function categorical palette (afcharts), in order.
+AF_COLOURS = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
+#: Line styles and markers paired with the colours, so that series differ without colour.
+LINE_STYLES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1)))
+MARKERS = ("o", "s", "^", "D", "v", "P")
+SYNTHETIC_LABEL = "SYNTHETIC DATA"
+
+
+def use_af_style() -> None:
+    """Apply the afcharts matplotlib style (falls back to equivalent settings if unavailable)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    try:
+        import afcharts
+
+        style = Path(afcharts.__file__).parent / "afcharts.mplstyle"
+        plt.style.use(str(style))
+    except (ImportError, OSError):  # pragma: no cover - afcharts is a pinned dependency
+        plt.rcParams.update({"axes.spines.top": False, "axes.spines.right": False})
+    plt.rcParams.update(
+        {
+            "figure.figsize": (9, 5),
+            "figure.dpi": 100,
+            "savefig.dpi": 110,
+            "font.family": "sans-serif",
+            "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],
+            "axes.titlesize": 15,
+            "axes.titleweight": "bold",
+        }
+    )
+
+
+def af_colours(n: int) -> list[str]:
+    """Return ``n`` Analysis Function colours (repeating after six)."""
+    return [AF_COLOURS[i % len(AF_COLOURS)] for i in range(n)]
+
+
+@dataclass
+class Headline:
+    """One headline figure for the JSON contract and the pack's front page."""
+
+    name: str
+    value: float | int | str | None
+    unit: str
+    period: str
+    source_ids: list[str]
+    statement: str
+    label: str | None = None
+    lower: float | None = None
+    upper: float | None = None
+    area: str | None = None
+    note: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {k: v for k, v in self.__dict__.items() if v is not None}
+        for key in ("value", "lower", "upper"):
+            if key in out and isinstance(out[key], float) and out[key] != out[key]:
+                out[key] = None  # NaN is not valid JSON
+        return out
+
+
+def _is_missing(value: Any) -> bool:
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+@dataclass
+class Page:
+    """The report page a notebook builds.
+
+    Parameters
+    ----------
+    notebook : str
+        Notebook id, e.g. ``"01_cla_trend"``.
+    title : str
+        Page title (the LA name is added by the pipeline).
+    la_code : str
+        The LA the page is about.
+    la_name : str
+        Its name, from the data.
+    output_dir : str or Path, optional
+        Where the pipeline wants the headline JSON; when empty (interactive use) nothing is
+        written.
+    run_date : str, optional
+        ISO date of the run (default today).
+    synthetic : bool, default False
+        Whether the page shows synthetic data; every chart then carries the label.
+    """
+
+    notebook: str
+    title: str
+    la_code: str
+    la_name: str
+    output_dir: str | Path | None = None
+    run_date: str | None = None
+    synthetic: bool = False
+    summary: str = ""
+    headlines: list[Headline] = field(default_factory=list)
+    source_ids: list[str] = field(default_factory=list)
+    missing: list[dict[str, str]] = field(default_factory=list)
+    _figure_count: int = 0
+
+    def __post_init__(self) -> None:
+        self.run_date = self.run_date or date.today().isoformat()
+        use_af_style()
+
+    # -- provenance -------------------------------------------------------------------------
+    def uses(self, *ids: str) -> None:
+        """Record catalogue ids this page's figures come from (shown in the page footer)."""
+        for i in ids:
+            if i not in self.source_ids:
+                self.source_ids.append(i)
+
+    def missing_data(self, what: str, where: str) -> None:
+        """Record (and show) data the page needed but could not find, with where to get it."""
+        self.missing.append({"what": what, "where": where})
+        self.note(f"**Not available in the data used:** {what} Official source: {where}")
+
+    # -- content ----------------------------------------------------------------------------
+    def markdown(self, text: str) -> None:
+        """Show a paragraph of Markdown."""
+        from IPython.display import Markdown, display
+
+        display(Markdown(text))
+
+    def note(self, text: str) -> None:
+        """Show a short note (Markdown)."""
+        self.markdown(text)
+
+    def figure(self, fig: Any, alt: str, source: str, caption: str | None = None) -> None:
+        """Show a matplotlib figure as a PNG with alt text and a source line.
+
+        Parameters
+        ----------
+        fig : matplotlib.figure.Figure
+            The chart.
+        alt : str
+            Alt text: what the chart shows, in words, including the key numbers.
+        source : str
+            Source line shown under the chart.
+        caption : str, optional
+            A caption shown above the source line.
+        """
+        import matplotlib.pyplot as plt
+        from IPython.display import display
+
+        if not alt or len(alt) < 10:
+            raise ValueError("every chart needs alt text that says what it shows")
+        if self.synthetic:
+            fig.text(
+                0.99,
+                0.01,
+                SYNTHETIC_LABEL,
+                ha="right",
+                va="bottom",
+                fontsize=16,
+                fontweight="bold",
+                color="#801650",
+            )
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", bbox_inches="tight")
+        plt.close(fig)
+        self._figure_count += 1
+        png = base64.b64encode(buf.getvalue()).decode("ascii")
+        alt_text = f"{SYNTHETIC_LABEL}. {alt}" if self.synthetic else alt
+        display(
+            {"image/png": png},
+            raw=True,
+            metadata={"image/png": {"alt": alt_text}},
+        )
+        parts = []
+        if caption:
+            parts.append(html.escape(caption))
+        parts.append(f"Source: {html.escape(source)}")
+        self._html(f'<p class="sa-source">{"<br>".join(parts)}</p>')
+
+    def table(
+        self,
+        df: pd.DataFrame,
+        caption: str,
+        source: str | None = None,
+        index: bool = False,
+        float_format: str = "{:,.1f}",
+    ) -> None:
+        """Show a table as a real HTML table with a caption (numbers formatted, NaN as '-')."""
+
+        def fmt(v: Any) -> str:
+            if isinstance(v, bool):
+                return "yes" if v else "no"
+            if _is_missing(v):
+                return "–"
+            if isinstance(v, int) or (
+                hasattr(v, "is_integer") and type(v).__name__.startswith("int")
+            ):
+                return f"{int(v):,}"
+            if isinstance(v, float):
+                return float_format.format(v)
+            return str(v)
+
+        shown = df.copy()
+        for col in shown.columns:
+            shown[col] = [fmt(v) for v in shown[col].tolist()]
+        body = shown.to_html(index=index, escape=True, border=0, classes="sa-table")
+        cap = f"<caption>{html.escape(caption)}</caption>"
+        body = body.replace(">\n  <thead>", f">\n{cap}\n  <thead>", 1)
+        self._html(body)
+        if source:
+            self._html(f'<p class="sa-source">Source: {html.escape(source)}</p>')
+
+    def _html(self, text: str) -> None:
+        from IPython.display import HTML, display
+
+        display(HTML(text))
+
+    def headline(
+        self,
+        name: str,
+        value: float | int | str | None,
+        unit: str,
+        period: str,
+        source_ids: Sequence[str],
+        statement: str,
+        **extra: Any,
+    ) -> Headline:
+        """Record a headline figure (and show nothing: the pack's front page shows it)."""
+        if isinstance(value, float) and value != value:
+            value = None
+        h = Headline(name, value, unit, period, list(source_ids), statement, **extra)
+        self.headlines.append(h)
+        self.uses(*source_ids)
+        return h
+
+    # -- end ----------------------------------------------------------------------------------
+    def sources_block(self) -> list[dict[str, Any]]:
+        """Return provenance for each catalogue id used (publisher, release, short sha256)."""
+        catalogue = load_catalogue()
+        out = []
+        for i in self.source_ids:
+            e = catalogue.get(i)
+            if e is None:
+                continue
+            out.append(
+                {
+                    "id": e.id,
+                    "title": e.title,
+                    "publisher": e.publisher,
+                    "release": e.release,
+                    "licence": e.licence,
+                    "sha256_short": e.short_sha256,
+                    "present": e.raw_path().exists(),
+                }
+            )
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the headline JSON document."""
+        return {
+            "notebook": self.notebook,
+            "title": self.title,
+            "summary": self.summary,
+            "la_code": self.la_code,
+            "la_name": self.la_name,
+            "run_date": self.run_date,
+            "suite_version": __version__,
+            "synthetic": self.synthetic,
+            "sources": self.sources_block(),
+            "headlines": [h.as_dict() for h in self.headlines],
+            "missing_data": self.missing,
+        }
+
+    def finish(self) -> dict[str, Any]:
+        """Write ``<output_dir>/<notebook>.json`` atomically (when an output folder was given)."""
+        doc = self.to_dict()
+        if self.output_dir:
+            out = Path(self.output_dir)
+            out.mkdir(parents=True, exist_ok=True)
+            target = out / f"{self.notebook}.json"
+            tmp = target.with_suffix(".json.tmp")
+            tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, target)
+        return doc
+
+
+def catalogue_ids(prefix: str) -> list[str]:
+    """Return catalogue ids starting with ``prefix`` (handy for recording provenance)."""
+    return [i for i in load_catalogue() if i.startswith(prefix)]
+
+
+def default_processed_dir() -> str:
+    """Processed-tables folder as a string, for a notebook's parameters cell."""
+    return str(paths.processed_dir())
+
+
+def iter_chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    """Yield lists of ``size`` items (for small-multiple charts)."""
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
