@@ -74,3 +74,34 @@ def pytest_report_header(config: pytest.Config) -> str:
         if "SOLIHULL_DATA_MIRROR" in os.environ
         else ""
     )
+
+
+@pytest.fixture(scope="session")
+def render_pack_for(processed: Path, tmp_path_factory: pytest.TempPathFactory):
+    """Return ``render(la_code, notebooks)``: render pages into a session folder, once each.
+
+    The result is the pack folder ``<tmp>/reports/<la_code>``; failures are returned, not raised,
+    so tests can assert on them. Renders are cached per (LA, notebook) for the session.
+    """
+    from solihull_analytics.report import render_pack
+
+    reports = tmp_path_factory.mktemp("reports")
+    done: dict[tuple[str, str], object] = {}
+
+    def render(la_code: str, notebooks: list[str]) -> tuple[Path, list]:
+        todo = [n for n in notebooks if (la_code, n) not in done]
+        if todo:
+            result = render_pack(
+                la_code,
+                notebooks=todo,
+                reports_dir=reports,
+                processed_dir=processed,
+                run_date="2026-01-31",
+            )
+            for r in result.notebooks:
+                done[(la_code, r.notebook[:2])] = r
+                done[(la_code, r.notebook)] = r
+        results = [done[(la_code, n)] for n in notebooks]
+        return reports / la_code, results
+
+    return render

@@ -1,5 +1,5 @@
 """Allow ``python -m solihull_analytics``."""
 
-from solihull_analytics.cli import app
+from solihull_analytics.cli import run
 
-app(prog_name="solihull-analytics")
+run()

@@ -155,5 +155,103 @@ def data_verify() -> None:
         raise typer.Exit(1)
 
 
-def run() -> None:  # pragma: no cover - console entry point used by `python -m`
-    sys.exit(app())
+@app.command("report")
+def report(
+    la: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="LA code(s) to render, e.g. --la E08000029 E10000016 (default Solihull)."
+        ),
+    ] = None,
+    all_las: Annotated[
+        bool, typer.Option("--all-las", help="Render every English children's-services LA.")
+    ] = False,
+    notebooks: Annotated[
+        list[str] | None,
+        typer.Option(help="Notebook numbers or names, e.g. --notebooks 01 03 (default all)."),
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default reports/).")] = None,
+    jobs: Annotated[
+        int | None, typer.Option(help="LAs rendered in parallel (default: all cores).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Render even if nothing changed.")] = False,
+    run_date: Annotated[
+        str | None, typer.Option(help="Date shown on the pages, YYYY-MM-DD (default today).")
+    ] = None,
+    private_dir: Annotated[
+        Path | None,
+        typer.Option(help="Folder with the LA's own SSDA903 CSVs (default data/private/)."),
+    ] = None,
+    list_las: Annotated[
+        bool, typer.Option("--list-las", help="List valid LA codes and names, then stop.")
+    ] = False,
+) -> None:
+    """Render the HTML pack (one page per notebook, plus a front page) into reports/<LA>/."""
+    from solihull_analytics import paths
+    from solihull_analytics.geography import UnknownAreaError
+    from solihull_analytics.geography import list_las as all_las_table
+    from solihull_analytics.report import ReportError, render_many, render_pack
+
+    if list_las:
+        for row in all_las_table().itertuples():
+            typer.echo(f"{row.la_code}  {row.la_name}")
+        return
+    extra = {"private_dir": str(private_dir)} if private_dir else None
+    kwargs = dict(
+        notebooks=notebooks,
+        reports_dir=out,
+        run_date=run_date,
+        force=force,
+        extra_parameters=extra,
+    )
+    try:
+        if all_las or (la and len(la) > 1):
+            codes = all_las_table()["la_code"].tolist() if all_las else list(la or [])
+            results = render_many(codes, jobs=jobs, **kwargs)
+        else:
+            code = (la or ["E08000029"])[0]
+            results = [render_pack(code, on_result=lambda r: typer.echo(r.summary()), **kwargs)]
+    except (ReportError, UnknownAreaError) as exc:
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    failures = [n for r in results for n in r.notebooks if n.status == "failed"]
+    rendered = sum(n.status == "rendered" for r in results for n in r.notebooks)
+    unchanged = sum(n.status == "unchanged" for r in results for n in r.notebooks)
+    typer.echo(
+        f"report: {rendered} rendered, {unchanged} unchanged, {len(failures)} failed "
+        f"across {len(results)} LA(s)."
+    )
+    for r in results:
+        if r.index_path:
+            typer.echo(f"Open {r.index_path}")
+    top = (out or paths.reports_dir()) / "index.html"
+    if len(results) > 1 and top.exists():
+        typer.echo(f"All LAs: {top}")
+    if failures:
+        typer.secho("Failures (previous pages kept):", fg="red", err=True)
+        for n in failures:
+            typer.secho(f"  {n.summary()}", fg="red", err=True)
+        raise typer.Exit(1)
+
+
+_MULTI_VALUE_OPTIONS = {"--la", "--notebooks", "--only"}
+
+
+def _expand_multi_value_options(argv: list[str]) -> list[str]:
+    """Let ``--la A B`` mean ``--la A --la B`` (click options take one value each)."""
+    out: list[str] = []
+    current: str | None = None
+    for arg in argv:
+        if arg.startswith("-"):
+            current = arg if arg in _MULTI_VALUE_OPTIONS else None
+            out.append(arg)
+        elif current and out and out[-1] != current and not out[-1].startswith("-"):
+            out.extend([current, arg])
+        else:
+            out.append(arg)
+    return out
+
+
+def run() -> None:
+    """Console entry point."""
+    sys.exit(app(args=_expand_multi_value_options(sys.argv[1:]), prog_name="solihull-analytics"))

@@ -1,0 +1,532 @@
+"""Render the HTML pack: execute each notebook with papermill, convert it with nbconvert.
+
+For each LA and each notebook in ``notebooks/`` (named ``NN_name.ipynb``):
+
+1. skip it when its inputs (notebook file, library code, processed-data hashes, parameters) are
+   unchanged since its last successful render (``--force`` overrides);
+2. execute it with papermill into a staging folder, passing ``la_code``, ``processed_dir``,
+   ``output_dir`` (where the notebook writes its headline JSON) and ``run_date``;
+3. convert the executed notebook to standalone HTML in-process (code hidden, alt text on charts,
+   header, table of contents, data-sources footer);
+4. only then move the HTML, JSON and executed copy into ``reports/<la>/`` — a notebook that
+   fails leaves the previous page in place, and the other notebooks still run.
+
+Finally ``reports/<la>/index.html`` (the pack's front page) and ``reports/index.html`` (every LA
+rendered) are rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from solihull_analytics import __version__, paths
+
+STATE_DIR = ".state"
+PACKAGE_DIR = Path(__file__).resolve().parent
+HEADLINE_SCHEMA = PACKAGE_DIR / "headline_schema.json"
+_NOTEBOOK_NAME = re.compile(r"^(\d{2})_[a-z0-9_]+\.ipynb$")
+
+
+class ReportError(RuntimeError):
+    """The pack could not be rendered; the message says which notebook and why."""
+
+
+@dataclass
+class NotebookResult:
+    """Outcome of rendering one notebook for one LA."""
+
+    la_code: str
+    notebook: str
+    status: str  # "rendered", "unchanged" or "failed"
+    seconds: float = 0.0
+    cell: int | None = None
+    error: str = ""
+
+    def summary(self) -> str:
+        """One line: notebook, LA, cell and exception for failures."""
+        if self.status != "failed":
+            return f"{self.la_code} {self.notebook}: {self.status} ({self.seconds:.1f} s)"
+        where = f"cell {self.cell}" if self.cell is not None else "before execution"
+        return f"{self.la_code} {self.notebook}: FAILED at {where}: {self.error}"
+
+
+@dataclass
+class PackResult:
+    """Outcome of rendering the pack for one LA."""
+
+    la_code: str
+    notebooks: list[NotebookResult] = field(default_factory=list)
+    index_path: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(n.status != "failed" for n in self.notebooks)
+
+
+def discover_notebooks(
+    selected: Sequence[str] | None = None, notebooks_dir: Path | None = None
+) -> list[Path]:
+    """Return the report notebooks, optionally only those whose number or name is selected.
+
+    Parameters
+    ----------
+    selected : sequence of str, optional
+        Numbers (``"01"``) or names (``"01_cla_trend"``); all notebooks when omitted.
+    notebooks_dir : Path, optional
+        Folder of notebooks (default ``notebooks/``).
+    """
+    folder = notebooks_dir or paths.notebooks_dir()
+    found = sorted(p for p in folder.glob("*.ipynb") if _NOTEBOOK_NAME.match(p.name))
+    if not selected:
+        return found
+    chosen = [p for p in found if p.name[:2] in selected or p.stem in selected]
+    missing = [s for s in selected if not any(p.name[:2] == s or p.stem == s for p in found)]
+    if missing:
+        names = ", ".join(p.stem for p in found)
+        raise ReportError(f"no notebook {', '.join(missing)} in {folder}; available: {names}.")
+    return chosen
+
+
+def _library_fingerprint() -> str:
+    h = hashlib.sha256(__version__.encode())
+    for p in sorted(PACKAGE_DIR.rglob("*")):
+        if p.is_file() and p.suffix in {".py", ".j2", ".css", ".json", ".yaml"}:
+            h.update(p.relative_to(PACKAGE_DIR).as_posix().encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def _processed_fingerprint(processed_dir: Path) -> str:
+    manifest = processed_dir / "manifest.json"
+    if not manifest.exists():
+        return "no-manifest"
+    doc = json.loads(manifest.read_text(encoding="utf-8"))
+    return hashlib.sha256(
+        json.dumps({k: v.get("sha256") for k, v in doc.items()}, sort_keys=True).encode()
+    ).hexdigest()
+
+
+def _private_fingerprint(private_dir: Path) -> str:
+    if not private_dir.is_dir():
+        return "none"
+    h = hashlib.sha256()
+    for p in sorted(private_dir.rglob("*.csv")):
+        st = p.stat()
+        h.update(f"{p.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+def render_key(notebook: Path, parameters: dict[str, Any], library: str, processed: str) -> str:
+    """Hash of everything a rendered page depends on (the run date excepted)."""
+    stable = {k: v for k, v in parameters.items() if k not in {"run_date", "output_dir"}}
+    h = hashlib.sha256()
+    h.update(notebook.read_bytes())
+    h.update(library.encode())
+    h.update(processed.encode())
+    h.update(json.dumps(stable, sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
+def _page_css() -> str:
+    return (PACKAGE_DIR / "templates" / "pack.css").read_text(encoding="utf-8")
+
+
+def _add_toc(page: str) -> str:
+    headings = re.findall(r'<h2 id="([^"]+)"[^>]*>(.*?)(?:<a class="anchor-link".*?)?</h2>', page)
+    items = []
+    for anchor, text in headings:
+        label = re.sub(r"<[^>]+>", "", text).strip()
+        if anchor != "data-used" and label:
+            items.append(f'<li><a href="#{anchor}">{label}</a></li>')
+    items.append('<li><a href="#data-used">Data used</a></li>')
+    toc = "<h2 class='sa-toc-title'>Contents</h2><ol>" + "".join(items) + "</ol>"
+    return page.replace("<!--SA-TOC-->", toc, 1)
+
+
+def notebook_to_html(executed: Path, headline: dict[str, Any]) -> str:
+    """Convert an executed notebook to a standalone, accessible HTML page (code hidden)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="pack",
+        extra_template_basedirs=[str(PACKAGE_DIR / "templates")],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+    nb = nbformat.read(executed, as_version=4)
+    # Drop error/stream outputs from the page: warnings and logs are for the executed copy only.
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = [
+                o
+                for o in cell.get("outputs", [])
+                if o.get("output_type") not in {"stream", "error"}
+            ]
+    resources = {
+        "sa": {
+            "title": headline.get("title", executed.stem),
+            "la_code": headline.get("la_code", ""),
+            "la_name": headline.get("la_name", ""),
+            "run_date": headline.get("run_date", ""),
+            "version": __version__,
+            "synthetic": bool(headline.get("synthetic")),
+            "sources": headline.get("sources", []),
+            "css": _page_css(),
+        },
+        "metadata": {"name": headline.get("title", executed.stem)},
+    }
+    nb.metadata["title"] = f"{headline.get('title', executed.stem)}: {headline.get('la_name', '')}"
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return _add_toc(body)
+
+
+def validate_headline(doc: dict[str, Any]) -> None:
+    """Validate a headline document against ``headline_schema.json`` (raises ReportError)."""
+    import jsonschema
+
+    schema = json.loads(HEADLINE_SCHEMA.read_text(encoding="utf-8"))
+    try:
+        jsonschema.validate(doc, schema)
+    except jsonschema.ValidationError as exc:
+        path = "/".join(str(p) for p in exc.absolute_path)
+        raise ReportError(
+            f"headline JSON does not match the schema at {path}: {exc.message}"
+        ) from exc
+
+
+def _write_atomic(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, target)
+
+
+def render_notebook(
+    notebook: Path,
+    la_code: str,
+    out_dir: Path,
+    *,
+    processed_dir: Path,
+    run_date: str,
+    extra_parameters: dict[str, Any] | None = None,
+    force: bool = False,
+    library: str | None = None,
+) -> NotebookResult:
+    """Execute and render one notebook for one LA into ``out_dir`` (``reports/<la>``).
+
+    Returns
+    -------
+    NotebookResult
+        ``unchanged`` when skipped, ``rendered`` on success, ``failed`` with the cell and
+        exception otherwise (the previous HTML, JSON and executed copy are then left in place).
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    start = time.perf_counter()
+    name = notebook.stem
+    parameters: dict[str, Any] = {
+        "la_code": la_code,
+        "processed_dir": str(processed_dir),
+        "run_date": run_date,
+        **(extra_parameters or {}),
+    }
+    library = library or _library_fingerprint()
+    extra_fp = _private_fingerprint(paths.private_dir())
+    key = render_key(
+        notebook, parameters, library + extra_fp, _processed_fingerprint(processed_dir)
+    )
+    state_file = out_dir / STATE_DIR / f"{name}.json"
+    html_file = out_dir / f"{name}.html"
+    if not force and state_file.exists() and html_file.exists():
+        if json.loads(state_file.read_text(encoding="utf-8")).get("key") == key:
+            return NotebookResult(la_code, name, "unchanged", time.perf_counter() - start)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".staging-") as staging_name:
+        staging = Path(staging_name)
+        executed = staging / f"{name}.ipynb"
+        parameters["output_dir"] = str(staging)
+        try:
+            papermill.execute_notebook(
+                str(notebook),
+                str(executed),
+                parameters=parameters,
+                kernel_name="python3",
+                progress_bar=False,
+                log_output=False,
+                cwd=str(notebook.parent),
+            )
+        except PapermillExecutionError as exc:
+            error = f"{exc.ename}: {exc.evalue}"
+            return NotebookResult(
+                la_code, name, "failed", time.perf_counter() - start, exc.exec_count, error
+            )
+        except Exception as exc:  # noqa: BLE001 - kernel death, bad parameters, ...
+            return NotebookResult(
+                la_code,
+                name,
+                "failed",
+                time.perf_counter() - start,
+                None,
+                f"{type(exc).__name__}: {exc}",
+            )
+        headline_path = staging / f"{name}.json"
+        try:
+            if not headline_path.exists():
+                raise ReportError("the notebook did not write its headline JSON (page.finish()).")
+            headline = json.loads(headline_path.read_text(encoding="utf-8"))
+            validate_headline(headline)
+            page = notebook_to_html(executed, headline)
+        except Exception as exc:  # noqa: BLE001
+            return NotebookResult(
+                la_code,
+                name,
+                "failed",
+                time.perf_counter() - start,
+                None,
+                f"{type(exc).__name__}: {exc}",
+            )
+        (out_dir / "executed").mkdir(exist_ok=True)
+        os.replace(executed, out_dir / "executed" / f"{name}.ipynb")
+        _write_atomic(html_file, page)
+        os.replace(headline_path, out_dir / f"{name}.json")
+    _write_atomic(state_file, json.dumps({"key": key, "rendered_at": run_date}))
+    return NotebookResult(la_code, name, "rendered", time.perf_counter() - start)
+
+
+def _index_page(title: str, body: str, css: str) -> str:
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<meta name="generator" content="solihull-analytics {html.escape(__version__)}">
+<title>{html.escape(title)}</title>
+<style>{css}</style>
+</head>
+<body class="sa-page">
+<a class="sa-skip" href="#sa-main">Skip to content</a>
+{body}
+</body>
+</html>
+"""
+
+
+def _format_value(h: dict[str, Any]) -> str:
+    value = h.get("value")
+    if value is None:
+        return "not available"
+    if isinstance(value, float):
+        text = f"{value:,.1f}"
+    elif isinstance(value, int):
+        text = f"{value:,}"
+    else:
+        text = str(value)
+    if h.get("lower") is not None and h.get("upper") is not None:
+        text += f" (95% CI {h['lower']:,.1f} to {h['upper']:,.1f})"
+    return text
+
+
+def write_la_index(out_dir: Path) -> Path:
+    """Write ``reports/<la>/index.html``: headline figures and links to every page."""
+    docs = []
+    for p in sorted(out_dir.glob("[0-9][0-9]_*.json")):
+        try:
+            docs.append(json.loads(p.read_text(encoding="utf-8")))
+        except json.JSONDecodeError:
+            continue
+    la_name = docs[0]["la_name"] if docs else out_dir.name
+    la_code = docs[0]["la_code"] if docs else out_dir.name
+    run_dates = sorted({d.get("run_date", "") for d in docs})
+    sections = []
+    links = []
+    for d in docs:
+        nb = d["notebook"]
+        synthetic = (
+            " <strong class='sa-synthetic'>SYNTHETIC DATA</strong>" if d.get("synthetic") else ""
+        )
+        links.append(
+            f'<li><a href="{html.escape(nb)}.html">{html.escape(d["title"])}</a>{synthetic}</li>'
+        )
+        rows = []
+        for h in d.get("headlines", []):
+            rows.append(
+                "<tr>"
+                f"<th scope='row'>{html.escape(h.get('label') or h['name'].replace('_', ' '))}</th>"
+                f"<td>{html.escape(_format_value(h))}</td>"
+                f"<td>{html.escape(h['unit'])}</td><td>{html.escape(h['period'])}</td>"
+                f"<td>{html.escape(h['statement'])}</td>"
+                "</tr>"
+            )
+        if rows:
+            sections.append(
+                f"<h2 id='{html.escape(nb)}'>{html.escape(d['title'])}{synthetic}</h2>"
+                f"<p><a href='{html.escape(nb)}.html'>Read the full page</a></p>"
+                "<table class='sa-table'><caption>Headline figures</caption><thead><tr>"
+                "<th scope='col'>Measure</th><th scope='col'>Value</th><th scope='col'>Unit</th>"
+                "<th scope='col'>Period</th><th scope='col'>In plain English</th></tr></thead>"
+                f"<tbody>{''.join(rows)}</tbody></table>"
+            )
+    body = (
+        "<header class='sa-header'><p class='sa-crumb'><a href='../index.html'>All local "
+        "authorities</a></p>"
+        f"<h1>{html.escape(la_name)}: children's services data pack</h1>"
+        f"<p class='sa-meta'>Local authority {html.escape(la_code)} &middot; run on "
+        f"{html.escape(', '.join(run_dates))} &middot; solihull-analytics "
+        f"{html.escape(__version__)}</p></header>"
+        "<main id='sa-main'>"
+        "<nav aria-label='Pages in this pack'><h2 id='pages'>Pages in this pack</h2>"
+        f"<ol>{''.join(links)}</ol></nav>"
+        f"{''.join(sections)}</main>"
+        "<footer class='sa-footer'><p>Built from published DfE, ONS and MHCLG data; each page "
+        "lists the files it used with their checksums. Contains public sector information "
+        "licensed under the Open Government Licence v3.0.</p></footer>"
+    )
+    target = out_dir / "index.html"
+    _write_atomic(
+        target, _index_page(f"{la_name}: children's services data pack", body, _page_css())
+    )
+    return target
+
+
+def write_top_index(reports_dir: Path) -> Path:
+    """Write ``reports/index.html`` listing every LA with a rendered pack."""
+    rows = []
+    for la_dir in sorted(
+        p for p in reports_dir.iterdir() if p.is_dir() and (p / "index.html").exists()
+    ):
+        jsons = sorted(la_dir.glob("[0-9][0-9]_*.json"))
+        name = la_dir.name
+        if jsons:
+            name = json.loads(jsons[0].read_text(encoding="utf-8")).get("la_name", name)
+        rows.append((name, la_dir.name))
+    rows.sort()
+    items = "".join(
+        f"<li><a href='{html.escape(code)}/index.html'>{html.escape(name)}</a> "
+        f"({html.escape(code)})</li>"
+        for name, code in rows
+    )
+    body = (
+        "<header class='sa-header'><h1>Children's services data packs</h1>"
+        f"<p class='sa-meta'>{len(rows)} local authorities &middot; solihull-analytics "
+        f"{html.escape(__version__)}</p></header>"
+        f"<main id='sa-main'><h2 id='las'>Local authorities</h2><ul>{items}</ul></main>"
+    )
+    target = reports_dir / "index.html"
+    _write_atomic(target, _index_page("Children's services data packs", body, _page_css()))
+    return target
+
+
+def render_pack(
+    la_code: str,
+    *,
+    notebooks: Sequence[str] | None = None,
+    reports_dir: Path | None = None,
+    processed_dir: Path | None = None,
+    run_date: str | None = None,
+    force: bool = False,
+    extra_parameters: dict[str, Any] | None = None,
+    on_result: Callable[[NotebookResult], None] | None = None,
+) -> PackResult:
+    """Render every (selected) notebook for one LA, then its index page.
+
+    Parameters
+    ----------
+    la_code : str
+        Children's-services LA code, e.g. ``"E08000029"``.
+    notebooks : sequence of str, optional
+        Notebook numbers or names (default: all).
+    reports_dir, processed_dir : Path, optional
+        Output and input folders (defaults from :mod:`solihull_analytics.paths`).
+    run_date : str, optional
+        ISO date shown on the pages (default today).
+    force : bool, default False
+        Render even when nothing changed.
+    extra_parameters : dict, optional
+        More papermill parameters (e.g. ``private_dir``).
+    on_result : callable, optional
+        Called after each notebook.
+    """
+    from solihull_analytics.geography import la_info
+
+    reports_dir = reports_dir or paths.reports_dir()
+    processed_dir = processed_dir or paths.processed_dir()
+    run_date = run_date or date.today().isoformat()
+    la_info(la_code, processed_dir)  # fail early, with the list of valid codes, on a bad code
+    out_dir = reports_dir / la_code
+    result = PackResult(la_code)
+    library = _library_fingerprint()
+    for nb in discover_notebooks(notebooks):
+        r = render_notebook(
+            nb,
+            la_code,
+            out_dir,
+            processed_dir=processed_dir,
+            run_date=run_date,
+            extra_parameters=extra_parameters,
+            force=force,
+            library=library,
+        )
+        result.notebooks.append(r)
+        if on_result:
+            on_result(r)
+    if out_dir.exists():
+        result.index_path = write_la_index(out_dir)
+        write_top_index(reports_dir)
+    return result
+
+
+def _render_pack_worker(kwargs: dict[str, Any]) -> PackResult:
+    return render_pack(**kwargs)
+
+
+def render_many(
+    la_codes: Iterable[str],
+    *,
+    jobs: int | None = None,
+    progress: bool = True,
+    **kwargs: Any,
+) -> list[PackResult]:
+    """Render packs for many LAs in parallel; one LA's failure does not stop the rest."""
+    from tqdm.auto import tqdm
+
+    codes = list(la_codes)
+    jobs = jobs or os.cpu_count() or 1
+    results: list[PackResult] = []
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(_render_pack_worker, {"la_code": c, **kwargs}): c for c in codes}
+        for fut in tqdm(as_completed(futures), total=len(codes), desc="LAs", disable=not progress):
+            code = futures[fut]
+            try:
+                results.append(fut.result())
+            except Exception as exc:  # noqa: BLE001
+                results.append(
+                    PackResult(code, [NotebookResult(code, "(pack)", "failed", error=str(exc))])
+                )
+    reports_dir = kwargs.get("reports_dir") or paths.reports_dir()
+    if Path(reports_dir).exists():
+        write_top_index(Path(reports_dir))
+    return sorted(results, key=lambda r: r.la_code)
+
+
+def clean_staging(reports_dir: Path | None = None) -> None:
+    """Remove staging folders left by a killed run."""
+    for p in (reports_dir or paths.reports_dir()).glob("*/.staging-*"):
+        shutil.rmtree(p, ignore_errors=True)
