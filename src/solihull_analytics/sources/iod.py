@@ -1,0 +1,713 @@
+"""English Indices of Deprivation: IDACI, IMD and population denominators, every release.
+
+Tables
+------
+``iod_lsoa``
+    One row per release x LSOA, ID2007 to IoD2025, with IDACI and IMD ranks and deciles as
+    published, the 0-15 population denominator where available, and the current
+    children's-services LA.
+``iod_releases``
+    One row per release: what the data hold (computed) and where the missing files are.
+
+What the mirror holds (see ``data/iod/SOURCES.md``): IDACI ranks and deciles for IoD2019 and
+IoD2025 (File 3), IDACI deciles only for IoD2015, no IDACI for ID2007/ID2010 (IMD only), no
+IDACI scores at all. Adding an official file to the raw cache (catalogue ids
+``iod2015_file3``, ``iod2015_file7``, ``iod2019_file7``, ``iod2025_file7``, ``iod2025_file6``,
+``id2010_all_domains``) fills the matching columns with no code change: columns are found by
+header words (case-insensitive substrings), not by position.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+import pyreadr
+import python_calamine
+
+from solihull_analytics.build import BuildError, Inputs, table
+from solihull_analytics.sources._common import find_column, require_columns
+from solihull_analytics.sources.geo import (
+    ENGLISH_LA,
+    ENGLISH_LSOA,
+    la_of_district,
+    read_district_lookup,
+    read_lsoa01_lsoa11,
+)
+
+#: Number of LSOAs in England by LSOA vintage (ONS); every release ranks all of them.
+LSOAS_IN_ENGLAND = {2001: 32_482, 2011: 32_844, 2021: 33_755}
+
+
+@dataclass(frozen=True)
+class Release:
+    """One release of the Indices of Deprivation."""
+
+    release: str
+    published: str  # ISO date; month only where the day is not verified
+    lsoa_vintage: int
+    landing_page: str
+
+
+RELEASES = (
+    Release(
+        "ID2007",
+        "2007-12",
+        2001,
+        "https://webarchive.nationalarchives.gov.uk/ukgwa/20100411141238/http://www.communities."
+        "gov.uk/communities/neighbourhoodrenewal/deprivation/deprivation07/",
+    ),
+    Release(
+        "ID2010",
+        "2011-03-24",
+        2001,
+        "https://www.gov.uk/government/statistics/english-indices-of-deprivation-2010",
+    ),
+    Release(
+        "IoD2015",
+        "2015-09-30",
+        2011,
+        "https://www.gov.uk/government/statistics/english-indices-of-deprivation-2015",
+    ),
+    Release(
+        "IoD2019",
+        "2019-09-26",
+        2011,
+        "https://www.gov.uk/government/statistics/english-indices-of-deprivation-2019",
+    ),
+    Release(
+        "IoD2025",
+        "2025-10-30",
+        2021,
+        "https://www.gov.uk/government/statistics/english-indices-of-deprivation-2025",
+    ),
+)
+RELEASE_NAMES = [r.release for r in RELEASES]
+
+#: Header words that identify each field in the official files (first matching set wins).
+FIELD_WORDS: dict[str, list[tuple[str, ...]]] = {
+    "lsoa_code": [("lsoa", "code")],
+    "lsoa_name": [("lsoa", "name")],
+    "lad_code": [("district", "code"), ("la code",)],
+    "imd_rank": [("imd", "rank")],
+    "imd_decile": [("imd", "decile")],
+    "idaci_rank": [("idaci", "rank")],
+    "idaci_decile": [("idaci", "decile")],
+    "idaci_score": [("idaci", "score")],
+    "children_0_15": [("0-15",)],
+}
+FIELD_LABELS = {
+    "lsoa_code": "LSOA code",
+    "lsoa_name": "LSOA name",
+    "lad_code": "local authority district code",
+    "imd_rank": "IMD rank",
+    "imd_decile": "IMD decile",
+    "idaci_rank": "IDACI rank",
+    "idaci_decile": "IDACI decile",
+    "idaci_score": "IDACI score",
+    "children_0_15": "dependent children aged 0-15 population",
+}
+VALUE_FIELDS = [
+    "idaci_rank",
+    "idaci_decile",
+    "idaci_score",
+    "imd_rank",
+    "imd_decile",
+    "children_0_15",
+    "denominator_year",
+]
+INT_FIELDS = ["idaci_rank", "idaci_decile", "imd_rank", "imd_decile", "children_0_15"]
+_MID_YEAR = re.compile(r"mid[\s-]*(\d{4})", re.IGNORECASE)
+
+#: Optional official files per release, and what each adds (used for the missing-data notes).
+OPTIONAL_FILES: dict[str, list[tuple[str, str, frozenset[str]]]] = {
+    "ID2007": [],
+    "ID2010": [("id2010_all_domains", "1871702.csv", frozenset({"ranks", "scores"}))],
+    "IoD2015": [
+        ("iod2015_file3", "File 3", frozenset({"ranks", "deciles"})),
+        ("iod2015_file7", "File 7", frozenset({"ranks", "deciles", "scores", "children"})),
+    ],
+    "IoD2019": [("iod2019_file7", "File 7", frozenset({"ranks", "deciles", "scores"}))],
+    "IoD2025": [
+        ("iod2025_file7", "File 7", frozenset({"ranks", "deciles", "scores", "children"})),
+        ("iod2025_file6", "File 6", frozenset({"children"})),
+    ],
+}
+_GAP_LABELS = {
+    "ranks": "IDACI ranks",
+    "deciles": "IDACI deciles",
+    "scores": "IDACI scores",
+    "children": "0-15 denominators for every LSOA",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Readers
+# --------------------------------------------------------------------------------------------
+
+
+def read_workbook(path: Path) -> dict[str, pd.DataFrame]:
+    """Read every sheet of a workbook with the calamine engine (first row = header).
+
+    Same engine as ``pd.read_excel(..., engine="calamine")`` but builds each column in one go
+    instead of converting cell by cell, which is several times faster on the 33,000-row IoD
+    sheets. Empty cells come back as ``""``.
+    """
+    workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    sheets = {}
+    for name in workbook.sheet_names:
+        rows = workbook.get_sheet_by_name(name).to_python()
+        if not rows:
+            sheets[name] = pd.DataFrame()
+            continue
+        header = [str(h).strip() for h in rows[0]]
+        columns = list(zip(*rows[1:], strict=True)) if len(rows) > 1 else [()] * len(header)
+        sheets[name] = pd.DataFrame(
+            {
+                h: pd.Series(c, dtype=None if c else "object")
+                for h, c in zip(header, columns, strict=True)
+            }
+        )
+    return sheets
+
+
+def _pick_data_sheet(path: Path) -> pd.DataFrame:
+    """Read the data sheet of an official IoD workbook (the sheet with an LSOA code column)."""
+    sheets = read_workbook(path)
+    candidates = {
+        name: df
+        for name, df in sheets.items()
+        if find_column(df, FIELD_WORDS["lsoa_code"], path, "LSOA code", required=False)
+    }
+    if not candidates:
+        raise BuildError(
+            f"{path}: no sheet has an LSOA code column (sheets: {list(sheets)}). The workbook "
+            "layout has changed: check it against its catalogue entry and update the reader."
+        )
+    # The data sheet is the largest one holding LSOA codes.
+    return max(candidates.values(), key=len)
+
+
+def read_table_file(path: Path) -> pd.DataFrame:
+    """Read an official IoD file (xlsx/xls data sheet, or CSV with or without a BOM)."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xls", ".xlsm"):
+        return _pick_data_sheet(path)
+    if suffix in (".csv", ".txt") or path.name.lower().endswith(".csv.gz"):
+        return pd.read_csv(path, dtype=str, encoding="utf-8-sig", low_memory=False)
+    raise BuildError(f"{path}: unsupported file type {suffix!r}; expected xlsx, xls or csv.")
+
+
+def extract_fields(
+    df: pd.DataFrame,
+    path: Path | str,
+    required: Sequence[str],
+    optional: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Pick the IoD fields out of an official table by header words.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The file as read.
+    path : Path or str
+        The file (named in error messages).
+    required : sequence of str
+        Fields (keys of :data:`FIELD_WORDS`) that must be present; ``lsoa_code`` always is.
+    optional : sequence of str
+        Fields taken when present.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lsoa_code`` plus the fields found, typed (ranks, deciles and counts ``Int64``, scores
+        ``Float64``, codes and names ``str``). A ``children_0_15`` column comes with
+        ``denominator_year`` parsed from its header ("... mid 2015 ...").
+
+    Raises
+    ------
+    BuildError
+        Naming the file and the field when a required column is missing or ambiguous, or when
+        values are not numbers.
+    """
+    out = pd.DataFrame(index=df.index)
+    wanted = ["lsoa_code", *[f for f in required if f != "lsoa_code"]]
+    for field in [*wanted, *optional]:
+        column = find_column(
+            df, FIELD_WORDS[field], path, FIELD_LABELS[field], required=field in wanted
+        )
+        if column is None:
+            continue
+        values = df[column]
+        if field in ("lsoa_code", "lsoa_name", "lad_code"):
+            out[field] = values.astype("str").str.strip()
+            continue
+        numbers = pd.to_numeric(values, errors="coerce")
+        bad = numbers.isna() & values.notna() & (values.astype("str").str.strip() != "")
+        if bad.any():
+            raise BuildError(
+                f"{path}: column {column!r} ({FIELD_LABELS[field]}) holds non-numeric values, "
+                f"e.g. {values[bad].iloc[0]!r}. Check the file against its catalogue entry."
+            )
+        if field == "idaci_score":
+            out[field] = numbers.astype("Float64")
+        else:
+            out[field] = np.round(numbers).astype("Int64")
+        if field == "children_0_15":
+            year = _MID_YEAR.search(column)
+            out["denominator_year"] = pd.array(
+                [int(year.group(1)) if year else pd.NA] * len(out), dtype="Int64"
+            )
+            out["denominator_year"] = out["denominator_year"].where(out[field].notna())
+    out = out[out["lsoa_code"].str.match(ENGLISH_LSOA, na=False)]
+    if out["lsoa_code"].duplicated().any():
+        dup = out.loc[out["lsoa_code"].duplicated(), "lsoa_code"].iloc[0]
+        raise BuildError(f"{path}: LSOA {dup} appears more than once; check the file.")
+    return out.reset_index(drop=True)
+
+
+def read_rda(path: Path, object_name: str) -> pd.DataFrame:
+    """Read one object of an R data file, with a clear error when it is not there."""
+    objects = pyreadr.read_r(path)
+    if object_name not in objects:
+        raise BuildError(
+            f"{path}: R object {object_name!r} not found (objects: {list(objects)}). "
+            "Check the file against its catalogue entry."
+        )
+    return objects[object_name]
+
+
+def _rda_fields(path: Path, object_name: str, columns: dict[str, str]) -> pd.DataFrame:
+    raw = read_rda(path, object_name)
+    require_columns(raw, list(columns), path)
+    out = raw[list(columns)].rename(columns=columns)
+    for field in out.columns:
+        if field in ("imd_rank", "imd_decile"):
+            out[field] = np.round(pd.to_numeric(out[field])).astype("Int64")
+        else:
+            out[field] = out[field].astype("str")
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Assembly
+# --------------------------------------------------------------------------------------------
+
+
+class _ReleaseFrame:
+    """Accumulates one release's LSOAs from a base file and supplements, tracking sources."""
+
+    def __init__(self, release: str, base: pd.DataFrame, source_id: str) -> None:
+        self.release = release
+        self.df = base.set_index("lsoa_code")
+        self.df = self.df[~self.df.index.duplicated()]
+        self.sources = pd.Series(source_id, index=self.df.index, dtype="str")
+
+    def add(self, extra: pd.DataFrame, source_id: str, path: Path) -> None:
+        """Fill empty fields from ``extra``; warn where both hold different values."""
+        extra = extra.set_index("lsoa_code")
+        unknown = extra.index.difference(self.df.index)
+        if len(unknown):
+            raise BuildError(
+                f"{path} ({source_id}): {len(unknown)} LSOA code(s) not in the release's main "
+                f"file, e.g. {unknown[0]}. Is this file from {self.release}?"
+            )
+        extra = extra.reindex(self.df.index)
+        for field in extra.columns:
+            if field not in self.df.columns:
+                self.df[field] = extra[field]
+                continue
+            both = self.df[field].notna() & extra[field].notna()
+            differ = both & (self.df[field] != extra[field])
+            if differ.any():
+                warnings.warn(
+                    f"{self.release}: {field} differs between {source_id} ({path.name}) and the "
+                    f"file read before it for {int(differ.sum())} LSOA(s); keeping the first.",
+                    stacklevel=2,
+                )
+            self.df[field] = self.df[field].where(self.df[field].notna(), extra[field])
+        had = extra.notna().any(axis=1)
+        self.sources = self.sources.where(~had, self.sources + "," + source_id)
+
+    def frame(self) -> pd.DataFrame:
+        out = self.df.reset_index()
+        out["source_id"] = self.sources.to_numpy()
+        out["release"] = self.release
+        return out
+
+
+def _optional(inputs: Inputs, entry_id: str) -> Path | None:
+    return inputs.optional_path(entry_id)
+
+
+def _read_official(
+    inputs: Inputs, entry_id: str, required: Sequence[str], optional: Sequence[str] = ()
+) -> tuple[pd.DataFrame, Path]:
+    path = inputs.path(entry_id)
+    return extract_fields(read_table_file(path), path, required, optional), path
+
+
+def _add_optional(
+    frame: _ReleaseFrame,
+    inputs: Inputs,
+    entry_id: str,
+    required: Sequence[str],
+    optional: Sequence[str] = (),
+) -> None:
+    path = _optional(inputs, entry_id)
+    if path is not None:
+        frame.add(extract_fields(read_table_file(path), path, required, optional), entry_id, path)
+
+
+_IDACI_ALL = ("idaci_rank", "idaci_decile", "idaci_score")
+
+
+def _iod2019(inputs: Inputs) -> pd.DataFrame:
+    base, _ = _read_official(
+        inputs, "iod2019_file1", ["lsoa_name", "lad_code", "imd_rank", "imd_decile"]
+    )
+    frame = _ReleaseFrame("IoD2019", base, "iod2019_file1")
+    f3, p3 = _read_official(inputs, "iod2019_file3", ["idaci_rank", "idaci_decile"], ["imd_rank"])
+    frame.add(f3, "iod2019_file3", p3)
+    f6, p6 = _read_official(inputs, "iod2019_file6", ["children_0_15"])
+    frame.add(f6, "iod2019_file6", p6)
+    _add_optional(frame, inputs, "iod2019_file7", ["idaci_score"], [*_IDACI_ALL, "children_0_15"])
+    return frame.frame()
+
+
+def _iod2025(inputs: Inputs) -> pd.DataFrame:
+    base, _ = _read_official(
+        inputs, "iod2025_file1", ["lsoa_name", "lad_code", "imd_rank", "imd_decile"]
+    )
+    frame = _ReleaseFrame("IoD2025", base, "iod2025_file1")
+    f3, p3 = _read_official(inputs, "iod2025_file3", ["idaci_rank", "idaci_decile"], ["imd_rank"])
+    frame.add(f3, "iod2025_file3", p3)
+    _add_optional(frame, inputs, "iod2025_file6", ["children_0_15"])
+    _add_optional(frame, inputs, "iod2025_file7", ["idaci_score"], [*_IDACI_ALL, "children_0_15"])
+    ext, pe = _read_official(inputs, "iod2025_file6_solihull_extract", ["children_0_15"])
+    frame.add(ext, "iod2025_file6_solihull_extract", pe)
+    return frame.frame()
+
+
+def _iod2015(inputs: Inputs) -> pd.DataFrame:
+    base = _rda_fields(
+        inputs.path("iod2015_imd_derived"),
+        "imd2015_england_lsoa11",
+        {
+            "lsoa11_code": "lsoa_code",
+            "lsoa11_name": "lsoa_name",
+            "lad13_code": "lad_code",
+            "IMD_rank": "imd_rank",
+            "IMD_decile": "imd_decile",
+        },
+    )
+    frame = _ReleaseFrame("IoD2015", base, "iod2015_imd_derived")
+    _add_optional(frame, inputs, "iod2015_file3", ["idaci_rank", "idaci_decile"], ["imd_rank"])
+    _add_optional(frame, inputs, "iod2015_file7", ["idaci_rank"], [*_IDACI_ALL, "children_0_15"])
+    deciles, pd_ = _read_official(inputs, "iod2015_idaci_deciles_derived", ["idaci_decile"])
+    frame.add(deciles, "iod2015_idaci_deciles_derived", pd_)
+    return frame.frame()
+
+
+def _id2010(inputs: Inputs) -> pd.DataFrame:
+    base = _rda_fields(
+        inputs.path("id2010_imd_domains_derived"),
+        "imd2010_england_lsoa01",
+        {"lsoa01_code": "lsoa_code", "IMD_rank": "imd_rank", "IMD_decile": "imd_decile"},
+    )
+    frame = _ReleaseFrame("ID2010", base, "id2010_imd_domains_derived")
+    _add_optional(frame, inputs, "id2010_all_domains", ["idaci_rank"], ["idaci_score", "lad_code"])
+    return frame.frame()
+
+
+def _id2007(inputs: Inputs) -> pd.DataFrame:
+    base = _rda_fields(
+        inputs.path("id2007_imd_derived"),
+        "imd2007_england_lsoa01",
+        {
+            "lsoa01_code": "lsoa_code",
+            "lad07_code": "lad_code",
+            "IMD_rank": "imd_rank",
+            "IMD_decile": "imd_decile",
+        },
+    )
+    return _ReleaseFrame("ID2007", base, "id2007_imd_derived").frame()
+
+
+IOD_REQUIRED = [
+    "iod2019_file1",
+    "iod2019_file3",
+    "iod2019_file6",
+    "iod2025_file1",
+    "iod2025_file3",
+    "iod2025_file6_solihull_extract",
+    "iod2015_idaci_deciles_derived",
+    "iod2015_imd_derived",
+    "id2010_imd_domains_derived",
+    "id2007_imd_derived",
+    "geo_la_hierarchy",
+    "geo_lookup_lsoa01_lsoa11",
+]
+IOD_OPTIONAL = [
+    "iod2015_file3",
+    "iod2015_file7",
+    "iod2019_file7",
+    "iod2025_file7",
+    "iod2025_file6",
+    "id2010_all_domains",
+]
+
+IOD_COLUMNS = [
+    "release",
+    "lsoa_code",
+    "lsoa_vintage",
+    "lsoa_name",
+    "lad_code",
+    "la_code",
+    "la_name",
+    "idaci_rank",
+    "idaci_decile",
+    "idaci_score",
+    "imd_rank",
+    "imd_decile",
+    "children_0_15",
+    "denominator_year",
+    "lsoas_in_england",
+    "source_id",
+]
+
+
+def _inputs_key(inputs: Inputs) -> tuple[tuple[str, int, int], ...]:
+    key = []
+    for entry_id in IOD_REQUIRED + IOD_OPTIONAL:
+        path = inputs.entry(entry_id).raw_path(inputs.raw_dir)
+        st = path.stat() if path.exists() else None
+        key.append((str(path), st.st_size if st else -1, st.st_mtime_ns if st else -1))
+    return tuple(key)
+
+
+_CACHE: dict[tuple, pd.DataFrame] = {}
+
+
+def assemble_iod(inputs: Inputs) -> pd.DataFrame:
+    """Build the long release x LSOA table (cached per set of input files within a process)."""
+    key = _inputs_key(inputs)
+    if key in _CACHE:
+        return _CACHE[key].copy()
+    vintage = {r.release: r.lsoa_vintage for r in RELEASES}
+    frames = [_id2007(inputs), _id2010(inputs), _iod2015(inputs), _iod2019(inputs)]
+    frames.append(_iod2025(inputs))
+    for f in frames:
+        for field in VALUE_FIELDS + ["lsoa_name", "lad_code"]:
+            if field not in f.columns:
+                f[field] = pd.NA
+    df = pd.concat(frames, ignore_index=True)
+    df["lsoa_vintage"] = df["release"].map(vintage).astype("int64")
+
+    # Current children's-services LA. 2011/2021 LSOAs: from the release's own district code.
+    # 2001 LSOAs: via the ONS LSOA 2001 -> 2011 lookup's 2011 district.
+    hierarchy = inputs.path("geo_la_hierarchy")
+    districts = read_district_lookup(hierarchy)
+    lookup_path = inputs.path("geo_lookup_lsoa01_lsoa11")
+    lookup01 = read_lsoa01_lsoa11(lookup_path, with_names=True).drop_duplicates("lsoa01_code")
+    lookup01 = lookup01[lookup01["lsoa01_code"].str.startswith("E01")].set_index("lsoa01_code")
+    is01 = df["lsoa_vintage"] == 2001
+    lad_for_la = df["lad_code"].where(~is01, df["lsoa_code"].map(lookup01["lad11_code"]))
+    missing01 = is01 & lad_for_la.isna()
+    if missing01.any():
+        raise BuildError(
+            f"{lookup_path}: 2001 LSOA(s) {df.loc[missing01, 'lsoa_code'].head(5).tolist()} "
+            "are not in the LSOA 2001 -> 2011 lookup; check the lookup file."
+        )
+    df["la_code"] = la_of_district(lad_for_la, districts, f"IoD district codes / {lookup_path}")
+    names = districts.drop_duplicates("la_code").set_index("la_code")["la_name"]
+    df["la_name"] = df["la_code"].map(names).astype("str")
+    df["lsoa_name"] = df["lsoa_name"].where(
+        ~(is01 & df["lsoa_name"].isna()), df["lsoa_code"].map(lookup01["lsoa01_name"])
+    )
+
+    counts = df.groupby("release")["lsoa_code"].transform("nunique")
+    expected = df["lsoa_vintage"].map(LSOAS_IN_ENGLAND)
+    if (counts != expected).any():
+        bad = df.loc[counts != expected, "release"].unique().tolist()
+        raise BuildError(
+            f"release(s) {bad}: the number of LSOAs differs from the {LSOAS_IN_ENGLAND} LSOAs "
+            "in England for that vintage; a file is incomplete or of another vintage."
+        )
+    df["lsoas_in_england"] = counts.astype("int64")
+    for field in INT_FIELDS + ["denominator_year"]:
+        df[field] = df[field].astype("Int64")
+    df["idaci_score"] = df["idaci_score"].astype("Float64")
+    for field in ("lsoa_name", "lad_code", "source_id", "release", "lsoa_code"):
+        df[field] = df[field].astype("str")
+    df["release_order"] = df["release"].map({name: i for i, name in enumerate(RELEASE_NAMES)})
+    df = df.sort_values(["release_order", "lsoa_code"]).reset_index(drop=True)[IOD_COLUMNS]
+    _CACHE.clear()
+    _CACHE[key] = df
+    return df.copy()
+
+
+def _rank_within_england(df: pd.DataFrame) -> pd.Series:
+    ok = pd.Series(True, index=df.index)
+    for field in ("idaci_rank", "imd_rank"):
+        ok &= df[field].isna() | ((df[field] >= 1) & (df[field] <= df["lsoas_in_england"]))
+    return ok
+
+
+IOD_LSOA_SCHEMA = pa.DataFrameSchema(
+    {
+        "release": pa.Column(str, pa.Check.isin(RELEASE_NAMES)),
+        "lsoa_code": pa.Column(str, pa.Check.str_matches(ENGLISH_LSOA)),
+        "lsoa_vintage": pa.Column(int, pa.Check.isin(list(LSOAS_IN_ENGLAND))),
+        "lsoa_name": pa.Column(str, nullable=True),
+        "lad_code": pa.Column(
+            str, pa.Check.str_matches(r"^(E0[6-9][0-9]{6}|[0-9]{2}[A-Z]{2})$"), nullable=True
+        ),
+        "la_code": pa.Column(str, pa.Check.str_matches(ENGLISH_LA)),
+        "la_name": pa.Column(str),
+        "idaci_rank": pa.Column("Int64", pa.Check.ge(1), nullable=True),
+        "idaci_decile": pa.Column("Int64", pa.Check.in_range(1, 10), nullable=True),
+        "idaci_score": pa.Column("Float64", pa.Check.in_range(0, 1), nullable=True),
+        "imd_rank": pa.Column("Int64", pa.Check.ge(1), nullable=True),
+        "imd_decile": pa.Column("Int64", pa.Check.in_range(1, 10), nullable=True),
+        "children_0_15": pa.Column("Int64", pa.Check.ge(0), nullable=True),
+        "denominator_year": pa.Column("Int64", pa.Check.in_range(2001, 2030), nullable=True),
+        "lsoas_in_england": pa.Column(int, pa.Check.isin(list(LSOAS_IN_ENGLAND.values()))),
+        "source_id": pa.Column(str),
+    },
+    checks=pa.Check(_rank_within_england, error="ranks must lie in 1..lsoas_in_england"),
+    unique=["release", "lsoa_code"],
+    strict=True,
+)
+
+
+@table(
+    "iod_lsoa",
+    inputs=IOD_REQUIRED,
+    optional_inputs=IOD_OPTIONAL,
+    schema=IOD_LSOA_SCHEMA,
+    description="Indices of Deprivation by release x LSOA: IDACI, IMD, 0-15 denominators",
+)
+def build_iod_lsoa(inputs: Inputs) -> pd.DataFrame:
+    """One row per release x LSOA (ID2007, ID2010, IoD2015, IoD2019, IoD2025).
+
+    Columns
+    -------
+    release, lsoa_code, lsoa_vintage (2001/2011/2021), lsoa_name (2001 names from the ONS
+    lookup), lad_code (the district as published in the release: LAD07 old-style codes such as
+    ``00CT`` for ID2007, none for ID2010, LAD13 for IoD2015, LAD19 for IoD2019, LAD24 for
+    IoD2025), la_code/la_name (current children's-services LA; 2001 LSOAs via the LSOA
+    2001 -> 2011 lookup's 2011 district), idaci_rank/idaci_decile/idaci_score and
+    imd_rank/imd_decile as published (1 = most deprived; ties share the lower rank; ID2007/ID2010
+    IMD deciles are those of the derived files, computed from the ranks by the IMD R package, as
+    those releases published no LSOA deciles), children_0_15 (IoD2019 File 6, mid-2015;
+    IoD2025 File 6, mid-2022, Solihull rows only in the mirror) with denominator_year set where
+    a count is present, lsoas_in_england (32,482 / 32,844 / 33,755 by vintage) and source_id
+    (comma-separated catalogue ids of the files that supplied the row).
+
+    IDACI is absent (NA) where no file holds it: ID2007 and ID2010 entirely, IoD2015 ranks
+    (deciles only), and scores in every release, until the official files are added.
+    """
+    return assemble_iod(inputs)
+
+
+IOD_RELEASES_SCHEMA = pa.DataFrameSchema(
+    {
+        "release": pa.Column(str, pa.Check.isin(RELEASE_NAMES), unique=True),
+        "published": pa.Column(str, pa.Check.str_matches(r"^\d{4}-\d{2}(-\d{2})?$")),
+        "lsoa_vintage": pa.Column(int, pa.Check.isin(list(LSOAS_IN_ENGLAND))),
+        "lsoas_in_england": pa.Column(int, pa.Check.isin(list(LSOAS_IN_ENGLAND.values()))),
+        "idaci_ranks_available": pa.Column(bool),
+        "idaci_deciles_available": pa.Column(bool),
+        "idaci_scores_available": pa.Column(bool),
+        "imd_ranks_available": pa.Column(bool),
+        "lsoas_with_children_0_15": pa.Column(int, pa.Check.ge(0)),
+        "source_ids": pa.Column(str),
+        "landing_page": pa.Column(str, pa.Check.str_startswith("https://")),
+        "missing_note": pa.Column(str, nullable=True),
+    },
+    strict=True,
+)
+
+
+def _missing_note(release: str, present: dict[str, bool]) -> str | None:
+    """Say which IDACI data a release lacks and which catalogue ids would supply them."""
+    gaps = [gap for gap, ok in present.items() if not ok]
+    if not gaps:
+        return None
+    by_remedy: dict[str, list[str]] = {}
+    for gap in gaps:
+        files = [
+            f"{eid} ({label})" for eid, label, gives in OPTIONAL_FILES[release] if gap in gives
+        ]
+        if files:
+            remedy = "add " + " or ".join(files) + " to data/raw"
+        elif release == "ID2007" and gap != "children":
+            remedy = (
+                "no reader yet: the official indices2007.zip (catalogue id id2007_indices_zip) "
+                "is not verified to hold IDACI"
+            )
+        else:
+            remedy = "no catalogued file supplies it"
+        by_remedy.setdefault(remedy, []).append(_GAP_LABELS[gap])
+    notes = [f"no {', '.join(labels)} ({remedy})" for remedy, labels in by_remedy.items()]
+    return f"{release}: " + "; ".join(notes) + "."
+
+
+@table(
+    "iod_releases",
+    inputs=IOD_REQUIRED,
+    optional_inputs=IOD_OPTIONAL,
+    schema=IOD_RELEASES_SCHEMA,
+    description="One row per IoD release: what IDACI data it holds, sources, landing page",
+)
+def build_iod_releases(inputs: Inputs) -> pd.DataFrame:
+    """One row per IoD release: publication, LSOA vintage and which IDACI data are present.
+
+    The ``*_available`` flags are computed from ``iod_lsoa`` (any non-missing value);
+    ``missing_note`` says what is missing and which catalogue id would supply it.
+    """
+    df = assemble_iod(inputs)
+    rows = []
+    for rel in RELEASES:
+        part = df[df["release"] == rel.release]
+        ids = sorted({s for joined in part["source_id"].unique() for s in joined.split(",")})
+        ranks = bool(part["idaci_rank"].notna().any())
+        deciles = bool(part["idaci_decile"].notna().any())
+        scores = bool(part["idaci_score"].notna().any())
+        rows.append(
+            {
+                "release": rel.release,
+                "published": rel.published,
+                "lsoa_vintage": rel.lsoa_vintage,
+                "lsoas_in_england": int(part["lsoas_in_england"].iloc[0]),
+                "idaci_ranks_available": ranks,
+                "idaci_deciles_available": deciles,
+                "idaci_scores_available": scores,
+                "imd_ranks_available": bool(part["imd_rank"].notna().any()),
+                "lsoas_with_children_0_15": int(part["children_0_15"].notna().sum()),
+                "source_ids": ",".join(ids),
+                "landing_page": rel.landing_page,
+                "missing_note": _missing_note(
+                    rel.release,
+                    {
+                        "ranks": ranks,
+                        "deciles": deciles,
+                        "scores": scores,
+                        "children": bool(part["children_0_15"].notna().all()),
+                    },
+                ),
+            }
+        )
+    out = pd.DataFrame(rows)
+    for col in ("lsoa_vintage", "lsoas_in_england", "lsoas_with_children_0_15"):
+        out[col] = out[col].astype("int64")
+    for col in ("release", "published", "source_ids", "landing_page", "missing_note"):
+        out[col] = out[col].astype("str")
+    return out
