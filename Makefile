@@ -8,11 +8,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 LA ?= E08000029
 
-.PHONY: reports test data lint benchmark clean-data help
+.PHONY: reports test data lint benchmark clean-data help lab
 
 help:
 	@echo "make reports   fetch + build the data and render the HTML pack for $(LA) into reports/"
 	@echo "make test      run the test suite"
+	@echo "make lab       open the notebooks in JupyterLab"
 	@echo "make lint      ruff"
 	@echo "make benchmark run the benchmarks in benchmarks/"
 
@@ -32,6 +33,11 @@ reports: data
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Explore the notebooks interactively (installs JupyterLab into .venv on first use).
+lab: $(STAMP)
+	@test -x $(BIN)/jupyter-lab || $(BIN)/python -m pip install --quiet -e ".[dev,lab]"
+	$(BIN)/jupyter lab notebooks/
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -84,7 +84,7 @@ class Headline:
     note: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        out = {k: v for k, v in self.__dict__.items() if v is not None}
+        out = {k: v for k, v in self.__dict__.items() if v is not None or k == "value"}
         for key in ("value", "lower", "upper"):
             if key in out and isinstance(out[key], float) and out[key] != out[key]:
                 out[key] = None  # NaN is not valid JSON

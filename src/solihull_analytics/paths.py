@@ -13,6 +13,7 @@ processed tables           ``<data>/processed``                  (follows the da
 catalogue                  ``<root>/data/catalogue.yaml``        ``SOLIHULL_CATALOGUE``
 mirror of published files  ``<root>/../shared/data`` if present  ``SOLIHULL_DATA_MIRROR``
 reports                    ``<root>/reports``                    ``SOLIHULL_REPORTS_DIR``
+notebooks                  ``<root>/notebooks``                  ``SOLIHULL_NOTEBOOKS_DIR``
 private SSDA903 extract    ``<data>/private``                    ``SOLIHULL_PRIVATE_DIR``
 =========================  ====================================  =================================
 """
@@ -67,7 +68,8 @@ def reports_dir() -> Path:
 
 def notebooks_dir() -> Path:
     """Return the folder of report notebooks."""
-    return project_root() / "notebooks"
+    env = os.environ.get("SOLIHULL_NOTEBOOKS_DIR")
+    return Path(env).resolve() if env else project_root() / "notebooks"
 
 
 def default_mirror() -> Path | None:

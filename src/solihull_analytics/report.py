@@ -54,12 +54,13 @@ class NotebookResult:
     seconds: float = 0.0
     cell: int | None = None
     error: str = ""
+    stage: str = "execution"  # where a failure happened: "execution" or "rendering"
 
     def summary(self) -> str:
         """One line: notebook, LA, cell and exception for failures."""
         if self.status != "failed":
             return f"{self.la_code} {self.notebook}: {self.status} ({self.seconds:.1f} s)"
-        where = f"cell {self.cell}" if self.cell is not None else "before execution"
+        where = f"cell {self.cell}" if self.cell is not None else f"{self.stage} stage"
         return f"{self.la_code} {self.notebook}: FAILED at {where}: {self.error}"
 
 
@@ -302,6 +303,7 @@ def render_notebook(
                 time.perf_counter() - start,
                 None,
                 f"{type(exc).__name__}: {exc}",
+                stage="rendering",
             )
         (out_dir / "executed").mkdir(exist_ok=True)
         os.replace(executed, out_dir / "executed" / f"{name}.ipynb")

@@ -1,0 +1,98 @@
+"""The build framework: incremental rebuilds, schema validation, atomic outputs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+import pytest
+import yaml
+
+from solihull_analytics import build as build_module
+from solihull_analytics.build import TableSpec, build, read_table
+
+CSV = b"code,value\nA,1\nB,2\n"
+SCHEMA = pa.DataFrameSchema({"code": pa.Column(str), "value": pa.Column(int, pa.Check.ge(0))})
+
+
+@pytest.fixture()
+def tiny_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    raw = tmp_path / "raw"
+    (raw / "t").mkdir(parents=True)
+    (raw / "t" / "in.csv").write_bytes(CSV)
+    entry = {
+        "id": "tiny_input",
+        "title": "tiny",
+        "publisher": "test",
+        "release": "test",
+        "vintage": "test",
+        "licence": "OGL",
+        "landing_page": "https://example.org",
+        "format": "csv",
+        "kind": "original",
+        "theme": "t",
+        "path": "t/in.csv",
+        "mirrored": True,
+        "mirror_path": "t/in.csv",
+        "sha256": hashlib.sha256(CSV).hexdigest(),
+    }
+    cat = tmp_path / "catalogue.yaml"
+    cat.write_text(yaml.safe_dump({"entries": [entry]}), encoding="utf-8")
+    calls = {"n": 0}
+
+    def builder(inputs: build_module.Inputs) -> pd.DataFrame:
+        calls["n"] += 1
+        df = pd.read_csv(inputs.path("tiny_input"), dtype={"code": str})
+        return df
+
+    spec = TableSpec("tiny_table", ("tiny_input",), (), builder, SCHEMA)
+    monkeypatch.setitem(build_module.REGISTRY, "tiny_table", spec)
+    return {"raw": raw, "processed": tmp_path / "processed", "catalogue": cat, "calls": calls}
+
+
+def _build(p: dict) -> list:
+    return build(
+        ["tiny_table"],
+        raw_dir=p["raw"],
+        processed_dir=p["processed"],
+        catalogue_file=p["catalogue"],
+    )
+
+
+def test_second_build_is_a_no_op_and_a_changed_input_rebuilds(tiny_project: dict) -> None:
+    assert [r.status for r in _build(tiny_project)] == ["built"]
+    assert [r.status for r in _build(tiny_project)] == ["unchanged"]
+    assert tiny_project["calls"]["n"] == 1
+    f = tiny_project["raw"] / "t" / "in.csv"
+    f.write_bytes(CSV + b"C,3\n")
+    assert [r.status for r in _build(tiny_project)] == ["built"]
+    assert len(read_table("tiny_table", tiny_project["processed"])) == 3
+    manifest = json.loads((tiny_project["processed"] / "manifest.json").read_text())
+    assert manifest["tiny_table"]["rows"] == 3
+
+
+def test_schema_failure_keeps_the_previous_table(tiny_project: dict) -> None:
+    _build(tiny_project)
+    (tiny_project["raw"] / "t" / "in.csv").write_bytes(b"code,value\nA,-5\n")
+    results = _build(tiny_project)
+    assert results[0].status == "failed"
+    assert "tiny_table" in results[0].message and "schema" in results[0].message
+    kept = read_table("tiny_table", tiny_project["processed"])
+    assert kept["value"].tolist() == [1, 2], "a failed build must not replace a good table"
+
+
+def test_missing_raw_file_names_the_fetch_command(tiny_project: dict) -> None:
+    (tiny_project["raw"] / "t" / "in.csv").unlink()
+    results = _build(tiny_project)
+    assert results[0].status == "failed"
+    assert "data fetch --only tiny_input" in results[0].message
+
+
+def test_real_build_is_a_no_op_the_second_time(processed: Path) -> None:
+    results = build()
+    assert {r.status for r in results} == {"unchanged"}, [
+        (r.name, r.status) for r in results if r.status != "unchanged"
+    ]
