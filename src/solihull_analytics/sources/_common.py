@@ -241,6 +241,7 @@ class _RdsReader:
         self.position = 0
         self.references: list[object] = []
         self.source_path = source_path
+        self._headers: tuple[np.ndarray, np.ndarray] | None = None
 
     def read_int(self) -> int:
         (value,) = _unpack_int(self.buffer, self.position)
@@ -317,7 +318,11 @@ class _RdsReader:
         return _RVector(sexptype, values, attributes if isinstance(attributes, dict) else None)
 
     def _read_string_spans(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Return (start, length) of each string; length -1 marks NA."""
+        """Return (start, length) of each string of a character vector; length -1 marks NA."""
+        if n >= _VECTORISED_MINIMUM:
+            spans = self._string_spans_vectorised(n)
+            if spans is not None:
+                return spans
         buffer = self.buffer
         position = self.position
         starts = [0] * n
@@ -332,6 +337,50 @@ class _RdsReader:
                 position += length
         self.position = position
         return np.array(starts, dtype=np.int64), np.array(lengths, dtype=np.int64)
+
+    def _charsxp_headers(self) -> tuple[np.ndarray, np.ndarray]:
+        """Positions and lengths of every byte run that looks like a string header.
+
+        A string (CHARSXP) starts with flags ``00 0? ?0 09`` and a big-endian length. Text
+        never holds a zero byte, so inside a character vector the only false matches are the
+        length field of a 9-byte string (``00 00 00 09``), which directly follows a header and
+        is dropped here.
+        """
+        if self._headers is None:
+            b = np.frombuffer(self.buffer, dtype=np.uint8)
+            positions = np.flatnonzero(b[3 : len(b) - 5] == 9)  # type byte first: rare value
+            positions = positions[b[positions] == 0]
+            positions = positions[(b[positions + 2] & 0x0F) == 0]
+            positions = positions[b[positions + 1] < 0x10]
+            # A match 4 bytes after another is that header's length field (a header's bytes
+            # rule out any match in between, so it is always the immediate predecessor).
+            follows_header = np.concatenate([[False], np.diff(positions) == 4])
+            positions = positions[~follows_header]
+            # Big-endian int32 at every byte offset (an unaligned, overlapping view).
+            int32_at = np.ndarray(
+                shape=(len(b) - 3,), dtype=">i4", buffer=self.buffer, strides=(1,)
+            )
+            lengths = int32_at[positions + 4].astype(np.int64)
+            self._headers = (positions, lengths)
+        return self._headers
+
+    def _string_spans_vectorised(self, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Find a character vector's strings with numpy; ``None`` when the check fails."""
+        positions, lengths = self._charsxp_headers()
+        first = int(np.searchsorted(positions, self.position))
+        if first + n > len(positions) or positions[first] != self.position:
+            return None
+        starts = positions[first : first + n]
+        sizes = lengths[first : first + n]
+        ends = starts + 8 + np.where(sizes > 0, sizes, 0)
+        if not np.array_equal(starts[1:], ends[:-1]):
+            return None  # something unexpected between strings: use the exact walk
+        self.position = int(ends[-1])
+        return starts + 8, sizes
+
+
+#: Character vectors shorter than this are walked string by string.
+_VECTORISED_MINIMUM = 2000
 
 
 def _string_column(
