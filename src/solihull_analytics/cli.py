@@ -234,6 +234,36 @@ def report(
         raise typer.Exit(1)
 
 
+@app.command("synthetic-903")
+def synthetic_903(
+    la: Annotated[str, typer.Option(help="LA code, e.g. E08000029 (Solihull).")] = "E08000029",
+    year: Annotated[
+        int, typer.Option(help="Collection year, named by the 31 March it ends.")
+    ] = 2019,
+    children: Annotated[
+        int, typer.Option(help="Children looked after in the year with a home postcode in the LA.")
+    ] = 426,
+    gradient: Annotated[
+        float,
+        typer.Option(help="Rate in the most deprived IDACI decile / rate in the least deprived."),
+    ] = 25.0,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default data/synthetic/<la>/<year>/).")
+    ] = None,
+) -> None:
+    """Write a SYNTHETIC SSDA903 extract (Header, Episodes, UASC CSVs) with a known gradient.
+
+    For demonstrations and tests only: the children are invented, the postcodes are real
+    postcodes of the LA, and home areas are drawn with the stated deprivation gradient.
+    """
+    from solihull_analytics.synthetic import synthetic_903_command
+
+    synthetic_903_command(
+        la=la, year=year, children=children, gradient=gradient, seed=seed, out=out
+    )
+
+
 _MULTI_VALUE_OPTIONS = {"--la", "--notebooks", "--only"}
 
 

