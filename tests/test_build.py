@@ -96,3 +96,26 @@ def test_real_build_is_a_no_op_the_second_time(processed: Path) -> None:
     assert {r.status for r in results} == {"unchanged"}, [
         (r.name, r.status) for r in results if r.status != "unchanged"
     ]
+
+
+def test_full_no_op_build_takes_the_fast_path_and_notices_changes(
+    tiny_project: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    only_tiny = {"tiny_table": build_module.REGISTRY["tiny_table"]}
+    monkeypatch.setattr(build_module, "load_registry", lambda: only_tiny)
+    kwargs = dict(
+        raw_dir=tiny_project["raw"],
+        processed_dir=tiny_project["processed"],
+        catalogue_file=tiny_project["catalogue"],
+    )
+    assert [r.status for r in build(**kwargs)] == ["built"]
+    assert (tiny_project["processed"] / build_module.FAST_STATE_NAME).exists()
+    # A no-op full build must not even import the source modules.
+    monkeypatch.setattr(build_module, "load_registry", lambda: pytest.fail("slow path taken"))
+    assert [r.status for r in build(**kwargs)] == ["unchanged"]
+    monkeypatch.setattr(build_module, "load_registry", lambda: only_tiny)
+    (tiny_project["raw"] / "t" / "in.csv").write_bytes(CSV + b"C,3\n")
+    assert [r.status for r in build(**kwargs)] == ["built"], "a changed raw file rebuilds"
+    (tiny_project["processed"] / "tiny_table.parquet").unlink()
+    assert [r.status for r in build(**kwargs)] == ["built"], "a deleted output rebuilds"
+    assert tiny_project["calls"]["n"] == 3

@@ -41,6 +41,10 @@ SOURCE_MODULES = (
 )
 
 MANIFEST_NAME = "manifest.json"
+#: Records the fingerprint of a complete, successful build, so that a no-op build can be
+#: recognised without importing the source modules (pandas, geopandas, ...).
+FAST_STATE_NAME = ".build-state.json"
+SOURCES_DIR = Path(__file__).resolve().parent / "sources"
 
 
 class BuildError(RuntimeError):
@@ -195,6 +199,40 @@ def _table_key(spec: TableSpec, entries: dict[str, Entry], raw_dir: Path) -> str
     return h.hexdigest()
 
 
+def _fast_fingerprint(
+    manifest: dict[str, Any], entries: dict[str, Entry], raw_dir: Path, processed_dir: Path
+) -> str | None:
+    """Fingerprint of everything a full build depends on, computed without heavy imports.
+
+    It covers the suite version, every source module and this file, the catalogue, and the raw
+    files (present or absent) that each built table declared. ``None`` when an output is missing.
+    """
+    h = hashlib.sha256(__version__.encode())
+    for p in sorted([*SOURCES_DIR.glob("*.py"), Path(__file__)]):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    for name in sorted(manifest):
+        if not (processed_dir / f"{name}.parquet").exists():
+            return None
+        h.update(f"|{name}".encode())
+        if "declared" not in manifest[name]:
+            return None  # a manifest from an older version: take the slow, careful path
+        for entry_id in manifest[name]["declared"]:
+            entry = entries.get(entry_id)
+            if entry is None:
+                return None
+            h.update(f"|{entry_id}={_file_fingerprint(entry.raw_path(raw_dir), entry)}".encode())
+    return h.hexdigest()
+
+
+def _read_fast_state(processed_dir: Path) -> str | None:
+    p = processed_dir / FAST_STATE_NAME
+    try:
+        return json.loads(p.read_text(encoding="utf-8")).get("fingerprint")
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
 def _read_manifest(processed_dir: Path) -> dict[str, Any]:
     p = processed_dir / MANIFEST_NAME
     if not p.exists():
@@ -289,6 +327,12 @@ def build(
     raw_dir = raw_dir or paths.raw_dir()
     processed_dir = processed_dir or paths.processed_dir()
     entries = load_catalogue(catalogue_file)
+    full_build = not names
+    if full_build and not force:
+        previous = _read_manifest(processed_dir)
+        fingerprint = _fast_fingerprint(previous, entries, raw_dir, processed_dir)
+        if previous and fingerprint is not None and fingerprint == _read_fast_state(processed_dir):
+            return [BuildResult(n, "unchanged", v.get("rows")) for n, v in previous.items()]
     registry = load_registry()
     wanted = list(names) if names else list(registry)
     unknown = [n for n in wanted if n not in registry]
@@ -329,6 +373,7 @@ def build(
             "key": key,
             "rows": int(len(df)),
             "inputs": list(spec.inputs) + present,
+            "declared": list(spec.inputs + spec.optional_inputs),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "sha256": hashlib.sha256(out.read_bytes()).hexdigest(),
         }
@@ -336,6 +381,15 @@ def build(
         results.append(BuildResult(name, "built", len(df), time.perf_counter() - start))
         if progress:
             progress(f"built {name}: {len(df):,} rows in {time.perf_counter() - start:.1f} s")
+    if full_build:
+        state = processed_dir / FAST_STATE_NAME
+        ok = all(r.status != "failed" for r in results) and set(manifest) >= set(registry)
+        fingerprint = _fast_fingerprint(manifest, entries, raw_dir, processed_dir) if ok else None
+        if fingerprint:
+            text = json.dumps({"fingerprint": fingerprint})
+            atomic_write_bytes(state, lambda p: p.write_text(text, encoding="utf-8"))
+        elif state.exists():
+            state.unlink()
     return results
 
 

@@ -176,7 +176,8 @@ def load_catalogue(path: Path | None = None) -> dict[str, Entry]:
             f"catalogue not found at {path}; restore data/catalogue.yaml from git."
         )
     with path.open(encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh)
+        # The C loader parses the catalogue about ten times faster; same safe semantics.
+        doc = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     items = doc.get("entries") if isinstance(doc, dict) else None
     if not isinstance(items, list):
         raise CatalogueError(f"{path}: expected a top-level 'entries:' list.")
