@@ -37,6 +37,8 @@ from solihull_analytics import __version__, paths
 STATE_DIR = ".state"
 PACKAGE_DIR = Path(__file__).resolve().parent
 HEADLINE_SCHEMA = PACKAGE_DIR / "headline_schema.json"
+#: Headline figures shown per page on the pack's front page (the rest are on the page itself).
+FRONT_PAGE_HEADLINES = 6
 _NOTEBOOK_NAME = re.compile(r"^(\d{2})_[a-z0-9_]+\.ipynb$")
 
 
@@ -336,7 +338,7 @@ def _format_value(h: dict[str, Any]) -> str:
     if value is None:
         return "not available"
     if isinstance(value, float):
-        text = f"{value:,.1f}"
+        text = f"{value:,.2f}" if abs(value) < 10 else f"{value:,.1f}"
     elif isinstance(value, int):
         text = f"{value:,}"
     else:
@@ -368,7 +370,8 @@ def write_la_index(out_dir: Path) -> Path:
             f'<li><a href="{html.escape(nb)}.html">{html.escape(d["title"])}</a>{synthetic}</li>'
         )
         rows = []
-        for h in d.get("headlines", []):
+        headlines = d.get("headlines", [])
+        for h in headlines[:FRONT_PAGE_HEADLINES]:
             rows.append(
                 "<tr>"
                 f"<th scope='row'>{html.escape(h.get('label') or h['name'].replace('_', ' '))}</th>"
@@ -377,6 +380,12 @@ def write_la_index(out_dir: Path) -> Path:
                 f"<td>{html.escape(h['statement'])}</td>"
                 "</tr>"
             )
+        more = len(headlines) - FRONT_PAGE_HEADLINES
+        more_text = (
+            f"<p>{more} more figures on <a href='{html.escape(nb)}.html'>the full page</a>.</p>"
+            if more > 0
+            else ""
+        )
         if rows:
             sections.append(
                 f"<h2 id='{html.escape(nb)}'>{html.escape(d['title'])}{synthetic}</h2>"
@@ -384,7 +393,7 @@ def write_la_index(out_dir: Path) -> Path:
                 "<table class='sa-table'><caption>Headline figures</caption><thead><tr>"
                 "<th scope='col'>Measure</th><th scope='col'>Value</th><th scope='col'>Unit</th>"
                 "<th scope='col'>Period</th><th scope='col'>In plain English</th></tr></thead>"
-                f"<tbody>{''.join(rows)}</tbody></table>"
+                f"<tbody>{''.join(rows)}</tbody></table>{more_text}"
             )
     body = (
         "<header class='sa-header'><p class='sa-crumb'><a href='../index.html'>All local "
