@@ -294,6 +294,41 @@ def validate(spec: TableSpec, df: Any) -> Any:
         ) from exc
 
 
+def _build_one(
+    spec: TableSpec, entries: dict[str, Entry], raw_dir: Path, processed_dir: Path
+) -> dict[str, Any]:
+    """Build, validate and atomically write one table; return what the manifest needs."""
+    start = time.perf_counter()
+    out = processed_dir / spec.filename
+    try:
+        inputs = Inputs(spec.name, entries, spec.inputs + spec.optional_inputs, raw_dir)
+        df = validate(spec, spec.builder(inputs))
+        atomic_write_bytes(out, lambda p: df.to_parquet(p, index=False))
+    except Exception as exc:  # noqa: BLE001 - one table's failure must not stop the rest
+        return {
+            "name": spec.name,
+            "ok": False,
+            "message": str(exc),
+            "seconds": time.perf_counter() - start,
+        }
+    return {
+        "name": spec.name,
+        "ok": True,
+        "rows": int(len(df)),
+        "seconds": time.perf_counter() - start,
+        "sha256": hashlib.sha256(out.read_bytes()).hexdigest(),
+    }
+
+
+def _build_group(
+    names: list[str], raw_dir: Path, processed_dir: Path, catalogue_file: Path | None
+) -> list[dict[str, Any]]:
+    """Worker: build the tables of one source module in order (they may share cached reads)."""
+    entries = load_catalogue(catalogue_file)
+    registry = load_registry()
+    return [_build_one(registry[n], entries, raw_dir, processed_dir) for n in names]
+
+
 def build(
     names: Iterable[str] | None = None,
     *,
@@ -302,6 +337,7 @@ def build(
     processed_dir: Path | None = None,
     catalogue_file: Path | None = None,
     progress: Callable[[str], None] | None = None,
+    jobs: int | None = None,
 ) -> list[BuildResult]:
     """Build processed tables whose inputs changed.
 
@@ -317,6 +353,9 @@ def build(
         Override the catalogue.
     progress : callable, optional
         Called with one line of text per table.
+    jobs : int, optional
+        Source modules built in parallel (default: the number of CPUs). Tables of one module are
+        built in order in one process, since they may share what they read.
 
     Returns
     -------
@@ -340,7 +379,9 @@ def build(
         raise BuildError(f"unknown table(s) {', '.join(unknown)}; known: {', '.join(registry)}.")
     processed_dir.mkdir(parents=True, exist_ok=True)
     manifest = _read_manifest(processed_dir)
-    results: list[BuildResult] = []
+    results: dict[str, BuildResult] = {}
+    keys: dict[str, str] = {}
+    todo: list[str] = []
     for name in wanted:
         spec = registry[name]
         for entry_id in spec.inputs + spec.optional_inputs:
@@ -348,49 +389,69 @@ def build(
                 raise BuildError(
                     f"table {name!r} declares {entry_id!r}, which is not in the catalogue."
                 )
-        key = _table_key(spec, entries, raw_dir)
+        keys[name] = _table_key(spec, entries, raw_dir)
         out = processed_dir / spec.filename
-        if not force and out.exists() and manifest.get(name, {}).get("key") == key:
-            results.append(BuildResult(name, "unchanged", manifest[name].get("rows")))
-            continue
-        start = time.perf_counter()
-        try:
-            inputs = Inputs(name, entries, spec.inputs + spec.optional_inputs, raw_dir)
-            df = validate(spec, spec.builder(inputs))
-            if spec.geo:
-                atomic_write_bytes(out, lambda p, df=df: df.to_parquet(p, index=False))
-            else:
-                atomic_write_bytes(out, lambda p, df=df: df.to_parquet(p, index=False))
-        except Exception as exc:  # noqa: BLE001 - one table's failure must not stop the rest
-            results.append(
-                BuildResult(name, "failed", seconds=time.perf_counter() - start, message=str(exc))
+        if not force and out.exists() and manifest.get(name, {}).get("key") == keys[name]:
+            results[name] = BuildResult(name, "unchanged", manifest[name].get("rows"))
+        else:
+            todo.append(name)
+
+    def record(outcome: dict[str, Any]) -> None:
+        name = outcome["name"]
+        spec = registry[name]
+        if not outcome["ok"]:
+            results[name] = BuildResult(
+                name, "failed", seconds=outcome["seconds"], message=outcome["message"]
             )
             if progress:
-                progress(f"FAILED {name}: {exc}")
-            continue
+                progress(f"FAILED {name}: {outcome['message']}")
+            return
         present = [i for i in spec.optional_inputs if entries[i].raw_path(raw_dir).exists()]
         manifest[name] = {
-            "key": key,
-            "rows": int(len(df)),
+            "key": keys[name],
+            "rows": outcome["rows"],
             "inputs": list(spec.inputs) + present,
             "declared": list(spec.inputs + spec.optional_inputs),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            "sha256": hashlib.sha256(out.read_bytes()).hexdigest(),
+            "sha256": outcome["sha256"],
         }
         _write_manifest(processed_dir, manifest)
-        results.append(BuildResult(name, "built", len(df), time.perf_counter() - start))
+        results[name] = BuildResult(name, "built", outcome["rows"], outcome["seconds"])
         if progress:
-            progress(f"built {name}: {len(df):,} rows in {time.perf_counter() - start:.1f} s")
+            progress(f"built {name}: {outcome['rows']:,} rows in {outcome['seconds']:.1f} s")
+
+    groups: dict[str, list[str]] = {}
+    for name in todo:
+        groups.setdefault(registry[name].builder.__module__, []).append(name)
+    jobs = jobs or os.cpu_count() or 1
+    parallel = jobs > 1 and len(groups) > 1 and all(m in SOURCE_MODULES for m in groups)
+    if parallel:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        # Longest groups first, so the two workers finish together.
+        ordered = sorted(groups.values(), key=len, reverse=True)
+        with ProcessPoolExecutor(max_workers=min(jobs, len(ordered))) as pool:
+            futures = [
+                pool.submit(_build_group, g, raw_dir, processed_dir, catalogue_file)
+                for g in ordered
+            ]
+            for fut in as_completed(futures):
+                for outcome in fut.result():
+                    record(outcome)
+    else:
+        for name in todo:
+            record(_build_one(registry[name], entries, raw_dir, processed_dir))
+    ordered_results = [results[n] for n in wanted]
     if full_build:
         state = processed_dir / FAST_STATE_NAME
-        ok = all(r.status != "failed" for r in results) and set(manifest) >= set(registry)
+        ok = all(r.status != "failed" for r in ordered_results) and set(manifest) >= set(registry)
         fingerprint = _fast_fingerprint(manifest, entries, raw_dir, processed_dir) if ok else None
         if fingerprint:
             text = json.dumps({"fingerprint": fingerprint})
             atomic_write_bytes(state, lambda p: p.write_text(text, encoding="utf-8"))
         elif state.exists():
             state.unlink()
-    return results
+    return ordered_results
 
 
 def read_table(name: str, processed_dir: Path | None = None) -> Any:
