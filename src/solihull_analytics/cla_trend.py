@@ -1,0 +1,1094 @@
+"""Children looked after (CLA) at 31 March: rates per 10,000 children, trends and comparisons.
+
+The building blocks of notebook 01:
+
+- :func:`population_candidates` turns the ``population_la_year`` table into one row per area,
+  mid-year and vintage of the ONS estimate of children aged 0-17;
+- :func:`select_denominators` picks, for each area and year at 31 March, which estimate is the
+  denominator (which mid-year, which vintage) and records why when there is none;
+- :func:`cla_rates` joins counts (all CLA, UASC, non-UASC) to the chosen denominators and adds
+  recomputed rates with confidence intervals, next to DfE's published rate;
+- :func:`window_change`, :func:`growth_table` and :func:`population_growth` give the change over
+  a window and the "x times faster" ratio;
+- :data:`REPORT_FIGURES` and :func:`reconciliation_table` compare the Commissioner's report's
+  figures with ours and explain each difference from the numbers.
+
+Conventions (see the mirror's ``data/cla/SOURCES.md``): "year" is the position at 31 March. DfE's
+rate for 31 March of year Y uses the ONS mid-(Y-1) estimate of children aged 0-17
+(``convention="dfe"``, the default); ``convention="same_year"`` uses mid-Y, which is what the
+report did for 2022 (99.7 = 478 / 47,942). "Non-UASC" is all CLA minus unaccompanied
+asylum-seeking children (UASC); DfE's published rates are for all CLA.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from solihull_analytics import rates
+
+ENGLAND_CODE = "E92000001"
+Convention = Literal["dfe", "same_year"]
+
+#: Offset from the year at 31 March to the mid-year of the denominator, per convention.
+CONVENTION_OFFSETS: dict[str, int] = {"dfe": -1, "same_year": 0}
+CONVENTION_LABELS: dict[str, str] = {
+    "dfe": "DfE's convention: 31 March of year Y uses the ONS mid-(Y-1) estimate",
+    "same_year": "same mid-year: 31 March of year Y uses the ONS mid-Y estimate",
+}
+
+#: Source ids whose mid-2012 to mid-2020 estimates are Census-2021-based (rebased) estimates.
+REBASED_SOURCE_PATTERN = re.compile(r"rebased|mye2[2-9]|mid20(?:2[1-9])", re.IGNORECASE)
+PRE_REBASING_SOURCE_PATTERN = re.compile(r"pre_rebasing|pre-rebasing|pre_census", re.IGNORECASE)
+
+#: Order of the ``population_la_year`` vintages (higher = more recent). ONS's Census-2021-based
+#: series as republished by DfE in 2025 revises the first releases of mid-2022 and mid-2023.
+VINTAGE_RANK: dict[str, int] = {
+    "pre_census2021": 1,
+    "mye2022_first_release": 2,
+    "mye2023_first_release": 3,
+    "census2021_rebased": 4,
+}
+VINTAGE_LABELS: dict[str, str] = {
+    "pre_census2021": "ONS estimate, pre-Census 2021 series",
+    "mye2022_first_release": "ONS mid-2022, first release",
+    "mye2023_first_release": "ONS mid-2023, first release",
+    "census2021_rebased": "ONS estimate, Census 2021-based (latest)",
+}
+
+SERIES_LABELS = {"all": "all children looked after", "non_uasc": "excluding UASC"}
+
+
+# ------------------------------------------------------------------------------------------
+# Report figures (constants, with their citation)
+# ------------------------------------------------------------------------------------------
+
+REPORT_CITATION = (
+    "Commissioner's report on children's services in Solihull Metropolitan Borough Council, "
+    "report to the Secretary of State for Education by the Children's Services Commissioner, "
+    "March 2023 (GOV.UK: 'Solihull children's services: commissioner report'), data section "
+    "by Solihull Council's Business Intelligence & Improvement Team"
+)
+
+
+@dataclass(frozen=True)
+class ReportFigure:
+    """A figure quoted in the Commissioner's report (non-UASC CLA, at 31 March).
+
+    Attributes
+    ----------
+    key : str
+        Identifier.
+    label : str
+        What the figure is.
+    value : float
+        The figure as printed.
+    kind : str
+        ``"count"``, ``"rate"``, ``"change"`` (percent) or ``"ratio"``.
+    area : str
+        ``"la"`` (Solihull) or ``"england"``.
+    year : int or None
+        Year at 31 March (None for changes over 2007-2022).
+    note : str
+        Where in the report it appears.
+    citation : str
+        The report.
+    """
+
+    key: str
+    label: str
+    value: float
+    kind: str
+    area: str
+    year: int | None
+    note: str = ""
+    citation: str = REPORT_CITATION
+
+
+REPORT_FIGURES: tuple[ReportFigure, ...] = (
+    ReportFigure("la_count_2007", "Solihull non-UASC CLA, 31 March 2007", 205, "count", "la", 2007),
+    ReportFigure("la_rate_2007", "Solihull non-UASC rate per 10,000, 2007", 44.6, "rate", "la",
+                 2007),
+    ReportFigure("england_rate_2007", "England non-UASC rate per 10,000, 2007", 50.7, "rate",
+                 "england", 2007),
+    ReportFigure("la_count_2022", "Solihull non-UASC CLA, 31 March 2022", 478, "count", "la", 2022),
+    ReportFigure("la_rate_2022", "Solihull non-UASC rate per 10,000, 2022", 99.7, "rate", "la",
+                 2022),
+    ReportFigure("england_rate_2022_text", "England non-UASC rate per 10,000, 2022 (text)", 63.3,
+                 "rate", "england", 2022, "report text"),
+    ReportFigure("england_rate_2022_table", "England non-UASC rate per 10,000, 2022 (table)",
+                 66.3, "rate", "england", 2022, "report table"),
+    ReportFigure("la_change", "Solihull rate change 2007-2022 (%)", 124, "change", "la", None),
+    ReportFigure("england_change", "England rate change 2007-2022 (%)", 31, "change", "england",
+                 None),
+    ReportFigure("times_faster", "Solihull rate rose 'four times faster' than England's", 4,
+                 "ratio", "la", None),
+)
+REPORT_WINDOW = (2007, 2022)
+
+
+# ------------------------------------------------------------------------------------------
+# Denominators
+# ------------------------------------------------------------------------------------------
+
+
+def _is_census2021_based(
+    mid_year: pd.Series, source_id: pd.Series, vintage: pd.Series
+) -> pd.Series:
+    text = source_id.fillna("").astype(str) + " " + vintage.fillna("").astype(str)
+    rebased = text.str.contains(REBASED_SOURCE_PATTERN) & ~text.str.contains(
+        PRE_REBASING_SOURCE_PATTERN
+    )
+    return (mid_year.astype(int) >= 2021) | ((mid_year.astype(int) >= 2012) & rebased)
+
+
+def population_candidates(population: pd.DataFrame) -> pd.DataFrame:
+    """Normalise a population table to one row per area, mid-year and vintage (ages 0-17).
+
+    Accepts the ``population_la_year`` layout (``la_code``, a mid-year column ``mid_year`` or
+    ``year``, a population column ``population_0_17``, ``population`` or ``value`` and, when
+    present, ``age_band``, ``vintage``, ``vintage_rank`` and ``source_id``).
+
+    Parameters
+    ----------
+    population : pandas.DataFrame
+        ONS mid-year estimates of children aged 0-17 by area.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``la_code``, ``mid_year``, ``population``, ``vintage``, ``vintage_rank``
+        (higher = more recent), ``source_id`` and ``census2021_based``.
+    """
+    df = population.copy()
+    if "age_band" in df:
+        df = df[df["age_band"].astype(str).isin(["0-17", "0_17", "0 to 17"])]
+    year_col = next(c for c in ("mid_year", "year") if c in df)
+    pop_col = next(c for c in ("population_0_17", "population", "value") if c in df)
+    out = pd.DataFrame(
+        {
+            "la_code": df["la_code"].astype(str),
+            "mid_year": df[year_col].astype(int),
+            "population": pd.to_numeric(df[pop_col], errors="coerce").astype(float),
+            "vintage": df["vintage"].astype(str) if "vintage" in df else "unknown",
+            "source_id": df["source_id"].astype(str) if "source_id" in df else "",
+        }
+    )
+    if "vintage_rank" in df:
+        out["vintage_rank"] = pd.to_numeric(df["vintage_rank"], errors="coerce").to_numpy()
+    elif "release_year" in df:
+        out["vintage_rank"] = pd.to_numeric(df["release_year"], errors="coerce").to_numpy()
+    elif "vintage" in df:
+        out["vintage_rank"] = df["vintage"].astype(str).map(VINTAGE_RANK).fillna(0).to_numpy()
+    else:
+        out["vintage_rank"] = 0
+    out["census2021_based"] = _is_census2021_based(out["mid_year"], out["source_id"],
+                                                   out["vintage"])
+    out = out.dropna(subset=["population"])
+    out = out[out["population"] > 0]
+    return out.reset_index(drop=True)
+
+
+def select_denominators(
+    candidates: pd.DataFrame,
+    area_codes: list[str] | pd.Index,
+    years: list[int] | range,
+    convention: Convention = "dfe",
+    vintage: str = "latest",
+    nearest: bool = False,
+) -> pd.DataFrame:
+    """Choose the 0-17 denominator for each area and year at 31 March.
+
+    Parameters
+    ----------
+    candidates : pandas.DataFrame
+        From :func:`population_candidates`.
+    area_codes : list of str
+        Areas (LA, region or England codes).
+    years : iterable of int
+        Years at 31 March.
+    convention : {"dfe", "same_year"}
+        ``"dfe"``: mid-(Y-1), DfE's convention; ``"same_year"``: mid-Y.
+    vintage : str, default "latest"
+        ``"latest"`` takes the most recent vintage held for that mid-year; any other value
+        takes only that vintage.
+    nearest : bool, default False
+        When the wanted mid-year is missing, use the nearest mid-year held for the area
+        (ties go to the later one) and flag ``denominator_exact`` False. Off by default: the
+        recomputed rate is then NA with the reason in ``denominator_note``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area and year: ``la_code``, ``year``, ``denominator_wanted_mid_year``,
+        ``denominator_mid_year``, ``denominator_population``, ``denominator_vintage``,
+        ``denominator_source_id``, ``denominator_census2021_based``, ``denominator_exact`` and
+        ``denominator_note``.
+    """
+    if convention not in CONVENTION_OFFSETS:
+        raise ValueError(f"convention must be one of {sorted(CONVENTION_OFFSETS)}")
+    pool = candidates if vintage == "latest" else candidates[candidates["vintage"] == vintage]
+    pool = pool.sort_values(["la_code", "mid_year", "vintage_rank"], kind="mergesort")
+    best = pool.drop_duplicates(["la_code", "mid_year"], keep="last").set_index(
+        ["la_code", "mid_year"]
+    )
+    rows = []
+    for code in area_codes:
+        held = best.loc[code] if code in best.index.get_level_values(0) else None
+        for year in years:
+            wanted = int(year) + CONVENTION_OFFSETS[convention]
+            row: dict[str, object] = {
+                "la_code": code,
+                "year": int(year),
+                "denominator_wanted_mid_year": wanted,
+                "denominator_mid_year": pd.NA,
+                "denominator_population": np.nan,
+                "denominator_vintage": pd.NA,
+                "denominator_source_id": pd.NA,
+                "denominator_census2021_based": pd.NA,
+                "denominator_exact": False,
+                "denominator_note": "",
+            }
+            chosen = None
+            if held is not None and wanted in held.index:
+                chosen = wanted
+                row["denominator_exact"] = True
+            elif held is not None and nearest and len(held):
+                gaps = pd.Series(np.abs(held.index.to_numpy() - wanted), index=held.index)
+                chosen = int(gaps[gaps == gaps.min()].index.max())
+                row["denominator_note"] = (
+                    f"no ONS 0-17 estimate for mid-{wanted} in the published files; the nearest "
+                    f"held, mid-{chosen}, is used instead"
+                )
+            else:
+                which = "" if vintage == "latest" else f" (vintage {vintage})"
+                row["denominator_note"] = (
+                    f"no ONS 0-17 estimate for mid-{wanted}{which} in the published files"
+                )
+            if chosen is not None:
+                rec = held.loc[chosen]
+                row.update(
+                    denominator_mid_year=int(chosen),
+                    denominator_population=float(rec["population"]),
+                    denominator_vintage=str(rec["vintage"]),
+                    denominator_source_id=str(rec["source_id"]),
+                    denominator_census2021_based=bool(rec["census2021_based"]),
+                )
+            rows.append(row)
+    out = pd.DataFrame(rows)
+    out["denominator_mid_year"] = out["denominator_mid_year"].astype("Int64")
+    out["denominator_census2021_based"] = out["denominator_census2021_based"].astype("boolean")
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# Rates
+# ------------------------------------------------------------------------------------------
+
+CLA_COLUMNS = [
+    "geographic_level",
+    "la_code",
+    "la_name",
+    "region_code",
+    "year",
+    "cla_all",
+    "cla_uasc",
+    "cla_non_uasc",
+    "counts_rounded_to",
+    "dfe_rate_per_10k",
+    "dfe_population_0_17",
+    "source_id",
+    "uasc_source_id",
+    "rate_source_id",
+]
+
+
+def cla_rates(
+    cla: pd.DataFrame,
+    candidates: pd.DataFrame,
+    area_codes: list[str] | None = None,
+    convention: Convention = "dfe",
+    vintage: str = "latest",
+    level: float = 0.95,
+    nearest: bool = False,
+    first_year: int | None = None,
+) -> pd.DataFrame:
+    """CLA counts at 31 March with DfE's published rate and our recomputed rates and CIs.
+
+    Parameters
+    ----------
+    cla : pandas.DataFrame
+        The ``cla_la_year`` table (``la_code``, ``year``, ``cla_all``, ``cla_uasc``,
+        ``cla_non_uasc``, ``dfe_rate_per_10k`` ...).
+    candidates : pandas.DataFrame
+        Population candidates from :func:`population_candidates`.
+    area_codes : list of str, optional
+        Areas to keep (default: every area with a code).
+    convention, vintage, nearest
+        Denominator choice, see :func:`select_denominators`.
+    level : float, default 0.95
+        Confidence level (0.998 for 99.8% limits). Limits by :func:`rates.poisson_rate_ci`:
+        Byar's method for counts of 10 or more, exact Poisson below.
+    first_year : int, optional
+        Drop years before this one.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area and year with the count columns, DfE's rate, the denominator columns
+        of :func:`select_denominators`, and for ``s`` in ``all``/``non_uasc``: ``rate_<s>``,
+        ``rate_<s>_lower``, ``rate_<s>_upper``; plus ``ci_level`` and ``convention``.
+    """
+    df = cla[cla["la_code"].notna()].copy()
+    df = df[[c for c in CLA_COLUMNS if c in df.columns]]
+    df["la_code"] = df["la_code"].astype(str)
+    if area_codes is not None:
+        df = df[df["la_code"].isin(list(area_codes))]
+    if first_year is not None:
+        df = df[df["year"] >= first_year]
+    df = df.sort_values(["la_code", "year"]).reset_index(drop=True)
+    if df.empty:
+        raise ValueError("no CLA rows for the areas asked for")
+    denominators = []
+    for code, group in df.groupby("la_code", sort=False):
+        denominators.append(
+            select_denominators(candidates, [code], sorted(group["year"].unique()), convention,
+                                vintage, nearest)
+        )
+    den = pd.concat(denominators, ignore_index=True)
+    out = df.merge(den, on=["la_code", "year"], how="left", validate="one_to_one")
+    population = out["denominator_population"].astype(float)
+    for series, col in (("all", "cla_all"), ("non_uasc", "cla_non_uasc")):
+        counts = pd.to_numeric(out[col], errors="coerce").astype(float)
+        ok = counts.notna() & population.notna()
+        rate = np.where(ok, rates.rate_per_10k(counts.fillna(0), population.fillna(0)), np.nan)
+        ci = rates.poisson_rate_ci(counts.fillna(0).to_numpy(), population.fillna(0).to_numpy(),
+                                   level=level)
+        out[f"rate_{series}"] = rate
+        out[f"rate_{series}_lower"] = np.where(ok, ci.lower, np.nan)
+        out[f"rate_{series}_upper"] = np.where(ok, ci.upper, np.nan)
+    missing_counts = out["cla_non_uasc"].isna() & out["denominator_population"].notna()
+    out.loc[missing_counts, "denominator_note"] = out.loc[missing_counts, "denominator_note"].where(
+        out.loc[missing_counts, "denominator_note"] != "", "UASC count not published"
+    )
+    out["ci_level"] = level
+    out["convention"] = convention
+    return out
+
+
+def dfe_rate_census2021_based(cla: pd.DataFrame, vintages: pd.DataFrame | None) -> pd.Series:
+    """Whether each DfE published rate in ``cla`` was computed on Census-2021-based estimates.
+
+    DfE first used Census-2021-based estimates for 31 March 2022 (mid-2021) in its 2022 release,
+    and re-stated earlier years on rebased estimates from its 2023 release. A rate is therefore
+    Census-2021-based when its denominator mid-year is 2021 or later, or when it comes from a
+    release of 2023 or later.
+
+    Parameters
+    ----------
+    cla : pandas.DataFrame
+        Rows with ``la_code``, ``year`` and ``rate_source_id``.
+    vintages : pandas.DataFrame, optional
+        ``cla_la_year_vintages`` (to look up each source's ``release_year``); without it, the
+        release year is read from the source id (``..._ees2023_...``).
+
+    Returns
+    -------
+    pandas.Series of bool (NA where there is no published rate)
+    """
+    release_year = pd.Series(np.nan, index=cla.index)
+    if vintages is not None and "release_year" in vintages:
+        lookup = vintages.drop_duplicates("source_id").set_index("source_id")["release_year"]
+        release_year = cla["rate_source_id"].map(lookup).astype(float)
+    parsed = cla["rate_source_id"].astype(str).str.extract(r"(20\d{2})")[0].astype(float)
+    release_year = release_year.fillna(parsed)
+    based = ((cla["year"] - 1) >= 2021) | (release_year >= 2023)
+    return based.where(cla["dfe_rate_per_10k"].notna()).astype("boolean")
+
+
+def census2021_break_year(table: pd.DataFrame, based_col: str = "denominator_census2021_based"
+                          ) -> int | None:
+    """First year of a rate series whose denominator is Census-2021-based (None if none)."""
+    known = table.dropna(subset=[based_col]).sort_values("year")
+    first = known[known[based_col].astype(bool)]
+    if first.empty or len(first) == len(known):
+        return None if first.empty else int(first["year"].iloc[0])
+    return int(first["year"].iloc[0])
+
+
+# ------------------------------------------------------------------------------------------
+# Change over a window
+# ------------------------------------------------------------------------------------------
+
+
+def window_change(
+    table: pd.DataFrame, la_code: str, start: int, end: int, series: str = "non_uasc"
+) -> dict[str, object]:
+    """Rate at the start and end of a window for one area, and the percentage change.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`cla_rates` (use ``nearest=True`` to allow approximate denominators at the
+        window's ends; they are flagged).
+    la_code : str
+        Area.
+    start, end : int
+        Years at 31 March.
+    series : {"non_uasc", "all", "dfe"}
+        Our recomputed non-UASC or all-CLA rate, or DfE's published (all-CLA) rate.
+
+    Returns
+    -------
+    dict
+        ``start_rate``, ``end_rate``, ``percent_change``, ``start_count``, ``end_count``,
+        ``start_denominator``, ``end_denominator``, ``start_mid_year``, ``end_mid_year``,
+        ``approximate`` (a denominator is not the wanted mid-year) and ``notes``.
+    """
+    rows = table[table["la_code"] == la_code].set_index("year")
+    rate_col = "dfe_rate_per_10k" if series == "dfe" else f"rate_{series}"
+    count_col = "cla_all" if series in ("all", "dfe") else "cla_non_uasc"
+    out: dict[str, object] = {"la_code": la_code, "series": series, "start": start, "end": end}
+    notes = []
+    approximate = False
+    for key, year in (("start", start), ("end", end)):
+        if year not in rows.index:
+            out.update({f"{key}_rate": np.nan, f"{key}_count": np.nan,
+                        f"{key}_denominator": np.nan, f"{key}_mid_year": pd.NA})
+            notes.append(f"no data for {year}")
+            continue
+        r = rows.loc[year]
+        out[f"{key}_rate"] = float(r[rate_col]) if pd.notna(r[rate_col]) else np.nan
+        out[f"{key}_count"] = float(r[count_col]) if pd.notna(r[count_col]) else np.nan
+        if pd.isna(r[count_col]):
+            notes.append(f"{la_code} {year}: count not published (suppressed or missing)")
+        if series == "dfe":
+            out[f"{key}_denominator"] = (
+                float(r["dfe_population_0_17"]) if pd.notna(r["dfe_population_0_17"]) else np.nan
+            )
+            out[f"{key}_mid_year"] = year - 1
+        else:
+            out[f"{key}_denominator"] = float(r["denominator_population"])
+            out[f"{key}_mid_year"] = r["denominator_mid_year"]
+            if r["denominator_note"]:
+                notes.append(f"{la_code} {year}: {r['denominator_note']}")
+            if pd.notna(r["denominator_population"]) and not bool(r["denominator_exact"]):
+                approximate = True
+    out["percent_change"] = rates.percent_change(out["start_rate"], out["end_rate"])
+    out["approximate"] = approximate
+    out["notes"] = "; ".join(notes)
+    return out
+
+
+def growth_table(
+    table: pd.DataFrame,
+    la_code: str,
+    start: int,
+    end: int,
+    comparator: str = ENGLAND_CODE,
+    series: tuple[str, ...] = ("non_uasc", "all", "dfe"),
+) -> pd.DataFrame:
+    """Rate change over a window for an LA and a comparator, with the "times faster" ratio.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per series with, for the LA and the comparator, start rate, end rate and
+        percentage change, and ``ratio`` = LA change / comparator change
+        (:func:`rates.ratio_of_changes`; NaN when the comparator did not grow).
+    """
+    rows = []
+    for s in series:
+        a = window_change(table, la_code, start, end, s)
+        b = window_change(table, comparator, start, end, s)
+        rows.append(
+            {
+                "series": s,
+                "la_start_rate": a["start_rate"],
+                "la_end_rate": a["end_rate"],
+                "la_change": a["percent_change"],
+                "comparator_start_rate": b["start_rate"],
+                "comparator_end_rate": b["end_rate"],
+                "comparator_change": b["percent_change"],
+                "ratio": rates.ratio_of_changes(a["percent_change"], b["percent_change"]),
+                "approximate": bool(a["approximate"] or b["approximate"]),
+                "notes": "; ".join(n for n in (a["notes"], b["notes"]) if n),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def population_growth(
+    candidates: pd.DataFrame,
+    area_codes: list[str],
+    start: int,
+    end: int,
+    vintage: str = "latest",
+) -> pd.DataFrame:
+    """Growth of the 0-17 population between two mid-years, on a common pair of mid-years.
+
+    When a mid-year is not held for every area, the nearest mid-year held for all of them is
+    used (ties go to the later one), and the row says so.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area: ``la_code``, ``start_mid_year``, ``end_mid_year``,
+        ``start_population``, ``end_population``, ``percent_change``, ``start_vintage``,
+        ``end_vintage``, ``start_source_id``, ``end_source_id`` and ``note``.
+    """
+    pool = candidates if vintage == "latest" else candidates[candidates["vintage"] == vintage]
+    pool = pool[pool["la_code"].isin(area_codes)]
+    best = pool.sort_values("vintage_rank", kind="mergesort").drop_duplicates(
+        ["la_code", "mid_year"], keep="last")
+    common = None
+    for code in area_codes:
+        held = set(best.loc[best["la_code"] == code, "mid_year"])
+        common = held if common is None else common & held
+    common = sorted(common or [])
+    if not common:
+        raise ValueError("no mid-year is held for every area")
+
+    def nearest(year: int) -> int:
+        gaps = {y: abs(y - year) for y in common}
+        low = min(gaps.values())
+        return max(y for y, g in gaps.items() if g == low)
+
+    s_year, e_year = nearest(start), nearest(end)
+    note = []
+    if s_year != start:
+        note.append(f"mid-{start} not held for every area; mid-{s_year} used")
+    if e_year != end:
+        note.append(f"mid-{end} not held for every area; mid-{e_year} used")
+    rows = []
+    for code in area_codes:
+        b = best[best["la_code"] == code].set_index("mid_year")
+        s, e = b.loc[s_year], b.loc[e_year]
+        rows.append(
+            {
+                "la_code": code,
+                "start_mid_year": s_year,
+                "end_mid_year": e_year,
+                "start_population": float(s["population"]),
+                "end_population": float(e["population"]),
+                "percent_change": rates.percent_change(float(s["population"]),
+                                                       float(e["population"])),
+                "start_vintage": s["vintage"],
+                "end_vintage": e["vintage"],
+                "start_source_id": s["source_id"],
+                "end_source_id": e["source_id"],
+                "start_census2021_based": bool(s["census2021_based"]),
+                "end_census2021_based": bool(e["census2021_based"]),
+                "note": "; ".join(note),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------------------
+# Comparators
+# ------------------------------------------------------------------------------------------
+
+
+def comparison_table(
+    table: pd.DataFrame,
+    la_code: str,
+    region_code: str | None,
+    neighbour_codes: list[str],
+    year: int,
+    since: int,
+) -> pd.DataFrame:
+    """The LA against England, its region and its statistical neighbours in one year.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`cla_rates`, covering all the areas.
+    la_code, region_code : str
+        The LA and its region.
+    neighbour_codes : list of str
+        Statistical neighbours' codes.
+    year : int
+        The year shown.
+    since : int
+        Start year for the change column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area (LA first, then England, region, neighbours by rate): ``role``,
+        ``la_code``, ``la_name``, ``cla_all``, ``dfe_rate_per_10k``, ``rate_all`` with limits,
+        ``rate_non_uasc`` with limits, ``non_uasc_change`` (percent, ``since`` to ``year``).
+    """
+    roles = {la_code: "this LA", ENGLAND_CODE: "England"}
+    if region_code:
+        roles[region_code] = "region"
+    for code in neighbour_codes:
+        roles.setdefault(code, "neighbour")
+    now = table[(table["year"] == year) & table["la_code"].isin(roles)].set_index("la_code")
+    then = table[(table["year"] == since) & table["la_code"].isin(roles)].set_index("la_code")
+    out = now[["la_name", "cla_all", "cla_non_uasc", "dfe_rate_per_10k", "rate_all",
+               "rate_all_lower", "rate_all_upper", "rate_non_uasc", "rate_non_uasc_lower",
+               "rate_non_uasc_upper"]].copy()
+    out["non_uasc_change"] = rates.percent_change(
+        then["rate_non_uasc"].reindex(out.index).astype(float), out["rate_non_uasc"].astype(float)
+    )
+    out.insert(0, "role", [roles[c] for c in out.index])
+    order = {"this LA": 0, "England": 1, "region": 2, "neighbour": 3}
+    out = out.assign(_o=out["role"].map(order)).sort_values(
+        ["_o", "rate_non_uasc"], ascending=[True, False])
+    return out.drop(columns="_o").reset_index()
+
+
+def rank_among(comparison: pd.DataFrame, la_code: str, column: str = "rate_non_uasc"
+               ) -> tuple[int, int]:
+    """Rank (1 = highest) of the LA among itself and its neighbours on ``column``."""
+    pool = comparison[comparison["role"].isin(["this LA", "neighbour"])].dropna(subset=[column])
+    ordered = pool.sort_values(column, ascending=False)["la_code"].tolist()
+    return (ordered.index(la_code) + 1 if la_code in ordered else 0), len(ordered)
+
+
+# ------------------------------------------------------------------------------------------
+# Reconciliation with the report
+# ------------------------------------------------------------------------------------------
+
+
+def _fmt(value: float, kind: str) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "not computable"
+    if kind == "count":
+        return f"{value:,.0f}"
+    if kind == "change":
+        return f"{value:+.0f}%"
+    if kind == "ratio":
+        return f"{value:.1f} times"
+    return f"{value:.1f}"
+
+
+def implied_denominator(count: float, rate: float) -> float:
+    """Population implied by a count and a rate per 10,000 (``count / rate * 10,000``)."""
+    return float(count) / float(rate) * rates.PER_10K if rate else np.nan
+
+
+def find_reproductions(
+    target: float,
+    counts: pd.DataFrame,
+    candidates: pd.DataFrame,
+    la_code: str,
+    years: range | list[int],
+    mid_years: range | list[int],
+    decimals: int = 1,
+) -> pd.DataFrame:
+    """Search published counts and 0-17 estimates for pairs whose rate rounds to ``target``.
+
+    Parameters
+    ----------
+    target : float
+        The printed rate.
+    counts : pandas.DataFrame
+        Count vintages: ``la_code``, ``year``, ``count``, ``label`` (e.g. from
+        ``cla_la_year_vintages``, non-UASC = all - UASC).
+    candidates : pandas.DataFrame
+        From :func:`population_candidates`.
+    la_code : str
+        Area.
+    years : iterable of int
+        Years at 31 March of the counts to try.
+    mid_years : iterable of int
+        Mid-years of the estimates to try.
+    decimals : int
+        Decimals the target was printed to.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Matching combinations: ``count``, ``count_label``, ``mid_year``, ``population``,
+        ``vintage``, ``rate``.
+    """
+    c = counts[(counts["la_code"] == la_code) & counts["year"].isin(list(years))]
+    p = candidates[
+        (candidates["la_code"] == la_code) & candidates["mid_year"].isin(list(mid_years))
+    ]
+    rows = []
+    for _, cr in c.drop_duplicates(["year", "count"]).iterrows():
+        for _, pr in p.drop_duplicates(["mid_year", "population"]).iterrows():
+            rate = cr["count"] / pr["population"] * rates.PER_10K
+            if round(rate, decimals) == round(target, decimals):
+                rows.append(
+                    {
+                        "count": int(cr["count"]),
+                        "count_label": cr["label"],
+                        "mid_year": int(pr["mid_year"]),
+                        "population": int(pr["population"]),
+                        "vintage": pr["vintage"],
+                        "rate": rate,
+                    }
+                )
+    return pd.DataFrame(rows, columns=["count", "count_label", "mid_year", "population",
+                                       "vintage", "rate"])
+
+
+def _rate_row(table: pd.DataFrame, code: str, year: int) -> pd.Series | None:
+    rows = table[(table["la_code"] == code) & (table["year"] == year)]
+    return None if rows.empty else rows.iloc[0]
+
+
+def reconciliation_table(
+    default: pd.DataFrame,
+    alternative: pd.DataFrame,
+    la_code: str,
+    la_name: str,
+    count_vintages: pd.DataFrame | None = None,
+    candidates: pd.DataFrame | None = None,
+    figures: tuple[ReportFigure, ...] = REPORT_FIGURES,
+) -> pd.DataFrame:
+    """Compare the report's figures with ours and explain each difference in one sentence.
+
+    Parameters
+    ----------
+    default : pandas.DataFrame
+        :func:`cla_rates` on DfE's convention with ``nearest=True`` (so that 2007 has an
+        approximate rate, flagged), for the LA and England.
+    alternative : pandas.DataFrame
+        The same on the ``same_year`` convention (what the report did for 2022).
+    la_code, la_name : str
+        The LA (the report is about Solihull; for any other LA the figures are still
+        Solihull's and the table says so in its caption).
+    count_vintages : pandas.DataFrame, optional
+        Count vintages for :func:`find_reproductions` (``la_code``, ``year``, ``count``,
+        ``label``).
+    candidates : pandas.DataFrame, optional
+        Population candidates for :func:`find_reproductions`.
+    figures : tuple of ReportFigure
+        The report's figures.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``figure``, ``report``, ``ours``, ``difference``, ``explanation`` (and ``key``).
+    """
+    start, end = REPORT_WINDOW
+    growth_default = growth_table(default, la_code, start, end, series=("non_uasc",)).iloc[0]
+    rows = []
+    for f in figures:
+        code = la_code if f.area == "la" else ENGLAND_CODE
+        name = la_name if f.area == "la" else "England"
+        ours: float = np.nan
+        why = ""
+        if f.kind == "count":
+            r = _rate_row(default, code, f.year)
+            ours = float(r["cla_non_uasc"]) if r is not None and pd.notna(r["cla_non_uasc"]) \
+                else np.nan
+            if r is not None and pd.notna(ours):
+                rounded = int(r["counts_rounded_to"]) if pd.notna(r["counts_rounded_to"]) else 1
+                base = (f"{int(r['cla_all']):,} all CLA minus {int(r['cla_uasc']):,} UASC "
+                        f"= {ours:,.0f}")
+                if rounded > 1:
+                    why = (f"{base}; both published counts are rounded to the nearest {rounded}, "
+                           f"so the true figure could be up to {rounded} higher or lower "
+                           "(rounding).")
+                else:
+                    why = f"{base}, from unrounded published counts."
+        elif f.kind == "rate":
+            r = _rate_row(default, code, f.year)
+            a = _rate_row(alternative, code, f.year)
+            ours = float(r["rate_non_uasc"]) if r is not None else np.nan
+            if r is None or pd.isna(r["cla_non_uasc"]):
+                why = f"No non-UASC count for {name} in {f.year} in the published files."
+            else:
+                count = float(r["cla_non_uasc"])
+                implied = implied_denominator(count, f.value)
+                parts = []
+                if bool(r["denominator_exact"]):
+                    parts.append(
+                        f"On DfE's convention {count:,.0f} / {r['denominator_population']:,.0f} "
+                        f"(mid-{r['denominator_mid_year']}) = {ours:.1f}"
+                    )
+                elif pd.notna(r["denominator_population"]):
+                    parts.append(
+                        f"No ONS 0-17 estimate for mid-{r['denominator_wanted_mid_year']} is in "
+                        f"the published files; on the nearest held (mid-"
+                        f"{r['denominator_mid_year']}, {r['denominator_population']:,.0f}) "
+                        f"{count:,.0f} gives {ours:.1f}"
+                    )
+                if a is not None and pd.notna(a["rate_non_uasc"]) and bool(a["denominator_exact"]):
+                    alt = float(a["rate_non_uasc"])
+                    verdict = "matching the report" if round(alt, 1) == f.value else \
+                        "not the report's figure either"
+                    parts.append(
+                        f"on the same mid-year (mid-{a['denominator_mid_year']}, "
+                        f"{a['denominator_population']:,.0f}) it is {alt:.1f}, {verdict}"
+                    )
+                if not any(round(float(x), 1) == f.value for x in
+                           (ours, a["rate_non_uasc"] if a is not None else np.nan)
+                           if pd.notna(x)):
+                    parts.append(f"the report's {f.value} implies a denominator of "
+                                 f"{implied:,.0f}")
+                    if count_vintages is not None and candidates is not None:
+                        found = find_reproductions(f.value, count_vintages, candidates, code,
+                                                   [f.year], range(f.year - 3, f.year + 1))
+                        if not found.empty:
+                            m = found.iloc[0]
+                            parts.append(
+                                f"it is reproduced only as {m['count']:,} ({m['count_label']}) / "
+                                f"{m['population']:,} (mid-{m['mid_year']}, {m['vintage']})"
+                            )
+                        else:
+                            parts.append("no published count and estimate tried reproduces it")
+                why = "; ".join(parts) + " (denominator)."
+                why = why[0].upper() + why[1:]
+        elif f.kind == "change":
+            side = "la" if f.area == "la" else "comparator"
+            ours = float(growth_default[f"{side}_change"])
+            start_rate = growth_default[f"{side}_start_rate"]
+            end_rate = growth_default[f"{side}_end_rate"]
+            why = (f"{name} non-UASC rate {start_rate:.1f} in {start} to {end_rate:.1f} in {end} "
+                   f"on DfE's convention")
+            if growth_default["approximate"]:
+                why += f" ({start} on the nearest 0-17 estimate held, so approximate)"
+            why += "; differences follow from the rates above (denominator)."
+        elif f.kind == "ratio":
+            ours = float(growth_default["ratio"])
+            la_change, eng_change = growth_default["la_change"], growth_default["comparator_change"]
+            rep = {x.key: x.value for x in figures}
+            why = (f"{la_change:+.0f}% / {eng_change:+.0f}% on our rates; the report's "
+                   f"{rep['la_change']:+.0f}% / {rep['england_change']:+.0f}% gives "
+                   f"{rep['la_change'] / rep['england_change']:.1f}, which it rounded "
+                   "to 'four' (rounding, denominator).")
+        diff = ours - f.value if pd.notna(ours) else np.nan
+        rows.append(
+            {
+                "key": f.key,
+                "figure": f.label,
+                "report": _fmt(f.value, f.kind),
+                "ours": _fmt(ours, f.kind),
+                "difference": (f"{diff:+.1f}" if f.kind != "count" else f"{diff:+,.0f}")
+                if pd.notna(diff) else "–",
+                "ours_value": ours,
+                "explanation": why,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def count_vintages_table(vintages: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
+    """Non-UASC counts as published in each release, for :func:`find_reproductions`."""
+    v = vintages[vintages["la_code"].isin(codes)]
+    base = pd.DataFrame(
+        {
+            "la_code": v["la_code"].astype(str),
+            "year": v["year"].astype(int),
+            "release": v["release"].astype(str),
+            "all": pd.to_numeric(v["cla_all"], errors="coerce").astype(float),
+            "uasc": pd.to_numeric(v["cla_uasc"], errors="coerce").astype(float),
+        }
+    )
+    alls = base.dropna(subset=["all"])[["la_code", "year", "release", "all"]]
+    uascs = base.dropna(subset=["uasc"])[["la_code", "year", "release", "uasc"]]
+    pairs = alls.merge(uascs, on=["la_code", "year"], suffixes=("", "_uasc"))
+    pairs["count"] = pairs["all"] - pairs["uasc"]
+    same = pairs["release"] == pairs["release_uasc"]
+    pairs["label"] = np.where(
+        same,
+        pairs["year"].astype(str) + " count as published in " + pairs["release"],
+        pairs["year"].astype(str) + " all CLA from " + pairs["release"] + ", UASC from "
+        + pairs["release_uasc"],
+    )
+    pairs = pairs.assign(_same=same).sort_values("_same", ascending=False, kind="mergesort")
+    return pairs[["la_code", "year", "label", "count"]].drop_duplicates(
+        ["la_code", "year", "count"]).reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------------------
+# Loading, charts and words (used by notebook 01)
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TrendInputs:
+    """The processed tables notebook 01 reads."""
+
+    cla: pd.DataFrame
+    vintages: pd.DataFrame | None
+    candidates: pd.DataFrame
+
+    def source_ids(self, codes: list[str]) -> list[str]:
+        """Catalogue ids behind the CLA rows of ``codes`` and the population estimates."""
+        rows = self.cla[self.cla["la_code"].isin(codes)]
+        ids: list[str] = []
+        for col in ("source_id", "uasc_source_id", "rate_source_id"):
+            ids += [str(x) for x in rows[col].dropna().unique()]
+        pop = self.candidates[self.candidates["la_code"].isin(codes)]
+        for value in pop["source_id"].dropna().unique():
+            ids += [x for x in re.split(r"[,+]", str(value)) if x]
+        return list(dict.fromkeys(i for i in ids if i and i != "nan"))
+
+
+def load_inputs(processed_dir: object = None) -> TrendInputs:
+    """Read ``cla_la_year``, ``cla_la_year_vintages`` and ``population_la_year``."""
+    from pathlib import Path
+
+    from solihull_analytics import paths
+    from solihull_analytics.build import BuildError, read_table
+
+    pdir = Path(processed_dir) if processed_dir else paths.processed_dir()
+    cla = read_table("cla_la_year", pdir)
+    try:
+        vintages = read_table("cla_la_year_vintages", pdir)
+    except BuildError:
+        vintages = None
+    population = read_table("population_la_year", pdir)
+    return TrendInputs(cla, vintages, population_candidates(population))
+
+
+def plot_trend(
+    la: pd.DataFrame,
+    england: pd.DataFrame,
+    la_name: str,
+    break_year: int | None,
+    title: str,
+) -> object:
+    """Chart: LA and England rates (all CLA and non-UASC) with CI bands and DfE's rate.
+
+    Parameters
+    ----------
+    la, england : pandas.DataFrame
+        Rows of :func:`cla_rates` for the LA and for England.
+    la_name : str
+        Name for the legend.
+    break_year : int, optional
+        First year on Census-2021-based estimates; a dotted vertical line is drawn before it.
+    title : str
+        Chart title (say the finding).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    from solihull_analytics.page import LINE_STYLES, MARKERS, af_colours
+
+    colours = af_colours(2)
+    fig, ax = plt.subplots(figsize=(9, 5.5))
+    series = [
+        (la, "all", colours[0], LINE_STYLES[0], MARKERS[0], f"{la_name}, all CLA"),
+        (la, "non_uasc", colours[0], LINE_STYLES[1], MARKERS[1], f"{la_name}, excluding UASC"),
+        (england, "all", colours[1], LINE_STYLES[2], MARKERS[2], "England, all CLA"),
+        (england, "non_uasc", colours[1], LINE_STYLES[3], MARKERS[3], "England, excluding UASC"),
+    ]
+    for df, s, colour, style, marker, label in series:
+        d = df.sort_values("year")
+        ax.plot(d["year"], d[f"rate_{s}"], color=colour, linestyle=style, marker=marker,
+                markersize=4, label=label)
+        ax.fill_between(d["year"], d[f"rate_{s}_lower"].astype(float),
+                        d[f"rate_{s}_upper"].astype(float), color=colour, alpha=0.12,
+                        linewidth=0)
+    d = la.sort_values("year")
+    ax.plot(d["year"], d["dfe_rate_per_10k"].astype(float), linestyle="none", marker="x",
+            color=af_colours(3)[2], label=f"{la_name}, DfE published rate (all CLA)")
+    if break_year is not None:
+        ax.axvline(break_year - 0.5, color="#3D3D3D", linestyle=":", linewidth=1.2)
+        ax.annotate("ONS estimates rebased\non Census 2021 from here", (break_year - 0.4, 0.97),
+                    xycoords=("data", "axes fraction"), va="top", fontsize=9)
+    ax.set_title(title, loc="left", wrap=True)
+    ax.set_xlabel("Year (position at 31 March)")
+    ax.set_ylabel("Children looked after per 10,000 aged 0-17")
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.14), ncol=2, frameon=False, fontsize=9)
+    years = sorted(set(la["year"]))
+    ax.set_xticks([y for y in years if y % 2 == 0])
+    fig.tight_layout()
+    return fig
+
+
+def plot_comparison(comparison: pd.DataFrame, year: int, title: str) -> object:
+    """Horizontal dot chart of non-UASC rates with 95% CIs for the LA and its comparators."""
+    import matplotlib.pyplot as plt
+
+    from solihull_analytics.page import MARKERS, af_colours
+
+    d = comparison.dropna(subset=["rate_non_uasc"]).sort_values("rate_non_uasc")
+    colours = af_colours(3)
+    style = {"this LA": (colours[0], MARKERS[0]), "England": (colours[1], MARKERS[1]),
+             "region": (colours[1], MARKERS[2]), "neighbour": ("#3D3D3D", MARKERS[3])}
+    fig, ax = plt.subplots(figsize=(9, 0.4 * len(d) + 1.8))
+    for i, (_, r) in enumerate(d.iterrows()):
+        colour, marker = style[r["role"]]
+        ax.errorbar(r["rate_non_uasc"], i,
+                    xerr=[[r["rate_non_uasc"] - r["rate_non_uasc_lower"]],
+                          [r["rate_non_uasc_upper"] - r["rate_non_uasc"]]],
+                    fmt=marker, color=colour, capsize=3,
+                    markersize=8 if r["role"] == "this LA" else 6)
+    labels = [f"{r['la_name']} ({r['role']})" if r["role"] in ("this LA", "region")
+              else r["la_name"] for _, r in d.iterrows()]
+    ax.set_yticks(range(len(d)), labels)
+    for tick, (_, r) in zip(ax.get_yticklabels(), d.iterrows(), strict=True):
+        if r["role"] == "this LA":
+            tick.set_fontweight("bold")
+    ax.set_xlabel(f"Children looked after excluding UASC per 10,000 aged 0-17, 31 March {year}")
+    ax.set_title(title, loc="left", wrap=True)
+    ax.set_xlim(left=0)
+    fig.tight_layout()
+    return fig
+
+
+def describe_trend(la: pd.DataFrame, england: pd.DataFrame, la_name: str) -> str:
+    """A paragraph on the latest rates and how they compare, generated from the numbers."""
+    la_rows = la.dropna(subset=["rate_all"]).sort_values("year")
+    latest = la_rows.iloc[-1]
+    eng = england.set_index("year")
+    year = int(latest["year"])
+    e = eng.loc[year] if year in eng.index else None
+    text = (
+        f"At 31 March {year}, {int(latest['cla_all']):,} children were looked after by "
+        f"{la_name}: {latest['rate_all']:.1f} per 10,000 children aged 0-17 (95% CI "
+        f"{latest['rate_all_lower']:.1f} to {latest['rate_all_upper']:.1f}). "
+    )
+    if pd.notna(latest["cla_non_uasc"]):
+        text += (
+            f"Leaving out {int(latest['cla_uasc']):,} unaccompanied asylum-seeking children, the "
+            f"rate was {latest['rate_non_uasc']:.1f} ({latest['rate_non_uasc_lower']:.1f} to "
+            f"{latest['rate_non_uasc_upper']:.1f}). "
+        )
+    if e is not None and pd.notna(e["rate_non_uasc"]):
+        ratio = latest["rate_non_uasc"] / e["rate_non_uasc"]
+        above = latest["rate_non_uasc_lower"] > e["rate_non_uasc"]
+        below = latest["rate_non_uasc_upper"] < e["rate_non_uasc"]
+        where = ("above England's" if above else "below England's" if below
+                 else "not clearly different from England's")
+        text += (
+            f"England's non-UASC rate was {e['rate_non_uasc']:.1f}, so {la_name}'s was "
+            f"{ratio:.2f} times England's and {where} (the 95% interval "
+            f"{'excludes' if above or below else 'includes'} England's value). "
+        )
+    if pd.notna(latest["dfe_rate_per_10k"]):
+        text += f"DfE's published all-CLA rate for {year} is {latest['dfe_rate_per_10k']:.0f}."
+    return text
+
+
+def describe_growth(growth: pd.DataFrame, la_name: str, start: int, end: int) -> str:
+    """A paragraph on the change over the window, generated from :func:`growth_table`."""
+    parts = []
+    labels = {"non_uasc": "non-UASC rate (recomputed)", "all": "all-CLA rate (recomputed)",
+              "dfe": "published DfE all-CLA rate"}
+    for _, g in growth.iterrows():
+        if pd.isna(g["la_change"]) or pd.isna(g["comparator_change"]):
+            why = f" ({g['notes']})" if g["notes"] else " (a published count is missing)"
+            parts.append(f"The {labels[g['series']]} cannot be compared over {start}-{end}{why}.")
+            continue
+        how = (f"{g['ratio']:.1f} times as fast as England's" if pd.notna(g["ratio"])
+               else "while England's did not rise")
+        parts.append(
+            f"The {labels[g['series']]} went from {g['la_start_rate']:.1f} to "
+            f"{g['la_end_rate']:.1f} ({g['la_change']:+.0f}%), against England's "
+            f"{g['comparator_start_rate']:.1f} to {g['comparator_end_rate']:.1f} "
+            f"({g['comparator_change']:+.0f}%): {how}"
+            + (" (approximate: a start-year denominator is the nearest estimate held)."
+               if g["approximate"] else ".")
+        )
+    return f"Between {start} and {end} in {la_name}: " + " ".join(parts)

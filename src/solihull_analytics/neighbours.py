@@ -1,0 +1,236 @@
+"""Statistical neighbours: the local authorities most like a given one on published indicators.
+
+DfE's own children's services statistical neighbour benchmarking tool (the NFER model) is not in
+the published files this suite reads (it was not found in the mirror's DfE files, including the
+LAIT data and its data dictionary). This module therefore builds a transparent stand-in:
+
+1. for every children's-services LA, a few indicators that do **not** involve children looked
+   after (so that the neighbours are not chosen on the outcome they are compared on):
+
+   - ``idaci_top20_share``: share of the LA's children aged 0-15 (IoD2019 denominators) who live
+     in an LSOA among England's 20% most income-deprived for children (IDACI deciles 1-2);
+   - ``low_income_rate``: children aged 0-15 in relative low income (DWP/HMRC, latest financial
+     year held) per 100 children aged 0-15 (Census 2021);
+   - ``log_children_0_17``: natural log of the Census 2021 population aged 0-17;
+
+2. each indicator is standardised across LAs (z-score), and the distance between two LAs is the
+   root mean square of their differences over the indicators both have, plus ``region_penalty``
+   (in standard deviations) when they are in different regions;
+3. the ``n`` LAs with the smallest distance are the neighbours.
+
+The method is stated by :func:`method_statement`, for the page that uses it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from solihull_analytics import paths
+from solihull_analytics.build import BuildError, read_table
+
+#: Indicators used, with a plain-English label.
+INDICATORS: dict[str, str] = {
+    "idaci_top20_share": "share of children aged 0-15 in England's 20% most income-deprived "
+    "LSOAs for children (IDACI, IoD2019)",
+    "low_income_rate": "children aged 0-15 in relative low income per 100 children aged 0-15 "
+    "(DWP/HMRC children in low income families, latest year; Census 2021 denominator)",
+    "log_children_0_17": "size of the population aged 0-17 (Census 2021, log scale)",
+}
+
+DEFAULT_N = 10
+DEFAULT_REGION_PENALTY = 0.5
+
+
+def _split_ids(values: pd.Series) -> list[str]:
+    ids: list[str] = []
+    for value in values.dropna().astype(str).unique():
+        for part in re.split(r"[,+]", value):
+            if part and part not in ids:
+                ids.append(part)
+    return ids
+
+
+def _census_by_la(census: pd.DataFrame, lookup: pd.DataFrame | None) -> pd.DataFrame:
+    c = census[(census["census_year"] == 2021) & (census["topic"] == "age")]
+    c = c[c["geographic_level"] == "local_authority"] if "geographic_level" in c else c
+    wide = c.pivot_table(index="la_code", columns="category", values="value", aggfunc="sum")
+    wide.index = wide.index.astype(str)
+    if lookup is not None and not lookup.empty:
+        mapping = dict(
+            zip(lookup["lad_code"].astype(str), lookup["la_code"].astype(str), strict=True)
+        )
+        wide = wide.rename(index=lambda code: mapping.get(code, code))
+        wide = wide.groupby(level=0).sum(min_count=1)
+    return wide
+
+
+def indicator_table(
+    las: pd.DataFrame,
+    iod_lsoa: pd.DataFrame,
+    low_income: pd.DataFrame,
+    census_la: pd.DataFrame,
+    la_lookup: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Compute the neighbour indicators for every LA.
+
+    Parameters
+    ----------
+    las : pandas.DataFrame
+        Children's-services LAs (``la_code``, ``la_name``, ``region_code``, ``region_name``).
+    iod_lsoa : pandas.DataFrame
+        LSOA deprivation table (``release``, ``la_code``, ``idaci_decile``, ``children_0_15``).
+    low_income : pandas.DataFrame
+        ``low_income_la_year`` (``la_code``, ``financial_year_ending``, ``age_band``,
+        ``children``).
+    census_la : pandas.DataFrame
+        ``census_la`` (``la_code``, ``census_year``, ``topic``, ``category``, ``value``).
+    la_lookup : pandas.DataFrame, optional
+        ``lad_code`` to ``la_code`` lookup, to map census codes that changed after 2021.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per LA, indexed by ``la_code``, with ``la_name``, ``region_code``,
+        ``region_name`` and one column per indicator in :data:`INDICATORS` (NaN when the data
+        do not cover the LA). ``attrs["source_ids"]`` lists the catalogue ids used.
+    """
+    source_ids: list[str] = []
+    out = las.set_index("la_code")[["la_name", "region_code", "region_name"]].copy()
+    out.index = out.index.astype(str)
+
+    iod = iod_lsoa[iod_lsoa["release"] == "IoD2019"].dropna(
+        subset=["idaci_decile", "children_0_15"]
+    )
+    if not iod.empty:
+        kids = iod["children_0_15"].astype(float)
+        top = kids.where(iod["idaci_decile"].astype(float) <= 2, 0.0)
+        grouped = pd.DataFrame({"la_code": iod["la_code"].astype(str), "k": kids, "t": top})
+        sums = grouped.groupby("la_code")[["k", "t"]].sum()
+        out["idaci_top20_share"] = (sums["t"] / sums["k"] * 100).reindex(out.index)
+        source_ids += _split_ids(iod["source_id"])
+    else:
+        out["idaci_top20_share"] = np.nan
+
+    census = _census_by_la(census_la, la_lookup)
+    li = low_income[low_income["age_band"] == "0-15"]
+    if not li.empty and "0-15" in census.columns:
+        latest = li[li["financial_year_ending"] == li["financial_year_ending"].max()]
+        counts = latest.groupby(latest["la_code"].astype(str))["children"].sum().astype(float)
+        out["low_income_rate"] = (counts / census["0-15"].astype(float) * 100).reindex(out.index)
+        source_ids += _split_ids(latest["source_id"])
+    else:
+        out["low_income_rate"] = np.nan
+    if "0-17" in census.columns:
+        out["log_children_0_17"] = np.log(census["0-17"].astype(float)).reindex(out.index)
+    else:
+        out["log_children_0_17"] = np.nan
+    in_2021 = census_la["census_year"] == 2021
+    c21 = census_la[in_2021 & census_la["category"].isin(["0-15", "0-17"])]
+    source_ids += _split_ids(c21["source_id"])
+    out.attrs["source_ids"] = list(dict.fromkeys(source_ids))
+    return out
+
+
+def load_indicator_table(processed_dir: Path | None = None) -> pd.DataFrame:
+    """Read the processed tables and return :func:`indicator_table` for every LA."""
+    pdir = processed_dir or paths.processed_dir()
+    las = read_table("children_services_la", pdir)
+    try:
+        lookup = read_table("la_lookup", pdir)
+    except BuildError:
+        lookup = None
+    return indicator_table(
+        las,
+        read_table("iod_lsoa", pdir),
+        read_table("low_income_la_year", pdir),
+        read_table("census_la", pdir),
+        lookup,
+    )
+
+
+def distances(
+    indicators: pd.DataFrame,
+    la_code: str,
+    columns: Sequence[str] = tuple(INDICATORS),
+    region_penalty: float = DEFAULT_REGION_PENALTY,
+) -> pd.Series:
+    """Distance from ``la_code`` to every other LA on standardised indicators.
+
+    Parameters
+    ----------
+    indicators : pandas.DataFrame
+        Indexed by ``la_code`` with the indicator columns and ``region_code``.
+    la_code : str
+        The LA to measure from.
+    columns : sequence of str
+        Indicator columns to use.
+    region_penalty : float, default 0.5
+        Added to the distance (in standard deviations) for LAs in a different region.
+
+    Returns
+    -------
+    pandas.Series
+        Distance per other LA, sorted ascending (the LA itself is excluded; LAs sharing no
+        indicator with it are dropped).
+    """
+    if la_code not in indicators.index:
+        raise KeyError(f"{la_code} is not in the indicator table")
+    values = indicators[list(columns)].astype(float)
+    sd = values.std(ddof=0).replace(0, np.nan)
+    z = (values - values.mean()) / sd
+    diff = (z - z.loc[la_code]) ** 2
+    shared = diff.notna().sum(axis=1)
+    dist = np.sqrt(diff.sum(axis=1, min_count=1) / shared.replace(0, np.nan))
+    if "region_code" in indicators and region_penalty:
+        other_region = indicators["region_code"] != indicators.loc[la_code, "region_code"]
+        dist = dist + region_penalty * other_region.astype(float)
+    dist = dist.drop(index=la_code).dropna()
+    return dist.sort_values(kind="mergesort")
+
+
+def statistical_neighbours(
+    indicators: pd.DataFrame,
+    la_code: str,
+    n: int = DEFAULT_N,
+    columns: Sequence[str] = tuple(INDICATORS),
+    region_penalty: float = DEFAULT_REGION_PENALTY,
+) -> pd.DataFrame:
+    """Return the ``n`` LAs nearest to ``la_code`` (see the module docstring for the method).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``rank``, ``la_code``, ``la_name``, ``region_name``, ``distance`` and the
+        indicators, nearest first.
+    """
+    if n < 1:
+        raise ValueError("n must be at least 1")
+    dist = distances(indicators, la_code, columns, region_penalty).head(n)
+    out = indicators.loc[dist.index, ["la_name", "region_name", *columns]].copy()
+    out.insert(0, "distance", dist.values)
+    out = out.reset_index().rename(columns={"index": "la_code"})
+    out.insert(0, "rank", range(1, len(out) + 1))
+    return out
+
+
+def method_statement(n: int = DEFAULT_N, region_penalty: float = DEFAULT_REGION_PENALTY) -> str:
+    """One paragraph saying how neighbours were chosen (for the page that shows them)."""
+    items = "; ".join(INDICATORS.values())
+    return (
+        "DfE's children's services statistical neighbour list is not in the published files "
+        f"used here, so the {n} statistical neighbours are the {n} authorities closest on "
+        f"published indicators that do not involve children looked after: {items}. Each "
+        "indicator is standardised across all English children's-services authorities; the "
+        "distance is the root mean square of the standardised differences"
+        + (
+            f", plus {region_penalty:g} standard deviations for an authority in another region"
+            if region_penalty
+            else ""
+        )
+        + ". These are not DfE's official neighbours."
+    )

@@ -1,0 +1,198 @@
+"""Tests for cla_trend (denominators, rates, change, reconciliation) and neighbours."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from solihull_analytics import cla_trend as ct
+from solihull_analytics import neighbours as nb
+from solihull_analytics import rates
+
+LA, ENG = "E08000029", ct.ENGLAND_CODE
+
+
+@pytest.fixture()
+def population() -> pd.DataFrame:
+    """A population_la_year-like table: two vintages for mid-2021/2022, a gap at mid-2020."""
+    rows = [
+        (LA, 2019, 1000, "pre_census2021", "pop_0_17_la_2012_2020_pre_rebasing"),
+        (LA, 2021, 1100, "census2021_rebased", "pop_0_17_la_2012_2024_rebased"),
+        (LA, 2022, 1180, "mye2022_first_release", "ons_mye_mid2022_first_release"),
+        (LA, 2022, 1200, "census2021_rebased", "pop_0_17_la_2012_2024_rebased"),
+        (ENG, 2019, 100000, "pre_census2021", "pop_0_17_la_2012_2020_pre_rebasing"),
+        (ENG, 2021, 110000, "census2021_rebased", "pop_0_17_la_2012_2024_rebased"),
+        (ENG, 2022, 120000, "census2021_rebased", "pop_0_17_la_2012_2024_rebased"),
+    ]
+    df = pd.DataFrame(rows, columns=["la_code", "mid_year", "population", "vintage", "source_id"])
+    df["age_band"] = "0-17"
+    return df
+
+
+@pytest.fixture()
+def cla() -> pd.DataFrame:
+    rows = [
+        (LA, 2021, 55, 5, 10.0),
+        (LA, 2022, 66, 6, 12.0),
+        (LA, 2023, 8, 0, 1.0),
+        (ENG, 2021, 2000, 100, 18.0),
+        (ENG, 2022, 2200, 100, 20.0),
+        (ENG, 2023, 2300, 100, 21.0),
+    ]
+    df = pd.DataFrame(rows, columns=["la_code", "year", "cla_all", "cla_uasc",
+                                     "dfe_rate_per_10k"])
+    df["cla_non_uasc"] = df["cla_all"] - df["cla_uasc"]
+    df["la_name"] = df["la_code"].map({LA: "Testshire", ENG: "England"})
+    df["counts_rounded_to"] = 1
+    df["dfe_population_0_17"] = pd.NA
+    df["rate_source_id"] = "cla_ees2025_number_rate"
+    return df
+
+
+def test_candidates_rank_latest_vintage_and_flag_census2021(population):
+    cand = ct.population_candidates(population)
+    la22 = cand[(cand["la_code"] == LA) & (cand["mid_year"] == 2022)]
+    assert la22.sort_values("vintage_rank")["vintage"].iloc[-1] == "census2021_rebased"
+    assert not cand.loc[cand["mid_year"] == 2019, "census2021_based"].any()
+    assert cand.loc[cand["mid_year"] >= 2021, "census2021_based"].all()
+
+
+def test_dfe_convention_uses_previous_mid_year_latest_vintage(population):
+    den = ct.select_denominators(ct.population_candidates(population), [LA], [2023])
+    row = den.iloc[0]
+    assert row["denominator_mid_year"] == 2022
+    assert row["denominator_population"] == 1200  # revised, not the first release (1180)
+    assert row["denominator_vintage"] == "census2021_rebased"
+    assert row["denominator_source_id"] == "pop_0_17_la_2012_2024_rebased"
+    assert bool(row["denominator_exact"])
+
+
+def test_same_year_convention_and_named_vintage(population):
+    cand = ct.population_candidates(population)
+    same = ct.select_denominators(cand, [LA], [2022], convention="same_year").iloc[0]
+    assert same["denominator_mid_year"] == 2022 and same["denominator_population"] == 1200
+    first = ct.select_denominators(cand, [LA], [2022], convention="same_year",
+                                   vintage="mye2022_first_release").iloc[0]
+    assert first["denominator_population"] == 1180
+
+
+def test_missing_denominator_is_na_with_reason_or_nearest_when_asked(population):
+    cand = ct.population_candidates(population)
+    strict = ct.select_denominators(cand, [LA], [2021]).iloc[0]  # wants mid-2020
+    assert np.isnan(strict["denominator_population"])
+    assert "mid-2020" in strict["denominator_note"]
+    near = ct.select_denominators(cand, [LA], [2021], nearest=True).iloc[0]
+    assert near["denominator_mid_year"] == 2021  # tie 2019/2021 goes to the later
+    assert not bool(near["denominator_exact"])
+    assert "nearest" in near["denominator_note"]
+    with pytest.raises(ValueError):
+        ct.select_denominators(cand, [LA], [2021], convention="other")
+
+
+def test_cla_rates_values_and_ci_methods(cla, population):
+    cand = ct.population_candidates(population)
+    t = ct.cla_rates(cla, cand, [LA, ENG]).set_index(["la_code", "year"])
+    assert np.isnan(t.loc[(LA, 2021), "rate_all"])  # mid-2020 missing
+    assert t.loc[(LA, 2021), "dfe_rate_per_10k"] == 10.0  # DfE's rate still shown
+    assert t.loc[(LA, 2022), "rate_non_uasc"] == pytest.approx(60 / 1100 * 10_000)
+    ci = rates.poisson_rate_ci(60, 1100)
+    assert t.loc[(LA, 2022), "rate_non_uasc_lower"] == pytest.approx(ci.lower)
+    # count below 10: the exact interval
+    exact = rates.poisson_rate_ci(8, 1200, level=0.998)
+    t998 = ct.cla_rates(cla, cand, [LA], level=0.998).set_index("year")
+    assert t998.loc[2023, "rate_all_upper"] == pytest.approx(exact.upper)
+    assert (t998["ci_level"] == 0.998).all()
+
+
+def test_growth_table_ratio_and_window_change(cla, population):
+    cand = ct.population_candidates(population)
+    t = ct.cla_rates(cla, cand, [LA, ENG])
+    g = ct.growth_table(t, LA, 2022, 2023, series=("non_uasc", "dfe")).set_index("series")
+    la_change = rates.percent_change(60 / 1100, 8 / 1200)
+    eng_change = rates.percent_change(2100 / 110000, 2200 / 120000)
+    assert g.loc["non_uasc", "la_change"] == pytest.approx(la_change)
+    assert g.loc["non_uasc", "comparator_change"] == pytest.approx(eng_change)
+    assert np.isnan(g.loc["non_uasc", "ratio"])  # England fell: "times faster" undefined
+    assert g.loc["dfe", "la_change"] == pytest.approx(-100 * 11 / 12)
+
+
+def test_population_growth_uses_common_nearest_years(population):
+    cand = ct.population_candidates(population)
+    pg = ct.population_growth(cand, [LA, ENG], 2018, 2022).set_index("la_code")
+    assert pg.loc[LA, "start_mid_year"] == 2019
+    assert pg.loc[LA, "percent_change"] == pytest.approx(20.0)
+    assert "mid-2018" in pg.loc[LA, "note"]
+
+
+def test_reconciliation_rows_and_generated_explanations(cla, population):
+    cand = ct.population_candidates(population)
+    figs = (
+        ct.ReportFigure("la_count_2022", "count", 60, "count", "la", 2022),
+        ct.ReportFigure("la_rate_2022", "rate", 50.0, "rate", "la", 2022),
+    )
+    d = ct.cla_rates(cla, cand, [LA, ENG], nearest=True)
+    a = ct.cla_rates(cla, cand, [LA, ENG], convention="same_year", nearest=True)
+    # the change rows need the report window: give the fixture a 2007 and 2022
+    rec = ct.reconciliation_table(d, a, LA, "Testshire", figures=figs)
+    assert rec.loc[0, "ours"] == "60" and rec.loc[0, "difference"] == "+0"
+    assert "unrounded" in rec.loc[0, "explanation"]
+    assert rec.loc[1, "ours"] == f"{60 / 1100 * 10_000:.1f}"
+    assert "50.0" in rec.loc[1, "explanation"] and "(denominator)" in rec.loc[1, "explanation"]
+    assert {f.key for f in ct.REPORT_FIGURES} >= {"la_rate_2022", "times_faster"}
+    assert all(f.citation == ct.REPORT_CITATION for f in ct.REPORT_FIGURES)
+
+
+def test_find_reproductions_and_implied_denominator(population):
+    cand = ct.population_candidates(population)
+    counts = pd.DataFrame({"la_code": [LA], "year": [2022], "label": ["x"], "count": [60]})
+    found = ct.find_reproductions(60 / 1180 * 10_000, counts, cand, LA, [2022], [2022])
+    assert found["population"].tolist() == [1180]
+    assert ct.implied_denominator(478, 99.7) == pytest.approx(47943.8, abs=0.1)
+
+
+def test_neighbours_nearest_and_region_penalty():
+    ind = pd.DataFrame(
+        {
+            "la_name": list("ABCD"),
+            "region_code": ["R1", "R1", "R2", "R1"],
+            "region_name": ["r1", "r1", "r2", "r1"],
+            "x": [0.0, 1.0, 0.1, 3.0],
+            "y": [0.0, 1.0, 0.1, np.nan],
+        },
+        index=["A", "B", "C", "D"],
+    )
+    no_pen = nb.statistical_neighbours(ind, "A", n=2, columns=["x", "y"], region_penalty=0)
+    assert no_pen["la_code"].tolist() == ["C", "B"]
+    pen = nb.statistical_neighbours(ind, "A", n=3, columns=["x", "y"], region_penalty=5)
+    assert pen["la_code"].tolist()[0] == "B" and "A" not in pen["la_code"].tolist()
+    assert "not DfE's official neighbours" in nb.method_statement(10)
+
+
+# ------------------------------------------------------------------------------------------
+# Golden tests against the published data (mirror)
+# ------------------------------------------------------------------------------------------
+
+
+def _solihull(processed, year):
+    cla = pd.read_parquet(processed / "cla_la_year.parquet")
+    return cla[(cla["la_code"] == LA) & (cla["year"] == year)].iloc[0]
+
+
+def test_golden_counts_and_dfe_rate(processed):
+    assert _solihull(processed, 2022)["cla_non_uasc"] == 478
+    assert _solihull(processed, 2007)["cla_non_uasc"] == 205  # rounded to 5 by DfE
+    assert _solihull(processed, 2022)["dfe_rate_per_10k"] == 113
+
+
+def test_golden_rate_2022_on_revised_mid_2022(processed):
+    if not (processed / "population_la_year.parquet").exists():
+        pytest.skip("population_la_year has not been built")
+    inputs = ct.load_inputs(processed)
+    same = ct.cla_rates(inputs.cla, inputs.candidates, [LA], convention="same_year")
+    row = same[same["year"] == 2022].iloc[0]
+    assert row["denominator_population"] == 47942
+    assert row["rate_non_uasc"] == pytest.approx(99.7, abs=0.05)
+    dfe = ct.cla_rates(inputs.cla, inputs.candidates, [LA]).set_index("year")
+    assert dfe.loc[2022, "denominator_mid_year"] == 2021
+    assert dfe.loc[2022, "rate_all"] == pytest.approx(112.5, abs=0.05)

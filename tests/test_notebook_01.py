@@ -1,0 +1,34 @@
+"""Notebook 01 renders for Solihull and three other kinds of LA, with names from the data."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from solihull_analytics.geography import la_info
+
+LAS = ["E08000029", "E09000033", "E10000016", "E06000023"]  # metropolitan, London, county, unitary
+
+
+@pytest.mark.parametrize("la_code", LAS)
+def test_notebook_01_renders(render_pack_for, processed, la_code):
+    if not (processed / "population_la_year.parquet").exists():
+        pytest.skip("population_la_year has not been built")
+    pack, results = render_pack_for(la_code, ["01"])
+    assert results[0].status != "failed", results[0]
+    doc = json.loads((pack / "01_cla_trend.json").read_text(encoding="utf-8"))
+    assert doc["la_code"] == la_code
+    assert doc["la_name"] == la_info(la_code, processed).name
+    html = (pack / "01_cla_trend.html").read_text(encoding="utf-8")
+    # the page's text, without the template's stylesheet (pygments CSS names an "Error" class)
+    text = re.sub(r"<style.*?</style>", "", html, flags=re.S)
+    assert "Traceback" not in text and "Error" not in text
+    heads = {h["name"]: h for h in doc["headlines"]}
+    latest = heads["cla_rate_latest"]
+    assert latest["lower"] < latest["value"] < latest["upper"]
+    assert {"cla_rate_non_uasc_latest", "cla_non_uasc_change_window",
+            "cla_non_uasc_change_ratio", "cla_rate_ratio_to_england"} <= set(heads)
+    if la_code == "E08000029":
+        assert "99.7" in html  # the report's 2022 rate, reproduced on the same-year convention
