@@ -93,3 +93,46 @@ def la_info(la_code: str, processed_dir: Path | None = None) -> LocalAuthority:
         else None,
         la_type=str(r["la_type"]) if "la_type" in r and pd.notna(r["la_type"]) else None,
     )
+
+
+def lsoas_of_la(la_code: str, vintage: int, processed_dir: Path | None = None) -> list[str]:
+    """Return the LSOA codes of a children's-services LA on one LSOA vintage.
+
+    Parameters
+    ----------
+    la_code : str
+        Children's-services LA code.
+    vintage : int
+        2001, 2011 or 2021.
+    processed_dir : Path, optional
+        Processed tables folder.
+
+    Returns
+    -------
+    list of str
+        Sorted codes. 2011 and 2001 LSOAs come from ``iod_lsoa`` (the LA each release's
+        district code, or the ONS 2001 -> 2011 lookup, places them in); 2021 LSOAs from the ONS
+        LSOA 2021 -> ward -> LAD lookup (``lsoa21_ward``), falling back to ``iod_lsoa``.
+    """
+    pdir = processed_dir or paths.processed_dir()
+    codes: set[str] = set()
+    if vintage == 2021:
+        try:
+            w = read_table("lsoa21_ward", pdir)
+            codes = set(w.loc[w["la_code"] == la_code, "lsoa21_code"])
+        except BuildError:
+            codes = set()
+    if not codes:
+        iod = read_table("iod_lsoa", pdir)
+        sel = iod[(iod["la_code"] == la_code) & (iod["lsoa_vintage"] == vintage)]
+        codes = set(sel["lsoa_code"])
+    return sorted(codes)
+
+
+def ward_of_lsoa21(
+    la_code: str, ward_vintage: int = 2024, processed_dir: Path | None = None
+) -> pd.DataFrame:
+    """Return ``lsoa21_code, ward_code, ward_name`` for an LA (ONS best-fit lookup)."""
+    w = read_table("lsoa21_ward", processed_dir or paths.processed_dir())
+    sel = w[(w["la_code"] == la_code) & (w["ward_vintage"] == ward_vintage)]
+    return sel[["lsoa21_code", "ward_code", "ward_name"]].reset_index(drop=True)

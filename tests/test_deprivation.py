@@ -1,0 +1,313 @@
+"""IDACI bands, ties, deciles, like-for-like mapping and children (deprivation.py)."""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from solihull_analytics import deprivation as dep
+
+SOLIHULL = "E08000029"
+
+
+# -- bands, boundary and ties --------------------------------------------------------------------
+
+
+def test_band_cutoff_is_floor_of_exact_share():
+    assert dep.band_cutoff(32844, 10) == 3284  # 3,284.4
+    assert dep.band_cutoff(32844, 20) == 6568  # 6,568.8
+    assert dep.band_cutoff(32844, 5) == 1642
+    assert dep.band_cutoff(32844, 2) == 656  # 656.88
+    assert dep.band_cutoff(33755, 20) == 6751  # exactly 6,751.0: no float error
+    assert dep.band_cutoff(33755, 10) == 3375
+    assert dep.band_cutoff(100, 10) == 10
+    with pytest.raises(ValueError):
+        dep.band_cutoff(100, 0)
+
+
+def test_boundary_rank_equal_to_cutoff_is_inside():
+    flags = dep.in_most_deprived([9, 10, 11], 100, 10)
+    assert flags.tolist() == [True, True, False]
+    # rank <= floor(p x N) and rank <= p x N agree for whole-number ranks
+    n = 32844
+    ranks = pd.Series(range(3280, 3290))
+    assert (dep.in_most_deprived(ranks, n, 10) == (ranks <= 0.1 * n)).all()
+
+
+def test_tied_lsoas_share_the_lower_rank_and_fall_on_the_same_side():
+    # two LSOAs tied at rank 2 (the next is 4), N = 20, 10% cut-off = rank 2
+    ranks = [1, 2, 2, 4, 5]
+    flags = dep.in_most_deprived(ranks, 20, 10)
+    assert flags.tolist() == [True, True, True, False, False]
+    assert dep.ties_at_cutoff(ranks, 20, 10) == 1
+    assert dep.ties_at_cutoff([1, 2, 3, 3], 20, 10) == 0
+
+
+def test_missing_rank_stays_missing():
+    flags = dep.in_most_deprived(pd.array([1, None], dtype="Int64"), 100, 10)
+    assert flags.iloc[0] and pd.isna(flags.iloc[1])
+
+
+def test_decile_from_rank_uses_published_cutoffs():
+    d = dep.decile_from_rank([1, 3284, 3285, 6568, 6569, 32844], 32844)
+    assert d.tolist() == [1, 1, 2, 2, 3, 10]
+    d = dep.decile_from_rank([3375, 3376, 6751, 6752], 33755)
+    assert d.tolist() == [1, 2, 2, 3]
+
+
+def test_bands_from_deciles_only_for_whole_deciles():
+    assert dep.in_band_from_decile([1, 2, 3], 20).tolist() == [True, True, False]
+    with pytest.raises(ValueError):
+        dep.in_band_from_decile([1], 5)
+
+
+def test_report_table1_is_kept_with_citation():
+    assert dep.REPORT_TABLE1["ID2007"] == {20: 17, 10: 4, 5: 0, 2: 0}
+    assert dep.REPORT_TABLE1["ID2010"] == {20: 20, 10: 7, 5: 0, 2: 0}
+    assert dep.REPORT_TABLE1["IoD2015"] == {20: 22, 10: 16, 5: 7, 2: 2}
+    assert dep.REPORT_TABLE1["IoD2019"] == {20: 23, 10: 20, 5: 9, 2: 2}
+    assert "Commissioner" in dep.REPORT_CITATION and "2023" in dep.REPORT_CITATION
+
+
+# -- per-release counts on a tiny fixture ---------------------------------------------------------
+
+
+def _iod_fixture() -> pd.DataFrame:
+    """Two LAs, N = 20 LSOAs per release: R1 has ranks, R2 deciles only, R3 no IDACI."""
+    rows = []
+    for rel, vintage in (("IoD2019", 2011), ("IoD2015", 2011), ("ID2010", 2001)):
+        for i in range(20):
+            rank = i + 1
+            rows.append(
+                {
+                    "release": rel,
+                    "lsoa_code": f"E0100{i:04d}",
+                    "lsoa_vintage": vintage,
+                    "la_code": "E08000029" if i % 2 == 0 else "E08000025",
+                    "idaci_rank": rank if rel == "IoD2019" else None,
+                    "idaci_decile": (rank - 1) // 2 + 1 if rel != "ID2010" else None,
+                    "children_0_15": 100 + i if rel == "IoD2019" else None,
+                    "denominator_year": 2015 if rel == "IoD2019" else None,
+                    "lsoas_in_england": 20,
+                    "source_id": f"{rel.lower()}_file",
+                }
+            )
+    df = pd.DataFrame(rows)
+    for c in ("idaci_rank", "idaci_decile", "children_0_15", "denominator_year"):
+        df[c] = df[c].astype("Int64")
+    return df
+
+
+def test_band_counts_methods_and_missing():
+    c = dep.band_counts(_iod_fixture(), SOLIHULL).set_index("release")
+    # Solihull = even positions -> ranks 1,3,5,...; 20% of 20 = rank <= 4 -> ranks 1,3
+    assert c.loc["IoD2019", "n_20pct"] == 2 and c.loc["IoD2019", "method_20pct"] == "ranks"
+    assert c.loc["IoD2019", "n_10pct"] == 1
+    assert c.loc["IoD2015", "method_20pct"] == "deciles" and c.loc["IoD2015", "n_20pct"] == 2
+    assert pd.isna(c.loc["IoD2015", "n_5pct"])
+    assert pd.isna(c.loc["ID2010", "n_20pct"]) and c.loc["ID2010", "lsoas_in_la"] == 10
+    assert not c.loc["ID2007", "in_data"]  # not in the data at all: still a row
+
+
+def test_table1_marks_missing_cells_with_url_and_shows_report_column():
+    cat = {
+        "id2010_all_domains": SimpleNamespace(
+            download_url="https://x/1871702.csv", landing_page=""
+        ),
+        "iod2015_file7": SimpleNamespace(download_url="https://x/file7.csv", landing_page=""),
+        "iod2015_file3": SimpleNamespace(download_url=None, landing_page="https://x/2015"),
+        "id2007_indices_zip": SimpleNamespace(download_url=None, landing_page="https://x/2007"),
+    }
+    counts = dep.band_counts(_iod_fixture(), SOLIHULL)
+    t = dep.table1(counts, SOLIHULL, catalogue=cat).set_index("Release")
+    assert t.loc["ID2010", "Most deprived 20%: computed"] == dep.NOT_AVAILABLE
+    assert t.loc["ID2010", "Official file for missing cells"] == "https://x/1871702.csv"
+    assert t.loc["ID2010", "Most deprived 20%: report (published)"] == 20
+    assert t.loc["IoD2015", "Most deprived 5%: computed"] == dep.NOT_AVAILABLE
+    assert t.loc["IoD2015", "Official file for missing cells"] == "https://x/file7.csv"
+    assert t.loc["IoD2019", "Official file for missing cells"] == ""
+    other = dep.table1(counts, "E08000025", catalogue=cat)
+    assert not any("report" in c for c in other.columns)
+
+
+def test_decile_counts_has_every_decile():
+    d = dep.decile_counts(_iod_fixture(), SOLIHULL)
+    assert set(d["release"]) == {"IoD2019", "IoD2015"}
+    per = d[d["release"] == "IoD2019"]
+    assert per["decile"].tolist() == list(range(1, 11)) and per["lsoas"].sum() == 10
+
+
+def test_children_in_bands_uses_release_denominators():
+    iod = _iod_fixture()
+    pop = pd.DataFrame(
+        columns=["lsoa_code", "lsoa_vintage", "year", "source", "age_band", "population"]
+    )
+    ch = dep.children_in_bands(iod, pop, SOLIHULL).set_index("release")
+    kids = {f"E0100{i:04d}": 100 + i for i in range(0, 20, 2)}
+    assert ch.loc["IoD2019", "children_la"] == sum(kids.values())
+    assert ch.loc["IoD2019", "children_20pct"] == 100 + 102  # ranks 1 and 3
+    assert math.isclose(ch.loc["IoD2019", "share_20pct"], 202 / sum(kids.values()))
+    assert pd.isna(ch.loc["IoD2015", "share_20pct"])  # no denominators of any kind here
+
+
+def test_child_denominators_fall_back_to_nearest_small_area_estimate():
+    iod = _iod_fixture()
+    codes = [f"E0100{i:04d}" for i in range(0, 20, 2)]
+    pop = pd.DataFrame(
+        [
+            (c, 2011, y, src, "0-15", n, f"{src}_id")
+            for c in codes
+            for y, src, n in ((2011, "census2011", 10), (2017, "sape_mid2017", 20))
+        ],
+        columns=[
+            "lsoa_code",
+            "lsoa_vintage",
+            "year",
+            "source",
+            "age_band",
+            "population",
+            "source_id",
+        ],
+    )
+    den = dep.child_denominators(iod, pop, SOLIHULL, "IoD2015")  # data year 2012 -> 2011
+    assert den is not None and den.year == 2011 and not den.from_release
+    assert den.children.sum() == 100 and "Census 2011" in den.label
+
+
+# -- like-for-like mapping ------------------------------------------------------------------------
+
+
+def test_map_release_to_vintage_split_merge_and_weights():
+    release = pd.DataFrame(
+        {
+            "lsoa_code": ["N1", "N2", "N3", "N4"],
+            "lsoa_vintage": 2021,
+            "idaci_rank": pd.array([5, 50, 7, 70], dtype="Int64"),
+            "idaci_decile": pd.array([1, 6, 1, 8], dtype="Int64"),
+            "lsoas_in_england": 100,
+        }
+    )
+    # O1 split into N1+N2 (N2 has more children); O2 and O3 merged into N3; O4 -> N4 unchanged
+    lookup = pd.DataFrame(
+        {
+            "lsoa11_code": ["O1", "O1", "O2", "O3", "O4"],
+            "lsoa21_code": ["N1", "N2", "N3", "N3", "N4"],
+        }
+    )
+    weights = pd.Series({"N1": 10.0, "N2": 90.0, "N3": 50.0, "N4": 5.0})
+    m = dep.map_release_to_vintage(release, lookup, 2011, weights).set_index("lsoa_code")
+    assert m.loc["O1", "idaci_rank"] == 50 and m.loc["O1", "pieces"] == 2
+    assert m.loc["O2", "idaci_rank"] == 7 and m.loc["O3", "idaci_rank"] == 7
+    assert m.loc["O4", "idaci_rank"] == 70 and (m["lsoa_vintage"] == 2011).all()
+    # equal weights: ties go to the more deprived piece
+    m2 = dep.map_release_to_vintage(release, lookup, 2011).set_index("lsoa_code")
+    assert m2.loc["O1", "idaci_rank"] == 5
+
+
+def test_apportion_to_2011_preserves_totals():
+    lookup = pd.DataFrame(
+        {"lsoa11_code": ["O1", "O1", "O2", "O3"], "lsoa21_code": ["N1", "N2", "N3", "N3"]}
+    )
+    values = pd.Series({"N1": 10.0, "N2": 20.0, "N3": 40.0})
+    out = dep.apportion_to_2011(values, lookup, pd.Series({"O2": 30.0, "O3": 10.0}))
+    assert out["O1"] == 30 and out["O2"] == 30 and out["O3"] == 10
+    assert math.isclose(out.sum(), values.sum())
+
+
+def test_population_change_tenths():
+    classify = pd.DataFrame(
+        {
+            "lsoa_code": [f"L{i}" for i in range(20)],
+            "idaci_rank": range(1, 21),
+            "idaci_decile": [1] * 10 + [2] * 10,
+        }
+    )
+    start = pd.Series(100.0, index=classify["lsoa_code"])
+    end = start.copy()
+    end[["L0", "L1"]] = 150.0  # most deprived tenth (2 of 20) grows by 50%
+    r = dep.population_change(classify, start, end)
+    t = r["tenths"].set_index("group")
+    assert t.iloc[0]["lsoas"] == 2 and math.isclose(t.iloc[0]["growth_pct"], 50.0)
+    assert math.isclose(t.iloc[1]["growth_pct"], 0.0)
+    assert "faster in the most deprived" in dep.describe_growth(r["tenths"], "test")
+    assert r["by_decile"]["lsoas"].tolist() == [10, 10]
+
+
+# -- golden: published data -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def inputs(processed):
+    return dep.load_inputs(processed)
+
+
+@pytest.mark.mirror
+def test_golden_iod2019_solihull_counts(inputs):
+    c = dep.band_counts(inputs.iod, SOLIHULL).set_index("release")
+    got = [int(c.loc["IoD2019", f"n_{p}pct"]) for p in (20, 10, 5, 2)]
+    assert got == [23, 20, 9, 2]
+    assert c.loc["IoD2019", "method_20pct"] == "ranks"
+    cmp = dep.compare_with_report(dep.band_counts(inputs.iod, SOLIHULL))
+    assert cmp[cmp["release"] == "IoD2019"]["agrees"].all()
+
+
+@pytest.mark.mirror
+def test_golden_iod2015_from_deciles(inputs):
+    c = dep.band_counts(inputs.iod, SOLIHULL).set_index("release")
+    assert int(c.loc["IoD2015", "n_20pct"]) == 22 and int(c.loc["IoD2015", "n_10pct"]) == 16
+    if not c.loc["IoD2015", "idaci_ranks"]:
+        assert c.loc["IoD2015", "method_10pct"] == "deciles"
+        assert pd.isna(c.loc["IoD2015", "n_5pct"])
+    else:  # the official File 3/7 was added: the report's 5% and 2% figures can be checked
+        assert (int(c.loc["IoD2015", "n_5pct"]), int(c.loc["IoD2015", "n_2pct"])) == (7, 2)
+
+
+@pytest.mark.mirror
+def test_golden_iod2019_children_share(inputs):
+    ch = dep.children_in_bands(inputs.iod, inputs.population, SOLIHULL).set_index("release")
+    row = ch.loc["IoD2019"]
+    assert row["denominator_year"] == 2015 and row["denominator_from_release"]
+    assert int(row["children_la"]) == 40214  # File 6, mid-2015, Solihull aged 0-15
+    share = float(row["share_20pct"])
+    # 8,658 / 40,214 = 21.53%. The report's "21%" is this share truncated; rounded to the
+    # nearest percent it is 22%. Tolerance: the report's figure to within one percentage point.
+    assert int(row["children_20pct"]) == 8658
+    assert (
+        math.floor(share * 100) == 21
+        and abs(share - dep.REPORT_CHILDREN_SHARE_20PCT_IOD2019) < 0.01
+    )
+
+
+@pytest.mark.mirror
+def test_iod2025_counted_on_2021_lsoas(inputs):
+    c = dep.band_counts(inputs.iod, SOLIHULL).set_index("release")
+    row = c.loc["IoD2025"]
+    assert row["lsoa_vintage"] == 2021
+    assert row["lsoas_in_england"] == 33755 and row["lsoas_in_la"] == 134
+    assert row["method_20pct"] == "ranks"
+    assert [int(row[f"n_{p}pct"]) for p in (20, 10, 5, 2)] == [20, 9, 2, 0]
+    part = dep.la_release(inputs.iod, SOLIHULL, "IoD2025")
+    assert part["lsoa_vintage"].eq(2021).all() and part["lsoa_code"].nunique() == 134
+
+
+@pytest.mark.mirror
+def test_published_deciles_match_the_rank_cutoff(inputs):
+    for rel in ("IoD2019", "IoD2025"):
+        part = inputs.iod[inputs.iod["release"] == rel]
+        n = int(part["lsoas_in_england"].iloc[0])
+        derived = dep.decile_from_rank(part["idaci_rank"], n)
+        assert (derived.to_numpy() == part["idaci_decile"].to_numpy()).all()
+
+
+@pytest.mark.mirror
+def test_like_for_like_iod2025_on_2011_lsoas(inputs):
+    la11 = dep.la_lsoas(inputs, SOLIHULL, 2011)
+    lfl = dep.like_for_like_counts(
+        inputs.iod, la11, 2011, inputs.lookups, dep.child_weights(inputs.population)
+    ).set_index("release")
+    # Solihull's 2011 and 2021 LSOAs are identical, so the mapped counts equal the published
+    assert lfl.loc["IoD2025", "mapped_from"] == 2021 and lfl.loc["IoD2025", "lsoas_in_la"] == 134
+    assert int(lfl.loc["IoD2025", "n_20pct"]) == 20 and int(lfl.loc["IoD2019", "n_20pct"]) == 23
