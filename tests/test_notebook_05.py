@@ -1,0 +1,40 @@
+"""Notebook 05 renders for Solihull and three other kinds of LA, with names from the data."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from solihull_analytics.geography import la_info
+
+LAS = ["E08000029", "E09000033", "E10000016", "E06000023"]  # metropolitan, London, county, unitary
+
+
+def visible_text(html: str) -> str:
+    """The page without its style sheets and scripts (their CSS names contain 'Error')."""
+    html = re.sub(r"<style.*?</style>", "", html, flags=re.S)
+    return re.sub(r"<script.*?</script>", "", html, flags=re.S)
+
+
+@pytest.mark.parametrize("la_code", LAS)
+def test_notebook_05_renders(render_pack_for, processed, la_code):
+    pack, results = render_pack_for(la_code, ["05"])
+    assert results[0].status != "failed", results[0]
+    doc = json.loads((pack / "05_benchmarking.json").read_text(encoding="utf-8"))
+    assert doc["la_code"] == la_code
+    assert doc["la_name"] == la_info(la_code, processed).name
+    html = visible_text((pack / "05_benchmarking.html").read_text(encoding="utf-8"))
+    assert "Traceback" not in html and "Error" not in html
+    heads = {h["name"]: h for h in doc["headlines"]}
+    assert {"cla_rate_latest", "cla_expected_rate", "cla_oe_ratio", "cla_oe_rank",
+            "funnel_position", "deprivation_rate_ratio"} <= set(heads)
+    oe = heads["cla_oe_ratio"]
+    assert oe["lower"] < oe["value"] < oe["upper"]
+    assert heads["deprivation_rate_ratio"]["lower"] > 1
+    assert doc["la_name"] in html
+    assert "Appendix: model and diagnostics" in html
+    if la_code == "E08000029":
+        assert oe["value"] == pytest.approx(1.42, abs=0.05)
+        assert heads["cla_rate_latest"]["value"] == pytest.approx(90.8, abs=0.05)
