@@ -138,13 +138,9 @@ def test_notebook_02_renders_without_iod2025(processed, tmp_path, monkeypatch):
     text = _visible_text((pack / f"{NB}.html").read_text(encoding="utf-8"))
     assert "IoD2025" in text and "not available in the data used" in text.lower()
     heads = {h["name"]: h["value"] for h in doc["headlines"]}
-    if (data / "processed" / "iod_lsoa.parquet").exists():
-        # iod_lsoa built without IoD2025: the other releases are still computed
-        assert heads["lsoas_most_deprived_20pct_iod2019"] == 23
-        assert "lsoas_most_deprived_20pct_iod2025" not in heads
-    else:
-        # sources/iod.py currently requires the IoD2025 files, so iod_lsoa is not built: the
-        # page says so and names the missing raw files with their official URLs
-        assert "iod_lsoa" in missing and "iod2025_file3" in missing
+    # iod_lsoa is built without IoD2025: the other releases are still computed
+    assert (data / "processed" / "iod_lsoa.parquet").exists()
+    assert heads["lsoas_most_deprived_20pct_iod2019"] == 23
+    assert "lsoas_most_deprived_20pct_iod2025" not in heads
     for f in real_raw.rglob("IoD2025*"):  # the real raw cache is untouched
         assert f.exists()

@@ -31,7 +31,7 @@ import pandera.pandas as pa
 import pyreadr
 import python_calamine
 
-from solihull_analytics.build import BuildError, Inputs, table
+from solihull_analytics.build import BuildError, Inputs, MissingInputError, table
 from solihull_analytics.sources._common import find_column, require_columns
 from solihull_analytics.sources.geo import (
     ENGLISH_LA,
@@ -441,6 +441,12 @@ def _id2007(inputs: Inputs) -> pd.DataFrame:
 
 
 IOD_REQUIRED = [
+    "geo_la_hierarchy",
+    "geo_lookup_lsoa01_lsoa11",
+]
+#: The files each release is built from. They are declared optional so that a release whose
+#: files are absent (e.g. removed from the raw cache) is left out and the others still build.
+IOD_RELEASE_FILES = [
     "iod2019_file1",
     "iod2019_file3",
     "iod2019_file6",
@@ -451,10 +457,9 @@ IOD_REQUIRED = [
     "iod2015_imd_derived",
     "id2010_imd_domains_derived",
     "id2007_imd_derived",
-    "geo_la_hierarchy",
-    "geo_lookup_lsoa01_lsoa11",
 ]
 IOD_OPTIONAL = [
+    *IOD_RELEASE_FILES,
     "iod2015_file3",
     "iod2015_file7",
     "iod2019_file7",
@@ -501,8 +506,21 @@ def assemble_iod(inputs: Inputs) -> pd.DataFrame:
     if key in _CACHE:
         return _CACHE[key].copy()
     vintage = {r.release: r.lsoa_vintage for r in RELEASES}
-    frames = [_id2007(inputs), _id2010(inputs), _iod2015(inputs), _iod2019(inputs)]
-    frames.append(_iod2025(inputs))
+    frames = []
+    skipped = []
+    for read_release in (_id2007, _id2010, _iod2015, _iod2019, _iod2025):
+        try:
+            frames.append(read_release(inputs))
+        except MissingInputError as exc:
+            # A release whose files are absent is left out; iod_releases says what is missing.
+            skipped.append(str(exc))
+    if not frames:
+        raise BuildError(
+            "no IoD release could be read: " + " | ".join(skipped) + " Run "
+            "`solihull-analytics data fetch` first."
+        )
+    for message in skipped:
+        warnings.warn(f"IoD release left out: {message}", stacklevel=2)
     for f in frames:
         for field in VALUE_FIELDS + ["lsoa_name", "lad_code"]:
             if field not in f.columns:
