@@ -68,6 +68,30 @@ def af_colours(n: int) -> list[str]:
 
 
 @dataclass
+class Chart:
+    """A chart ready to show: the figure, its alt text and its source line."""
+
+    fig: Any
+    alt: str
+    source: str
+    caption: str | None = None
+
+
+@dataclass
+class TableBlock:
+    """A table ready to show, with its caption and source."""
+
+    df: pd.DataFrame
+    caption: str
+    source: str | None = None
+    index: bool = False
+
+
+#: What analysis functions hand to :meth:`Page.show`: Markdown text, a chart or a table.
+Block = str | Chart | TableBlock
+
+
+@dataclass
 class Headline:
     """One headline figure for the JSON contract and the pack's front page."""
 
@@ -240,6 +264,26 @@ class Page:
         self._html(body)
         if source:
             self._html(f'<p class="sa-source">Source: {html.escape(source)}</p>')
+
+    def show(self, *blocks: Block | Iterable[Block] | None) -> None:
+        """Show blocks built by the library, in order: Markdown strings, charts and tables.
+
+        Analysis modules return these so that a notebook cell is one call, e.g.
+        ``page.show(cla_trend.trend_section(...))``. ``None`` entries are skipped.
+        """
+        for block in blocks:
+            if block is None:
+                continue
+            if isinstance(block, str):
+                self.markdown(block)
+            elif isinstance(block, Chart):
+                self.figure(block.fig, block.alt, block.source, block.caption)
+            elif isinstance(block, TableBlock):
+                self.table(block.df, block.caption, block.source, block.index)
+            elif isinstance(block, Iterable):
+                self.show(*block)
+            else:
+                raise TypeError(f"cannot show a {type(block).__name__}")
 
     def _html(self, text: str) -> None:
         from IPython.display import HTML, display
