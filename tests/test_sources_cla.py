@@ -136,18 +136,18 @@ def test_england_2007_from_time_series(cla: pd.DataFrame) -> None:
 
 
 def test_authority_counts_per_year(cla: pd.DataFrame) -> None:
-    per_year = cla[cla["geographic_level"] == "Local authority"].groupby("year").size()
+    per_year = cla[cla["geographic_level"] == "local_authority"].groupby("year").size()
     # 151 in 2014 (Isles of Scilly absent from the 2014 files), 2020-2021 (BCP merged,
     # Northamptonshire not yet split at 31 March 2021); 153 in 2024 (Cumbria split);
     # 152 otherwise (Isles of Scilly "z" in the 2025 release).
     assert per_year.loc[2014:].between(151, 153).all(), per_year.loc[2014:].to_dict()
     assert per_year.loc[2024] == 153
-    regions = cla[cla["geographic_level"] == "Regional"].groupby("year").size()
+    regions = cla[cla["geographic_level"] == "region"].groupby("year").size()
     assert (regions == 9).all()
 
 
 def test_no_old_and_new_codes_for_the_same_area(cla: pd.DataFrame) -> None:
-    la = cla[cla["geographic_level"] == "Local authority"]
+    la = cla[cla["geographic_level"] == "local_authority"]
     assert not la.duplicated(["old_la_code", "year"]).any()
     north_yorkshire = la[la["old_la_code"] == "815"]
     assert set(north_yorkshire["la_code"]) == {"E06000065"}, "current code for all years"

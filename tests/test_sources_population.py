@@ -103,5 +103,5 @@ def test_statxplore_rows_are_labelled_0_16(population: pd.DataFrame) -> None:
     assert set(statxplore["age_band"]) == {"0-16"}
     assert set(statxplore["mid_year"]) == set(range(2008, 2021))
     england = statxplore[statxplore["la_code"] == ENGLAND].set_index("mid_year")["population"]
-    regions = statxplore[statxplore["geographic_level"] == "Regional"]
+    regions = statxplore[statxplore["geographic_level"] == "region"]
     assert (regions.groupby("mid_year")["population"].sum() == england).all(), "regions sum"

@@ -42,7 +42,7 @@ def _la_table(processed_dir: str) -> pd.DataFrame:
         return las[[c for c in cols if c in las.columns]].drop_duplicates("la_code")
     except BuildError:
         cla = read_table("cla_la_year", pdir)
-        cla = cla[cla["geographic_level"] == "Local authority"].sort_values("year")
+        cla = cla[cla["geographic_level"] == "local_authority"].sort_values("year")
         keep = [c for c in ("la_code", "la_name", "region_code", "region_name") if c in cla]
         return cla[keep].drop_duplicates("la_code", keep="last")
 

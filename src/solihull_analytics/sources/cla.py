@@ -135,6 +135,8 @@ REQUIRED_INPUTS = (
 OPTIONAL_INPUTS = ("cla_sfr36_2014", "cla_sfr34_2015", "cla_sfr41_2016", "cla_sfr50_2017")
 
 NATIONAL, REGIONAL, LOCAL = "National", "Regional", "Local authority"
+#: Geographic levels as every processed table names them (EES files say National/Regional/...).
+OUTPUT_LEVEL = {NATIONAL: "country", REGIONAL: "region", LOCAL: "local_authority"}
 ENGLAND_CODE, ENGLAND_NAME = "E92000001", "England"
 
 #: Upper-tier authorities abolished in 2009, before GSS codes: DfE code -> (name, region code).
@@ -817,7 +819,7 @@ _STR = pa.Column("str", nullable=False)
 
 CLA_LA_YEAR_SCHEMA = pa.DataFrameSchema(
     {
-        "geographic_level": pa.Column("str", pa.Check.isin([NATIONAL, REGIONAL, LOCAL])),
+        "geographic_level": pa.Column("str", pa.Check.isin(list(OUTPUT_LEVEL.values()))),
         "la_code": pa.Column("str", pa.Check.str_matches(_LA_CODE), nullable=True),
         "old_la_code": pa.Column("str", pa.Check.str_matches(r"^[0-9]{3}$"), nullable=True),
         "la_name": _STR,
@@ -858,7 +860,9 @@ CLA_LA_YEAR_SCHEMA = pa.DataFrameSchema(
 )
 def build_cla_la_year(inputs: Inputs) -> pd.DataFrame:
     """CLA at 31 March by area and year, each measure from the latest release that states it."""
-    return _assemble_latest(_paths_key(inputs)).copy()
+    out = _assemble_latest(_paths_key(inputs)).copy()
+    out["geographic_level"] = out["geographic_level"].map(OUTPUT_LEVEL).astype("str")
+    return out
 
 
 CLA_VINTAGE_COLUMNS = [
@@ -879,7 +883,7 @@ CLA_VINTAGE_COLUMNS = [
 
 CLA_VINTAGES_SCHEMA = pa.DataFrameSchema(
     {
-        "geographic_level": pa.Column("str", pa.Check.isin([NATIONAL, REGIONAL, LOCAL])),
+        "geographic_level": pa.Column("str", pa.Check.isin(list(OUTPUT_LEVEL.values()))),
         "la_code": pa.Column("str", pa.Check.str_matches(_LA_CODE), nullable=True),
         "old_la_code": pa.Column("str", pa.Check.str_matches(r"^[0-9]{3}$"), nullable=True),
         "la_name": _STR,
@@ -913,4 +917,5 @@ def build_cla_la_year_vintages(inputs: Inputs) -> pd.DataFrame:
     level_order = out["geographic_level"].map({NATIONAL: 0, REGIONAL: 1, LOCAL: 2})
     out = out.assign(_order=level_order).sort_values(
         ["_order", "la_code", "old_la_code", "year", "release_year", "source_id"])
+    out["geographic_level"] = out["geographic_level"].map(OUTPUT_LEVEL).astype("str")
     return out[CLA_VINTAGE_COLUMNS].reset_index(drop=True)

@@ -37,6 +37,8 @@ from solihull_analytics.build import BuildError, Inputs, table
 from solihull_analytics.sources._common import current_la_code, require_columns, to_number
 
 NATIONAL, REGIONAL, LOCAL = "National", "Regional", "Local authority"
+#: Geographic levels as every processed table names them (EES files say National/Regional/...).
+OUTPUT_LEVEL = {NATIONAL: "country", REGIONAL: "region", LOCAL: "local_authority"}
 ENGLAND_CODE, ENGLAND_NAME = "E92000001", "England"
 AGE_0_17, AGE_0_16 = "0-17", "0-16"
 
@@ -419,7 +421,7 @@ POPULATION_SCHEMA = pa.DataFrameSchema(
             "str", pa.Check.str_matches(r"^E(92000001|12[0-9]{6}|0[6-9][0-9]{6}|10[0-9]{6})$")
         ),
         "la_name": pa.Column("str"),
-        "geographic_level": pa.Column("str", pa.Check.isin([NATIONAL, REGIONAL, LOCAL])),
+        "geographic_level": pa.Column("str", pa.Check.isin(list(OUTPUT_LEVEL.values()))),
         "mid_year": pa.Column(int, pa.Check.in_range(2000, 2100)),
         "age_band": pa.Column("str", pa.Check.isin([AGE_0_17, AGE_0_16])),
         "population": pa.Column("int64", pa.Check.gt(0)),
@@ -479,4 +481,5 @@ def build_population_la_year(inputs: Inputs) -> pd.DataFrame:
     order = out["geographic_level"].map({NATIONAL: 0, REGIONAL: 1, LOCAL: 2})
     out = out.assign(_order=order).sort_values(
         ["_order", "la_code", "mid_year", "age_band", "vintage"])
+    out["geographic_level"] = out["geographic_level"].map(OUTPUT_LEVEL).astype("str")
     return out[OUTPUT_COLUMNS].reset_index(drop=True)
