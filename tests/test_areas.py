@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -149,3 +151,103 @@ def test_config_for_another_la_via_file(processed, tmp_path):
     d = resolve_areas("E08000025", "Birmingham", processed, p)
     assert d.names == ["Two wards", "Rest of Birmingham"]
     assert len(d.areas[0].lsoa21) == 28  # 15 + 13 LSOAs (ONS 2022 best-fit lookup)
+
+
+# -- page sections and headlines built from the definition (solihull_analytics.area_profile) ----
+
+
+def test_definition_section_lists_sub_areas(lookup):
+    from solihull_analytics.areas import definition_section
+    from solihull_analytics.page import TableBlock
+
+    doc = _doc({"name": "North", "wards": ["Ward A"]})
+    d = parse_area_config(doc, LA, "Testshire", lookup, config_path=Path("x/E08000099.yaml"))
+    text, table = definition_section(d)
+    assert "Testshire's 6 LSOAs" in text and "2 sub-areas" in text and "`E08000099.yaml`" in text
+    assert isinstance(table, TableBlock)
+    assert table.df["LSOAs (2021)"].tolist() == [3, 3]
+
+
+def _frames(la: str = "Testshire"):
+    areas = ["North", "Rest", la, "England"]
+    levels = ["sub-area", "sub-area", "LA", "England"]
+    base = pd.DataFrame({"area": areas, "level": levels})
+    pop = base.assign(
+        lsoas=[3, 3, 6, 100],
+        residents=[100, 300, 400, 10_000],
+        children_0_15=[25, 45, 70, 1_900],
+        pct_0_15=[25.0, 15.0, 17.5, 19.0],
+        pct_0_17=[float("nan"), float("nan"), 20.0, 21.0],
+    )
+    growth = base.assign(
+        pct_change=[10.0, -5.0, 1.0, 2.0],
+        children_2011=[20, 50, 70, 1_800],
+        children_2021=[22, 48, 70, 1_836],
+    )
+    eth = base.assign(pct_non_white=[10.0, 20.0, 17.5, 19.0])
+    eth19 = pd.DataFrame(columns=["area", "pct_non_white_british"])
+    hh = base.assign(
+        households=[float("nan"), float("nan"), 160.0, 4_000.0],
+        pct_lone_parent_dependent=float("nan"),
+    )
+    li = base.assign(
+        children_low_income=pd.array([None, None, 10, 300], dtype="Int64"),
+        pct_low_income=[float("nan"), float("nan"), 14.29, 15.79],
+    )
+    idaci = pd.DataFrame(
+        {
+            "release": ["IoD2019", "IoD2019"],
+            "area": ["North", la],
+            "lsoas": [3, 6],
+            "lsoas_most_deprived_10pct": [2, 2],
+            "pct_children_most_deprived_10pct": [float("nan"), 40.0],
+            "pct_children_most_deprived_20pct": [float("nan"), 50.0],
+        }
+    )
+    return pop, growth, eth, eth19, hh, li, idaci
+
+
+def test_headline_rows_missing_values_are_null_with_a_note(lookup):
+    from solihull_analytics.area_profile import headline_rows
+
+    d = parse_area_config(_doc({"name": "North", "wards": ["Ward A"]}), LA, "Testshire", lookup)
+    pop, growth, eth, eth19, hh, li, idaci = _frames()
+    rows = headline_rows(d, pop, growth, eth, eth19, hh, li, 2021, idaci)
+    by = {(r["name"], r["area"]): r for r in rows}
+    for r in rows:
+        assert r["value"] is None or isinstance(r["value"], (int, float)), r
+        assert (r["value"] is None) == ("note" in r), r
+    assert by[("children_0_15_pct", "North")]["value"] == 25.0
+    assert by[("residents", "Testshire")]["value"] == 400
+    assert by[("lone_parent_dependent_pct", "North")]["value"] is None
+    assert "census2021_ts003_lsoa21" in by[("lone_parent_dependent_pct", "North")]["note"]
+    assert by[("low_income_children_0_15", "Rest")]["value"] is None
+    assert "dwp_cilif_lsoa" in by[("low_income_children_0_15_pct", "Rest")]["note"]
+    assert by[("low_income_children_0_15", "Testshire")]["value"] == 10
+    assert by[("low_income_children_0_15", "Testshire")]["period"] == "2020/21"
+    north_idaci = by[("iod_2019_children_most_deprived_10pct_pct", "North")]
+    assert north_idaci["value"] is None and "IoD2019 File 6" in north_idaci["note"]
+    assert by[("iod_2019_lsoas_most_deprived_10pct", "North")]["value"] == 2
+    assert ("children_0_17_pct", "North") not in by
+
+
+def test_headline_null_survives_page_json(lookup):
+    from solihull_analytics.area_profile import headline_rows
+    from solihull_analytics.page import Headline
+
+    d = parse_area_config(_doc({"name": "North", "wards": ["Ward A"]}), LA, "Testshire", lookup)
+    rows = headline_rows(d, *_frames()[:6], 2021, _frames()[6])
+    h = next(r for r in rows if r["value"] is None)
+    out = Headline(**h).as_dict()
+    assert out["value"] is None and out["note"].startswith("needs ")
+
+
+def test_alt_text_helpers():
+    from solihull_analytics.area_profile import idaci_alt, values_list
+
+    pop, *_, idaci = _frames()
+    assert values_list(pop.head(2), "pct_0_15") == "North 25.0%; Rest 15.0%"
+    assert values_list(pop.head(2), "pct_0_15", "{:+.1f}%") == "North +25.0%; Rest +15.0%"
+    alt = idaci_alt(idaci.dropna(), "IoD2019")
+    assert alt.startswith("Line chart of the share of children aged 0-15 in each national IDACI")
+    assert "Testshire 40% in decile 1 and 50% in deciles 1-2." in alt

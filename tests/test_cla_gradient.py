@@ -187,3 +187,72 @@ def test_full_pipeline_on_a_synthetic_extract(processed: Path, tmp_path: Path) -
     assert res.plot_table.loc[res.plot_table["hidden"], "rate"].isna().all()
     fig = cg.plot_gradient(res, "t")
     assert fig is not None
+
+
+def _stub_context(ratio, sii, rii, synthetic=True):
+    """A GradientContext around a stand-in result, for the page helpers (no data needed)."""
+    from types import SimpleNamespace
+
+    from solihull_analytics.geography import LocalAuthority
+
+    result = SimpleNamespace(
+        cohort_total=430,
+        in_area=400,
+        cohort=SimpleNamespace(description="children looked after on 31 March 2019"),
+        ratio=lambda: ratio,
+        sii=lambda: sii,
+        rii=lambda: rii,
+        source_ids=["a", "b"],
+        stats=SimpleNamespace(sii=12.0),
+    )
+    return cg.GradientContext(
+        la=LocalAuthority(SOLIHULL, "Solihull", None, None, None),
+        result=result,
+        checks=pd.DataFrame(),
+        rows_read={"header": 1, "episodes": 2},
+        rows_excluded=0,
+        uasc_table=True,
+        is_synthetic=synthetic,
+        cohort_year=2019,
+        idaci_release="IoD2019",
+        synthetic_seed=1,
+        synthetic_gradient=25.0,
+    )
+
+
+def test_headlines_and_summary_published() -> None:
+    ctx = _stub_context((12.3, 8.1, 18.0), (150.0, 120.0, 180.0), (2.1, 1.7, 2.5))
+    assert ctx.period == "2018-19"
+    heads = {h["name"]: h for h in cg.headlines(ctx)}
+    assert list(heads) == [
+        "cla_gradient_cohort",
+        "cla_gradient_in_area",
+        "cla_idaci_ratio_most_least",
+        "cla_idaci_rii",
+        "cla_idaci_sii",
+    ]
+    assert heads["cla_idaci_ratio_most_least"]["value"] == 12.3
+    assert heads["cla_idaci_sii"]["lower"] == 120.0
+    assert all(h["statement"].startswith("SYNTHETIC DATA: ") for h in heads.values())
+    assert all(h["period"] == "2018-19" and h["area"] == "Solihull" for h in heads.values())
+    assert cg.summary(ctx).startswith("SYNTHETIC DATA: Children in Solihull's most deprived")
+    assert "12 times" in cg.chart_title(ctx.result)
+    assert "seed 1" in cg.synthetic_notice(ctx)
+
+
+def test_headlines_withheld_when_suppressed() -> None:
+    ctx = _stub_context(None, None, None, synthetic=False)
+    heads = {h["name"]: h for h in cg.headlines(ctx)}
+    assert set(heads) == {
+        "cla_gradient_cohort",
+        "cla_gradient_in_area",
+        "cla_idaci_ratio_most_least",
+    }
+    ratio = heads["cla_idaci_ratio_most_least"]
+    assert ratio["value"] is None and ratio["note"] == "withheld: disclosure control"
+    assert not ratio["statement"].startswith("SYNTHETIC")
+    assert cg.summary(ctx) == (
+        "How the rate of being looked after varies with neighbourhood deprivation."
+    )
+    assert cg.synthetic_notice(ctx) is None
+    assert cg.chart_title(ctx.result).startswith("The rate of being looked after rises")

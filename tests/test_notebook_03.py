@@ -177,9 +177,17 @@ def test_solihull_headlines_match_raw_files(render_pack_for, expected):
     assert round(got[("children_0_15_growth_2011_2021", REST)], 1) == 5.8
     assert got[("non_white_pct", NORTH)] == pytest.approx(12.88, abs=0.005)
     assert got[("non_white_pct", LA)] == pytest.approx(17.84, abs=0.005)
-    # measures without data say so
-    assert got[("lone_parent_dependent_pct", NORTH)] == "not available"
-    assert got[("low_income_children_0_15_pct", NORTH)] == "not available"
+    # measures without data are null, with a note naming the official file needed
+    assert got[("lone_parent_dependent_pct", NORTH)] is None
+    assert got[("low_income_children_0_15_pct", NORTH)] is None
+    doc = json.loads((pack / "03_north_south.json").read_text(encoding="utf-8"))
+    for h in doc["headlines"]:
+        assert h["value"] is None or isinstance(h["value"], (int, float)), h
+        if h["value"] is None:
+            assert h.get("note", "").startswith("needs "), h
+    notes = {h["note"] for h in doc["headlines"] if h["value"] is None}
+    assert any("census2021_ts003_lsoa21" in n for n in notes)
+    assert any("dwp_cilif_lsoa" in n for n in notes)
 
 
 def test_solihull_page(render_pack_for):

@@ -8,7 +8,11 @@ exists only there (e.g. age 0-17 in 2021, 19 ethnic groups, households, DWP low 
 
 Each function returns a tidy :class:`pandas.DataFrame` with one row per area (``area`` and
 ``level``: ``"sub-area"``, ``"LA"`` or ``"England"``); ``headline_rows`` turns the results into
-headline figures and the ``sentence_*`` functions write commentary from the numbers.
+headline figures and the ``say_*`` functions write commentary from the numbers.
+
+For the notebook, :func:`prepare` computes everything once into an :class:`AreaProfile`, and the
+``*_section`` functions return the blocks (Markdown, :class:`~solihull_analytics.page.Chart`,
+:class:`~solihull_analytics.page.TableBlock`) that :meth:`Page.show` displays.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import pandas as pd
 
 from solihull_analytics.areas import AreaDefinition, lsoa11_membership
 from solihull_analytics.build import read_table
+from solihull_analytics.page import Block, Chart, TableBlock
 
 ENGLAND = "England"
 ENGLAND_CODE = "E92000001"
@@ -54,7 +59,6 @@ SOURCES: dict[str, list[str]] = {
 SAPE_FOR_FYE = {2018: 2017, 2020: 2019, 2021: 2020}
 WHITE = "White"
 WHITE_BRITISH_PREFIX = "White: English, Welsh, Scottish, Northern Irish or British"
-NOT_AVAILABLE = "not available"
 LONE_PARENT_CATEGORY = "Single family household: Lone parent family: With dependent children"
 
 
@@ -834,7 +838,8 @@ def headline_rows(
     """Return headline figures (dicts for :meth:`Page.headline`), one per measure per area.
 
     Values are rounded (percentages to 2 decimals); a measure whose data are missing for an
-    area is given with ``value="not available"`` and a note naming the file needed.
+    area is given with ``value=None`` (null in the headline JSON, "not available" on the pack's
+    front page) and a ``note`` naming the official file needed.
     """
     out: list[dict[str, Any]] = []
     year = f"{fye - 1}/{str(fye)[2:]}"
@@ -851,7 +856,7 @@ def headline_rows(
         note: str | None = None,
     ) -> None:
         if value is None or (not isinstance(value, str) and pd.isna(value)):
-            value = NOT_AVAILABLE  # the headline JSON keeps no nulls (Page drops them)
+            value = None  # null in the headline JSON; the note says which file is needed
         elif not isinstance(value, str):
             value = round(float(value), 2) if unit == "%" else int(round(float(value)))
         h = {
@@ -1015,6 +1020,7 @@ def headline_rows(
         )
     for r in idaci.itertuples():
         tag = r.release.lower().replace("iod", "iod_")
+        ok = pd.notna(r.pct_children_most_deprived_10pct)
         add(
             f"{tag}_children_most_deprived_10pct_pct",
             f"Children in England's most deprived 10% on IDACI ({r.release})",
@@ -1024,7 +1030,14 @@ def headline_rows(
             r.area,
             SOURCES["idaci"],
             f"{r.pct_children_most_deprived_10pct:.1f}% of {r.area}'s children aged 0-15 lived "
-            f"in LSOAs in England's most deprived 10% on IDACI ({r.release}).",
+            f"in LSOAs in England's most deprived 10% on IDACI ({r.release})."
+            if ok
+            else f"The share of {r.area}'s children in the most deprived 10% ({r.release}) "
+            "needs the release's population denominators.",
+            None
+            if ok
+            else f"needs {r.release} File 6 population denominators (MHCLG English Indices of "
+            "Deprivation) for every LSOA of the area",
         )
         add(
             f"{tag}_lsoas_most_deprived_10pct",
@@ -1080,3 +1093,590 @@ def measure_notes() -> pd.DataFrame:
         ),
     ]
     return pd.DataFrame(rows, columns=["measure", "source", "geography"])
+
+
+# -- page sections (notebook 03) ------------------------------------------------------------------
+
+#: Data the page needs but the mirror lacks: (what, where), keyed by page section.
+ETHNICITY_2011_MISSING = (
+    "Census 2011 ethnic group, needed to compare 2011 with 2021 for the LA (and the sub-areas).",
+    "ONS Census 2011 table KS201EW 'Ethnic group' at local authority and LSOA level, "
+    "https://www.nomisweb.co.uk/census/2011/ks201ew",
+)
+LONE_PARENT_MISSING = (
+    "Census 2021 household composition (lone parent with dependent children) at LSOA level "
+    "(catalogue entry census2021_ts003_lsoa21).",
+    "ONS/Nomis bulk file https://www.nomisweb.co.uk/output/census/2021/census2021-ts003.zip, "
+    "member census2021-ts003-lsoa.csv (save it as data/raw/census/census2021-ts003-lsoa.csv "
+    "and run `solihull-analytics data build`)",
+)
+LOW_INCOME_LSOA_MISSING = (
+    "Children in low income families by LSOA (catalogue entry dwp_cilif_lsoa), needed for "
+    "the sub-area figures; the published files here are at local-authority level only.",
+    "DWP Stat-Xplore, dataset 'Children in Low Income Families - Relative Low Income' "
+    "(https://stat-xplore.dwp.gov.uk/), table by LSOA and year, saved as "
+    "data/raw/census/dwp_cilif_relative_low_income_lsoa.csv",
+)
+
+
+@dataclass
+class AreaProfile:
+    """Everything notebook 03 shows, computed once by :func:`prepare`.
+
+    Attributes
+    ----------
+    areas : AreaDefinition
+        The LA's sub-areas (or the whole LA).
+    processed_dir : Path or None
+        Processed-tables folder (None: the project's default).
+    pop, growth, eth, eth19, households, li, comp, idaci : pandas.DataFrame
+        Results of :func:`population_2021`, :func:`child_growth`, :func:`ethnicity_2021`,
+        :func:`ethnicity_19_la`, :func:`lone_parents`, :func:`low_income`,
+        :func:`idaci_composition` and :func:`idaci_summary`.
+    fye : int
+        DWP financial year ending used for low income.
+    have_lsoa_low_income : bool
+        Whether DWP's LSOA-level low-income file was present.
+    layers : MapLayers or None
+        Map polygons (None when no boundaries cover the LA).
+    source_ids : list of str
+        Catalogue ids behind the page, in the order the sections use them.
+    missing : dict
+        Section name -> list of ``(what, where)`` pairs for :meth:`Page.missing_data`.
+    """
+
+    areas: AreaDefinition
+    processed_dir: Path | None
+    pop: pd.DataFrame
+    growth: pd.DataFrame
+    eth: pd.DataFrame
+    eth19: pd.DataFrame
+    households: pd.DataFrame
+    li: pd.DataFrame
+    fye: int
+    have_lsoa_low_income: bool
+    comp: pd.DataFrame
+    idaci: pd.DataFrame
+    layers: MapLayers | None
+    source_ids: list[str]
+    missing: dict[str, list[tuple[str, str]]]
+
+    @property
+    def la_code(self) -> str:
+        """The LA's code."""
+        return self.areas.la_code
+
+    @property
+    def la_name(self) -> str:
+        """The LA's name (from the data)."""
+        return self.areas.la_name
+
+    @property
+    def year(self) -> str:
+        """The DWP financial year as ``2020/21``."""
+        return f"{self.fye - 1}/{str(self.fye)[2:]}"
+
+
+def prepare(
+    la_code: str,
+    processed_dir: Path | str | None = None,
+    areas_config: Path | str | None = None,
+    low_income_fye: int | None = None,
+    idaci_releases: str | tuple[str, ...] = ("IoD2019", "IoD2025"),
+) -> AreaProfile:
+    """Resolve the LA's sub-areas and compute every measure of the page.
+
+    Parameters
+    ----------
+    la_code : str
+        A current English children's-services LA code.
+    processed_dir : Path or str, optional
+        Processed-tables folder; empty or None for the project's ``data/processed``.
+    areas_config : Path or str, optional
+        Sub-area file; empty or None for the package file ``areas/<la_code>.yaml`` if any.
+    low_income_fye : int, optional
+        DWP financial year ending; 0 or None for the latest with a population denominator.
+    idaci_releases : str or tuple of str
+        IoD releases, as a tuple or a comma-separated string (``"IoD2019,IoD2025"``).
+
+    Returns
+    -------
+    AreaProfile
+    """
+    from solihull_analytics.areas import resolve_areas
+    from solihull_analytics.geography import la_info
+
+    processed = Path(processed_dir) if processed_dir else None
+    la = la_info(la_code, processed)
+    areas = resolve_areas(la.code, la.name, processed, areas_config or None)
+    if isinstance(idaci_releases, str):
+        idaci_releases = tuple(r.strip() for r in idaci_releases.split(",") if r.strip())
+    hh = lone_parents(areas, processed)
+    li, fye, have_lsoa = low_income(areas, processed, low_income_fye or None)
+    comp = idaci_composition(areas, processed, tuple(idaci_releases))
+    layers = map_layers(areas, processed)
+    have_lone = bool(hh["pct_lone_parent_dependent"].notna().any())
+    keys = ["areas", "population", "growth", "ethnicity", "ethnicity19", "households"]
+    keys += ["lone_parents"] if have_lone else []
+    keys += ["low_income", "low_income_denominator", "idaci"]
+    if layers is not None:
+        keys.append("maps21" if layers.lsoa_vintage == 2021 else "maps11")
+    source_ids = list(dict.fromkeys(i for k in keys for i in SOURCES[k]))
+    missing = {
+        "ethnicity": [ETHNICITY_2011_MISSING],
+        "households": [] if have_lone else [LONE_PARENT_MISSING],
+        "low_income": [LOW_INCOME_LSOA_MISSING] if areas.configured and not have_lsoa else [],
+    }
+    return AreaProfile(
+        areas=areas,
+        processed_dir=processed,
+        pop=population_2021(areas, processed),
+        growth=child_growth(areas, processed),
+        eth=ethnicity_2021(areas, processed),
+        eth19=ethnicity_19_la(areas, processed),
+        households=hh,
+        li=li,
+        fye=fye,
+        have_lsoa_low_income=have_lsoa,
+        comp=comp,
+        idaci=idaci_summary(comp),
+        layers=layers,
+        source_ids=source_ids,
+        missing=missing,
+    )
+
+
+def values_list(df: pd.DataFrame, column: str, fmt: str = "{:.1f}%") -> str:
+    """``"North Solihull 23.8%; Rest of Solihull 18.3%"``: each area with its formatted value.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Rows with an ``area`` column.
+    column : str
+        The value column.
+    fmt : str, default ``"{:.1f}%"``
+        Format applied to each value.
+
+    Returns
+    -------
+    str
+    """
+    return "; ".join(f"{a} {fmt.format(v)}" for a, v in zip(df["area"], df[column], strict=True))
+
+
+def definition_section(ctx: AreaProfile) -> list[Block]:
+    """Blocks for 'How the sub-areas are defined' (see :func:`areas.definition_section`).
+
+    Parameters
+    ----------
+    ctx : AreaProfile
+        The page's data, from :func:`prepare`.
+
+    Returns
+    -------
+    list of Block
+        A paragraph, then the sub-area table or a starter YAML file.
+    """
+    from solihull_analytics.areas import definition_section as _definition
+
+    return _definition(ctx.areas, ctx.processed_dir)
+
+
+def population_section(ctx: AreaProfile) -> list[Block]:
+    """Commentary, bar chart and table of residents and children aged 0-15/0-17 (Census 2021).
+
+    Parameters
+    ----------
+    ctx : AreaProfile
+        The page's data, from :func:`prepare`.
+
+    Returns
+    -------
+    list of Block
+        Commentary, the bar chart and the table, in page order.
+    """
+    pop = ctx.pop
+    top = pop[pop["residents"].notna()].sort_values("pct_0_15", ascending=False).iloc[0]
+    chart = Chart(
+        bar_chart(
+            pop,
+            "pct_0_15",
+            f"{top['area']} has the highest share of children aged 0-15",
+            "Residents aged 0-15 (% of usual residents, Census 2021)",
+        ),
+        alt="Bar chart of the share of usual residents aged 0-15 in 2021: "
+        + values_list(pop, "pct_0_15")
+        + ".",
+        source="ONS Census 2021, usual residents by age (6 categories), LSOA; summed to each area.",
+    )
+    shown = pop.rename(
+        columns={
+            "lsoas": "LSOAs",
+            "residents": "usual residents",
+            "children_0_15": "aged 0-15",
+            "pct_0_15": "% aged 0-15",
+            "children_0_17": "aged 0-17",
+            "pct_0_17": "% aged 0-17",
+        }
+    )
+    table = TableBlock(
+        shown,
+        caption="Usual residents and children, Census 2021",
+        source="ONS Census 2021 (age 6 categories at LSOA; TS007 single year of age for 0-17, "
+        "LA and England only)",
+    )
+    return [say_population(pop), chart, table]
+
+
+def growth_section(ctx: AreaProfile) -> list[Block]:
+    """Commentary, bar chart and table of the 2011-2021 change in children aged 0-15.
+
+    Parameters
+    ----------
+    ctx : AreaProfile
+        The page's data, from :func:`prepare`.
+
+    Returns
+    -------
+    list of Block
+        Commentary, the bar chart and the table, in page order.
+    """
+    growth = ctx.growth
+    fastest = growth.sort_values("pct_change", ascending=False).iloc[0]
+    chart = Chart(
+        bar_chart(
+            growth,
+            "pct_change",
+            f"Children aged 0-15 grew fastest in {fastest['area']}, 2011 to 2021",
+            "Change in children aged 0-15, Census 2011 to Census 2021 (%)",
+            fmt="{:+.1f}%",
+        ),
+        alt="Bar chart of the percentage change in children aged 0-15 between the 2011 and 2021 "
+        "Censuses: " + values_list(growth, "pct_change", "{:+.1f}%") + ".",
+        source="ONS Census 2011 KS102EW and Census 2021 age (6 categories), LSOA.",
+    )
+    cols = ["area", "level", "children_2011", "children_2021", "change", "pct_change"]
+    table = TableBlock(
+        growth[cols].rename(
+            columns={
+                "children_2011": "aged 0-15, 2011",
+                "children_2021": "aged 0-15, 2021",
+                "pct_change": "% change",
+            }
+        ),
+        caption="Children aged 0-15, Census 2011 and Census 2021",
+        source="ONS Census 2011 KS102EW (2011 LSOAs, matched to 2021 LSOAs with the ONS lookup); "
+        "Census 2021 age (6 categories)",
+    )
+    return [say_growth(growth), chart, table]
+
+
+def ethnicity_section(ctx: AreaProfile) -> list[Block]:
+    """Commentary, bar chart and tables of ethnic group (5 groups by area; 19 groups for the LA).
+
+    Parameters
+    ----------
+    ctx : AreaProfile
+        The page's data, from :func:`prepare`.
+
+    Returns
+    -------
+    list of Block
+        Commentary, the bar chart, the 5-group table and (when published) the 19-group table.
+    """
+    eth, eth19 = ctx.eth, ctx.eth19
+    lowest = eth.sort_values("pct_non_white").iloc[0]["area"]
+    chart = Chart(
+        bar_chart(
+            eth,
+            "pct_non_white",
+            f"{lowest} has the lowest share of residents from non-White groups",
+            "Residents from ethnic groups other than White (%, Census 2021)",
+        ),
+        alt="Bar chart of the share of residents from non-White ethnic groups in 2021: "
+        + values_list(eth, "pct_non_white")
+        + ".",
+        source="ONS Census 2021 TS021 ethnic group (5 groups), LSOA.",
+    )
+    blocks: list[Block] = [
+        say_ethnicity(eth, eth19),
+        chart,
+        TableBlock(
+            eth.rename(
+                columns={"pct_non_white": "% non-White", "white": "White", "non_white": "non-White"}
+            ),
+            caption="Residents by high-level ethnic group, Census 2021",
+            source="ONS Census 2021 TS021 (5 groups) at LSOA",
+        ),
+    ]
+    if len(eth19):
+        shown = eth19.rename(
+            columns={
+                "pct_non_white_british": "% not White British",
+                "white_british": "White British",
+                "non_white": "non-White",
+                "pct_non_white": "% non-White",
+            }
+        )
+        blocks.append(
+            TableBlock(
+                shown,
+                caption="Residents who are not White British (19 ethnic groups), Census 2021",
+                source="ONS, Ethnic group, England and Wales: Census 2021 (LA level)",
+            )
+        )
+    return blocks
+
+
+def households_section(ctx: AreaProfile) -> list[Block]:
+    """Lone-parent households with dependent children (or the LA's households when unavailable).
+
+    When the TS003 LSOA file is missing, ``ctx.missing["households"]`` says where to get it.
+
+    Parameters
+    ----------
+    ctx : AreaProfile
+        The page's data, from :func:`prepare`.
+
+    Returns
+    -------
+    list of Block
+        A sentence and the table, or a sentence giving the LA's households only.
+    """
+    hh = ctx.households
+    if hh["pct_lone_parent_dependent"].notna().any():
+        text = (
+            "Lone-parent households with dependent children as a share of all households: "
+            + values_list(hh, "pct_lone_parent_dependent")
+            + "."
+        )
+        table = TableBlock(
+            hh.drop(columns="households_source"),
+            caption="Households and lone-parent households with dependent children, 2021",
+            source="ONS Census 2021 TS003 household composition, LSOA",
+        )
+        return [text, table]
+    la_hh = hh[hh["level"] == "LA"].iloc[0]
+    return [
+        f"{ctx.la_name} had {int(la_hh['households']):,} households at the 2021 Census. The "
+        "number that are lone parents with dependent children is not in the data used here, for "
+        "the LA or its sub-areas."
+    ]
+
+
+def low_income_section(ctx: AreaProfile) -> list[Block]:
+    """Commentary and table of children aged 0-15 in relative low-income families (DWP).
+
+    Parameters
+    ----------
+    ctx : AreaProfile
+        The page's data, from :func:`prepare`.
+
+    Returns
+    -------
+    list of Block
+        Commentary and the table.
+    """
+    table = TableBlock(
+        ctx.li.rename(
+            columns={
+                "children_low_income": "in relative low income",
+                "children_0_15": "children aged 0-15 (mid-year estimate)",
+                "pct_low_income": "%",
+            }
+        ),
+        caption=f"Children aged 0-15 in relative low-income families, {ctx.year}",
+        source="DWP/HMRC Children in low income families (before housing costs); ONS mid-"
+        f"{SAPE_FOR_FYE[ctx.fye]} small area population estimates",
+    )
+    return [say_low_income(ctx.li, ctx.fye), table]
+
+
+def idaci_alt(summary: pd.DataFrame, release: str) -> str:
+    """Alt text of the IDACI decile chart for ``release``: each area's decile 1 and 1-2 shares.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        From :func:`idaci_summary`.
+    release : str
+        IoD release, e.g. ``"IoD2025"``.
+
+    Returns
+    -------
+    str
+        Areas in ascending order of the decile-1 share.
+    """
+    s = summary[summary["release"] == release].sort_values("pct_children_most_deprived_10pct")
+    return (
+        f"Line chart of the share of children aged 0-15 in each national IDACI decile, {release}: "
+        + "; ".join(
+            f"{r.area} {r.pct_children_most_deprived_10pct:.0f}% in decile 1 and "
+            f"{r.pct_children_most_deprived_20pct:.0f}% in deciles 1-2"
+            for r in s.itertuples()
+        )
+        + "."
+    )
+
+
+def idaci_section(ctx: AreaProfile) -> list[Block]:
+    """Commentary, one decile chart per IoD release, and tables of LSOAs and children.
+
+    Parameters
+    ----------
+    ctx : AreaProfile
+        The page's data, from :func:`prepare`.
+
+    Returns
+    -------
+    list of Block
+        Commentary, one chart per release, then the two tables.
+    """
+    comp, idaci = ctx.comp, ctx.idaci
+    blocks: list[Block] = [say_idaci(idaci)]
+    for rel in comp["release"].unique():
+        s = idaci[idaci["release"] == rel].sort_values("pct_children_most_deprived_10pct")
+        title = f"{s.iloc[-1]['area']}: most children in the most deprived deciles ({rel})"
+        children = comp.loc[comp["release"] == rel, "children_source"].iloc[0]
+        blocks.append(
+            Chart(
+                idaci_chart(comp, rel, title),
+                alt=idaci_alt(idaci, rel),
+                source=f"MHCLG English Indices of Deprivation ({rel}), IDACI deciles; children: "
+                f"{children}.",
+            )
+        )
+    wide = comp.pivot_table(
+        index=["release", "decile"], columns="area", values="lsoas", aggfunc="sum"
+    ).reset_index()
+    wide.columns.name = None
+    blocks.append(
+        TableBlock(
+            wide,
+            caption="LSOAs by national IDACI decile (1 = most deprived 10% in England)",
+            source="MHCLG English Indices of Deprivation 2019 and 2025",
+        )
+    )
+    shown = idaci.rename(
+        columns={
+            "lsoas": "LSOAs",
+            "children": "children aged 0-15",
+            "lsoas_most_deprived_10pct": "LSOAs in most deprived 10%",
+            "pct_children_most_deprived_10pct": "% children in most deprived 10%",
+            "pct_children_most_deprived_20pct": "% children in most deprived 20%",
+        }
+    )
+    blocks.append(
+        TableBlock(
+            shown,
+            caption="Children aged 0-15 in England's most deprived IDACI deciles",
+            source="MHCLG English Indices of Deprivation; children from the IoD denominators or "
+            "Census 2021",
+        )
+    )
+    return blocks
+
+
+def maps_section(ctx: AreaProfile) -> list[Block]:
+    """A note and two maps (child share; IDACI decile) of the LA's LSOAs with sub-area outlines.
+
+    Parameters
+    ----------
+    ctx : AreaProfile
+        The page's data, from :func:`prepare`.
+
+    Returns
+    -------
+    list of Block
+        A note and two maps, or a single sentence when no boundaries cover the LA.
+    """
+    layers, name = ctx.layers, ctx.la_name
+    if layers is None:
+        return [f"No LSOA boundaries for {name} are in the data used, so no maps are shown."]
+    outline = (
+        "Thick black lines outline the sub-areas, labelled by name. "
+        if len(layers.outlines) > 1
+        else ""
+    )
+    hi = layers.lsoas["pct_0_15"]
+    kids = Chart(
+        maps_figure(layers, "pct_0_15", "Share of residents aged 0-15 by LSOA, 2021"),
+        alt=f"Map of {name}'s LSOAs shaded by the share of residents aged 0-15 in 2021, from "
+        f"{hi.min():.1f}% to {hi.max():.1f}%. "
+        + outline
+        + "Per sub-area: "
+        + values_list(ctx.pop, "pct_0_15")
+        + ".",
+        source="ONS Census 2021; ONS LSOA boundaries (Open Geography Portal).",
+    )
+    dec = layers.lsoas.groupby("area")["idaci_decile"].apply(lambda s: int((s == 1).sum()))
+    rel = layers.idaci_release
+    deciles = Chart(
+        maps_figure(layers, "idaci_decile", f"National IDACI decile by LSOA ({rel})", True),
+        alt=f"Map of {name}'s LSOAs shaded by national IDACI decile ({rel}), "
+        "from red (decile 1, most deprived) to blue (decile 10). "
+        + outline
+        + "LSOAs in decile 1: "
+        + "; ".join(f"{a} {n}" for a, n in dec.items())
+        + ".",
+        source=f"MHCLG English Indices of Deprivation ({rel}); ONS LSOA boundaries.",
+    )
+    note = layers.note + " " + outline + "The tables above give the figures behind the maps."
+    return [note, kids, deciles]
+
+
+def about_section() -> list[Block]:
+    """The 'About the data' paragraph and table of each measure's source and geography."""
+    text = (
+        "Each measure, where it comes from and the geography it is published for. Sub-area "
+        "figures are sums of published LSOA figures, so the sub-areas add up to the authority. "
+        "Census counts are published by ONS with small random adjustments, so totals from "
+        "different tables can differ by a few people."
+    )
+    return [text, TableBlock(measure_notes(), caption="Sources and geography of each measure")]
+
+
+def headlines(ctx: AreaProfile) -> list[dict[str, Any]]:
+    """Headline figures of the page (dicts for :meth:`Page.headline`); see :func:`headline_rows`.
+
+    Parameters
+    ----------
+    ctx : AreaProfile
+        The page's data, from :func:`prepare`.
+
+    Returns
+    -------
+    list of dict
+        Keyword arguments for :meth:`Page.headline`, one per measure per area.
+    """
+    return headline_rows(
+        ctx.areas,
+        ctx.pop,
+        ctx.growth,
+        ctx.eth,
+        ctx.eth19,
+        ctx.households,
+        ctx.li,
+        ctx.fye,
+        ctx.idaci,
+    )
+
+
+def page_summary(ctx: AreaProfile) -> str:
+    """One-line summary for the pack's front page.
+
+    Parameters
+    ----------
+    ctx : AreaProfile
+        The page's data, from :func:`prepare`.
+
+    Returns
+    -------
+    str
+        The summary sentence.
+    """
+    if not ctx.areas.configured:
+        return f"{ctx.la_name} compared with England (no sub-areas defined)."
+    first = ctx.pop.iloc[0]
+    return f"{first['area']}: {first['pct_0_15']:.1f}% of residents aged 0-15 (Census 2021)."

@@ -34,6 +34,7 @@ import pandas as pd
 import yaml
 
 from solihull_analytics.build import read_table
+from solihull_analytics.page import TableBlock
 
 #: Folder of per-LA sub-area files shipped with the package.
 AREAS_DIR = Path(__file__).resolve().parent / "areas"
@@ -348,3 +349,46 @@ def config_template(la_code: str, vintage: int = 2022, processed_dir: Path | Non
         prefix = "      - " if i < 2 else "      # - "
         lines.append(f'{prefix}{{code: {r.ward_code}, name: "{r.ward_name}"}}')
     return "\n".join(lines) + "\n"
+
+
+def definition_section(
+    definition: AreaDefinition, processed_dir: Path | None = None
+) -> list[str | TableBlock]:
+    """Return the blocks that say how the sub-areas are defined (or how to define some).
+
+    Parameters
+    ----------
+    definition : AreaDefinition
+        The LA's sub-areas, from :func:`resolve_areas`.
+    processed_dir : Path, optional
+        Processed-tables folder (for the starter file's ward list when there is no configuration).
+
+    Returns
+    -------
+    list
+        For a configured LA, a paragraph and a table of the sub-areas; otherwise a paragraph and
+        a starter YAML file (as a Markdown code block) naming two of the LA's wards.
+    """
+    d = definition
+    if d.configured:
+        name = d.config_path.name if d.config_path else ""
+        text = (
+            f"{d.la_name}'s {len(d.la_lsoa21)} LSOAs (2021 Lower layer Super Output Areas) are "
+            f"divided into {len(d.areas)} sub-areas, set in the file `{name}`. "
+            f"Wards ({d.ward_vintage} boundaries) are turned into LSOAs with the ONS best-fit "
+            "LSOA-to-ward lookup. To change the definition, edit that file (or pass another file "
+            "as the `areas_config` parameter) and render the page again."
+        )
+        table = TableBlock(
+            d.describe().rename(columns={"lsoas_2021": "LSOAs (2021)"}),
+            caption=f"Sub-areas of {d.la_name} used on this page",
+        )
+        return [text, table]
+    text = (
+        f"No sub-areas are defined for {d.la_name}, so this page profiles the whole authority "
+        f"({len(d.la_lsoa21)} LSOAs) against England. To compare parts of {d.la_name}, add a "
+        f"file `src/solihull_analytics/areas/{d.la_code}.yaml` (or pass one as the `areas_config` "
+        "parameter) naming the wards of each sub-area, then render this page again. A starting "
+        f"point listing two of {d.la_name}'s wards:"
+    )
+    return [text, "```yaml\n" + config_template(d.la_code, 2022, processed_dir) + "```"]

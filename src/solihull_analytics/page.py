@@ -87,8 +87,16 @@ class TableBlock:
     index: bool = False
 
 
-#: What analysis functions hand to :meth:`Page.show`: Markdown text, a chart or a table.
-Block = str | Chart | TableBlock
+@dataclass
+class MissingData:
+    """Data a section needed but could not find, and where the official file is."""
+
+    what: str
+    where: str
+
+
+#: What analysis functions hand to :meth:`Page.show`: Markdown, a chart, a table, or a gap.
+Block = str | Chart | TableBlock | MissingData
 
 
 @dataclass
@@ -280,6 +288,8 @@ class Page:
                 self.figure(block.fig, block.alt, block.source, block.caption)
             elif isinstance(block, TableBlock):
                 self.table(block.df, block.caption, block.source, block.index)
+            elif isinstance(block, MissingData):
+                self.missing_data(block.what, block.where)
             elif isinstance(block, Iterable):
                 self.show(*block)
             else:

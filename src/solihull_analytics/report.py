@@ -262,6 +262,11 @@ def render_notebook(
         if json.loads(state_file.read_text(encoding="utf-8")).get("key") == key:
             return NotebookResult(la_code, name, "unchanged", time.perf_counter() - start)
     out_dir.mkdir(parents=True, exist_ok=True)
+
+    def failed(error: str, cell: int | None = None, stage: str = "execution") -> NotebookResult:
+        seconds = time.perf_counter() - start
+        return NotebookResult(la_code, name, "failed", seconds, cell, error, stage)
+
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".staging-") as staging_name:
         staging = Path(staging_name)
         executed = staging / f"{name}.ipynb"
@@ -277,19 +282,10 @@ def render_notebook(
                 cwd=str(notebook.parent),
             )
         except PapermillExecutionError as exc:
-            error = f"{exc.ename}: {exc.evalue}"
-            return NotebookResult(
-                la_code, name, "failed", time.perf_counter() - start, exc.exec_count, error
-            )
+            # exec_count is the code cell's execution number, as shown in the executed copy.
+            return failed(f"{exc.ename}: {exc.evalue}", exc.exec_count)
         except Exception as exc:  # noqa: BLE001 - kernel death, bad parameters, ...
-            return NotebookResult(
-                la_code,
-                name,
-                "failed",
-                time.perf_counter() - start,
-                None,
-                f"{type(exc).__name__}: {exc}",
-            )
+            return failed(f"{type(exc).__name__}: {exc}")
         headline_path = staging / f"{name}.json"
         try:
             if not headline_path.exists():
@@ -298,15 +294,7 @@ def render_notebook(
             validate_headline(headline)
             page = notebook_to_html(executed, headline)
         except Exception as exc:  # noqa: BLE001
-            return NotebookResult(
-                la_code,
-                name,
-                "failed",
-                time.perf_counter() - start,
-                None,
-                f"{type(exc).__name__}: {exc}",
-                stage="rendering",
-            )
+            return failed(f"{type(exc).__name__}: {exc}", stage="rendering")
         (out_dir / "executed").mkdir(exist_ok=True)
         os.replace(executed, out_dir / "executed" / f"{name}.ipynb")
         _write_atomic(html_file, page)
