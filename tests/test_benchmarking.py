@@ -238,3 +238,52 @@ def test_funnel_outliers_on_mirror_data(mirror_model):
     assert set(t.loc[t["funnel_position"] == "above 99.8%", "la_code"]) == above
     assert set(t.loc[t["funnel_position"] == "below 99.8%", "la_code"]) == below
     assert SOLIHULL in above
+
+
+# --- the report page -------------------------------------------------------------------------
+
+
+def test_format_floats_formats_only_present_floats():
+    df = pd.DataFrame({"a": [1.23456, np.nan], "b": [3, 4], "c": ["x", None],
+                       "d": [True, False]})
+    out = bm.format_floats(df, "{:,.2f}")
+    assert out["a"].tolist()[0] == "1.23" and pd.isna(out["a"].tolist()[1])
+    assert out["b"].tolist() == [3, 4]
+    assert out["c"].tolist()[0] == "x" and pd.isna(out["c"].tolist()[1])
+    assert out["d"].tolist() == [True, False]
+    assert df["a"].iloc[0] == 1.23456  # input untouched
+
+
+def test_diagnostics_text_on_synthetic_model():
+    m = bm.fit_deprivation_model(synthetic_las(), year=2025, size=False)
+    text = bm.diagnostics_text(m)
+    assert text.startswith("**Dispersion.**")
+    assert f"over the {m.diagnostics['n_las']} authorities" in text
+    assert ("improves the fit" in text) == (m.diagnostics["curvature_p"] < 0.05)
+
+
+def test_sensitivity_text_picks_lowest_aic_of_first_four():
+    sens = pd.DataFrame({"model": ["a", "b", "c", "d", "e"], "aic": [10.0, 8.0, 9.0, 12.0, 1.0],
+                         "oe": [1.1, 1.2, 1.3, 1.4, 0.9], "oe_lower": 1.0, "oe_upper": 1.5})
+    text = bm.sensitivity_text(sens, "Place")
+    assert "is 'b' (AIC 8)" in text and "Place's O/E is 1.20" in text
+    assert "ranges from 0.90 to 1.40" in text
+
+
+def test_prepare_sections_and_headlines_on_mirror_data(processed):
+    from solihull_analytics.page import Chart, TableBlock
+
+    ctx = bm.prepare(SOLIHULL, processed, year=2025)
+    assert ctx.year == 2025 and len(ctx.neighbour_codes) == 10
+    assert ctx.funnel_position == "above 99.8%"
+    assert len(ctx.source_ids) == len(set(ctx.source_ids)) > 0
+    for section in (bm.rates_section, bm.model_section, bm.funnel_section, bm.change_section,
+                    bm.workforce_section, bm.neighbours_section):
+        blocks = section(ctx)
+        assert blocks and all(isinstance(b, (str, Chart, TableBlock)) for b in blocks)
+    assert isinstance(bm.appendix_all_section(ctx), TableBlock)
+    heads = {h["name"]: h for h in bm.headlines(ctx)}
+    assert heads["cla_rate_latest"]["value"] == pytest.approx(90.8, abs=0.05)
+    assert heads["cla_oe_ratio"]["lower"] < heads["cla_oe_ratio"]["value"]
+    assert set(heads["cla_oe_ratio"]["source_ids"]) <= set(ctx.source_ids)
+    assert "times the rate expected" in bm.summary(ctx)

@@ -311,3 +311,142 @@ def test_like_for_like_iod2025_on_2011_lsoas(inputs):
     # Solihull's 2011 and 2021 LSOAs are identical, so the mapped counts equal the published
     assert lfl.loc["IoD2025", "mapped_from"] == 2021 and lfl.loc["IoD2025", "lsoas_in_la"] == 134
     assert int(lfl.loc["IoD2025", "n_20pct"]) == 20 and int(lfl.loc["IoD2019", "n_20pct"]) == 23
+
+
+# -- the report page: context, sections, headlines ------------------------------------------------
+
+
+def _ctx_fixture() -> dep.IdaciContext:
+    from solihull_analytics.geography import LocalAuthority
+
+    pop = pd.DataFrame(
+        columns=["lsoa_code", "lsoa_vintage", "year", "source", "age_band", "population"]
+    )
+    inp = dep.IdaciInputs(_iod_fixture(), None, pop, None, None, [])
+    la = LocalAuthority(SOLIHULL, "Solihull", None, None, None)
+    return dep.IdaciContext(la=la, processed_dir=None, inp=inp)
+
+
+class _FakePage:
+    def __init__(self):
+        self.calls = []
+
+    def show(self, block):
+        self.calls.append(("show", block))
+
+    def missing_data(self, what, where):
+        self.calls.append(("missing", what, where))
+
+    def uses(self, *ids):
+        self.calls.append(("uses", ids))
+
+
+def test_show_dispatches_blocks_in_order():
+    page = _FakePage()
+    table = dep.TableBlock(pd.DataFrame({"a": [1]}), caption="t")
+    dep.show(page, "text", [dep.MissingData("x", "https://y"), None, dep.Uses(("a", "b"))], table)
+    assert page.calls == [
+        ("show", "text"),
+        ("missing", "x", "https://y"),
+        ("uses", ("a", "b")),
+        ("show", table),
+    ]
+    with pytest.raises(TypeError):
+        dep.show(page, 3)
+
+
+def test_headlines_and_summary_from_context():
+    ctx = _ctx_fixture()
+    heads = {h["name"]: h for h in dep.headlines(ctx)}
+    h = heads["lsoas_most_deprived_20pct_iod2019"]
+    assert h["value"] == 2 and h["source_ids"] == ["iod2019_file"]
+    assert h["statement"] == (
+        "2 of Solihull's 10 LSOAs were in England's most deprived 20% on IDACI in IoD2019."
+    )
+    assert "Counted on 2011 LSOAs: 10 in Solihull of 20 in England; method: ranks." == h["note"]
+    assert "lsoas_most_deprived_5pct_iod2015" not in heads  # deciles only
+    assert heads["children_share_most_deprived_20pct_iod2019"]["value"] == round(
+        100 * 202 / sum(100 + i for i in range(0, 20, 2)), 1
+    )
+    assert not any(n.startswith("child_growth") for n in heads)  # no population data
+    assert dep.summary(ctx) == (
+        "IoD2019: 2 of Solihull's 10 neighbourhoods were in England's most deprived 20% on "
+        "child income deprivation."
+    )
+
+
+def test_sections_say_what_is_not_available():
+    ctx = _ctx_fixture()
+    assert dep.growth_section(ctx) == [
+        f"Child population change by deprivation is {dep.NOT_AVAILABLE}."
+    ]
+    assert dep.like_for_like_section(ctx)[0].startswith("Here every release with IDACI data")
+    ctx.like_for_like_vintage = 2021  # no 2021 LSOAs in the fixture
+    assert dep.like_for_like_section(ctx) == [
+        f"A like-for-like view on 2021 LSOAs is {dep.NOT_AVAILABLE}."
+    ]
+    blocks = dep.table1_section(ctx)
+    assert isinstance(blocks[-1], dep.TableBlock)
+    assert "report column" in blocks[-1].source  # Solihull: the report's column is cited
+    children = dep.children_section(ctx)
+    assert isinstance(children[-1], dep.TableBlock)
+    assert any(isinstance(b, str) and b.startswith("The report says") for b in children)
+
+
+def test_decile_display_is_wide():
+    wide = dep.decile_display(dep.decile_counts(_iod_fixture(), SOLIHULL))
+    assert list(wide.columns) == [
+        "National IDACI decile (1 = most deprived)",
+        "IoD2015",
+        "IoD2019",
+    ]
+    assert len(wide) == 10 and wide["IoD2019"].sum() == 10
+
+
+def test_growth_title_and_alt():
+    tenths = pd.DataFrame(
+        {"group": ["Most", "Least", "Whole LA"], "growth_pct": [12.34, -1.0, 3.0]}
+    )
+    views = {"Census 2011-2021, 0-15": {"tenths": tenths}}
+    assert dep.growth_title(views).startswith(
+        "Children in the most deprived tenth of neighbourhoods grew by +12.3% vs -1.0%"
+    )
+    assert dep.growth_alt(views).endswith(
+        "Census 2011-2021, 0-15: Most +12.3%; Least -1.0%; Whole LA +3.0%."
+    )
+
+
+def test_like_for_like_text_lists_remapped_releases_only():
+    lfl = pd.DataFrame(
+        {
+            "release": ["IoD2019", "IoD2025"],
+            "mapped_from": [2011, 2021],
+            "lsoa_vintage": [2011, 2011],
+            "lsoas_in_la": [133, 133],
+            "lsoas_changed": [0, 4],
+            "n_20pct": [23, 20],
+            "n_10pct": [20, 9],
+            "n_5pct": [9, 2],
+            "n_2pct": [2, 0],
+        }
+    )
+    text = dep.like_for_like_text(lfl, "Solihull", 2011)
+    assert "IoD2025 (published on 2021 LSOAs): 4 of 133 LSOAs changed boundaries" in text
+    assert "IoD2019 (published" not in text
+    shown = dep.like_for_like_display(lfl)
+    assert shown["Published on LSOAs of"].tolist() == ["2011", "2021"]
+
+
+def test_map_note_names_where_the_most_deprived_are():
+    assert dep.map_note("IoD2019", "a", "b", "c", []) == "**IoD2019** — a; b; c."
+    assert dep.map_note("IoD2019", "a", "b", "c", [("North", 12), ("East", 1)]).endswith(
+        " Most of the LSOAs in England's most deprived 10% are in North (12), East (1)."
+    )
+
+
+@pytest.mark.mirror
+def test_prepare_and_headlines_solihull(processed):
+    ctx = dep.prepare(SOLIHULL, processed)
+    heads = {h["name"]: h["value"] for h in dep.headlines(ctx)}
+    assert [heads[f"lsoas_most_deprived_{p}pct_iod2019"] for p in (20, 10, 5, 2)] == [23, 20, 9, 2]
+    assert any(n.startswith("child_growth_most_deprived_tenth") for n in heads)

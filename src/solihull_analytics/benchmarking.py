@@ -39,6 +39,7 @@ from scipy import stats
 
 from solihull_analytics import rates
 from solihull_analytics.deprivation import band_cutoff
+from solihull_analytics.page import Block, Chart, TableBlock
 
 ENGLAND_CODE = "E92000001"
 
@@ -1224,3 +1225,734 @@ def describe_deprivation(dep: pd.DataFrame, la_code: str, la_name: str, release:
         f"income-deprived neighbourhoods for children (England {e:.1f}%): the "
         f"{_ordinal(rank)} highest share of {len(d)} authorities."
     )
+
+
+# -- the report page ------------------------------------------------------------------------
+PAGE_TITLE = "Benchmarking against every English local authority"
+_SOURCE_RATES = (
+    "DfE children looked after and children in need statistics; ONS mid-year estimates; "
+    "MHCLG English Indices of Deprivation"
+)
+
+
+def format_floats(df: pd.DataFrame, float_format: str) -> pd.DataFrame:
+    """Return a copy of ``df`` with its float values written out with ``float_format``.
+
+    :class:`~solihull_analytics.page.TableBlock` tables are shown with one decimal place; this
+    gives a table another number of decimals while leaving missing values, integers, booleans
+    and text for the page to format as usual.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table.
+    float_format : str
+        A format such as ``"{:,.2f}"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table with non-missing floats replaced by strings.
+    """
+    out = df.copy()
+    for col in out.columns:
+        out[col] = pd.Series(
+            [
+                float_format.format(v) if isinstance(v, float) and v == v else v
+                for v in out[col].tolist()
+            ],
+            index=out.index,
+            dtype=object,
+        )
+    return out
+
+
+@dataclass
+class BenchmarkContext:
+    """What notebook 05 needs to build its page, computed once by :func:`prepare`.
+
+    Attributes
+    ----------
+    la : solihull_analytics.geography.LocalAuthority
+        The local authority.
+    year : int
+        Year at 31 March shown (resolved from 0 to the latest year with published counts).
+    cla_series : str
+        ``"non_uasc"`` or ``"all"`` (a key of :data:`SERIES`).
+    iod_release : str
+        Deprivation release of the model.
+    change_years : int
+        Window of the change chart.
+    n_neighbours : int
+        Statistical neighbours shown.
+    inputs : BenchmarkInputs
+        The processed tables.
+    rates : pandas.DataFrame
+        :func:`la_year_rates` for every LA, England and year.
+    dep : pandas.DataFrame
+        :func:`deprivation_by_la`.
+    model : DeprivationModel
+        The fitted negative binomial model.
+    indicators : pandas.DataFrame
+        Statistical neighbour indicator table.
+    neighbours : pandas.DataFrame
+        The LA's statistical neighbours.
+    funnel : pandas.DataFrame
+        :func:`funnel_table` of crude rates around England's rate.
+    oe_funnel : pandas.DataFrame
+        :func:`oe_funnel_table`.
+    change : pandas.DataFrame
+        :func:`rate_change` for LAs with a deprivation share (England left out).
+    england_change : float
+        England's change in rate over the window.
+    workforce : pandas.DataFrame
+        :func:`workforce_panel` for the LA, its neighbours and England.
+    cla_ids : list of str
+        Catalogue ids behind the CLA, CIN and population figures of the two years used.
+    """
+
+    la: Any
+    year: int
+    cla_series: str
+    iod_release: str
+    change_years: int
+    n_neighbours: int
+    inputs: BenchmarkInputs = field(repr=False)
+    rates: pd.DataFrame = field(repr=False)
+    dep: pd.DataFrame = field(repr=False)
+    model: DeprivationModel = field(repr=False)
+    indicators: pd.DataFrame = field(repr=False)
+    neighbours: pd.DataFrame = field(repr=False)
+    funnel: pd.DataFrame = field(repr=False)
+    oe_funnel: pd.DataFrame = field(repr=False)
+    change: pd.DataFrame = field(repr=False)
+    england_change: float
+    workforce: pd.DataFrame = field(repr=False)
+    cla_ids: list[str]
+
+    @property
+    def series_label(self) -> str:
+        """Plain-English label of the CLA series."""
+        return SERIES[self.cla_series][1]
+
+    @property
+    def rate_col(self) -> str:
+        """Rate column of :attr:`rates` for the CLA series."""
+        return f"rate_{SERIES[self.cla_series][0]}"
+
+    @property
+    def start(self) -> int:
+        """First year of the change window."""
+        return self.year - self.change_years
+
+    @property
+    def neighbour_codes(self) -> list[str]:
+        """Codes of the statistical neighbours, nearest first."""
+        return list(self.neighbours["la_code"])
+
+    @property
+    def me(self) -> pd.Series | None:
+        """The LA's row of the model (None when it is not modelled)."""
+        return self.model.row(self.la.code)
+
+    @property
+    def england_rate(self) -> float:
+        """England's rate of the CLA series in :attr:`year`."""
+        r = self.rates
+        eng = r[(r["la_code"] == ENGLAND_CODE) & (r["year"] == self.year)].iloc[0]
+        return float(eng[self.rate_col])
+
+    @property
+    def dep_now(self) -> pd.Series:
+        """Child deprivation share by LA code for :attr:`iod_release`."""
+        d = self.dep[self.dep["release"] == self.iod_release]
+        return d.set_index("la_code")["idaci_top20_share"]
+
+    @property
+    def dep_label(self) -> str:
+        """Axis label of the deprivation measure."""
+        return (f"% of children aged 0-15 in England's most deprived 20% of LSOAs (IDACI, "
+                f"{self.iod_release})")
+
+    @property
+    def funnel_position(self) -> Any:
+        """The LA's position on the crude-rate funnel (``"not shown"`` when absent)."""
+        pos = self.funnel.loc[self.funnel["la_code"] == self.la.code, "funnel_position"]
+        return pos.iloc[0] if len(pos) else "not shown"
+
+    @property
+    def change_row(self) -> pd.DataFrame:
+        """The LA's row of :attr:`change` (empty when it has no rate in both years)."""
+        return self.change[self.change["la_code"] == self.la.code]
+
+    @property
+    def workforce_row(self) -> pd.Series:
+        """The LA's row of :attr:`workforce`."""
+        return self.workforce[self.workforce["la_code"] == self.la.code].iloc[0]
+
+    @property
+    def workforce_year(self) -> int:
+        """Year (at 30 September) of the workforce figures."""
+        return int(self.workforce["year"].iloc[0])
+
+    @property
+    def source_ids(self) -> list[str]:
+        """Catalogue ids of every source the page uses, in the order the page shows them."""
+        ids = [*self.cla_ids, *self.inputs.source_ids["iod"],
+               *self.inputs.source_ids["workforce"], *self.indicators.attrs.get("source_ids", [])]
+        return list(dict.fromkeys(ids))
+
+
+def prepare(
+    la_code: str,
+    processed_dir: str | Path | None = None,
+    *,
+    year: int = 0,
+    cla_series: str = "non_uasc",
+    iod_release: str = "IoD2025",
+    change_years: int = 5,
+    n_neighbours: int = 10,
+) -> BenchmarkContext:
+    """Load the data and fit the model for notebook 05.
+
+    Parameters
+    ----------
+    la_code : str
+        The LA.
+    processed_dir : str or Path, optional
+        Processed tables folder; empty or None for the project's ``data/processed``.
+    year : int, default 0
+        Year at 31 March; 0 means the latest year with published counts of the series.
+    cla_series : {"non_uasc", "all"}
+        CLA series modelled.
+    iod_release : {"IoD2025", "IoD2019"}
+        Deprivation release of the model.
+    change_years : int, default 5
+        Window of the change chart.
+    n_neighbours : int, default 10
+        Statistical neighbours shown.
+
+    Returns
+    -------
+    BenchmarkContext
+        Everything the page's sections and headlines use.
+    """
+    from solihull_analytics import neighbours as nbrs
+    from solihull_analytics.geography import la_info
+
+    processed = Path(processed_dir) if processed_dir else None
+    la = la_info(la_code, processed)
+    inp = load_inputs(processed)
+    rates_all = la_year_rates(inp)
+    count_col = SERIES[cla_series][0]
+    if not year:
+        held = rates_all[(rates_all["la_code"] != ENGLAND_CODE) & rates_all[count_col].notna()]
+        year = int(held["year"].max())
+    dep = deprivation_by_la(inp.iod, inp.population_lsoa)
+    frame, excluded = model_frame(rates_all, dep, year, cla_series, iod_release)
+    model = fit_deprivation_model(frame, cla_series, "idaci_top20_share", iod_release, year,
+                                  excluded)
+    indicators = nbrs.load_indicator_table(processed)
+    neigh = nbrs.statistical_neighbours(indicators, la.code, n=n_neighbours)
+    rate_col = f"rate_{count_col}"
+    eng = rates_all[(rates_all["la_code"] == ENGLAND_CODE) & (rates_all["year"] == year)]
+    england_rate = float(eng.iloc[0][rate_col])
+    start = year - change_years
+    change = rate_change(rates_all, rate_col, start, year)
+    eng_change = change.loc[change["la_code"] == ENGLAND_CODE, "change"]
+    eng_change = float(eng_change.iloc[0]) if len(eng_change) else float("nan")
+    change = change[change["la_code"] != ENGLAND_CODE].copy()
+    dep_now = dep[dep["release"] == iod_release].set_index("la_code")["idaci_top20_share"]
+    change["deprivation"] = change["la_code"].map(dep_now)
+    change = change.dropna(subset=["deprivation"])
+    panel = workforce_panel(inp.workforce, [la.code, *neigh["la_code"]])
+    panel["la_name"] = panel["la_name"].fillna(panel["la_code"])
+    return BenchmarkContext(
+        la=la, year=year, cla_series=cla_series, iod_release=iod_release,
+        change_years=change_years, n_neighbours=n_neighbours, inputs=inp, rates=rates_all,
+        dep=dep, model=model, indicators=indicators, neighbours=neigh,
+        funnel=funnel_table(model.data, england_rate), oe_funnel=oe_funnel_table(model),
+        change=change, england_change=eng_change, workforce=panel,
+        cla_ids=inp.ids_for_years([year, start]),
+    )
+
+
+def rates_section(ctx: BenchmarkContext) -> list[Block]:
+    """Rates for the LA, its neighbours and England, and the LA's rates in every year.
+
+    Parameters
+    ----------
+    ctx : BenchmarkContext
+        From :func:`prepare`.
+
+    Returns
+    -------
+    list of Block
+        A paragraph and two tables.
+    """
+    la, year = ctx.la, ctx.year
+    cols = ["la_code", "la_name", *RATE_LABELS]
+    latest = ctx.rates[ctx.rates["year"] == year]
+    shown_codes = [la.code, *ctx.neighbour_codes, ENGLAND_CODE]
+    tab = latest.set_index("la_code").reindex(shown_codes).reset_index()[cols]
+    tab["Child deprivation (%)"] = tab["la_code"].map(ctx.dep_now)
+    tab = tab.rename(columns={**RATE_LABELS, "la_name": "Area", "la_code": "Code"})
+    text = (describe_deprivation(ctx.dep, la.code, la.name, ctx.iod_release) + " "
+            + f"All rates below are per 10,000 children aged 0-17 at 31 March {year} (referrals: "
+            f"in the year to 31 March {year}), on ONS mid-{year - 1} estimates.")
+    own = ctx.rates[ctx.rates["la_code"] == la.code][["year", *RATE_LABELS]]
+    own = own.rename(columns=RATE_LABELS)
+    own["year"] = own["year"].astype(str)
+    return [
+        text,
+        TableBlock(tab, caption=f"Rates per 10,000 children, {year}: {la.name}, its statistical "
+                   "neighbours and England", source=_SOURCE_RATES),
+        TableBlock(own, caption=f"{la.name}: rates per 10,000 children in every year held",
+                   source="DfE children looked after and children in need statistics; ONS"),
+    ]
+
+
+def model_section(ctx: BenchmarkContext) -> list[Block]:
+    """The deprivation scatter chart, what the model says, and how it is built.
+
+    Parameters
+    ----------
+    ctx : BenchmarkContext
+        From :func:`prepare`.
+
+    Returns
+    -------
+    list of Block
+        A chart and two paragraphs.
+    """
+    la, model, me, year = ctx.la, ctx.model, ctx.me, ctx.year
+    series_label, dep_label, release = ctx.series_label, ctx.dep_label, ctx.iod_release
+    title = (f"{la.name}'s rate is {me['oe']:.2f} times the rate expected from its child "
+             "deprivation" if me is not None
+             else f"Rates of {series_label} rise with child deprivation")
+    fig = plot_deprivation(model, la.code, ctx.neighbour_codes, title, dep_label)
+    alt = (f"Scatter chart of {model.diagnostics['n_las']} English local authorities: rate of "
+           f"{series_label} per 10,000 children in {year} against the {dep_label}. The model's "
+           f"expected rate rises from {model.expected_rate_at([0])[0]:.0f} at 0% to "
+           f"{model.expected_rate_at([60])[0]:.0f} at 60% for an authority of median size.")
+    if me is not None:
+        alt += (f" {la.name} is at {me['deprivation']:.1f}% with a rate of {me['rate']:.1f} "
+                f"against an expected {me['expected_rate']:.1f}.")
+    weights = ctx.dep[ctx.dep["release"] == release]["weights"].iloc[0]
+    uasc = ("UASC are left out because where unaccompanied children are placed follows national "
+            "transfer arrangements and ports of entry, not local deprivation. "
+            if ctx.cla_series == "non_uasc" else "")
+    method = (
+        f"**Measure of deprivation.** {DEPRIVATION_LABELS['idaci_top20_share']}: for "
+        f"{release}, LSOAs ranked in England's most deprived 20% on the Income Deprivation "
+        f"Affecting Children Index, weighted by children aged 0-15 ({weights}). "
+        f"**Model.** Negative binomial regression of the number of {series_label} at 31 March "
+        f"{year} with the population aged 0-17 as exposure, on this share and the log of the "
+        "population aged 0-17. A count model with the population as exposure models the rate "
+        "directly; the negative binomial allows for authorities differing far more than chance "
+        f"(a Poisson model's dispersion is {model.diagnostics['poisson_dispersion']:.0f} times "
+        "too large) while letting every authority inform the fit. Size is in the model because, "
+        "at the same deprivation, larger authorities have lower rates; without it the expected "
+        f"counts over-predict them. {uasc}"
+        "O/E intervals combine Byar's interval for the observed count with the model's "
+        "uncertainty in the expected count. Details are in the appendix."
+    )
+    return [
+        Chart(fig, alt, source="DfE children looked after statistics; ONS mid-year estimates; "
+              f"MHCLG English Indices of Deprivation ({release}); Census 2021 weights"),
+        describe_model(model, la.code, la.name),
+        method,
+    ]
+
+
+def funnel_section(ctx: BenchmarkContext) -> list[Block]:
+    """Funnel plots of crude rates and of O/E ratios, and the authorities outside the limits.
+
+    Parameters
+    ----------
+    ctx : BenchmarkContext
+        From :func:`prepare`.
+
+    Returns
+    -------
+    list of Block
+        Two charts with their commentary and a table.
+    """
+    la, me, funnel, oe_funnel = ctx.la, ctx.me, ctx.funnel, ctx.oe_funnel
+    england_rate, series_label = ctx.england_rate, ctx.series_label
+    counts = position_counts(funnel)
+    pos = funnel.loc[funnel["la_code"] == la.code, "funnel_position"]
+    pos_text = ctx.funnel_position
+    title = (f"{la.name} is {POSITION_PHRASE[pos_text]} around England's rate of "
+             f"{england_rate:.1f}" if len(pos) and pd.notna(pos.iloc[0])
+             else f"Rates against England's rate of {england_rate:.1f}")
+    fig = plot_funnel(funnel, england_rate, "rate", "population_0_17", la.code,
+                      ctx.neighbour_codes, title, "Children aged 0-17 (log scale)",
+                      "Rate per 10,000 children" + chr(10) + f"({series_label})")
+    alt = (f"Funnel plot of {len(funnel)} local authorities: rate of {series_label} per 10,000 "
+           f"children in {ctx.year} against the number of children aged 0-17, with 95% and "
+           f"99.8% limits around England's rate of {england_rate:.1f}. {counts['above 99.8%']} "
+           f"authorities are above and {counts['below 99.8%']} below the 99.8% limits. "
+           f"{la.name} is {POSITION_PHRASE.get(pos_text, 'not shown')}.")
+    crude = Chart(fig, alt, source="DfE children looked after statistics; ONS mid-year estimates")
+    pos2 = oe_funnel.loc[oe_funnel["la_code"] == la.code, "funnel_position"]
+    pos2_text = pos2.iloc[0] if len(pos2) else "not shown"
+    c2 = position_counts(oe_funnel)
+    fig = plot_funnel(oe_funnel, 1.0, "oe", "expected", la.code, ctx.neighbour_codes,
+                      f"Allowing for deprivation and size, {la.name} is "
+                      f"{POSITION_PHRASE.get(pos2_text, 'not shown')}",
+                      "Expected number (model, log scale)", "Observed / expected")
+    alt = (f"Funnel plot of observed/expected ratios for {len(oe_funnel)} authorities against "
+           "the expected number from the deprivation model, with 95% and 99.8% limits around 1. "
+           f"{c2['above 99.8%']} authorities are above and {c2['below 99.8%']} below the 99.8% "
+           "limits."
+           + (f" {la.name}: {me['oe']:.2f} on an expected {me['expected']:.0f}."
+              if me is not None else ""))
+    oe_chart = Chart(fig, alt, source="Model on DfE, ONS and MHCLG data (see appendix)")
+    outside = funnel[funnel["funnel_position"].isin(["above 99.8%", "below 99.8%"])]
+    outside = outside.sort_values("rate", ascending=False)[
+        ["la_name", "observed", "population_0_17", "rate", "funnel_position", "oe", "oe_rank"]]
+    outside = outside.rename(columns={
+        "la_name": "Authority", "observed": "Children", "population_0_17": "Children aged 0-17",
+        "rate": "Rate", "funnel_position": "Crude-rate funnel", "oe": "O/E",
+        "oe_rank": "O/E rank"})
+    return [
+        crude,
+        describe_funnel(funnel, la.code, la.name, f"England's rate ({england_rate:.1f})"),
+        oe_chart,
+        describe_funnel(oe_funnel, la.code, la.name, "the expected (ratio 1)"),
+        TableBlock(format_floats(outside, "{:,.2f}"),
+                   caption=f"Authorities outside the 99.8% limits around England's rate, "
+                   f"{ctx.year}"),
+    ]
+
+
+def change_section(ctx: BenchmarkContext) -> list[Block]:
+    """The change in rates over the window against child deprivation.
+
+    Parameters
+    ----------
+    ctx : BenchmarkContext
+        From :func:`prepare`.
+
+    Returns
+    -------
+    list of Block
+        A chart and two paragraphs.
+    """
+    la, change, row = ctx.la, ctx.change, ctx.change_row
+    start, year, eng_change = ctx.start, ctx.year, ctx.england_change
+    title = (f"{la.name}'s rate changed by {row['change'].iloc[0]:+.1f} per 10,000 from {start} "
+             f"to {year}" if len(row) else f"Change in rates from {start} to {year}")
+    fig = plot_change(change, la.code, ctx.neighbour_codes, eng_change, title, ctx.dep_label,
+                      f"Change in rate per 10,000, {start} to {year}")
+    alt = (f"Scatter chart of {len(change)} authorities: change in the rate of "
+           f"{ctx.series_label} per 10,000 children between {start} and {year} against child "
+           f"deprivation. England's rate changed by {eng_change:+.1f}."
+           + (f" {la.name}: {row['rate_start'].iloc[0]:.1f} to {row['rate_end'].iloc[0]:.1f}."
+              if len(row) else ""))
+    return [
+        Chart(fig, alt, source="DfE children looked after statistics; ONS mid-year estimates; "
+              "MHCLG"),
+        describe_change(change, la.code, la.name, start, year, eng_change),
+        f"{len(change)} authorities hold a rate in both years; the others are authorities "
+        f"created since {start} or whose UASC count was suppressed in one of the years.",
+    ]
+
+
+def workforce_section(ctx: BenchmarkContext) -> list[Block]:
+    """The social work workforce of the LA, its neighbours and England.
+
+    Parameters
+    ----------
+    ctx : BenchmarkContext
+        From :func:`prepare`.
+
+    Returns
+    -------
+    list of Block
+        A chart, a paragraph and a table.
+    """
+    la, panel, me_wf, wf_year = ctx.la, ctx.workforce, ctx.workforce_row, ctx.workforce_year
+    title = (f"{la.name}: agency rate {me_wf['agency_rate_pct']:.1f}%, caseload "
+             f"{me_wf['caseload_average']:.1f} at 30 September {wf_year}"
+             if pd.notna(me_wf["agency_rate_pct"]) else f"Social work workforce, {wf_year}")
+    fig = plot_workforce(panel, la.code, title)
+    text = describe_workforce(panel, la.code, la.name)
+    alt = ("Four dot charts of children's social worker agency rate, turnover rate, vacancy "
+           f"rate and average caseload at 30 September {wf_year} for {la.name}, its statistical "
+           "neighbours and England. " + text)
+    show = panel.rename(columns={**WORKFORCE_LABELS, "la_name": "Area", "la_code": "Code",
+                                 "note": "Note"}).drop(columns="year")
+    return [
+        Chart(fig, alt, source="DfE Children's social work workforce"),
+        text,
+        TableBlock(show, caption=f"Social work workforce at 30 September {wf_year}",
+                   source="DfE Children's social work workforce (EES)"),
+    ]
+
+
+def neighbours_section(ctx: BenchmarkContext) -> list[Block]:
+    """How the statistical neighbours are chosen, and the table of them.
+
+    Parameters
+    ----------
+    ctx : BenchmarkContext
+        From :func:`prepare`.
+
+    Returns
+    -------
+    list of Block
+        A paragraph and a table.
+    """
+    from solihull_analytics import neighbours as nbrs
+
+    nt = ctx.neighbours[["rank", "la_name", "region_name", "distance", *nbrs.INDICATORS]].copy()
+    nt = nt.rename(columns={"la_name": "Authority", "region_name": "Region", "rank": "Rank",
+                            "distance": "Distance", "idaci_top20_share": "IDACI top 20% (%)",
+                            "low_income_rate": "Low income (%)",
+                            "log_children_0_17": "Log children 0-17"})
+    return [
+        nbrs.method_statement(ctx.n_neighbours),
+        TableBlock(format_floats(nt, "{:,.2f}"),
+                   caption=f"The {ctx.n_neighbours} authorities most like {ctx.la.name}"),
+    ]
+
+
+def _p_text(p: float) -> str:
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
+def diagnostics_text(model: DeprivationModel) -> str:
+    """Describe the model's dispersion, calibration, residuals and curvature test.
+
+    Parameters
+    ----------
+    model : DeprivationModel
+        The fitted model.
+
+    Returns
+    -------
+    str
+        A Markdown paragraph.
+    """
+    d = model.diagnostics
+    curvature = (
+        f"Adding a squared deprivation term improves the fit (likelihood-ratio p "
+        f"{_p_text(d['curvature_p'])}): rates rise with deprivation and level off among the most "
+        "deprived authorities; its effect on the O/E ratios is shown in the sensitivity table "
+        "below." if d["curvature_p"] < 0.05
+        else f"A squared deprivation term does not improve the fit (p = {d['curvature_p']:.2f})."
+    )
+    return (
+        f"**Dispersion.** A Poisson model has Pearson chi-square / df = "
+        f"{d['poisson_dispersion']:.1f} (1 expected); the negative binomial's alpha is "
+        f"{model.alpha:.3f} (95% CI {model.alpha_lower:.3f} to {model.alpha_upper:.3f}), i.e. "
+        "authorities' underlying rates vary with a coefficient of variation of about "
+        f"{model.alpha ** 0.5 * 100:.0f}%, and its Pearson chi-square / df is "
+        f"{d['nb_dispersion']:.2f}. The likelihood-ratio test of negative binomial against "
+        f"Poisson gives {d['lr_stat']:.0f} (p {_p_text(d['lr_p'])}); "
+        f"AIC {d['aic_nb']:.0f} against {d['aic_poisson']:.0f}. "
+        f"**Calibration.** The fitted total over the {d['n_las']} authorities is "
+        f"{d['fitted_total']:,.0f} against {d['observed_total']:,.0f} observed "
+        f"({(d['total_ratio'] - 1) * 100:+.1f}%). "
+        f"**Residuals.** {d['large_residuals']} authorities have Pearson residuals beyond ±2 "
+        f"(about {0.05 * d['n_las']:.0f} expected); Spearman correlation of residuals with "
+        f"deprivation {d['resid_deprivation_spearman']:+.2f} and with size "
+        f"{d['resid_size_spearman']:+.2f}. " + curvature
+    )
+
+
+def sensitivity_text(sens: pd.DataFrame, la_name: str) -> str:
+    """Summarise :func:`sensitivity_table`: the best specification and the LA's O/E range.
+
+    Parameters
+    ----------
+    sens : pandas.DataFrame
+        From :func:`sensitivity_table`; its first four rows are the specifications fitted on
+        the main data.
+    la_name : str
+        The LA's name.
+
+    Returns
+    -------
+    str
+        A Markdown paragraph.
+    """
+    best = sens.iloc[sens.iloc[:4]["aic"].idxmin()]
+    return (
+        f"**Other specifications.** The lowest AIC among the four specifications on the main "
+        f"data is '{best['model']}' (AIC {best['aic']:.0f}); there {la_name}'s O/E is "
+        f"{best['oe']:.2f} ({best['oe_lower']:.2f} to {best['oe_upper']:.2f}). A squared term "
+        "lets the rate level off among the most deprived authorities; the main model keeps one "
+        "deprivation slope so that its sign is easy to read. Across all fits below "
+        f"{la_name}'s O/E ranges from {sens['oe'].min():.2f} to {sens['oe'].max():.2f}."
+    )
+
+
+def appendix_model_section(ctx: BenchmarkContext) -> list[Block]:
+    """Model coefficients, diagnostics, residual plots and the sensitivity analysis.
+
+    Parameters
+    ----------
+    ctx : BenchmarkContext
+        From :func:`prepare`.
+
+    Returns
+    -------
+    list of Block
+        Tables, paragraphs and a chart (plus the excluded authorities, if any).
+    """
+    model, la = ctx.model, ctx.la
+    d = model.diagnostics
+    params = model.params[["term", "coef", "se", "lower", "upper", "p", "rate_ratio",
+                           "rate_ratio_lower", "rate_ratio_upper"]]
+    sens = sensitivity_table(ctx.rates, ctx.dep, ctx.year, la.code, ctx.cla_series,
+                             ctx.iod_release)
+    sens_shown = sens.rename(columns={"deprivation_rr": "RR per 10 units",
+                                      "total_ratio": "fitted/observed total"})
+    return [
+        TableBlock(format_floats(params, "{:,.4f}"),
+                   caption="Negative binomial model: coefficients (log scale) and rate ratios "
+                   "(deprivation: per 10 percentage points; size: per doubling)"),
+        diagnostics_text(model),
+        Chart(plot_diagnostics(model),
+              "Four residual plots of the negative binomial model: Pearson residuals against "
+              "expected count, deprivation and child population, and a normal Q-Q plot of "
+              f"deviance residuals. {d['large_residuals']} of {d['n_las']} residuals lie beyond "
+              "±2.", source="Model on DfE, ONS and MHCLG data"),
+        sensitivity_text(sens, la.name),
+        TableBlock(format_floats(sens_shown, "{:,.3f}"),
+                   caption=f"Sensitivity of the model and of {la.name}'s O/E"),
+        TableBlock(pd.DataFrame(d["excluded"]), caption="Authorities left out of the model")
+        if d["excluded"] else None,
+    ]
+
+
+def appendix_all_section(ctx: BenchmarkContext) -> TableBlock:
+    """Every modelled authority ranked by observed/expected.
+
+    Parameters
+    ----------
+    ctx : BenchmarkContext
+        From :func:`prepare`.
+
+    Returns
+    -------
+    TableBlock
+        The table.
+    """
+    allt = ctx.model.data.sort_values("oe_rank")[
+        ["oe_rank", "la_name", "region_name", "observed", "population_0_17", "rate",
+         "deprivation", "expected_rate", "oe", "oe_lower", "oe_upper"]]
+    allt = allt.rename(columns={"oe_rank": "O/E rank", "la_name": "Authority",
+                                "region_name": "Region", "observed": "Children",
+                                "population_0_17": "Children aged 0-17", "rate": "Rate",
+                                "deprivation": "Child deprivation (%)",
+                                "expected_rate": "Expected rate", "oe": "O/E",
+                                "oe_lower": "O/E lower", "oe_upper": "O/E upper"})
+    return TableBlock(format_floats(allt, "{:,.2f}"),
+                      caption=f"Every modelled authority, {ctx.year}: {ctx.series_label}, "
+                      "ranked by observed/expected")
+
+
+def headlines(ctx: BenchmarkContext) -> list[dict[str, Any]]:
+    """Headline figures of the page, as keyword arguments for :meth:`Page.headline`.
+
+    Parameters
+    ----------
+    ctx : BenchmarkContext
+        From :func:`prepare`.
+
+    Returns
+    -------
+    list of dict
+        One dict per headline (figures the LA lacks are left out).
+    """
+    la, me, model, year = ctx.la, ctx.me, ctx.model, ctx.year
+    series_label, cla_ids, iod_ids = ctx.series_label, ctx.cla_ids, ctx.inputs.source_ids["iod"]
+    src = cla_ids + iod_ids
+    period = str(year)
+    n_las = model.diagnostics["n_las"]
+    out: list[dict[str, Any]] = []
+    if me is not None:
+        pos_text = ctx.funnel_position
+        out += [
+            dict(name="cla_rate_latest", value=round(float(me["rate"]), 1),
+                 unit="per 10,000 children", period=period, source_ids=cla_ids,
+                 statement=f"{la.name}'s rate of {series_label} was {me['rate']:.1f} per 10,000 "
+                 f"children at 31 March {year}.", label=f"Rate ({series_label})", area=la.name),
+            dict(name="cla_expected_rate", value=round(float(me["expected_rate"]), 1),
+                 unit="per 10,000 children", period=period, source_ids=src,
+                 statement="Given its child deprivation and size the model expects "
+                 f"{me['expected_rate']:.1f} per 10,000.", label="Expected rate (model)",
+                 area=la.name),
+            dict(name="cla_oe_ratio", value=round(float(me["oe"]), 3), unit="ratio",
+                 period=period, source_ids=src,
+                 statement=f"{la.name}'s rate is {me['oe']:.2f} times the rate expected from its "
+                 f"child deprivation: {judge_oe(me['oe_lower'], me['oe_upper'])}.",
+                 label="Observed / expected", lower=round(float(me["oe_lower"]), 3),
+                 upper=round(float(me["oe_upper"]), 3), area=la.name),
+            dict(name="cla_oe_rank", value=int(me["oe_rank"]), unit="rank", period=period,
+                 source_ids=src,
+                 statement=f"{la.name} ranks {int(me['oe_rank'])} of {n_las} authorities on "
+                 "observed/expected (1 = furthest above expected).",
+                 label="Rank on observed/expected", area=la.name, note=f"of {n_las}"),
+            dict(name="funnel_position", value=pos_text, unit="funnel position", period=period,
+                 source_ids=cla_ids,
+                 statement=f"{la.name} is {POSITION_PHRASE.get(pos_text, 'not shown')} of the "
+                 f"funnel plot around England's rate of {ctx.england_rate:.1f}.",
+                 label="Funnel plot position", area=la.name),
+        ]
+    slope = model.params.iloc[1]
+    out.append(dict(
+        name="deprivation_rate_ratio", value=round(float(slope["rate_ratio"]), 3),
+        unit="rate ratio per 10 percentage points", period=period, source_ids=src,
+        statement="Each 10 points more children in the most deprived fifth goes with a "
+        f"{(slope['rate_ratio'] - 1) * 100:.0f}% higher rate across authorities.",
+        label="Deprivation rate ratio", lower=round(float(slope["rate_ratio_lower"]), 3),
+        upper=round(float(slope["rate_ratio_upper"]), 3)))
+    dep = ctx.dep
+    me_dep = dep[(dep["release"] == ctx.iod_release) & (dep["la_code"] == la.code)]
+    if len(me_dep):
+        out.append(dict(
+            name="idaci_top20_share", value=round(float(me_dep["idaci_top20_share"].iloc[0]), 1),
+            unit="%", period=ctx.iod_release, source_ids=iod_ids,
+            statement=describe_deprivation(dep, la.code, la.name, ctx.iod_release),
+            label="Children in the most deprived 20%", area=la.name))
+    row = ctx.change_row
+    if len(row):
+        out.append(dict(
+            name="cla_rate_change_5y", value=round(float(row["change"].iloc[0]), 1),
+            unit="per 10,000 children", period=f"{ctx.start}-{year}", source_ids=cla_ids,
+            statement=f"{la.name}'s rate changed by {row['change'].iloc[0]:+.1f} per 10,000 "
+            f"between {ctx.start} and {year}.", label="Five-year change in rate", area=la.name))
+    me_wf, wf_year = ctx.workforce_row, ctx.workforce_year
+    if pd.notna(me_wf["agency_rate_pct"]):
+        out.append(dict(
+            name="agency_rate", value=float(me_wf["agency_rate_pct"]), unit="%",
+            period=str(wf_year), source_ids=ctx.inputs.source_ids["workforce"],
+            statement=f"{me_wf['agency_rate_pct']:.1f}% of {la.name}'s children's social "
+            f"workers were agency workers at 30 September {wf_year}.",
+            label="Agency worker rate", area=la.name))
+    return out
+
+
+def summary(ctx: BenchmarkContext) -> str:
+    """One-sentence summary of the page for the pack's index.
+
+    Parameters
+    ----------
+    ctx : BenchmarkContext
+        From :func:`prepare`.
+
+    Returns
+    -------
+    str
+        The summary.
+    """
+    me = ctx.me
+    if me is None:
+        return describe_model(ctx.model, ctx.la.code, ctx.la.name).split(". ")[-1]
+    return (f"{ctx.la.name}: {ctx.series_label} {me['rate']:.1f} per 10,000 in {ctx.year}, "
+            f"{me['oe']:.2f} times the rate expected from child deprivation and size.")

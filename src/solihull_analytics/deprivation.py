@@ -34,13 +34,17 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from solihull_analytics.geography import LocalAuthority, la_info
+from solihull_analytics.page import Chart, TableBlock
 
 #: Bands of England's most deprived LSOAs shown in Table 1 (percent).
 BANDS: tuple[int, ...] = (20, 10, 5, 2)
@@ -1622,3 +1626,623 @@ def national_ties(iod: pd.DataFrame, bands: Sequence[int] = BANDS) -> pd.DataFra
             row[f"Extra LSOAs from a tie at {p}%"] = ties_at_cutoff(r, n, p)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# The report page (notebook 02): context, sections and headlines
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MissingData:
+    """A block recording data the page needed but could not find (shown as a note).
+
+    Attributes
+    ----------
+    what : str
+        What is missing.
+    where : str
+        The official source that would supply it.
+    """
+
+    what: str
+    where: str
+
+
+@dataclass(frozen=True)
+class Uses:
+    """A block recording catalogue ids the page's figures come from (shows nothing)."""
+
+    ids: tuple[str, ...]
+
+
+#: What the section functions return: Markdown, charts, tables, missing data and provenance.
+PageBlock = str | Chart | TableBlock | MissingData | Uses
+
+
+def show(page: Any, *blocks: PageBlock | Iterable[PageBlock] | None) -> None:
+    """Show section blocks on a :class:`~solihull_analytics.page.Page`, in order.
+
+    :class:`MissingData` goes to ``page.missing_data`` and :class:`Uses` to ``page.uses``;
+    everything else to ``page.show``. ``None`` entries are skipped.
+
+    Parameters
+    ----------
+    page : solihull_analytics.page.Page
+        The page being built.
+    *blocks : PageBlock or iterable of PageBlock or None
+        Blocks (or lists of blocks) returned by the section functions.
+    """
+    for block in blocks:
+        if block is None:
+            continue
+        if isinstance(block, MissingData):
+            page.missing_data(block.what, block.where)
+        elif isinstance(block, Uses):
+            page.uses(*block.ids)
+        elif isinstance(block, (str, Chart, TableBlock)):
+            page.show(block)
+        elif isinstance(block, Iterable):
+            show(page, *block)
+        else:
+            raise TypeError(f"cannot show a {type(block).__name__}")
+
+
+def _optional_table(name: str, processed_dir: Path | None) -> Any | None:
+    """Read a processed table, or ``None`` when it cannot be built or read."""
+    from solihull_analytics.build import BuildError, read_table
+
+    try:
+        return read_table(name, processed_dir)
+    except (BuildError, OSError):
+        return None
+
+
+def _ids(joined: str) -> list[str]:
+    """Split a comma-joined ``source_ids`` cell into catalogue ids."""
+    return [i for i in joined.split(",") if i]
+
+
+@dataclass
+class IdaciContext:
+    """What notebook 02 needs to build its page, read once by :func:`prepare`.
+
+    Derived tables are computed on first use and kept.
+
+    Attributes
+    ----------
+    la : solihull_analytics.geography.LocalAuthority
+        The local authority.
+    processed_dir : Path or None
+        Processed tables folder (``None``: the project's ``data/processed``).
+    inp : IdaciInputs
+        The processed tables read.
+    like_for_like_vintage : int
+        LSOA vintage every release is mapped onto for the like-for-like view.
+    classify_release : str
+        Release (on 2011 LSOAs, with ranks) used to group LSOAs for growth.
+    """
+
+    la: LocalAuthority
+    processed_dir: Path | None
+    inp: IdaciInputs = field(repr=False)
+    like_for_like_vintage: int = 2011
+    classify_release: str = "IoD2019"
+
+    @property
+    def is_report_la(self) -> bool:
+        """Whether the LA is the one the commissioner's report is about (Solihull)."""
+        return self.la.code == REPORT_LA_CODE
+
+    @cached_property
+    def counts(self) -> pd.DataFrame:
+        """:func:`band_counts` for the LA."""
+        return band_counts(self.inp.iod, self.la.code)
+
+    @cached_property
+    def deciles(self) -> pd.DataFrame:
+        """:func:`decile_counts` for the LA."""
+        return decile_counts(self.inp.iod, self.la.code)
+
+    @cached_property
+    def children(self) -> pd.DataFrame:
+        """:func:`children_in_bands` for the LA."""
+        return children_in_bands(self.inp.iod, self.inp.population, self.la.code)
+
+    @cached_property
+    def views(self) -> dict[str, dict[str, pd.DataFrame]]:
+        """:func:`growth_views` for the LA."""
+        return growth_views(self.inp, self.la.code, self.classify_release)
+
+    @property
+    def source_ids(self) -> list[str]:
+        """Catalogue ids of the IoD files behind the LA's rows."""
+        return iod_source_ids(self.inp.iod, self.la.code)
+
+
+def prepare(
+    la_code: str,
+    processed_dir: str | Path | None = None,
+    *,
+    like_for_like_vintage: int = 2011,
+    classify_release: str = "IoD2019",
+) -> IdaciContext:
+    """Read the tables notebook 02 uses, for one LA.
+
+    Parameters
+    ----------
+    la_code : str
+        The LA.
+    processed_dir : str or Path, optional
+        Processed tables folder; empty or None for the project's ``data/processed``.
+    like_for_like_vintage : int, default 2011
+        LSOA vintage every release is mapped onto for the like-for-like view.
+    classify_release : str, default "IoD2019"
+        Release used to group the LA's 2011 LSOAs for child population growth.
+
+    Returns
+    -------
+    IdaciContext
+    """
+    processed = Path(processed_dir) if processed_dir else None
+    return IdaciContext(
+        la=la_info(la_code, processed),
+        processed_dir=processed,
+        inp=load_inputs(processed),
+        like_for_like_vintage=like_for_like_vintage,
+        classify_release=classify_release,
+    )
+
+
+def input_notes(ctx: IdaciContext) -> list[PageBlock]:
+    """Provenance of the IoD files, and notes on tables or raw files that are missing.
+
+    Returns
+    -------
+    list of PageBlock
+        The IoD source ids, then one :class:`MissingData` per unreadable table and per IoD file
+        absent from the raw cache.
+    """
+    out: list[PageBlock] = [Uses(tuple(ctx.source_ids))]
+    for problem in ctx.inp.problems:
+        out.append(
+            MissingData(problem.capitalize() + ".", "rebuild with `solihull-analytics data build`")
+        )
+    for f in missing_iod_files().itertuples():
+        out.append(MissingData(f"{f.title} is not in the raw cache ({f.id}).", f.url))
+    return out
+
+
+def releases_section(ctx: IdaciContext) -> list[PageBlock]:
+    """Section "What each release holds": a paragraph, the status table, missing ranks.
+
+    Returns
+    -------
+    list of PageBlock
+    """
+    counts = ctx.counts
+    status = release_status(ctx.inp)
+    n_ranks = int(counts["idaci_ranks"].sum())
+    n_deciles = int((counts["idaci_deciles"] & ~counts["idaci_ranks"]).sum())
+    out: list[PageBlock] = [
+        f"Five releases of the Indices of Deprivation rank England's neighbourhoods on IDACI. "
+        f"{n_ranks} of them have IDACI ranks for {ctx.la.name} in the data used "
+        f"and {n_deciles} has deciles only; "
+        f"the others are listed with the official file that holds their IDACI ranks.",
+        TableBlock(
+            status, caption="IoD releases: LSOA vintage, what the data used hold, official files"
+        ),
+    ]
+    for r in status.itertuples(index=False):
+        vintage, url = r[1], r[3]
+        if url:
+            out.append(
+                MissingData(
+                    f"IDACI ranks for {r.Release} ({vintage} LSOAs) are not in the data used.", url
+                )
+            )
+    return out
+
+
+def table1_section(ctx: IdaciContext) -> list[PageBlock]:
+    """Section "Table 1": commentary, method, the report comparison (Solihull) and Table 1.
+
+    Returns
+    -------
+    list of PageBlock
+    """
+    report = ctx.is_report_la
+    out: list[PageBlock] = [
+        describe_bands(ctx.counts, ctx.la.name),
+        "An LSOA is in England's most deprived p% when its published IDACI rank (1 = most "
+        "deprived) is at most p% of the number of LSOAs in England in that release, rounded "
+        "down; tied LSOAs keep their shared rank. Each release is counted on its own LSOAs "
+        '(2001, 2011 or 2021). "(from deciles)" marks counts taken from published deciles '
+        "because the ranks are not in the data used.",
+    ]
+    if report:
+        out.append(describe_report_comparison(compare_with_report(ctx.counts)))
+    out.append(
+        TableBlock(
+            table1(ctx.counts, ctx.la.code),
+            caption=f"{ctx.la.name}: LSOAs in England's most deprived 20%, 10%, 5% and 2% on "
+            "IDACI, by release",
+            source="MHCLG/DCLG English Indices of Deprivation 2007-2025; ONS LSOA lookups"
+            + ("; report column: " + REPORT_CITATION if report else ""),
+        )
+    )
+    return out
+
+
+def like_for_like_text(lfl: pd.DataFrame, la_name: str, target: int) -> str:
+    """Paragraph introducing the like-for-like view, with each remapped release's counts.
+
+    Parameters
+    ----------
+    lfl : pandas.DataFrame
+        :func:`like_for_like_counts` result.
+    la_name : str
+        The LA's name.
+    target : int
+        The LSOA vintage every release is put on.
+
+    Returns
+    -------
+    str
+    """
+    moved = lfl[lfl["mapped_from"] != target]
+    return (
+        f"Here every release with IDACI data is put on {la_name}'s {target} LSOAs through the ONS "
+        "lookups, so counts compare the same neighbourhoods. A changed LSOA takes the rank of the "
+        "linked LSOA holding most children. "
+        + " ".join(
+            f"{r.release} (published on {r.mapped_from} LSOAs): {r.lsoas_changed} of "
+            f"{r.lsoas_in_la} LSOAs changed boundaries, giving {r.n_20pct} in the most deprived "
+            f"20% and {r.n_10pct} in the most deprived 10%."
+            for r in moved.itertuples()
+        )
+    )
+
+
+def like_for_like_display(lfl: pd.DataFrame) -> pd.DataFrame:
+    """Display table of :func:`like_for_like_counts` (vintages as text, readable headers)."""
+    return lfl.astype({"mapped_from": str, "lsoa_vintage": str}).rename(
+        columns={
+            "release": "Release",
+            "mapped_from": "Published on LSOAs of",
+            "lsoa_vintage": "Counted on LSOAs of",
+            "lsoas_in_la": "LSOAs in LA",
+            "lsoas_changed": "LSOAs with changed boundaries",
+            "n_20pct": "Most deprived 20%",
+            "n_10pct": "Most deprived 10%",
+            "n_5pct": "Most deprived 5%",
+            "n_2pct": "Most deprived 2%",
+        }
+    )
+
+
+def like_for_like_section(ctx: IdaciContext) -> list[PageBlock]:
+    """Section "Like-for-like view": every release on one LSOA vintage.
+
+    Returns
+    -------
+    list of PageBlock
+        A note when the view cannot be built; else a paragraph, provenance and the table.
+    """
+    target = ctx.like_for_like_vintage
+    lfl = like_for_like_counts(
+        ctx.inp.iod,
+        la_lsoas(ctx.inp, ctx.la.code, target),
+        target,
+        ctx.inp.lookups,
+        child_weights(ctx.inp.population),
+    )
+    if lfl.empty:
+        return [f"A like-for-like view on {target} LSOAs is {NOT_AVAILABLE}."]
+    return [
+        like_for_like_text(lfl, ctx.la.name, target),
+        Uses(("iod_lookup_lsoa11_lsoa21_exact", "geo_lookup_lsoa01_lsoa11")),
+        TableBlock(
+            like_for_like_display(lfl),
+            caption=f"{ctx.la.name}: IDACI bands with every release on {target} LSOAs",
+            source="MHCLG/DCLG English Indices of Deprivation; ONS LSOA 2001-2011-2021 lookups",
+        ),
+    ]
+
+
+def decile_display(dec: pd.DataFrame) -> pd.DataFrame:
+    """Wide display table of :func:`decile_counts`: one row per decile, one column per release."""
+    wide = dec.pivot(index="decile", columns="release", values="lsoas").reset_index()
+    wide.columns.name = None
+    return wide.rename(columns={"decile": "National IDACI decile (1 = most deprived)"})
+
+
+def decile_section(ctx: IdaciContext) -> list[PageBlock]:
+    """Section "Neighbourhoods by national IDACI decile": bar charts and the table.
+
+    Returns
+    -------
+    list of PageBlock
+    """
+    dec = ctx.deciles
+    if dec.empty:
+        return [f"IDACI deciles for {ctx.la.name} are {NOT_AVAILABLE}."]
+    return [
+        Chart(
+            plot_decile_bars(dec, decile_title(dec, ctx.la.name)),
+            alt=decile_alt(dec, ctx.la.name),
+            source="MHCLG/DCLG English Indices of Deprivation (published IDACI deciles)",
+        ),
+        TableBlock(
+            decile_display(dec),
+            caption=f"{ctx.la.name}: LSOAs by national IDACI decile and release",
+        ),
+    ]
+
+
+def map_note(
+    release: str, note: str, ward_note: str, sub_note: str, hot: Sequence[tuple[str, int]]
+) -> str:
+    """Paragraph above a decile map: boundaries used, outlines, where decile-1 LSOAs are."""
+    where = (
+        " Most of the LSOAs in England's most deprived 10% are in "
+        + ", ".join(f"{name} ({n})" for name, n in hot)
+        + "."
+        if hot
+        else ""
+    )
+    return f"**{release}** — {note}; {ward_note}; {sub_note}.{where}"
+
+
+def maps_section(ctx: IdaciContext) -> list[PageBlock]:
+    """Section "Maps of IDACI decile": one map per release with deciles and boundaries.
+
+    Returns
+    -------
+    list of PageBlock
+        Per release a paragraph and a map (or a :class:`MissingData` when its boundaries are
+        missing), the boundary provenance, and a note listing releases not mapped.
+    """
+    la, inp = ctx.la, ctx.inp
+    b11 = _optional_table("boundaries_lsoa11", ctx.processed_dir)
+    b21 = _optional_table("boundaries_lsoa21", ctx.processed_dir)
+    bward = _optional_table("boundaries_ward", ctx.processed_dir)
+    l21w = _optional_table("lsoa21_ward", ctx.processed_dir)
+    out: list[PageBlock] = []
+    mapped = []
+    available = set(ctx.deciles["release"])
+    for rel in [r for r in RELEASE_VINTAGE if r in available]:
+        poly, deciles, vint, note = decile_map_data(inp, la.code, rel, b11, b21)
+        if poly is None:
+            out.append(
+                MissingData(f"Map of {rel}: {note}.", "https://geoportal.statistics.gov.uk/")
+            )
+            continue
+        wards, ward_note = ward_outlines(la.code, poly, vint, bward, l21w, inp.lookup_11_21)
+        subs, sub_note = sub_area_outlines(
+            la.code, la.name, poly, vint, inp.lookup_11_21, ctx.processed_dir
+        )
+        hot = most_deprived_areas(poly, deciles, subs if subs is not None else wards)
+        out.append(map_note(rel, note, ward_note, sub_note, hot))
+        out.append(
+            Chart(
+                plot_decile_map(poly, deciles, map_title(deciles, rel, la.name), wards, subs),
+                alt=map_alt(deciles, rel, la.name, vint, wards, subs),
+                source=f"MHCLG/DCLG {rel} IDACI deciles; ONS LSOA and ward boundaries "
+                "(Open Government Licence; contains OS data © Crown copyright and database "
+                "right)",
+            )
+        )
+        mapped.append(rel)
+    out.append(Uses(("geo_lsoa11_bsc_ew", "geo_lsoa21_bgc_wmca", "geo_ward25_bgc_west_midlands")))
+    unmapped = [r for r in RELEASE_VINTAGE if r not in mapped]
+    if unmapped:
+        out.append(
+            "Not mapped: " + ", ".join(unmapped) + f" (IDACI deciles {NOT_AVAILABLE}; "
+            "releases on 2001 LSOAs would also need 2001 LSOA boundaries)."
+        )
+    return out
+
+
+def report_children_text(ch: pd.DataFrame, la_name: str) -> str | None:
+    """The report's IoD2019 children share set against the File 6 figure (None if unknown)."""
+    if "IoD2019" not in set(ch["release"]):
+        return None
+    row = ch.set_index("release").loc["IoD2019"]
+    if pd.isna(row["share_20pct"]):
+        return None
+    return (
+        f"The report says {REPORT_CHILDREN_SHARE_20PCT_IOD2019:.0%} of {la_name}'s children "
+        f"lived in England's 20% most income-deprived LSOAs at IoD2019; with the IoD2019 File 6 "
+        f"mid-2015 denominators the share is {float(row['share_20pct']):.1%} "
+        f"({int(row['children_20pct']):,} of {int(row['children_la']):,}), which the report "
+        "appears to have truncated rather than rounded."
+    )
+
+
+def children_section(ctx: IdaciContext) -> list[PageBlock]:
+    """Section "Children in England's most deprived neighbourhoods": commentary and table.
+
+    Returns
+    -------
+    list of PageBlock
+    """
+    ch = ctx.children
+    out: list[PageBlock] = [describe_children(ch, ctx.la.name)]
+    if ctx.is_report_la:
+        out.append(report_children_text(ch, ctx.la.name))
+    out.extend(Uses(tuple(_ids(ids))) for ids in ch["source_ids"])
+    out.append(
+        TableBlock(
+            children_display(ch),
+            caption=f"{ctx.la.name}: children aged 0-15 living in England's most deprived 20% "
+            "and 10% of LSOAs on IDACI, by release",
+            source="MHCLG/DCLG IoD population denominators; ONS Census 2011/2021 where a "
+            "release's own denominators are not in the data used",
+        )
+    )
+    return out
+
+
+def growth_title(views: dict[str, dict[str, pd.DataFrame]]) -> str:
+    """Growth chart title: most vs least deprived tenth, from the first period of ``views``."""
+    first = next(iter(views.values()))["tenths"]
+    return (
+        f"Children in the most deprived tenth of neighbourhoods grew by "
+        f"{first['growth_pct'].iloc[0]:+.1f}% vs {first['growth_pct'].iloc[1]:+.1f}% in the "
+        "least deprived (Census 2011-2021)"
+    )
+
+
+def growth_alt(views: dict[str, dict[str, pd.DataFrame]]) -> str:
+    """Alt text for the growth chart: the change of every group, per period."""
+    return "Horizontal bar chart of the change in the number of children. " + " ".join(
+        f"{label}: "
+        + "; ".join(f"{g.group} {g.growth_pct:+.1f}%" for g in r["tenths"].itertuples())
+        + "."
+        for label, r in views.items()
+    )
+
+
+def growth_section(ctx: IdaciContext) -> list[PageBlock]:
+    """Section "Child population change by deprivation": method, commentary, chart, tables.
+
+    Returns
+    -------
+    list of PageBlock
+    """
+    views = ctx.views
+    if not views:
+        return [f"Child population change by deprivation is {NOT_AVAILABLE}."]
+    name, rel = ctx.la.name, ctx.classify_release
+    out: list[PageBlock] = [
+        f"{name}'s 2011 LSOAs are grouped by their {rel} national IDACI decile, "
+        "and into the most and least deprived tenth of the LA's own neighbourhoods (by IDACI "
+        "rank). Census 2021 counts are put on 2011 LSOAs through the ONS lookup. Census 2021 "
+        "gives ages 0-15 only at LSOA level; the ONS small-area estimates give 0-17."
+    ]
+    out.extend(describe_growth(result["tenths"], label) for label, result in views.items())
+    out.append(
+        Chart(
+            plot_growth({k: v["tenths"] for k, v in views.items()}, growth_title(views)),
+            alt=growth_alt(views),
+            source="ONS Census 2011 (KS102EW), Census 2021, small-area population estimates; "
+            f"MHCLG {rel} IDACI",
+        )
+    )
+    out.append(
+        Uses(
+            (
+                "census2011_ks102_age_lsoa11",
+                "census2021_age6_lsoa21",
+                "sape_mid2017_lsoa11",
+                "sape_mid2020_lsoa11",
+            )
+        )
+    )
+    for label, result in views.items():
+        by_decile, tenths = growth_display(result)
+        out.append(TableBlock(tenths, caption=f"{name}: {label}, most vs least deprived tenth"))
+        out.append(TableBlock(by_decile, caption=f"{name}: {label}, by national IDACI decile"))
+    return out
+
+
+def method_section(ctx: IdaciContext) -> list[PageBlock]:
+    """Section "Method: bands, ties and boundaries": the rules and the national ties table.
+
+    Returns
+    -------
+    list of PageBlock
+    """
+    ties = national_ties(ctx.inp.iod)
+    return [
+        "Cut-off: a release's p% band holds ranks up to floor(p% x N), N being the number of "
+        "LSOAs in England in that release; this reproduces MHCLG's published deciles exactly. "
+        "Ties: tied LSOAs share the lower rank number in the published files and are used as "
+        "published, so a tie across a cut-off would put both LSOAs in the band; the table shows "
+        "whether that happens. Like-for-like: a changed LSOA takes the rank of the linked LSOA "
+        "with most children (equal weights for 2001 LSOAs).",
+        None
+        if ties.empty
+        else TableBlock(ties, caption="IDACI rank cut-offs and ties in England, by release"),
+    ]
+
+
+def headlines(ctx: IdaciContext) -> list[dict[str, Any]]:
+    """Headline figures: Table 1 counts, children's shares and child growth.
+
+    Returns
+    -------
+    list of dict
+        Keyword arguments for :meth:`solihull_analytics.page.Page.headline`, in page order:
+        ``lsoas_most_deprived_<p>pct_<release>`` per band and release with a count,
+        ``children_share_most_deprived_20pct_<release>`` and
+        ``child_growth_most_deprived_tenth_<period>``.
+    """
+    la, iod = ctx.la, ctx.inp.iod
+    out: list[dict[str, Any]] = []
+    for r in ctx.counts.itertuples():
+        ids = iod_source_ids(iod, la.code, r.release)
+        for p in BANDS:
+            n = getattr(r, f"n_{p}pct")
+            if pd.isna(n):
+                continue
+            out.append(
+                {
+                    "name": f"lsoas_most_deprived_{p}pct_{r.release.lower()}",
+                    "value": int(n),
+                    "unit": "LSOAs",
+                    "period": r.release,
+                    "source_ids": ids,
+                    "statement": f"{int(n)} of {la.name}'s {int(r.lsoas_in_la)} LSOAs were in "
+                    f"England's most deprived {p}% on IDACI in {r.release}.",
+                    "label": f"LSOAs in England's most deprived {p}% (IDACI, {r.release})",
+                    "note": f"Counted on {int(r.lsoa_vintage)} LSOAs: {int(r.lsoas_in_la)} in "
+                    f"{la.name} of {int(r.lsoas_in_england):,} in England; method: "
+                    f"{getattr(r, f'method_{p}pct')}.",
+                }
+            )
+    ch = ctx.children
+    for r in ch[ch["share_20pct"].notna()].itertuples():
+        out.append(
+            {
+                "name": f"children_share_most_deprived_20pct_{r.release.lower()}",
+                "value": round(float(r.share_20pct) * 100, 1),
+                "unit": "%",
+                "period": r.release,
+                "source_ids": _ids(r.source_ids) + iod_source_ids(iod, la.code, r.release),
+                "statement": f"{float(r.share_20pct):.1%} of {la.name}'s children aged 0-15 "
+                f"({int(r.children_20pct):,} of {int(r.children_la):,}) lived in England's most "
+                f"deprived 20% of LSOAs on IDACI in {r.release}.",
+                "label": f"Children aged 0-15 in England's most deprived 20% ({r.release})",
+                "note": f"Denominators: {r.denominator}.",
+            }
+        )
+    for label, result in ctx.views.items():
+        t = result["tenths"]
+        key = "census_2011_2021_0_15" if "Census" in label else "sape_2017_2020_0_17"
+        out.append(
+            {
+                "name": f"child_growth_most_deprived_tenth_{key}",
+                "value": round(float(t["growth_pct"].iloc[0]), 1),
+                "unit": "%",
+                "period": label,
+                "source_ids": [],
+                "statement": describe_growth(t, label),
+                "label": f"Child population change, most deprived tenth ({label})",
+                "note": f"Least deprived tenth: {float(t['growth_pct'].iloc[1]):+.1f}%.",
+            }
+        )
+    return out
+
+
+def summary(ctx: IdaciContext) -> str:
+    """One-sentence page summary: the latest release's count in England's most deprived 20%."""
+    latest = ctx.counts[ctx.counts["n_20pct"].notna()]
+    if not len(latest):
+        return f"IDACI data for {ctx.la.name} are {NOT_AVAILABLE}."
+    last = latest.iloc[-1]
+    return (
+        f"{last['release']}: {int(last['n_20pct'])} of {ctx.la.name}'s {int(last['lsoas_in_la'])} "
+        f"neighbourhoods were in England's most deprived 20% on child income deprivation."
+    )
