@@ -196,3 +196,40 @@ def test_golden_rate_2022_on_revised_mid_2022(processed):
     dfe = ct.cla_rates(inputs.cla, inputs.candidates, [LA]).set_index("year")
     assert dfe.loc[2022, "denominator_mid_year"] == 2021
     assert dfe.loc[2022, "rate_all"] == pytest.approx(112.5, abs=0.05)
+
+
+def test_opposite_changes_are_said_in_words_not_as_a_negative_ratio():
+    assert ct.diverged(-34.1, 26.0) and ct.diverged(5.0, -2.0)
+    assert not ct.diverged(10.0, 5.0) and not ct.diverged(-3.0, -1.0)
+    assert not ct.diverged(np.nan, 5.0)
+    assert ct.contrast_changes(-34.1, 26.0) == "fell by 34% while England's rose by 26%"
+    growth = pd.DataFrame([{
+        "series": "non_uasc", "la_start_rate": 60.0, "la_end_rate": 39.5, "la_change": -34.1,
+        "comparator_start_rate": 51.4, "comparator_end_rate": 65.0, "comparator_change": 26.5,
+        "ratio": rates.ratio_of_changes(-34.1, 26.5), "approximate": False, "notes": ""}])
+    text = ct.describe_growth(growth, "Westminster", 2007, 2022)
+    assert "fell by 34% while England's rose by 26%" in text
+    assert "times" not in text
+
+
+def test_population_growth_paragraph_ratio_only_when_both_grew():
+    base = {"start_mid_year": 2009, "end_mid_year": 2022, "start_vintage": "pre_census2021",
+            "end_vintage": "census2021_rebased", "start_source_id": "a", "end_source_id": "b",
+            "note": "", "start_census2021_based": False, "end_census2021_based": True}
+    grew = pd.DataFrame([{**base, "percent_change": 20.0}, {**base, "percent_change": 8.0}])
+    text = ct.describe_population_growth(grew, "Testshire")
+    assert "grew by 20.0% in Testshire and 8.0% in England" in text
+    assert "2.50 times England's" in text and "different ONS series" in text
+    apart = pd.DataFrame([{**base, "percent_change": -12.9}, {**base, "percent_change": 8.1}])
+    text = ct.describe_population_growth(apart, "Westminster")
+    assert "fell by 12.9% in Westminster while it grew by 8.1% in England" in text
+    assert "times" not in text and "-12.9" not in text
+
+
+def test_neighbour_display_table_renames_indicators():
+    df = pd.DataFrame({"rank": [1], "la_code": ["E1"], "la_name": ["A"], "distance": [0.1],
+                       "idaci_top20_share": [20.0], "low_income_rate": [15.0],
+                       "log_children_0_17": [10.5]})
+    shown = nb.display_table(df)
+    assert "la_code" not in shown
+    assert set(nb.INDICATOR_HEADINGS.values()) <= set(shown.columns)

@@ -327,34 +327,6 @@ def _ctx_fixture() -> dep.IdaciContext:
     return dep.IdaciContext(la=la, processed_dir=None, inp=inp)
 
 
-class _FakePage:
-    def __init__(self):
-        self.calls = []
-
-    def show(self, block):
-        self.calls.append(("show", block))
-
-    def missing_data(self, what, where):
-        self.calls.append(("missing", what, where))
-
-    def uses(self, *ids):
-        self.calls.append(("uses", ids))
-
-
-def test_show_dispatches_blocks_in_order():
-    page = _FakePage()
-    table = dep.TableBlock(pd.DataFrame({"a": [1]}), caption="t")
-    dep.show(page, "text", [dep.MissingData("x", "https://y"), None, dep.Uses(("a", "b"))], table)
-    assert page.calls == [
-        ("show", "text"),
-        ("missing", "x", "https://y"),
-        ("uses", ("a", "b")),
-        ("show", table),
-    ]
-    with pytest.raises(TypeError):
-        dep.show(page, 3)
-
-
 def test_headlines_and_summary_from_context():
     ctx = _ctx_fixture()
     heads = {h["name"]: h for h in dep.headlines(ctx)}

@@ -24,12 +24,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from solihull_analytics import rates
+from solihull_analytics.geography import LocalAuthority
+from solihull_analytics.page import Block, Chart, TableBlock
 
 ENGLAND_CODE = "E92000001"
 Convention = Literal["dfe", "same_year"]
@@ -111,22 +115,46 @@ class ReportFigure:
 
 REPORT_FIGURES: tuple[ReportFigure, ...] = (
     ReportFigure("la_count_2007", "Solihull non-UASC CLA, 31 March 2007", 205, "count", "la", 2007),
-    ReportFigure("la_rate_2007", "Solihull non-UASC rate per 10,000, 2007", 44.6, "rate", "la",
-                 2007),
-    ReportFigure("england_rate_2007", "England non-UASC rate per 10,000, 2007", 50.7, "rate",
-                 "england", 2007),
+    ReportFigure(
+        "la_rate_2007", "Solihull non-UASC rate per 10,000, 2007", 44.6, "rate", "la", 2007
+    ),
+    ReportFigure(
+        "england_rate_2007", "England non-UASC rate per 10,000, 2007", 50.7, "rate", "england", 2007
+    ),
     ReportFigure("la_count_2022", "Solihull non-UASC CLA, 31 March 2022", 478, "count", "la", 2022),
-    ReportFigure("la_rate_2022", "Solihull non-UASC rate per 10,000, 2022", 99.7, "rate", "la",
-                 2022),
-    ReportFigure("england_rate_2022_text", "England non-UASC rate per 10,000, 2022 (text)", 63.3,
-                 "rate", "england", 2022, "report text"),
-    ReportFigure("england_rate_2022_table", "England non-UASC rate per 10,000, 2022 (table)",
-                 66.3, "rate", "england", 2022, "report table"),
+    ReportFigure(
+        "la_rate_2022", "Solihull non-UASC rate per 10,000, 2022", 99.7, "rate", "la", 2022
+    ),
+    ReportFigure(
+        "england_rate_2022_text",
+        "England non-UASC rate per 10,000, 2022 (text)",
+        63.3,
+        "rate",
+        "england",
+        2022,
+        "report text",
+    ),
+    ReportFigure(
+        "england_rate_2022_table",
+        "England non-UASC rate per 10,000, 2022 (table)",
+        66.3,
+        "rate",
+        "england",
+        2022,
+        "report table",
+    ),
     ReportFigure("la_change", "Solihull rate change 2007-2022 (%)", 124, "change", "la", None),
-    ReportFigure("england_change", "England rate change 2007-2022 (%)", 31, "change", "england",
-                 None),
-    ReportFigure("times_faster", "Solihull rate rose 'four times faster' than England's", 4,
-                 "ratio", "la", None),
+    ReportFigure(
+        "england_change", "England rate change 2007-2022 (%)", 31, "change", "england", None
+    ),
+    ReportFigure(
+        "times_faster",
+        "Solihull rate rose 'four times faster' than England's",
+        4,
+        "ratio",
+        "la",
+        None,
+    ),
 )
 REPORT_WINDOW = (2007, 2022)
 
@@ -186,8 +214,9 @@ def population_candidates(population: pd.DataFrame) -> pd.DataFrame:
         out["vintage_rank"] = df["vintage"].astype(str).map(VINTAGE_RANK).fillna(0).to_numpy()
     else:
         out["vintage_rank"] = 0
-    out["census2021_based"] = _is_census2021_based(out["mid_year"], out["source_id"],
-                                                   out["vintage"])
+    out["census2021_based"] = _is_census2021_based(
+        out["mid_year"], out["source_id"], out["vintage"]
+    )
     out = out.dropna(subset=["population"])
     out = out[out["population"] > 0]
     return out.reset_index(drop=True)
@@ -356,8 +385,9 @@ def cla_rates(
     denominators = []
     for code, group in df.groupby("la_code", sort=False):
         denominators.append(
-            select_denominators(candidates, [code], sorted(group["year"].unique()), convention,
-                                vintage, nearest)
+            select_denominators(
+                candidates, [code], sorted(group["year"].unique()), convention, vintage, nearest
+            )
         )
     den = pd.concat(denominators, ignore_index=True)
     out = df.merge(den, on=["la_code", "year"], how="left", validate="one_to_one")
@@ -366,8 +396,9 @@ def cla_rates(
         counts = pd.to_numeric(out[col], errors="coerce").astype(float)
         ok = counts.notna() & population.notna()
         rate = np.where(ok, rates.rate_per_10k(counts.fillna(0), population.fillna(0)), np.nan)
-        ci = rates.poisson_rate_ci(counts.fillna(0).to_numpy(), population.fillna(0).to_numpy(),
-                                   level=level)
+        ci = rates.poisson_rate_ci(
+            counts.fillna(0).to_numpy(), population.fillna(0).to_numpy(), level=level
+        )
         out[f"rate_{series}"] = rate
         out[f"rate_{series}_lower"] = np.where(ok, ci.lower, np.nan)
         out[f"rate_{series}_upper"] = np.where(ok, ci.upper, np.nan)
@@ -410,8 +441,9 @@ def dfe_rate_census2021_based(cla: pd.DataFrame, vintages: pd.DataFrame | None) 
     return based.where(cla["dfe_rate_per_10k"].notna()).astype("boolean")
 
 
-def census2021_break_year(table: pd.DataFrame, based_col: str = "denominator_census2021_based"
-                          ) -> int | None:
+def census2021_break_year(
+    table: pd.DataFrame, based_col: str = "denominator_census2021_based"
+) -> int | None:
     """First year of a rate series whose denominator is Census-2021-based (None if none)."""
     known = table.dropna(subset=[based_col]).sort_values("year")
     first = known[known[based_col].astype(bool)]
@@ -457,8 +489,14 @@ def window_change(
     approximate = False
     for key, year in (("start", start), ("end", end)):
         if year not in rows.index:
-            out.update({f"{key}_rate": np.nan, f"{key}_count": np.nan,
-                        f"{key}_denominator": np.nan, f"{key}_mid_year": pd.NA})
+            out.update(
+                {
+                    f"{key}_rate": np.nan,
+                    f"{key}_count": np.nan,
+                    f"{key}_denominator": np.nan,
+                    f"{key}_mid_year": pd.NA,
+                }
+            )
             notes.append(f"no data for {year}")
             continue
         r = rows.loc[year]
@@ -544,7 +582,8 @@ def population_growth(
     pool = candidates if vintage == "latest" else candidates[candidates["vintage"] == vintage]
     pool = pool[pool["la_code"].isin(area_codes)]
     best = pool.sort_values("vintage_rank", kind="mergesort").drop_duplicates(
-        ["la_code", "mid_year"], keep="last")
+        ["la_code", "mid_year"], keep="last"
+    )
     common = None
     for code in area_codes:
         held = set(best.loc[best["la_code"] == code, "mid_year"])
@@ -575,8 +614,9 @@ def population_growth(
                 "end_mid_year": e_year,
                 "start_population": float(s["population"]),
                 "end_population": float(e["population"]),
-                "percent_change": rates.percent_change(float(s["population"]),
-                                                       float(e["population"])),
+                "percent_change": rates.percent_change(
+                    float(s["population"]), float(e["population"])
+                ),
                 "start_vintage": s["vintage"],
                 "end_vintage": e["vintage"],
                 "start_source_id": s["source_id"],
@@ -631,21 +671,34 @@ def comparison_table(
         roles.setdefault(code, "neighbour")
     now = table[(table["year"] == year) & table["la_code"].isin(roles)].set_index("la_code")
     then = table[(table["year"] == since) & table["la_code"].isin(roles)].set_index("la_code")
-    out = now[["la_name", "cla_all", "cla_non_uasc", "dfe_rate_per_10k", "rate_all",
-               "rate_all_lower", "rate_all_upper", "rate_non_uasc", "rate_non_uasc_lower",
-               "rate_non_uasc_upper"]].copy()
+    out = now[
+        [
+            "la_name",
+            "cla_all",
+            "cla_non_uasc",
+            "dfe_rate_per_10k",
+            "rate_all",
+            "rate_all_lower",
+            "rate_all_upper",
+            "rate_non_uasc",
+            "rate_non_uasc_lower",
+            "rate_non_uasc_upper",
+        ]
+    ].copy()
     out["non_uasc_change"] = rates.percent_change(
         then["rate_non_uasc"].reindex(out.index).astype(float), out["rate_non_uasc"].astype(float)
     )
     out.insert(0, "role", [roles[c] for c in out.index])
     order = {"this LA": 0, "England": 1, "region": 2, "neighbour": 3}
     out = out.assign(_o=out["role"].map(order)).sort_values(
-        ["_o", "rate_non_uasc"], ascending=[True, False])
+        ["_o", "rate_non_uasc"], ascending=[True, False]
+    )
     return out.drop(columns="_o").reset_index()
 
 
-def rank_among(comparison: pd.DataFrame, la_code: str, column: str = "rate_non_uasc"
-               ) -> tuple[int, int]:
+def rank_among(
+    comparison: pd.DataFrame, la_code: str, column: str = "rate_non_uasc"
+) -> tuple[int, int]:
     """Rank (1 = highest) of the LA among itself and its neighbours on ``column``."""
     pool = comparison[comparison["role"].isin(["this LA", "neighbour"])].dropna(subset=[column])
     ordered = pool.sort_values(column, ascending=False)["la_code"].tolist()
@@ -728,8 +781,9 @@ def find_reproductions(
                         "rate": rate,
                     }
                 )
-    return pd.DataFrame(rows, columns=["count", "count_label", "mid_year", "population",
-                                       "vintage", "rate"])
+    return pd.DataFrame(
+        rows, columns=["count", "count_label", "mid_year", "population", "vintage", "rate"]
+    )
 
 
 def _rate_row(table: pd.DataFrame, code: str, year: int) -> pd.Series | None:
@@ -781,16 +835,22 @@ def reconciliation_table(
         why = ""
         if f.kind == "count":
             r = _rate_row(default, code, f.year)
-            ours = float(r["cla_non_uasc"]) if r is not None and pd.notna(r["cla_non_uasc"]) \
+            ours = (
+                float(r["cla_non_uasc"])
+                if r is not None and pd.notna(r["cla_non_uasc"])
                 else np.nan
+            )
             if r is not None and pd.notna(ours):
                 rounded = int(r["counts_rounded_to"]) if pd.notna(r["counts_rounded_to"]) else 1
-                base = (f"{int(r['cla_all']):,} all CLA minus {int(r['cla_uasc']):,} UASC "
-                        f"= {ours:,.0f}")
+                base = (
+                    f"{int(r['cla_all']):,} all CLA minus {int(r['cla_uasc']):,} UASC = {ours:,.0f}"
+                )
                 if rounded > 1:
-                    why = (f"{base}; both published counts are rounded to the nearest {rounded}, "
-                           f"so the true figure could be up to {rounded} higher or lower "
-                           "(rounding).")
+                    why = (
+                        f"{base}; both published counts are rounded to the nearest {rounded}, "
+                        f"so the true figure could be up to {rounded} higher or lower "
+                        "(rounding)."
+                    )
                 else:
                     why = f"{base}, from unrounded published counts."
         elif f.kind == "rate":
@@ -817,20 +877,30 @@ def reconciliation_table(
                     )
                 if a is not None and pd.notna(a["rate_non_uasc"]) and bool(a["denominator_exact"]):
                     alt = float(a["rate_non_uasc"])
-                    verdict = "matching the report" if round(alt, 1) == f.value else \
-                        "not the report's figure either"
+                    verdict = (
+                        "matching the report"
+                        if round(alt, 1) == f.value
+                        else "not the report's figure either"
+                    )
                     parts.append(
                         f"on the same mid-year (mid-{a['denominator_mid_year']}, "
                         f"{a['denominator_population']:,.0f}) it is {alt:.1f}, {verdict}"
                     )
-                if not any(round(float(x), 1) == f.value for x in
-                           (ours, a["rate_non_uasc"] if a is not None else np.nan)
-                           if pd.notna(x)):
-                    parts.append(f"the report's {f.value} implies a denominator of "
-                                 f"{implied:,.0f}")
+                if not any(
+                    round(float(x), 1) == f.value
+                    for x in (ours, a["rate_non_uasc"] if a is not None else np.nan)
+                    if pd.notna(x)
+                ):
+                    parts.append(f"the report's {f.value} implies a denominator of {implied:,.0f}")
                     if count_vintages is not None and candidates is not None:
-                        found = find_reproductions(f.value, count_vintages, candidates, code,
-                                                   [f.year], range(f.year - 3, f.year + 1))
+                        found = find_reproductions(
+                            f.value,
+                            count_vintages,
+                            candidates,
+                            code,
+                            [f.year],
+                            range(f.year - 3, f.year + 1),
+                        )
                         if not found.empty:
                             m = found.iloc[0]
                             parts.append(
@@ -846,8 +916,10 @@ def reconciliation_table(
             ours = float(growth_default[f"{side}_change"])
             start_rate = growth_default[f"{side}_start_rate"]
             end_rate = growth_default[f"{side}_end_rate"]
-            why = (f"{name} non-UASC rate {start_rate:.1f} in {start} to {end_rate:.1f} in {end} "
-                   f"on DfE's convention")
+            why = (
+                f"{name} non-UASC rate {start_rate:.1f} in {start} to {end_rate:.1f} in {end} "
+                f"on DfE's convention"
+            )
             if growth_default["approximate"]:
                 why += f" ({start} on the nearest 0-17 estimate held, so approximate)"
             why += "; differences follow from the rates above (denominator)."
@@ -855,10 +927,12 @@ def reconciliation_table(
             ours = float(growth_default["ratio"])
             la_change, eng_change = growth_default["la_change"], growth_default["comparator_change"]
             rep = {x.key: x.value for x in figures}
-            why = (f"{la_change:+.0f}% / {eng_change:+.0f}% on our rates; the report's "
-                   f"{rep['la_change']:+.0f}% / {rep['england_change']:+.0f}% gives "
-                   f"{rep['la_change'] / rep['england_change']:.1f}, which it rounded "
-                   "to 'four' (rounding, denominator).")
+            why = (
+                f"{la_change:+.0f}% / {eng_change:+.0f}% on our rates; the report's "
+                f"{rep['la_change']:+.0f}% / {rep['england_change']:+.0f}% gives "
+                f"{rep['la_change'] / rep['england_change']:.1f}, which it rounded "
+                "to 'four' (rounding, denominator)."
+            )
         diff = ours - f.value if pd.notna(ours) else np.nan
         rows.append(
             {
@@ -867,7 +941,8 @@ def reconciliation_table(
                 "report": _fmt(f.value, f.kind),
                 "ours": _fmt(ours, f.kind),
                 "difference": (f"{diff:+.1f}" if f.kind != "count" else f"{diff:+,.0f}")
-                if pd.notna(diff) else "–",
+                if pd.notna(diff)
+                else "–",
                 "ours_value": ours,
                 "explanation": why,
             }
@@ -895,12 +970,18 @@ def count_vintages_table(vintages: pd.DataFrame, codes: list[str]) -> pd.DataFra
     pairs["label"] = np.where(
         same,
         pairs["year"].astype(str) + " count as published in " + pairs["release"],
-        pairs["year"].astype(str) + " all CLA from " + pairs["release"] + ", UASC from "
+        pairs["year"].astype(str)
+        + " all CLA from "
+        + pairs["release"]
+        + ", UASC from "
         + pairs["release_uasc"],
     )
     pairs = pairs.assign(_same=same).sort_values("_same", ascending=False, kind="mergesort")
-    return pairs[["la_code", "year", "label", "count"]].drop_duplicates(
-        ["la_code", "year", "count"]).reset_index(drop=True)
+    return (
+        pairs[["la_code", "year", "label", "count"]]
+        .drop_duplicates(["la_code", "year", "count"])
+        .reset_index(drop=True)
+    )
 
 
 # ------------------------------------------------------------------------------------------
@@ -983,18 +1064,41 @@ def plot_trend(
     ]
     for df, s, colour, style, marker, label in series:
         d = df.sort_values("year")
-        ax.plot(d["year"], d[f"rate_{s}"], color=colour, linestyle=style, marker=marker,
-                markersize=4, label=label)
-        ax.fill_between(d["year"], d[f"rate_{s}_lower"].astype(float),
-                        d[f"rate_{s}_upper"].astype(float), color=colour, alpha=0.12,
-                        linewidth=0)
+        ax.plot(
+            d["year"],
+            d[f"rate_{s}"],
+            color=colour,
+            linestyle=style,
+            marker=marker,
+            markersize=4,
+            label=label,
+        )
+        ax.fill_between(
+            d["year"],
+            d[f"rate_{s}_lower"].astype(float),
+            d[f"rate_{s}_upper"].astype(float),
+            color=colour,
+            alpha=0.12,
+            linewidth=0,
+        )
     d = la.sort_values("year")
-    ax.plot(d["year"], d["dfe_rate_per_10k"].astype(float), linestyle="none", marker="x",
-            color=af_colours(3)[2], label=f"{la_name}, DfE published rate (all CLA)")
+    ax.plot(
+        d["year"],
+        d["dfe_rate_per_10k"].astype(float),
+        linestyle="none",
+        marker="x",
+        color=af_colours(3)[2],
+        label=f"{la_name}, DfE published rate (all CLA)",
+    )
     if break_year is not None:
         ax.axvline(break_year - 0.5, color="#3D3D3D", linestyle=":", linewidth=1.2)
-        ax.annotate("ONS estimates rebased\non Census 2021 from here", (break_year - 0.4, 0.97),
-                    xycoords=("data", "axes fraction"), va="top", fontsize=9)
+        ax.annotate(
+            "ONS estimates rebased\non Census 2021 from here",
+            (break_year - 0.4, 0.97),
+            xycoords=("data", "axes fraction"),
+            va="top",
+            fontsize=9,
+        )
     ax.set_title(title, loc="left", wrap=True)
     ax.set_xlabel("Year (position at 31 March)")
     ax.set_ylabel("Children looked after per 10,000 aged 0-17")
@@ -1014,18 +1118,31 @@ def plot_comparison(comparison: pd.DataFrame, year: int, title: str) -> object:
 
     d = comparison.dropna(subset=["rate_non_uasc"]).sort_values("rate_non_uasc")
     colours = af_colours(3)
-    style = {"this LA": (colours[0], MARKERS[0]), "England": (colours[1], MARKERS[1]),
-             "region": (colours[1], MARKERS[2]), "neighbour": ("#3D3D3D", MARKERS[3])}
+    style = {
+        "this LA": (colours[0], MARKERS[0]),
+        "England": (colours[1], MARKERS[1]),
+        "region": (colours[1], MARKERS[2]),
+        "neighbour": ("#3D3D3D", MARKERS[3]),
+    }
     fig, ax = plt.subplots(figsize=(9, 0.4 * len(d) + 1.8))
     for i, (_, r) in enumerate(d.iterrows()):
         colour, marker = style[r["role"]]
-        ax.errorbar(r["rate_non_uasc"], i,
-                    xerr=[[r["rate_non_uasc"] - r["rate_non_uasc_lower"]],
-                          [r["rate_non_uasc_upper"] - r["rate_non_uasc"]]],
-                    fmt=marker, color=colour, capsize=3,
-                    markersize=8 if r["role"] == "this LA" else 6)
-    labels = [f"{r['la_name']} ({r['role']})" if r["role"] in ("this LA", "region")
-              else r["la_name"] for _, r in d.iterrows()]
+        ax.errorbar(
+            r["rate_non_uasc"],
+            i,
+            xerr=[
+                [r["rate_non_uasc"] - r["rate_non_uasc_lower"]],
+                [r["rate_non_uasc_upper"] - r["rate_non_uasc"]],
+            ],
+            fmt=marker,
+            color=colour,
+            capsize=3,
+            markersize=8 if r["role"] == "this LA" else 6,
+        )
+    labels = [
+        f"{r['la_name']} ({r['role']})" if r["role"] in ("this LA", "region") else r["la_name"]
+        for _, r in d.iterrows()
+    ]
     ax.set_yticks(range(len(d)), labels)
     for tick, (_, r) in zip(ax.get_yticklabels(), d.iterrows(), strict=True):
         if r["role"] == "this LA":
@@ -1059,8 +1176,13 @@ def describe_trend(la: pd.DataFrame, england: pd.DataFrame, la_name: str) -> str
         ratio = latest["rate_non_uasc"] / e["rate_non_uasc"]
         above = latest["rate_non_uasc_lower"] > e["rate_non_uasc"]
         below = latest["rate_non_uasc_upper"] < e["rate_non_uasc"]
-        where = ("above England's" if above else "below England's" if below
-                 else "not clearly different from England's")
+        where = (
+            "above England's"
+            if above
+            else "below England's"
+            if below
+            else "not clearly different from England's"
+        )
         text += (
             f"England's non-UASC rate was {e['rate_non_uasc']:.1f}, so {la_name}'s was "
             f"{ratio:.2f} times England's and {where} (the 95% interval "
@@ -1074,21 +1196,780 @@ def describe_trend(la: pd.DataFrame, england: pd.DataFrame, la_name: str) -> str
 def describe_growth(growth: pd.DataFrame, la_name: str, start: int, end: int) -> str:
     """A paragraph on the change over the window, generated from :func:`growth_table`."""
     parts = []
-    labels = {"non_uasc": "non-UASC rate (recomputed)", "all": "all-CLA rate (recomputed)",
-              "dfe": "published DfE all-CLA rate"}
+    labels = {
+        "non_uasc": "non-UASC rate (recomputed)",
+        "all": "all-CLA rate (recomputed)",
+        "dfe": "published DfE all-CLA rate",
+    }
     for _, g in growth.iterrows():
         if pd.isna(g["la_change"]) or pd.isna(g["comparator_change"]):
             why = f" ({g['notes']})" if g["notes"] else " (a published count is missing)"
             parts.append(f"The {labels[g['series']]} cannot be compared over {start}-{end}{why}.")
             continue
-        how = (f"{g['ratio']:.1f} times as fast as England's" if pd.notna(g["ratio"])
-               else "while England's did not rise")
+        if diverged(g["la_change"], g["comparator_change"]):
+            how = f"it {contrast_changes(g['la_change'], g['comparator_change'])}"
+        elif pd.notna(g["ratio"]):
+            how = f"{g['ratio']:.1f} times as fast as England's"
+        else:
+            how = "while England's did not rise"
         parts.append(
             f"The {labels[g['series']]} went from {g['la_start_rate']:.1f} to "
             f"{g['la_end_rate']:.1f} ({g['la_change']:+.0f}%), against England's "
             f"{g['comparator_start_rate']:.1f} to {g['comparator_end_rate']:.1f} "
             f"({g['comparator_change']:+.0f}%): {how}"
-            + (" (approximate: a start-year denominator is the nearest estimate held)."
-               if g["approximate"] else ".")
+            + (
+                " (approximate: a start-year denominator is the nearest estimate held)."
+                if g["approximate"]
+                else "."
+            )
         )
     return f"Between {start} and {end} in {la_name}: " + " ".join(parts)
+
+
+def diverged(la_change: float, comparator_change: float) -> bool:
+    """Whether two percentage changes went in opposite directions (one rose, the other fell).
+
+    A "times faster" ratio is then negative or undefined, so pages say what happened instead.
+    """
+    if pd.isna(la_change) or pd.isna(comparator_change):
+        return False
+    return (la_change > 0 > comparator_change) or (la_change < 0 < comparator_change)
+
+
+def _moved(change: float, decimals: int, rose: str = "rose") -> str:
+    if change > 0:
+        return f"{rose} by {change:.{decimals}f}%"
+    if change < 0:
+        return f"fell by {abs(change):.{decimals}f}%"
+    return "did not change"
+
+
+def contrast_changes(
+    la_change: float, comparator_change: float, comparator: str = "England's", decimals: int = 0
+) -> str:
+    """Two changes in plain English, e.g. ``"fell by 34% while England's rose by 26%"``.
+
+    Parameters
+    ----------
+    la_change, comparator_change : float
+        Percentage changes.
+    comparator : str, default "England's"
+        What the second change belongs to (possessive).
+    decimals : int, default 0
+        Decimals of the percentages.
+
+    Returns
+    -------
+    str
+    """
+    return f"{_moved(la_change, decimals)} while {comparator} {_moved(comparator_change, decimals)}"
+
+
+# ------------------------------------------------------------------------------------------
+# Page sections (notebook 01): the context and the blocks each section shows
+# ------------------------------------------------------------------------------------------
+
+#: Source line of the trend chart.
+TREND_SOURCE = (
+    "DfE children looked after statistics (2010-2025 releases); ONS mid-year "
+    "population estimates of children aged 0-17; rates recomputed by this suite."
+)
+#: The LA the Commissioner's report is about (its figures are reconciled on every page).
+REPORT_LA = "E08000029"
+
+_TREND_COLUMNS = {
+    "year": "year",
+    "cla_all": "all CLA",
+    "cla_uasc": "UASC",
+    "cla_non_uasc": "excl. UASC",
+    "dfe_rate_per_10k": "DfE rate",
+    "denominator_mid_year": "mid-year",
+    "denominator_population": "aged 0-17",
+    "denominator_vintage": "estimate used",
+    "rate_all": "rate",
+    "rate_all_lower": "lower",
+    "rate_all_upper": "upper",
+    "rate_non_uasc": "rate excl. UASC",
+    "rate_non_uasc_lower": "lower ",
+    "rate_non_uasc_upper": "upper ",
+}
+_COMPARISON_COLUMNS = {
+    "role": "role",
+    "la_name": "area",
+    "cla_all": "all CLA",
+    "dfe_rate_per_10k": "DfE rate",
+    "rate_all": "rate (all)",
+    "rate_non_uasc": "rate excl. UASC",
+    "rate_non_uasc_lower": "lower",
+    "rate_non_uasc_upper": "upper",
+}
+_GROWTH_SERIES = {
+    "non_uasc": "excluding UASC (recomputed)",
+    "all": "all CLA (recomputed)",
+    "dfe": "all CLA (DfE published)",
+}
+_POPULATION_COLUMNS = {
+    "area": "area",
+    "start_mid_year": "start mid-year",
+    "start_population": "aged 0-17 at start",
+    "end_mid_year": "end mid-year",
+    "end_population": "aged 0-17 at end",
+    "percent_change": "change (%)",
+    "start_vintage": "start estimate",
+    "end_vintage": "end estimate",
+}
+
+
+def _vintage_label(value: object) -> object:
+    return VINTAGE_LABELS.get(value, value)  # type: ignore[arg-type]
+
+
+def _ordinal(rank: int) -> str:
+    return {1: "st", 2: "nd", 3: "rd"}.get(rank, "th")
+
+
+def _preformat(df: pd.DataFrame, float_format: str) -> pd.DataFrame:
+    """Format float columns as text (missing values left missing), for a table shown as is."""
+    out = df.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            out[col] = [None if pd.isna(v) else float_format.format(v) for v in out[col]]
+    return out
+
+
+@dataclass
+class TrendContext:
+    """Everything notebook 01 shows, computed once by :func:`prepare`.
+
+    Attributes
+    ----------
+    la : LocalAuthority
+        The LA the page is about.
+    inputs : TrendInputs
+        The processed tables.
+    processed : Path or None
+        Processed-tables folder (None: the project's default).
+    indicators, neighbours : pandas.DataFrame
+        Neighbour indicators (all LAs) and the chosen statistical neighbours.
+    table : pandas.DataFrame
+        :func:`cla_rates` for the LA, England, its region and its neighbours.
+    la_rows, eng_rows : pandas.DataFrame
+        The LA's and England's rows of ``table``, by year.
+    latest_year : int
+        Latest year with a recomputed rate for the LA.
+    break_year : int or None
+        First year on Census-2021-based estimates.
+    window_start, window_end : int
+        Growth window (years at 31 March).
+    convention, vintage, ci_level, n_neighbours
+        The page's parameters.
+    """
+
+    la: LocalAuthority
+    inputs: TrendInputs
+    processed: Path | None
+    indicators: pd.DataFrame
+    neighbours: pd.DataFrame
+    table: pd.DataFrame
+    la_rows: pd.DataFrame
+    eng_rows: pd.DataFrame
+    latest_year: int
+    break_year: int | None
+    window_start: int
+    window_end: int
+    convention: Convention
+    vintage: str
+    ci_level: float
+    n_neighbours: int
+
+    @property
+    def pct(self) -> str:
+        """The confidence level as text, e.g. ``"95%"``."""
+        return f"{self.ci_level * 100:g}%"
+
+    @property
+    def areas(self) -> list[str]:
+        """The LA, England and (when known) its region."""
+        return [self.la.code, ENGLAND_CODE] + ([self.la.region_code] if self.la.region_code else [])
+
+    @property
+    def la_last(self) -> pd.Series:
+        """The LA's row for the latest year."""
+        return self.la_rows.set_index("year").loc[self.latest_year]
+
+    @property
+    def eng_last(self) -> pd.Series:
+        """England's row for the latest year."""
+        return self.eng_rows.set_index("year").loc[self.latest_year]
+
+    @property
+    def source_ids(self) -> list[str]:
+        """Catalogue ids the page uses, in the order the sections use them."""
+        ids = (
+            self.inputs.source_ids(self.areas)
+            + list(self.indicators.attrs.get("source_ids", []))
+            + self.inputs.source_ids([REPORT_LA, ENGLAND_CODE])
+        )
+        return list(dict.fromkeys(ids))
+
+    @property
+    def since(self) -> int:
+        """Start year of the comparison table's change column (five years before the latest)."""
+        return self.latest_year - 5
+
+    @cached_property
+    def comparison(self) -> pd.DataFrame:
+        """:func:`comparison_table` for the latest year."""
+        return comparison_table(
+            self.table,
+            self.la.code,
+            self.la.region_code,
+            self.neighbours["la_code"].tolist(),
+            self.latest_year,
+            self.since,
+        )
+
+    @cached_property
+    def growth(self) -> pd.DataFrame:
+        """:func:`growth_table` over the window (nearest denominators allowed, flagged)."""
+        approx = cla_rates(
+            self.inputs.cla,
+            self.inputs.candidates,
+            [self.la.code, ENGLAND_CODE],
+            self.convention,
+            self.vintage,
+            self.ci_level,
+            nearest=True,
+        )
+        return growth_table(approx, self.la.code, self.window_start, self.window_end)
+
+    @cached_property
+    def population(self) -> pd.DataFrame:
+        """:func:`population_growth` of the LA and England over the window."""
+        return population_growth(
+            self.inputs.candidates,
+            [self.la.code, ENGLAND_CODE],
+            self.window_start,
+            self.window_end,
+            self.vintage,
+        )
+
+
+def prepare(
+    la_code: str,
+    processed_dir: object = None,
+    *,
+    window_start: int = REPORT_WINDOW[0],
+    window_end: int = REPORT_WINDOW[1],
+    convention: Convention = "dfe",
+    vintage: str = "latest",
+    ci_level: float = 0.95,
+    n_neighbours: int = 10,
+    first_year: int | None = 2006,
+) -> TrendContext:
+    """Load the data and compute the rates notebook 01 shows.
+
+    Parameters
+    ----------
+    la_code : str
+        The LA the page is about.
+    processed_dir : str or Path, optional
+        Processed-tables folder (empty or None: the project's default).
+    window_start, window_end : int
+        Growth window, years at 31 March.
+    convention : {"dfe", "same_year"}
+        Denominator convention, see :func:`select_denominators`.
+    vintage : str
+        ONS vintage of the 0-17 estimates (``"latest"`` or a vintage name).
+    ci_level : float
+        Confidence level of the limits.
+    n_neighbours : int
+        Number of statistical neighbours.
+    first_year : int, optional
+        First year shown.
+
+    Returns
+    -------
+    TrendContext
+    """
+    from solihull_analytics import neighbours as nb
+    from solihull_analytics.geography import la_info
+
+    processed = Path(processed_dir) if processed_dir else None
+    la = la_info(la_code, processed)
+    inputs = load_inputs(processed)
+    indicators = nb.load_indicator_table(processed)
+    neighbours = nb.statistical_neighbours(indicators, la.code, n=n_neighbours)
+    areas = [la.code, ENGLAND_CODE] + ([la.region_code] if la.region_code else [])
+    all_codes = list(dict.fromkeys(areas + neighbours["la_code"].tolist()))
+    table = cla_rates(
+        inputs.cla,
+        inputs.candidates,
+        all_codes,
+        convention,
+        vintage,
+        ci_level,
+        first_year=first_year,
+    )
+    la_rows = table[table["la_code"] == la.code].sort_values("year")
+    eng_rows = table[table["la_code"] == ENGLAND_CODE].sort_values("year")
+    return TrendContext(
+        la=la,
+        inputs=inputs,
+        processed=processed,
+        indicators=indicators,
+        neighbours=neighbours,
+        table=table,
+        la_rows=la_rows,
+        eng_rows=eng_rows,
+        latest_year=int(la_rows.dropna(subset=["rate_all"])["year"].max()),
+        break_year=census2021_break_year(la_rows),
+        window_start=window_start,
+        window_end=window_end,
+        convention=convention,
+        vintage=vintage,
+        ci_level=ci_level,
+        n_neighbours=n_neighbours,
+    )
+
+
+def trend_section(ctx: TrendContext) -> list[Block]:
+    """The rate trend: chart, paragraph and, when some years lack a rate, a note on them.
+
+    Parameters
+    ----------
+    ctx : TrendContext
+        From :func:`prepare`.
+
+    Returns
+    -------
+    list of Block
+        For :meth:`Page.show`. The missing-data notice follows (:func:`missing_denominators`),
+        then :func:`trend_table`.
+    """
+    la, la_rows, eng_rows, year = ctx.la, ctx.la_rows, ctx.eng_rows, ctx.latest_year
+    la_last, eng_last = ctx.la_last, ctx.eng_last
+    rel = la_last["rate_all"] / eng_last["rate_all"]
+    title = (
+        f"{la.name}'s rate of children looked after was {rel:.1f} times England's in {year}"
+        if abs(rel - 1) >= 0.05
+        else f"{la.name}'s rate of children looked after was close to England's in {year}"
+    )
+    first = la_rows.dropna(subset=["rate_all"]).iloc[0]
+    alt = (
+        f"Line chart of children looked after per 10,000 aged 0-17 at 31 March, "
+        f"{int(la_rows['year'].min())} to {year}, for {la.name} and England, all children "
+        f"and excluding UASC, with {ctx.pct} confidence bands. {la.name}: "
+        f"{first['rate_all']:.1f} in {int(first['year'])} (first year with a denominator) "
+        f"and {la_last['rate_all']:.1f} in {year} (excluding UASC "
+        f"{la_last['rate_non_uasc']:.1f}); England {eng_last['rate_all']:.1f} "
+        f"({eng_last['rate_non_uasc']:.1f} excluding UASC). Crosses show DfE's published "
+        "all-CLA rate, which also covers the years without a denominator here."
+        + (
+            f" A dotted line before {ctx.break_year} marks the switch to Census-2021-based "
+            "population estimates."
+            if ctx.break_year
+            else ""
+        )
+    )
+    blocks: list[Block] = [
+        Chart(plot_trend(la_rows, eng_rows, la.name, ctx.break_year, title), alt, TREND_SOURCE),
+        describe_trend(la_rows, eng_rows, la.name),
+    ]
+    gaps = la_rows[la_rows["rate_all"].isna()]
+    if len(gaps):
+        blocks.append(
+            f"Years without a recomputed rate ({', '.join(str(y) for y in gaps['year'])}): "
+            + "; ".join(sorted(set(gaps["denominator_note"])))
+            + ". DfE's published rate is "
+            "shown for those years where DfE published one; it includes UASC."
+        )
+    return blocks
+
+
+def missing_denominators(ctx: TrendContext) -> list[dict[str, str]]:
+    """The 0-17 estimates the trend needed but the data lack, for :meth:`Page.missing_data`.
+
+    Returns
+    -------
+    list of dict
+        At most one ``{"what": ..., "where": ...}``.
+    """
+    gaps = ctx.la_rows[ctx.la_rows["rate_all"].isna()]
+    if not len(gaps):
+        return []
+    years = ", mid-".join(str(int(y)) for y in sorted(set(gaps["denominator_wanted_mid_year"])))
+    return [
+        {
+            "what": (
+                f"ONS mid-year estimates of children aged 0-17 by local authority for mid-{years}."
+            ),
+            "where": "ONS mid-year population estimates (https://www.ons.gov.uk/"
+            "peoplepopulationandcommunity/populationandmigration/populationestimates)",
+        }
+    ]
+
+
+def trend_table(ctx: TrendContext) -> TableBlock:
+    """The LA's counts, denominators and rates by year, with limits."""
+    shown = ctx.la_rows[list(_TREND_COLUMNS)].rename(columns=_TREND_COLUMNS)
+    shown["year"] = shown["year"].astype(str)
+    shown["mid-year"] = [str(int(y)) if pd.notna(y) else None for y in shown["mid-year"]]
+    shown["aged 0-17"] = shown["aged 0-17"].astype("Int64")
+    shown["estimate used"] = shown["estimate used"].map(_vintage_label)
+    return TableBlock(
+        shown,
+        caption=f"{ctx.la.name}: children looked after at 31 March, rates per 10,000 aged 0-17 "
+        f"with {ctx.pct} confidence limits ({CONVENTION_LABELS[ctx.convention]})",
+        source="DfE; ONS. 2006-2010 counts rounded to the nearest 5 by DfE.",
+    )
+
+
+def comparison_section(ctx: TrendContext) -> list[Block]:
+    """The LA against England, its region and its statistical neighbours in the latest year.
+
+    Parameters
+    ----------
+    ctx : TrendContext
+        From :func:`prepare`.
+
+    Returns
+    -------
+    list of Block
+        Method statement, dot chart, paragraph, comparison table and neighbour table.
+    """
+    from solihull_analytics import neighbours as nb
+
+    la, year, pct, comparison = ctx.la, ctx.latest_year, ctx.pct, ctx.comparison
+    la_rate = ctx.la_last["rate_non_uasc"]
+    rank, n_ranked = rank_among(comparison, la.code)
+    region_row = comparison[comparison["role"] == "region"]
+    is_neighbour = comparison["role"] == "neighbour"
+    higher = comparison[is_neighbour & (comparison["rate_non_uasc_lower"] > la_rate)]
+    lower = comparison[is_neighbour & (comparison["rate_non_uasc_upper"] < la_rate)]
+    region = (
+        f"{region_row['la_name'].iloc[0]} ({region_row['rate_non_uasc'].iloc[0]:.1f})"
+        if len(region_row)
+        else ""
+    )
+    title = (
+        f"{la.name} ranks {rank} of {n_ranked} with its statistical neighbours on children "
+        f"looked after excluding UASC, {year}"
+    )
+    alt = (
+        f"Dot chart of children looked after excluding UASC per 10,000 aged 0-17 at 31 March "
+        f"{year}, with {pct} confidence intervals, for {la.name} ({la_rate:.1f}), England "
+        f"({ctx.eng_last['rate_non_uasc']:.1f})"
+        + (f", {region}" if region else "")
+        + f" and {len(ctx.neighbours)} statistical neighbours, ranging from "
+        f"{comparison['rate_non_uasc'].min():.1f} to {comparison['rate_non_uasc'].max():.1f}."
+    )
+    text = (
+        f"In {year} {la.name} had the {rank}{_ordinal(rank)} highest non-UASC rate of "
+        f"{n_ranked} (itself and {n_ranked - 1} neighbours). {len(higher)} neighbour(s) had a "
+        f"rate clearly higher (whole {pct} interval above {la.name}'s rate) and "
+        f"{len(lower)} clearly lower."
+        + (
+            f" The {region_row['la_name'].iloc[0]} rate was "
+            f"{region_row['rate_non_uasc'].iloc[0]:.1f}."
+            if len(region_row)
+            else ""
+        )
+    )
+    columns = {**_COMPARISON_COLUMNS, "non_uasc_change": f"change {ctx.since}-{year} (%)"}
+    return [
+        nb.method_statement(ctx.n_neighbours),
+        Chart(
+            plot_comparison(comparison, year, title),
+            alt,
+            "DfE children looked after statistics; ONS mid-year estimates; neighbours chosen "
+            "by this suite (method above).",
+        ),
+        text,
+        TableBlock(
+            comparison[list(columns)].rename(columns=columns),
+            caption=f"Children looked after at 31 March {year} per 10,000 aged 0-17: "
+            f"{la.name}, England, region and statistical neighbours, with the change in "
+            f"the non-UASC rate since {ctx.since}",
+        ),
+        TableBlock(
+            _preformat(nb.display_table(ctx.neighbours), "{:,.2f}"),
+            caption=f"Statistical neighbours of {la.name} and the indicators used (nearest first)",
+        ),
+    ]
+
+
+def describe_population_growth(pop: pd.DataFrame, la_name: str) -> str:
+    """A paragraph on the growth of the 0-17 population, from :func:`population_growth`.
+
+    Parameters
+    ----------
+    pop : pandas.DataFrame
+        Two rows: the LA, then England.
+    la_name : str
+        The LA's name.
+
+    Returns
+    -------
+    str
+        When both grew, the ratio of their growth; when they moved apart (one grew, the other
+        fell) or either fell, what each did, without a ratio.
+    """
+    pl, pe = pop.iloc[0], pop.iloc[1]
+    a, b = pl["percent_change"], pe["percent_change"]
+    years = f"between mid-{int(pl['start_mid_year'])} and mid-{int(pl['end_mid_year'])}"
+    if a > 0 and b > 0:
+        text = (
+            f"The population aged 0-17 grew by {a:.1f}% in {la_name} and {b:.1f}% in "
+            f"England {years} ({la_name}'s growth was {a / b:.2f} times England's)"
+        )
+    elif pd.notna(a) and pd.notna(b):
+        text = (
+            f"The population aged 0-17 {_moved(a, 1, 'grew')} in {la_name} "
+            f"{'while it' if diverged(a, b) else 'and'} {_moved(b, 1, 'grew')} in England "
+            f"{years}"
+        )
+    else:
+        text = (
+            f"The population aged 0-17 grew by {a:.1f}% in {la_name} and {b:.1f}% in "
+            f"England {years}"
+        )
+    return (
+        text + f". Start: {_vintage_label(pl['start_vintage'])} ({pl['start_source_id']}); end: "
+        f"{_vintage_label(pl['end_vintage'])} ({pl['end_source_id']})."
+        + (
+            f" {pl['note'][0].upper()}{pl['note'][1:]}, the nearest year held for both areas."
+            if pl["note"]
+            else ""
+        )
+        + (
+            " The start and end estimates come from different ONS series (before and after the "
+            "Census 2021 rebasing), so part of the change may reflect the rebasing."
+            if pl["start_census2021_based"] != pl["end_census2021_based"]
+            else ""
+        )
+    )
+
+
+def growth_section(ctx: TrendContext) -> list[Block]:
+    """Growth over the window: rates against England, then the 0-17 population.
+
+    Parameters
+    ----------
+    ctx : TrendContext
+        From :func:`prepare`.
+
+    Returns
+    -------
+    list of Block
+        Paragraph, denominator notes, growth table, population paragraph and table.
+    """
+    la_name, start, end, growth, pop = (
+        ctx.la.name,
+        ctx.window_start,
+        ctx.window_end,
+        ctx.growth,
+        ctx.population,
+    )
+    notes = sorted(set("; ".join(growth["notes"]).split("; ")) - {""})
+    g_shown = (
+        growth.assign(series=growth["series"].map(_GROWTH_SERIES))
+        .rename(
+            columns={
+                "la_start_rate": f"{la_name} {start}",
+                "la_end_rate": f"{la_name} {end}",
+                "la_change": f"{la_name} change (%)",
+                "comparator_start_rate": f"England {start}",
+                "comparator_end_rate": f"England {end}",
+                "comparator_change": "England change (%)",
+                "ratio": "times England's change",
+            }
+        )
+        .drop(columns=["notes"])
+    )
+    pop_shown = pop.assign(area=[la_name, "England"])[list(_POPULATION_COLUMNS)]
+    pop_shown = pop_shown.assign(
+        start_mid_year=pop_shown["start_mid_year"].astype(str),
+        end_mid_year=pop_shown["end_mid_year"].astype(str),
+        start_population=pop_shown["start_population"].astype("Int64"),
+        end_population=pop_shown["end_population"].astype("Int64"),
+        start_vintage=pop_shown["start_vintage"].map(_vintage_label),
+        end_vintage=pop_shown["end_vintage"].map(_vintage_label),
+    ).rename(columns=_POPULATION_COLUMNS)
+    return [
+        describe_growth(growth, la_name, start, end),
+        ("Denominators: " + "; ".join(notes) + ".") if notes else None,
+        TableBlock(
+            g_shown,
+            caption=f"Change in the rate per 10,000 aged 0-17, {start} to {end}: "
+            f"{la_name} against England",
+        ),
+        describe_population_growth(pop, la_name),
+        TableBlock(pop_shown, caption=f"Population aged 0-17, {la_name} and England"),
+    ]
+
+
+def reconciliation_section(ctx: TrendContext) -> list[Block]:
+    """The Commissioner's report's figures against ours (always Solihull's, the report's LA).
+
+    Parameters
+    ----------
+    ctx : TrendContext
+        From :func:`prepare`.
+
+    Returns
+    -------
+    list of Block
+        A paragraph and the reconciliation table.
+    """
+    from solihull_analytics.geography import la_info
+
+    inputs = ctx.inputs
+    codes = [REPORT_LA, ENGLAND_CODE]
+    default = cla_rates(
+        inputs.cla, inputs.candidates, codes, "dfe", "latest", ctx.ci_level, nearest=True
+    )
+    alt = cla_rates(
+        inputs.cla, inputs.candidates, codes, "same_year", "latest", ctx.ci_level, nearest=True
+    )
+    name = la_info(REPORT_LA, ctx.processed).name
+    counts = count_vintages_table(inputs.vintages, codes) if inputs.vintages is not None else None
+    rec = reconciliation_table(default, alt, REPORT_LA, name, counts, inputs.candidates)
+    matched = rec[rec["ours"] == rec["report"]]
+    text = (
+        (
+            f"These are {name}'s figures (the report's subject), whichever authority this page "
+            "is about. "
+            if ctx.la.code != REPORT_LA
+            else ""
+        )
+        + f"Of the report's {len(rec)} figures, {len(matched)} are reproduced exactly on "
+        "DfE's convention; the others are shown next to ours with the reason. No figure is "
+        f"forced to match. Source of the report's figures: {REPORT_CITATION}."
+    )
+    return [
+        text,
+        TableBlock(
+            rec[["figure", "report", "ours", "difference", "explanation"]],
+            caption="The report's figures (non-UASC, at 31 March) against ours "
+            "on DfE's convention (rate at 31 March Y on the mid-(Y-1) estimate)",
+        ),
+    ]
+
+
+def _round(value: float, digits: int) -> float | None:
+    return None if pd.isna(value) else round(float(value), digits)
+
+
+def headlines(ctx: TrendContext) -> list[dict[str, object]]:
+    """The page's headline figures, as keyword arguments of :meth:`Page.headline`.
+
+    Parameters
+    ----------
+    ctx : TrendContext
+        From :func:`prepare`.
+
+    Returns
+    -------
+    list of dict
+        ``cla_rate_latest``, ``cla_rate_non_uasc_latest``, ``cla_rate_ratio_to_england``,
+        ``cla_non_uasc_change_window`` and ``cla_non_uasc_change_ratio``.
+    """
+    la, year, la_last, eng_last = ctx.la.name, ctx.latest_year, ctx.la_last, ctx.eng_last
+    window = f"{ctx.window_start}-{ctx.window_end}"
+    la_ids = ctx.inputs.source_ids([ctx.la.code])
+    both_ids = ctx.inputs.source_ids([ctx.la.code, ENGLAND_CODE])
+    g0 = ctx.growth.set_index("series").loc["non_uasc"]
+    ratio = la_last["rate_all"] / eng_last["rate_all"]
+    if pd.notna(g0["la_change"]):
+        change = (
+            f"Non-UASC rate change {window}: {g0['la_change']:+.0f}% ({la}) vs "
+            f"{g0['comparator_change']:+.0f}% (England)."
+        )
+    else:
+        change = (
+            f"The non-UASC rate change {window} cannot be computed for {la} from the "
+            f"published data ({g0['notes'] or 'a count is missing'})."
+        )
+    if diverged(g0["la_change"], g0["comparator_change"]):
+        times = (
+            f"{la}'s non-UASC rate {_moved(g0['la_change'], 0)} over {window} while "
+            f"England's {_moved(g0['comparator_change'], 0)}."
+        )
+    elif pd.notna(g0["ratio"]):
+        times = (
+            f"{la}'s non-UASC rate changed {g0['ratio']:.1f} times as much as England's "
+            f"over {window}."
+        )
+    else:
+        times = f"No ratio to England's change over {window} can be computed for {la}."
+    return [
+        dict(
+            name="cla_rate_latest",
+            value=round(float(la_last["rate_all"]), 1),
+            unit="per 10,000 aged 0-17",
+            period=f"31 March {year}",
+            source_ids=la_ids,
+            statement=f"{la}: {la_last['rate_all']:.1f} children looked after per 10,000 aged "
+            f"0-17 at 31 March {year} (England {eng_last['rate_all']:.1f}).",
+            label="Children looked after rate",
+            lower=round(float(la_last["rate_all_lower"]), 1),
+            upper=round(float(la_last["rate_all_upper"]), 1),
+            area=la,
+            note=CONVENTION_LABELS[ctx.convention],
+        ),
+        dict(
+            name="cla_rate_non_uasc_latest",
+            value=round(float(la_last["rate_non_uasc"]), 1),
+            unit="per 10,000 aged 0-17",
+            period=f"31 March {year}",
+            source_ids=la_ids,
+            statement=f"Excluding UASC: {la_last['rate_non_uasc']:.1f} per 10,000 (England "
+            f"{eng_last['rate_non_uasc']:.1f}).",
+            label="Rate excluding UASC",
+            lower=round(float(la_last["rate_non_uasc_lower"]), 1),
+            upper=round(float(la_last["rate_non_uasc_upper"]), 1),
+            area=la,
+        ),
+        dict(
+            name="cla_rate_ratio_to_england",
+            value=round(float(ratio), 2),
+            unit="ratio",
+            period=f"31 March {year}",
+            source_ids=both_ids,
+            statement=f"{la}'s rate was {ratio:.2f} times England's.",
+            label="Ratio to England",
+            area=la,
+        ),
+        dict(
+            name="cla_non_uasc_change_window",
+            value=_round(g0["la_change"], 1),
+            unit="percent",
+            period=window,
+            source_ids=both_ids,
+            statement=change,
+            label="Change in non-UASC rate",
+            area=la,
+            note="approximate start denominator" if g0["approximate"] else "",
+        ),
+        dict(
+            name="cla_non_uasc_change_ratio",
+            value=_round(g0["ratio"], 2),
+            unit="times England's change",
+            period=window,
+            source_ids=both_ids,
+            statement=times,
+            label="Times England's change",
+            area=la,
+        ),
+    ]
+
+
+def summary(ctx: TrendContext) -> str:
+    """One sentence for the pack's index page."""
+    la_last = ctx.la_last
+    return (
+        f"{ctx.la.name}: {la_last['rate_all']:.1f} children looked after per 10,000 in "
+        f"{ctx.latest_year} ({la_last['rate_non_uasc']:.1f} excluding UASC); England "
+        f"{ctx.eng_last['rate_all']:.1f}."
+    )

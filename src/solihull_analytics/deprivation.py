@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from solihull_analytics.geography import LocalAuthority, la_info
-from solihull_analytics.page import Chart, TableBlock
+from solihull_analytics.page import Block, Chart, MissingData, TableBlock, Uses
 
 #: Bands of England's most deprived LSOAs shown in Table 1 (percent).
 BANDS: tuple[int, ...] = (20, 10, 5, 2)
@@ -1633,59 +1633,8 @@ def national_ties(iod: pd.DataFrame, bands: Sequence[int] = BANDS) -> pd.DataFra
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MissingData:
-    """A block recording data the page needed but could not find (shown as a note).
-
-    Attributes
-    ----------
-    what : str
-        What is missing.
-    where : str
-        The official source that would supply it.
-    """
-
-    what: str
-    where: str
-
-
-@dataclass(frozen=True)
-class Uses:
-    """A block recording catalogue ids the page's figures come from (shows nothing)."""
-
-    ids: tuple[str, ...]
-
-
 #: What the section functions return: Markdown, charts, tables, missing data and provenance.
-PageBlock = str | Chart | TableBlock | MissingData | Uses
-
-
-def show(page: Any, *blocks: PageBlock | Iterable[PageBlock] | None) -> None:
-    """Show section blocks on a :class:`~solihull_analytics.page.Page`, in order.
-
-    :class:`MissingData` goes to ``page.missing_data`` and :class:`Uses` to ``page.uses``;
-    everything else to ``page.show``. ``None`` entries are skipped.
-
-    Parameters
-    ----------
-    page : solihull_analytics.page.Page
-        The page being built.
-    *blocks : PageBlock or iterable of PageBlock or None
-        Blocks (or lists of blocks) returned by the section functions.
-    """
-    for block in blocks:
-        if block is None:
-            continue
-        if isinstance(block, MissingData):
-            page.missing_data(block.what, block.where)
-        elif isinstance(block, Uses):
-            page.uses(*block.ids)
-        elif isinstance(block, (str, Chart, TableBlock)):
-            page.show(block)
-        elif isinstance(block, Iterable):
-            show(page, *block)
-        else:
-            raise TypeError(f"cannot show a {type(block).__name__}")
+PageBlock = Block
 
 
 def _optional_table(name: str, processed_dir: Path | None) -> Any | None:

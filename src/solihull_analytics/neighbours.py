@@ -234,3 +234,28 @@ def method_statement(n: int = DEFAULT_N, region_penalty: float = DEFAULT_REGION_
         )
         + ". These are not DfE's official neighbours."
     )
+
+
+#: Short column headings for the indicators, for tables shown on a page.
+INDICATOR_HEADINGS: dict[str, str] = {
+    "idaci_top20_share": "% children in 20% most deprived LSOAs",
+    "low_income_rate": "% children in low income",
+    "log_children_0_17": "log(0-17 population)",
+}
+
+
+def display_table(neighbours: pd.DataFrame) -> pd.DataFrame:
+    """The neighbour list ready to show: codes dropped, indicator columns given short headings.
+
+    Parameters
+    ----------
+    neighbours : pandas.DataFrame
+        From :func:`statistical_neighbours`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same rows without ``la_code``, indicator columns renamed by
+        :data:`INDICATOR_HEADINGS`.
+    """
+    return neighbours.drop(columns=["la_code"]).rename(columns=INDICATOR_HEADINGS)

@@ -85,6 +85,7 @@ class TableBlock:
     caption: str
     source: str | None = None
     index: bool = False
+    float_format: str = "{:,.1f}"
 
 
 @dataclass
@@ -95,8 +96,16 @@ class MissingData:
     where: str
 
 
-#: What analysis functions hand to :meth:`Page.show`: Markdown, a chart, a table, or a gap.
-Block = str | Chart | TableBlock | MissingData
+@dataclass(frozen=True)
+class Uses:
+    """Catalogue ids a section's figures come from (recorded for the footer; shows nothing)."""
+
+    ids: tuple[str, ...]
+
+
+#: What analysis functions hand to :meth:`Page.show`: Markdown, a chart, a table, a gap in the
+#: data, or provenance.
+Block = str | Chart | TableBlock | MissingData | Uses
 
 
 @dataclass
@@ -287,9 +296,11 @@ class Page:
             elif isinstance(block, Chart):
                 self.figure(block.fig, block.alt, block.source, block.caption)
             elif isinstance(block, TableBlock):
-                self.table(block.df, block.caption, block.source, block.index)
+                self.table(block.df, block.caption, block.source, block.index, block.float_format)
             elif isinstance(block, MissingData):
                 self.missing_data(block.what, block.where)
+            elif isinstance(block, Uses):
+                self.uses(*block.ids)
             elif isinstance(block, Iterable):
                 self.show(*block)
             else:
