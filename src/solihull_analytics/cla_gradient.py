@@ -552,11 +552,35 @@ def decile_statistics(
     present = table[table["population"] > 0]
     most, least = int(present.index.min()), int(present.index.max())
     rr = rate_ratio_ci(counts[most], populations[most], counts[least], populations[least])
+    overall = counts.sum() / populations.sum() * 10_000
+    if len(present) < 2:
+        # A very small LA (e.g. the Isles of Scilly) can sit in a single national decile: there
+        # is no gradient to estimate, which the page says instead of failing.
+        nan = float("nan")
+        return DecileStatistics(
+            table=table,
+            most=most,
+            least=least,
+            ratio=nan,
+            ratio_lower=nan,
+            ratio_upper=nan,
+            sii=nan,
+            sii_lower=nan,
+            sii_upper=nan,
+            rii=nan,
+            rii_lower=nan,
+            rii_upper=nan,
+            overall_rate=float(overall),
+            sii_method=(
+                "not computed: the authority's neighbourhoods all fall in one national IDACI "
+                "decile, so there is no gradient to estimate"
+            ),
+            fitted=pd.Series(dtype=float),
+        )
     sii = slope_index_of_inequality(
         present["count"], present["population"], order=present.index, n_sims=n_sims, seed=seed
     )
     fitted = pd.Series(sii.groups["fitted_rate"].to_numpy(), index=sii.groups["order"].to_numpy())
-    overall = counts.sum() / populations.sum() * 10_000
     return DecileStatistics(
         table=table,
         most=most,
@@ -844,7 +868,7 @@ def cla_gradient(
         stats.ratio_lower
     )
     sii_published, sii_dec, rii_dec = False, 1, 2
-    for sd, rd in ROUNDINGS:
+    for sd, rd in ROUNDINGS if not np.isnan(stats.sii) else ():
         if audit_derived(
             t.loc[present, "count"],
             t.loc[present, "population"],
@@ -1057,6 +1081,7 @@ def prepare(
         extract_dir = synthetic.ensure_synthetic_extract(
             la.code,
             cohort_year,
+            children=synthetic.default_children(la.code, processed, cohort_year),
             gradient=synthetic_gradient,
             seed=synthetic_seed,
             processed_dir=processed,
@@ -1223,6 +1248,8 @@ def inequality_section(ctx: GradientContext) -> list[str]:
             f"gap as a multiple of the authority's overall rate of "
             f"{res.stats.overall_rate:.0f} per 10,000."
         )
+    elif np.isnan(res.stats.sii):
+        indices = f"The slope and relative indices of inequality are {res.stats.sii_method}."
     else:
         indices = (
             "The slope and relative indices of inequality are not published: with the counts "

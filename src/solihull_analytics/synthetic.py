@@ -194,6 +194,37 @@ def lsoa_frame(
     return dec
 
 
+#: The 2019 SSDA903 return held 426 looked-after children with Solihull home postcodes
+#: (commissioner's report on Solihull children's services, 2023). Synthetic extracts for other
+#: LAs are scaled from it by child population.
+SOLIHULL_CODE = "E08000029"
+SOLIHULL_2019_COHORT = 426
+
+
+def default_children(la_code: str, processed_dir: Path | None = None, year: int = 2019) -> int:
+    """Synthetic cohort size: Solihull's 426, scaled by the LA's 0-17 population.
+
+    Parameters
+    ----------
+    la_code : str
+        The LA.
+    processed_dir : Path, optional
+        Processed tables folder.
+    year : int, default 2019
+        Cohort year (the population is the small-area estimate nearest to it).
+
+    Returns
+    -------
+    int
+        At least 20 children, so that even a very small LA gets a usable demonstration.
+    """
+    if la_code == SOLIHULL_CODE:
+        return SOLIHULL_2019_COHORT
+    la_pop = lsoa_frame(la_code, processed_dir, year)["population"].sum()
+    solihull_pop = lsoa_frame(SOLIHULL_CODE, processed_dir, year)["population"].sum()
+    return max(20, round(SOLIHULL_2019_COHORT * la_pop / solihull_pop))
+
+
 def gradient_truth(lsoas: pd.DataFrame, children: int, gradient: float) -> SyntheticTruth:
     """Expected counts by decile and the true ratio, SII and RII of the generator."""
     from solihull_analytics.inequality import slope_index_of_inequality
@@ -204,14 +235,21 @@ def gradient_truth(lsoas: pd.DataFrame, children: int, gradient: float) -> Synth
     present = pop[pop > 0].index
     most, least = int(present.min()), int(present.max())
     rate = expected / pop
-    sii = slope_index_of_inequality(
-        expected[present].to_numpy(), pop[present].to_numpy(), order=present.to_numpy(), n_sims=2
-    )
+    if len(present) < 2:  # all the LA's LSOAs in one decile: no slope to speak of
+        sii_value = rii_value = float("nan")
+    else:
+        sii = slope_index_of_inequality(
+            expected[present].to_numpy(),
+            pop[present].to_numpy(),
+            order=present.to_numpy(),
+            n_sims=2,
+        )
+        sii_value, rii_value = float(sii.sii), float(sii.rii)
     return SyntheticTruth(
         gradient=gradient,
         ratio=float(rate[most] / rate[least]),
-        rii=float(sii.rii),
-        sii=float(sii.sii),
+        rii=rii_value,
+        sii=sii_value,
         expected_by_decile=expected,
         population_by_decile=pop,
     )
