@@ -132,8 +132,7 @@ class BenchmarkInputs:
         pop = pop[pop["age_band"].astype(str) == "0-17"]
         cin = self.cin[self.cin["year"].isin(ys)]
         return split_ids(
-            pd.concat([cla["source_id"], cla["uasc_source_id"], pop["source_id"],
-                       cin["source_id"]])
+            pd.concat([cla["source_id"], cla["uasc_source_id"], pop["source_id"], cin["source_id"]])
         )
 
 
@@ -227,8 +226,12 @@ def la_year_rates(inputs: BenchmarkInputs, first_year: int = 2014) -> pd.DataFra
     """
     las = inputs.las[["la_code", "la_name", "region_name", "la_type"]].copy()
     england = pd.DataFrame(
-        {"la_code": [ENGLAND_CODE], "la_name": ["England"], "region_name": [None],
-         "la_type": ["England"]}
+        {
+            "la_code": [ENGLAND_CODE],
+            "la_name": ["England"],
+            "region_name": [None],
+            "la_type": ["England"],
+        }
     )
     areas = pd.concat([las, england], ignore_index=True)
     cla = inputs.cla[inputs.cla["la_code"].isin(areas["la_code"])]
@@ -323,8 +326,12 @@ def deprivation_by_la(
         sel["top"] = np.where(rank <= band_cutoff(n, band_pct), sel["w"], 0.0)
         sel["pct_w"] = 100.0 * rank / n * sel["w"]
         nat = pd.DataFrame(
-            {"la_code": [ENGLAND_CODE], "w": [sel["w"].sum()], "top": [sel["top"].sum()],
-             "pct_w": [sel["pct_w"].sum()]}
+            {
+                "la_code": [ENGLAND_CODE],
+                "w": [sel["w"].sum()],
+                "top": [sel["top"].sum()],
+                "pct_w": [sel["pct_w"].sum()],
+            }
         )
         g = sel.groupby("la_code", as_index=False)[["w", "top", "pct_w"]].sum()
         g = pd.concat([g, nat], ignore_index=True)
@@ -410,8 +417,9 @@ class DeprivationModel:
         if population is None:
             population = float(self.data["population_0_17"].median())
         log_size = np.full_like(x, np.log(population) - self.size_centre) if self.size else None
-        return np.exp(_design(x, log_size, self.quadratic) @ self.params["coef"].to_numpy()
-                      ) * 10_000
+        return (
+            np.exp(_design(x, log_size, self.quadratic) @ self.params["coef"].to_numpy()) * 10_000
+        )
 
 
 def model_frame(
@@ -461,14 +469,16 @@ def model_frame(
     for mask, reason in reasons:
         new = mask.fillna(False) & ~drop
         for _, row in df[new].iterrows():
-            excluded.append({"la_code": row["la_code"], "la_name": row["la_name"],
-                             "reason": reason})
+            excluded.append(
+                {"la_code": row["la_code"], "la_name": row["la_name"], "reason": reason}
+            )
         drop |= mask.fillna(False)
     return df[~drop].reset_index(drop=True), excluded
 
 
-def _design(x: np.ndarray, log_size: np.ndarray | None = None, quadratic: bool = False
-            ) -> np.ndarray:
+def _design(
+    x: np.ndarray, log_size: np.ndarray | None = None, quadratic: bool = False
+) -> np.ndarray:
     cols = [np.ones_like(x), x / COVARIATE_SCALE]
     if quadratic:
         cols.append((x / COVARIATE_SCALE) ** 2)
@@ -592,22 +602,33 @@ def fit_deprivation_model(
     data["deviance_resid"] = np.asarray(glm.resid_deviance)
     se = np.sqrt(np.diag(cov))
     z = stats.norm.ppf(0.5 + level / 2)
-    terms = ["intercept (log rate per child)",
-             f"deprivation (per {COVARIATE_SCALE:g} percentage points)"]
+    terms = [
+        "intercept (log rate per child)",
+        f"deprivation (per {COVARIATE_SCALE:g} percentage points)",
+    ]
     if quadratic:
         terms.append("deprivation squared")
     if size:
         terms.append("log children aged 0-17 (centred)")
     params = pd.DataFrame(
-        {"term": terms, "coef": beta, "se": se, "lower": beta - z * se,
-         "upper": beta + z * se, "p": 2 * stats.norm.sf(np.abs(beta / se))}
+        {
+            "term": terms,
+            "coef": beta,
+            "se": se,
+            "lower": beta - z * se,
+            "upper": beta + z * se,
+            "p": 2 * stats.norm.sf(np.abs(beta / se)),
+        }
     )
     # rate ratios: per 10 points of deprivation; per doubling of the child population
     scale = np.ones(k)
     if size:
         scale[-1] = np.log(2)
-    for col, src in (("rate_ratio", "coef"), ("rate_ratio_lower", "lower"),
-                     ("rate_ratio_upper", "upper")):
+    for col, src in (
+        ("rate_ratio", "coef"),
+        ("rate_ratio_lower", "lower"),
+        ("rate_ratio_upper", "upper"),
+    ):
         params[col] = np.exp(params[src] * scale)
     params.loc[0, ["rate_ratio", "rate_ratio_lower", "rate_ratio_upper"]] = np.nan
     if quadratic:
@@ -616,8 +637,9 @@ def fit_deprivation_model(
     lr = 2 * (nb.llf - poisson.llf)
     curvature_p = np.nan
     if not quadratic:
-        nb_sq = NegativeBinomial(y, _design(x, log_size, True), offset=offset,
-                                 loglike_method="nb2").fit(disp=0, maxiter=300)
+        nb_sq = NegativeBinomial(
+            y, _design(x, log_size, True), offset=offset, loglike_method="nb2"
+        ).fit(disp=0, maxiter=300)
         curvature_p = float(stats.chi2.sf(2 * (nb_sq.llf - nb.llf), 1))
     diagnostics = {
         "n_las": int(len(y)),
@@ -631,9 +653,7 @@ def fit_deprivation_model(
         "observed_total": float(y.sum()),
         "fitted_total": float(mu.sum()),
         "total_ratio": float(mu.sum() / y.sum()),
-        "resid_deprivation_spearman": float(
-            stats.spearmanr(x, data["pearson_resid"]).statistic
-        ),
+        "resid_deprivation_spearman": float(stats.spearmanr(x, data["pearson_resid"]).statistic),
         "resid_size_spearman": float(stats.spearmanr(offset, data["pearson_resid"]).statistic),
         "large_residuals": int((np.abs(data["pearson_resid"]) > 2).sum()),
         # likelihood-ratio p-value for adding a squared deprivation term (NaN if already in)
@@ -642,9 +662,18 @@ def fit_deprivation_model(
         "converged": bool(nb.mle_retvals.get("converged", True)),
     }
     return DeprivationModel(
-        data=data, series=series, covariate=covariate, release=release, year=int(year),
-        size=size, quadratic=quadratic, size_centre=centre, params=params, alpha=alpha,
-        alpha_lower=float(alpha_ci[0]), alpha_upper=float(alpha_ci[1]),
+        data=data,
+        series=series,
+        covariate=covariate,
+        release=release,
+        year=int(year),
+        size=size,
+        quadratic=quadratic,
+        size_centre=centre,
+        params=params,
+        alpha=alpha,
+        alpha_lower=float(alpha_ci[0]),
+        alpha_upper=float(alpha_ci[1]),
         diagnostics=diagnostics,
     )
 
@@ -684,16 +713,16 @@ def sensitivity_table(
         ``alpha``, ``total_ratio`` (fitted / observed total), the LA's ``oe`` with limits and
         ``oe_rank``.
     """
-    fits = [(label, series, release, covariate, sz, q)
-            for label, (sz, q) in SPECIFICATIONS.items()]
+    fits = [(label, series, release, covariate, sz, q) for label, (sz, q) in SPECIFICATIONS.items()]
     main = SPECIFICATIONS["deprivation + size (main)"]
     fits += [("deprivation + size", s_, r_, c_, *main) for s_, r_, c_ in alternatives]
     rows = []
     frames: dict[tuple[str, str, str], tuple[pd.DataFrame, list]] = {}
     for label, s_, r_, c_, sz, q in fits:
         if (s_, r_, c_) not in frames:
-            frames[(s_, r_, c_)] = model_frame(rates_table, deprivation, year, s_, r_, c_,
-                                               min_population)
+            frames[(s_, r_, c_)] = model_frame(
+                rates_table, deprivation, year, s_, r_, c_, min_population
+            )
         frame, excl = frames[(s_, r_, c_)]
         m = fit_deprivation_model(frame, s_, c_, r_, year, excl, size=sz, quadratic=q)
         r = m.row(la_code)
@@ -787,9 +816,7 @@ def position_counts(table: pd.DataFrame) -> dict[str, int]:
 # --------------------------------------------------------------------------------------------
 
 
-def rate_change(
-    rates_table: pd.DataFrame, column: str, start: int, end: int
-) -> pd.DataFrame:
+def rate_change(rates_table: pd.DataFrame, column: str, start: int, end: int) -> pd.DataFrame:
     """Change in a rate between two years for every area holding both.
 
     Returns
@@ -831,8 +858,10 @@ def workforce_panel(
         own = w[w["la_code"] == code]
         note = ""
         if own.empty:
-            own = w[w["la_code"].astype(str).str.contains(code, regex=False)
-                    & w["la_code"].astype(str).str.contains("/", regex=False)]
+            own = w[
+                w["la_code"].astype(str).str.contains(code, regex=False)
+                & w["la_code"].astype(str).str.contains("/", regex=False)
+            ]
             if not own.empty:
                 note = f"joint service: {own.iloc[0]['la_name']}"
         rec: dict[str, Any] = {"la_code": code, "year": year, "note": note}
@@ -856,8 +885,7 @@ def workforce_panel(
 # --------------------------------------------------------------------------------------------
 
 
-def _spread_labels(ax: Any, points: list[tuple[float, float, str]], min_gap: float = 0.05
-                   ) -> None:
+def _spread_labels(ax: Any, points: list[tuple[float, float, str]], min_gap: float = 0.05) -> None:
     """Label points in one column of text, pushed apart vertically, with leader lines.
 
     The column sits just right of the right-most labelled point, or just left of the
@@ -899,19 +927,46 @@ def _spread_labels(ax: Any, points: list[tuple[float, float, str]], min_gap: flo
         )
 
 
-def _scatter_groups(ax: Any, df: pd.DataFrame, x: str, y: str, la_code: str,
-                    neighbours: Sequence[str]) -> None:
+def _scatter_groups(
+    ax: Any, df: pd.DataFrame, x: str, y: str, la_code: str, neighbours: Sequence[str]
+) -> None:
     from solihull_analytics.page import AF_COLOURS
 
     others = df[~df["la_code"].isin([la_code, *neighbours])]
     nb = df[df["la_code"].isin(neighbours)]
     me = df[df["la_code"] == la_code]
-    ax.scatter(others[x], others[y], s=16, color="#BFBFBF", marker="o", label="Other LAs",
-               zorder=2, edgecolors="none")
-    ax.scatter(nb[x], nb[y], s=38, color=AF_COLOURS[1], marker="s",
-               label="Statistical neighbours", zorder=3, edgecolors="white", linewidths=0.5)
-    ax.scatter(me[x], me[y], s=90, color=AF_COLOURS[2], marker="D", label="This LA", zorder=4,
-               edgecolors="white", linewidths=0.8)
+    ax.scatter(
+        others[x],
+        others[y],
+        s=16,
+        color="#BFBFBF",
+        marker="o",
+        label="Other LAs",
+        zorder=2,
+        edgecolors="none",
+    )
+    ax.scatter(
+        nb[x],
+        nb[y],
+        s=38,
+        color=AF_COLOURS[1],
+        marker="s",
+        label="Statistical neighbours",
+        zorder=3,
+        edgecolors="white",
+        linewidths=0.5,
+    )
+    ax.scatter(
+        me[x],
+        me[y],
+        s=90,
+        color=AF_COLOURS[2],
+        marker="D",
+        label="This LA",
+        zorder=4,
+        edgecolors="white",
+        linewidths=0.8,
+    )
     ax.set_xlim(*ax.get_xlim())
     ax.set_ylim(*ax.get_ylim())
     pts = [(float(r[x]), float(r[y]), str(r["la_name"])) for _, r in me.iterrows()]
@@ -920,30 +975,46 @@ def _scatter_groups(ax: Any, df: pd.DataFrame, x: str, y: str, la_code: str,
     _spread_labels(ax, pts)
 
 
-def plot_deprivation(model: DeprivationModel, la_code: str, neighbours: Sequence[str],
-                     title: str, xlabel: str) -> Any:
+def plot_deprivation(
+    model: DeprivationModel, la_code: str, neighbours: Sequence[str], title: str, xlabel: str
+) -> Any:
     """Scatter of CLA rates against deprivation with the model's expected-rate curve."""
     import matplotlib.pyplot as plt
 
     df = model.data
     fig, ax = plt.subplots(figsize=(9, 5.6))
     grid = np.linspace(df["deprivation"].min(), df["deprivation"].max(), 100)
-    ax.plot(grid, model.expected_rate_at(grid), color="#12436D", lw=2, ls="--",
-            label="Expected rate (model)", zorder=1)
+    ax.plot(
+        grid,
+        model.expected_rate_at(grid),
+        color="#12436D",
+        lw=2,
+        ls="--",
+        label="Expected rate (model)",
+        zorder=1,
+    )
     ax.set_ylim(0, max(df["rate"].max(), float(model.expected_rate_at([grid[-1]])[0])) * 1.08)
     _scatter_groups(ax, df, "deprivation", "rate", la_code, neighbours)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("Rate per 10,000 children aged 0-17")
     ax.set_title(title, loc="left", wrap=True)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), frameon=False, fontsize=9,
-              ncol=4)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), frameon=False, fontsize=9, ncol=4)
     fig.tight_layout()
     return fig
 
 
-def plot_funnel(table: pd.DataFrame, centre: float, y: str, x: str, la_code: str,
-                neighbours: Sequence[str], title: str, xlabel: str, ylabel: str,
-                per: float = 10_000) -> Any:
+def plot_funnel(
+    table: pd.DataFrame,
+    centre: float,
+    y: str,
+    x: str,
+    la_code: str,
+    neighbours: Sequence[str],
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    per: float = 10_000,
+) -> Any:
     """Funnel plot: values against size with 95% and 99.8% limits around ``centre``."""
     import matplotlib.pyplot as plt
 
@@ -966,22 +1037,33 @@ def plot_funnel(table: pd.DataFrame, centre: float, y: str, x: str, la_code: str
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title, loc="left", wrap=True)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), frameon=False, fontsize=9,
-              ncol=4)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), frameon=False, fontsize=9, ncol=4)
     fig.tight_layout()
     return fig
 
 
-def plot_change(change: pd.DataFrame, la_code: str, neighbours: Sequence[str],
-                england_change: float, title: str, xlabel: str, ylabel: str) -> Any:
+def plot_change(
+    change: pd.DataFrame,
+    la_code: str,
+    neighbours: Sequence[str],
+    england_change: float,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+) -> Any:
     """Scatter of each LA's rate change against its deprivation (``deprivation`` column)."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 5.6))
     ax.axhline(0, color="#3D3D3D", lw=0.8)
     if np.isfinite(england_change):
-        ax.axhline(england_change, color="#12436D", ls="--", lw=1.2,
-                   label=f"England ({england_change:+.1f})")
+        ax.axhline(
+            england_change,
+            color="#12436D",
+            ls="--",
+            lw=1.2,
+            label=f"England ({england_change:+.1f})",
+        )
     lo, hi = change["change"].min(), change["change"].max()
     pad = 0.08 * (hi - lo)
     ax.set_ylim(lo - pad, hi + pad)
@@ -990,8 +1072,7 @@ def plot_change(change: pd.DataFrame, la_code: str, neighbours: Sequence[str],
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title, loc="left", wrap=True)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), frameon=False, fontsize=9,
-              ncol=4)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), frameon=False, fontsize=9, ncol=4)
     fig.tight_layout()
     return fig
 
@@ -1045,13 +1126,22 @@ def plot_diagnostics(model: DeprivationModel) -> Any:
         (axes[1, 0], np.log10(d["population_0_17"]), "Children aged 0-17 (log10)"),
     ]
     for ax, xv, label in panels:
-        ax.scatter(xv, r, s=14, color="#12436D", marker="o", edgecolors="none",
-                   label="Authority")
+        ax.scatter(xv, r, s=14, color="#12436D", marker="o", edgecolors="none", label="Authority")
         bins = pd.qcut(pd.Series(np.asarray(xv, dtype=float)), 5, duplicates="drop")
-        means = pd.DataFrame({"x": np.asarray(xv, dtype=float), "r": r.to_numpy()}).groupby(
-            bins.to_numpy(), observed=True).mean()
-        ax.plot(means["x"], means["r"], color="#F46A25", marker="D", ls="-", lw=1.5,
-                label="Mean by fifth")
+        means = (
+            pd.DataFrame({"x": np.asarray(xv, dtype=float), "r": r.to_numpy()})
+            .groupby(bins.to_numpy(), observed=True)
+            .mean()
+        )
+        ax.plot(
+            means["x"],
+            means["r"],
+            color="#F46A25",
+            marker="D",
+            ls="-",
+            lw=1.5,
+            label="Mean by fifth",
+        )
         ax.axhline(0, color="#3D3D3D", lw=0.8)
         for h in (-2, 2):
             ax.axhline(h, color="#3D3D3D", ls=":", lw=0.8)
@@ -1134,8 +1224,7 @@ def describe_model(model: DeprivationModel, la_code: str, la_name: str) -> str:
     return text
 
 
-def describe_funnel(table: pd.DataFrame, la_code: str, la_name: str, centre_label: str
-                    ) -> str:
+def describe_funnel(table: pd.DataFrame, la_code: str, la_name: str, centre_label: str) -> str:
     """Plain-English summary of a funnel plot."""
     counts = position_counts(table)
     n = int(table["funnel_position"].notna().sum())
@@ -1160,8 +1249,9 @@ def describe_funnel(table: pd.DataFrame, la_code: str, la_name: str, centre_labe
     return text
 
 
-def describe_change(change: pd.DataFrame, la_code: str, la_name: str, start: int, end: int,
-                    england_change: float) -> str:
+def describe_change(
+    change: pd.DataFrame, la_code: str, la_name: str, start: int, end: int, england_change: float
+) -> str:
     """Plain-English summary of the change chart."""
     rho = stats.spearmanr(change["deprivation"], change["change"]).statistic
     rising = int((change["change"] > 0).sum())
@@ -1201,9 +1291,7 @@ def describe_workforce(panel: pd.DataFrame, la_code: str, la_name: str) -> str:
         e = eng.iloc[0][col] if len(eng) else np.nan
         med = nb[col].median()
         name = label.split(" (")[0].lower()
-        parts.append(
-            f"{name} {v:.1f} (neighbours' median {med:.1f}, England {e:.1f})"
-        )
+        parts.append(f"{name} {v:.1f} (neighbours' median {med:.1f}, England {e:.1f})")
     year = int(panel["year"].iloc[0])
     note = me.iloc[0]["note"]
     joint = f" Figures are for the {note.split(': ', 1)[1]} joint service." if note else ""
@@ -1371,8 +1459,10 @@ class BenchmarkContext:
     @property
     def dep_label(self) -> str:
         """Axis label of the deprivation measure."""
-        return (f"% of children aged 0-15 in England's most deprived 20% of LSOAs (IDACI, "
-                f"{self.iod_release})")
+        return (
+            f"% of children aged 0-15 in England's most deprived 20% of LSOAs (IDACI, "
+            f"{self.iod_release})"
+        )
 
     @property
     def funnel_position(self) -> Any:
@@ -1398,8 +1488,12 @@ class BenchmarkContext:
     @property
     def source_ids(self) -> list[str]:
         """Catalogue ids of every source the page uses, in the order the page shows them."""
-        ids = [*self.cla_ids, *self.inputs.source_ids["iod"],
-               *self.inputs.source_ids["workforce"], *self.indicators.attrs.get("source_ids", [])]
+        ids = [
+            *self.cla_ids,
+            *self.inputs.source_ids["iod"],
+            *self.inputs.source_ids["workforce"],
+            *self.indicators.attrs.get("source_ids", []),
+        ]
         return list(dict.fromkeys(ids))
 
 
@@ -1450,8 +1544,9 @@ def prepare(
         year = int(held["year"].max())
     dep = deprivation_by_la(inp.iod, inp.population_lsoa)
     frame, excluded = model_frame(rates_all, dep, year, cla_series, iod_release)
-    model = fit_deprivation_model(frame, cla_series, "idaci_top20_share", iod_release, year,
-                                  excluded)
+    model = fit_deprivation_model(
+        frame, cla_series, "idaci_top20_share", iod_release, year, excluded
+    )
     indicators = nbrs.load_indicator_table(processed)
     neigh = nbrs.statistical_neighbours(indicators, la.code, n=n_neighbours)
     rate_col = f"rate_{count_col}"
@@ -1468,11 +1563,23 @@ def prepare(
     panel = workforce_panel(inp.workforce, [la.code, *neigh["la_code"]])
     panel["la_name"] = panel["la_name"].fillna(panel["la_code"])
     return BenchmarkContext(
-        la=la, year=year, cla_series=cla_series, iod_release=iod_release,
-        change_years=change_years, n_neighbours=n_neighbours, inputs=inp, rates=rates_all,
-        dep=dep, model=model, indicators=indicators, neighbours=neigh,
-        funnel=funnel_table(model.data, england_rate), oe_funnel=oe_funnel_table(model),
-        change=change, england_change=eng_change, workforce=panel,
+        la=la,
+        year=year,
+        cla_series=cla_series,
+        iod_release=iod_release,
+        change_years=change_years,
+        n_neighbours=n_neighbours,
+        inputs=inp,
+        rates=rates_all,
+        dep=dep,
+        model=model,
+        indicators=indicators,
+        neighbours=neigh,
+        funnel=funnel_table(model.data, england_rate),
+        oe_funnel=oe_funnel_table(model),
+        change=change,
+        england_change=eng_change,
+        workforce=panel,
         cla_ids=inp.ids_for_years([year, start]),
     )
 
@@ -1497,18 +1604,28 @@ def rates_section(ctx: BenchmarkContext) -> list[Block]:
     tab = latest.set_index("la_code").reindex(shown_codes).reset_index()[cols]
     tab["Child deprivation (%)"] = tab["la_code"].map(ctx.dep_now)
     tab = tab.rename(columns={**RATE_LABELS, "la_name": "Area", "la_code": "Code"})
-    text = (describe_deprivation(ctx.dep, la.code, la.name, ctx.iod_release) + " "
-            + f"All rates below are per 10,000 children aged 0-17 at 31 March {year} (referrals: "
-            f"in the year to 31 March {year}), on ONS mid-{year - 1} estimates.")
+    text = (
+        describe_deprivation(ctx.dep, la.code, la.name, ctx.iod_release)
+        + " "
+        + f"All rates below are per 10,000 children aged 0-17 at 31 March {year} (referrals: "
+        f"in the year to 31 March {year}), on ONS mid-{year - 1} estimates."
+    )
     own = ctx.rates[ctx.rates["la_code"] == la.code][["year", *RATE_LABELS]]
     own = own.rename(columns=RATE_LABELS)
     own["year"] = own["year"].astype(str)
     return [
         text,
-        TableBlock(tab, caption=f"Rates per 10,000 children, {year}: {la.name}, its statistical "
-                   "neighbours and England", source=_SOURCE_RATES),
-        TableBlock(own, caption=f"{la.name}: rates per 10,000 children in every year held",
-                   source="DfE children looked after and children in need statistics; ONS"),
+        TableBlock(
+            tab,
+            caption=f"Rates per 10,000 children, {year}: {la.name}, its statistical "
+            "neighbours and England",
+            source=_SOURCE_RATES,
+        ),
+        TableBlock(
+            own,
+            caption=f"{la.name}: rates per 10,000 children in every year held",
+            source="DfE children looked after and children in need statistics; ONS",
+        ),
     ]
 
 
@@ -1527,21 +1644,30 @@ def model_section(ctx: BenchmarkContext) -> list[Block]:
     """
     la, model, me, year = ctx.la, ctx.model, ctx.me, ctx.year
     series_label, dep_label, release = ctx.series_label, ctx.dep_label, ctx.iod_release
-    title = (f"{la.name}'s rate is {me['oe']:.2f} times the rate expected from its child "
-             "deprivation" if me is not None
-             else f"Rates of {series_label} rise with child deprivation")
+    title = (
+        f"{la.name}'s rate is {me['oe']:.2f} times the rate expected from its child deprivation"
+        if me is not None
+        else f"Rates of {series_label} rise with child deprivation"
+    )
     fig = plot_deprivation(model, la.code, ctx.neighbour_codes, title, dep_label)
-    alt = (f"Scatter chart of {model.diagnostics['n_las']} English local authorities: rate of "
-           f"{series_label} per 10,000 children in {year} against the {dep_label}. The model's "
-           f"expected rate rises from {model.expected_rate_at([0])[0]:.0f} at 0% to "
-           f"{model.expected_rate_at([60])[0]:.0f} at 60% for an authority of median size.")
+    alt = (
+        f"Scatter chart of {model.diagnostics['n_las']} English local authorities: rate of "
+        f"{series_label} per 10,000 children in {year} against the {dep_label}. The model's "
+        f"expected rate rises from {model.expected_rate_at([0])[0]:.0f} at 0% to "
+        f"{model.expected_rate_at([60])[0]:.0f} at 60% for an authority of median size."
+    )
     if me is not None:
-        alt += (f" {la.name} is at {me['deprivation']:.1f}% with a rate of {me['rate']:.1f} "
-                f"against an expected {me['expected_rate']:.1f}.")
+        alt += (
+            f" {la.name} is at {me['deprivation']:.1f}% with a rate of {me['rate']:.1f} "
+            f"against an expected {me['expected_rate']:.1f}."
+        )
     weights = ctx.dep[ctx.dep["release"] == release]["weights"].iloc[0]
-    uasc = ("UASC are left out because where unaccompanied children are placed follows national "
-            "transfer arrangements and ports of entry, not local deprivation. "
-            if ctx.cla_series == "non_uasc" else "")
+    uasc = (
+        "UASC are left out because where unaccompanied children are placed follows national "
+        "transfer arrangements and ports of entry, not local deprivation. "
+        if ctx.cla_series == "non_uasc"
+        else ""
+    )
     method = (
         f"**Measure of deprivation.** {DEPRIVATION_LABELS['idaci_top20_share']}: for "
         f"{release}, LSOAs ranked in England's most deprived 20% on the Income Deprivation "
@@ -1558,8 +1684,12 @@ def model_section(ctx: BenchmarkContext) -> list[Block]:
         "uncertainty in the expected count. Details are in the appendix."
     )
     return [
-        Chart(fig, alt, source="DfE children looked after statistics; ONS mid-year estimates; "
-              f"MHCLG English Indices of Deprivation ({release}); Census 2021 weights"),
+        Chart(
+            fig,
+            alt,
+            source="DfE children looked after statistics; ONS mid-year estimates; "
+            f"MHCLG English Indices of Deprivation ({release}); Census 2021 weights",
+        ),
         describe_model(model, la.code, la.name),
         method,
     ]
@@ -1583,47 +1713,81 @@ def funnel_section(ctx: BenchmarkContext) -> list[Block]:
     counts = position_counts(funnel)
     pos = funnel.loc[funnel["la_code"] == la.code, "funnel_position"]
     pos_text = ctx.funnel_position
-    title = (f"{la.name} is {POSITION_PHRASE[pos_text]} around England's rate of "
-             f"{england_rate:.1f}" if len(pos) and pd.notna(pos.iloc[0])
-             else f"Rates against England's rate of {england_rate:.1f}")
-    fig = plot_funnel(funnel, england_rate, "rate", "population_0_17", la.code,
-                      ctx.neighbour_codes, title, "Children aged 0-17 (log scale)",
-                      "Rate per 10,000 children" + chr(10) + f"({series_label})")
-    alt = (f"Funnel plot of {len(funnel)} local authorities: rate of {series_label} per 10,000 "
-           f"children in {ctx.year} against the number of children aged 0-17, with 95% and "
-           f"99.8% limits around England's rate of {england_rate:.1f}. {counts['above 99.8%']} "
-           f"authorities are above and {counts['below 99.8%']} below the 99.8% limits. "
-           f"{la.name} is {POSITION_PHRASE.get(pos_text, 'not shown')}.")
+    title = (
+        f"{la.name} is {POSITION_PHRASE[pos_text]} around England's rate of {england_rate:.1f}"
+        if len(pos) and pd.notna(pos.iloc[0])
+        else f"Rates against England's rate of {england_rate:.1f}"
+    )
+    fig = plot_funnel(
+        funnel,
+        england_rate,
+        "rate",
+        "population_0_17",
+        la.code,
+        ctx.neighbour_codes,
+        title,
+        "Children aged 0-17 (log scale)",
+        "Rate per 10,000 children" + chr(10) + f"({series_label})",
+    )
+    alt = (
+        f"Funnel plot of {len(funnel)} local authorities: rate of {series_label} per 10,000 "
+        f"children in {ctx.year} against the number of children aged 0-17, with 95% and "
+        f"99.8% limits around England's rate of {england_rate:.1f}. {counts['above 99.8%']} "
+        f"authorities are above and {counts['below 99.8%']} below the 99.8% limits. "
+        f"{la.name} is {POSITION_PHRASE.get(pos_text, 'not shown')}."
+    )
     crude = Chart(fig, alt, source="DfE children looked after statistics; ONS mid-year estimates")
     pos2 = oe_funnel.loc[oe_funnel["la_code"] == la.code, "funnel_position"]
     pos2_text = pos2.iloc[0] if len(pos2) else "not shown"
     c2 = position_counts(oe_funnel)
-    fig = plot_funnel(oe_funnel, 1.0, "oe", "expected", la.code, ctx.neighbour_codes,
-                      f"Allowing for deprivation and size, {la.name} is "
-                      f"{POSITION_PHRASE.get(pos2_text, 'not shown')}",
-                      "Expected number (model, log scale)", "Observed / expected")
-    alt = (f"Funnel plot of observed/expected ratios for {len(oe_funnel)} authorities against "
-           "the expected number from the deprivation model, with 95% and 99.8% limits around 1. "
-           f"{c2['above 99.8%']} authorities are above and {c2['below 99.8%']} below the 99.8% "
-           "limits."
-           + (f" {la.name}: {me['oe']:.2f} on an expected {me['expected']:.0f}."
-              if me is not None else ""))
+    fig = plot_funnel(
+        oe_funnel,
+        1.0,
+        "oe",
+        "expected",
+        la.code,
+        ctx.neighbour_codes,
+        f"Allowing for deprivation and size, {la.name} is "
+        f"{POSITION_PHRASE.get(pos2_text, 'not shown')}",
+        "Expected number (model, log scale)",
+        "Observed / expected",
+    )
+    alt = (
+        f"Funnel plot of observed/expected ratios for {len(oe_funnel)} authorities against "
+        "the expected number from the deprivation model, with 95% and 99.8% limits around 1. "
+        f"{c2['above 99.8%']} authorities are above and {c2['below 99.8%']} below the 99.8% "
+        "limits."
+        + (
+            f" {la.name}: {me['oe']:.2f} on an expected {me['expected']:.0f}."
+            if me is not None
+            else ""
+        )
+    )
     oe_chart = Chart(fig, alt, source="Model on DfE, ONS and MHCLG data (see appendix)")
     outside = funnel[funnel["funnel_position"].isin(["above 99.8%", "below 99.8%"])]
     outside = outside.sort_values("rate", ascending=False)[
-        ["la_name", "observed", "population_0_17", "rate", "funnel_position", "oe", "oe_rank"]]
-    outside = outside.rename(columns={
-        "la_name": "Authority", "observed": "Children", "population_0_17": "Children aged 0-17",
-        "rate": "Rate", "funnel_position": "Crude-rate funnel", "oe": "O/E",
-        "oe_rank": "O/E rank"})
+        ["la_name", "observed", "population_0_17", "rate", "funnel_position", "oe", "oe_rank"]
+    ]
+    outside = outside.rename(
+        columns={
+            "la_name": "Authority",
+            "observed": "Children",
+            "population_0_17": "Children aged 0-17",
+            "rate": "Rate",
+            "funnel_position": "Crude-rate funnel",
+            "oe": "O/E",
+            "oe_rank": "O/E rank",
+        }
+    )
     return [
         crude,
         describe_funnel(funnel, la.code, la.name, f"England's rate ({england_rate:.1f})"),
         oe_chart,
         describe_funnel(oe_funnel, la.code, la.name, "the expected (ratio 1)"),
-        TableBlock(format_floats(outside, "{:,.2f}"),
-                   caption=f"Authorities outside the 99.8% limits around England's rate, "
-                   f"{ctx.year}"),
+        TableBlock(
+            format_floats(outside, "{:,.2f}"),
+            caption=f"Authorities outside the 99.8% limits around England's rate, {ctx.year}",
+        ),
     ]
 
 
@@ -1642,18 +1806,35 @@ def change_section(ctx: BenchmarkContext) -> list[Block]:
     """
     la, change, row = ctx.la, ctx.change, ctx.change_row
     start, year, eng_change = ctx.start, ctx.year, ctx.england_change
-    title = (f"{la.name}'s rate changed by {row['change'].iloc[0]:+.1f} per 10,000 from {start} "
-             f"to {year}" if len(row) else f"Change in rates from {start} to {year}")
-    fig = plot_change(change, la.code, ctx.neighbour_codes, eng_change, title, ctx.dep_label,
-                      f"Change in rate per 10,000, {start} to {year}")
-    alt = (f"Scatter chart of {len(change)} authorities: change in the rate of "
-           f"{ctx.series_label} per 10,000 children between {start} and {year} against child "
-           f"deprivation. England's rate changed by {eng_change:+.1f}."
-           + (f" {la.name}: {row['rate_start'].iloc[0]:.1f} to {row['rate_end'].iloc[0]:.1f}."
-              if len(row) else ""))
+    title = (
+        f"{la.name}'s rate changed by {row['change'].iloc[0]:+.1f} per 10,000 from {start} "
+        f"to {year}"
+        if len(row)
+        else f"Change in rates from {start} to {year}"
+    )
+    fig = plot_change(
+        change,
+        la.code,
+        ctx.neighbour_codes,
+        eng_change,
+        title,
+        ctx.dep_label,
+        f"Change in rate per 10,000, {start} to {year}",
+    )
+    alt = (
+        f"Scatter chart of {len(change)} authorities: change in the rate of "
+        f"{ctx.series_label} per 10,000 children between {start} and {year} against child "
+        f"deprivation. England's rate changed by {eng_change:+.1f}."
+        + (
+            f" {la.name}: {row['rate_start'].iloc[0]:.1f} to {row['rate_end'].iloc[0]:.1f}."
+            if len(row)
+            else ""
+        )
+    )
     return [
-        Chart(fig, alt, source="DfE children looked after statistics; ONS mid-year estimates; "
-              "MHCLG"),
+        Chart(
+            fig, alt, source="DfE children looked after statistics; ONS mid-year estimates; MHCLG"
+        ),
         describe_change(change, la.code, la.name, start, year, eng_change),
         f"{len(change)} authorities hold a rate in both years; the others are authorities "
         f"created since {start} or whose UASC count was suppressed in one of the years.",
@@ -1674,21 +1855,30 @@ def workforce_section(ctx: BenchmarkContext) -> list[Block]:
         A chart, a paragraph and a table.
     """
     la, panel, me_wf, wf_year = ctx.la, ctx.workforce, ctx.workforce_row, ctx.workforce_year
-    title = (f"{la.name}: agency rate {me_wf['agency_rate_pct']:.1f}%, caseload "
-             f"{me_wf['caseload_average']:.1f} at 30 September {wf_year}"
-             if pd.notna(me_wf["agency_rate_pct"]) else f"Social work workforce, {wf_year}")
+    title = (
+        f"{la.name}: agency rate {me_wf['agency_rate_pct']:.1f}%, caseload "
+        f"{me_wf['caseload_average']:.1f} at 30 September {wf_year}"
+        if pd.notna(me_wf["agency_rate_pct"])
+        else f"Social work workforce, {wf_year}"
+    )
     fig = plot_workforce(panel, la.code, title)
     text = describe_workforce(panel, la.code, la.name)
-    alt = ("Four dot charts of children's social worker agency rate, turnover rate, vacancy "
-           f"rate and average caseload at 30 September {wf_year} for {la.name}, its statistical "
-           "neighbours and England. " + text)
-    show = panel.rename(columns={**WORKFORCE_LABELS, "la_name": "Area", "la_code": "Code",
-                                 "note": "Note"}).drop(columns="year")
+    alt = (
+        "Four dot charts of children's social worker agency rate, turnover rate, vacancy "
+        f"rate and average caseload at 30 September {wf_year} for {la.name}, its statistical "
+        "neighbours and England. " + text
+    )
+    show = panel.rename(
+        columns={**WORKFORCE_LABELS, "la_name": "Area", "la_code": "Code", "note": "Note"}
+    ).drop(columns="year")
     return [
         Chart(fig, alt, source="DfE Children's social work workforce"),
         text,
-        TableBlock(show, caption=f"Social work workforce at 30 September {wf_year}",
-                   source="DfE Children's social work workforce (EES)"),
+        TableBlock(
+            show,
+            caption=f"Social work workforce at 30 September {wf_year}",
+            source="DfE Children's social work workforce (EES)",
+        ),
     ]
 
 
@@ -1708,14 +1898,23 @@ def neighbours_section(ctx: BenchmarkContext) -> list[Block]:
     from solihull_analytics import neighbours as nbrs
 
     nt = ctx.neighbours[["rank", "la_name", "region_name", "distance", *nbrs.INDICATORS]].copy()
-    nt = nt.rename(columns={"la_name": "Authority", "region_name": "Region", "rank": "Rank",
-                            "distance": "Distance", "idaci_top20_share": "IDACI top 20% (%)",
-                            "low_income_rate": "Low income (%)",
-                            "log_children_0_17": "Log children 0-17"})
+    nt = nt.rename(
+        columns={
+            "la_name": "Authority",
+            "region_name": "Region",
+            "rank": "Rank",
+            "distance": "Distance",
+            "idaci_top20_share": "IDACI top 20% (%)",
+            "low_income_rate": "Low income (%)",
+            "log_children_0_17": "Log children 0-17",
+        }
+    )
     return [
         nbrs.method_statement(ctx.n_neighbours),
-        TableBlock(format_floats(nt, "{:,.2f}"),
-                   caption=f"The {ctx.n_neighbours} authorities most like {ctx.la.name}"),
+        TableBlock(
+            format_floats(nt, "{:,.2f}"),
+            caption=f"The {ctx.n_neighbours} authorities most like {ctx.la.name}",
+        ),
     ]
 
 
@@ -1741,7 +1940,8 @@ def diagnostics_text(model: DeprivationModel) -> str:
         f"Adding a squared deprivation term improves the fit (likelihood-ratio p "
         f"{_p_text(d['curvature_p'])}): rates rise with deprivation and level off among the most "
         "deprived authorities; its effect on the O/E ratios is shown in the sensitivity table "
-        "below." if d["curvature_p"] < 0.05
+        "below."
+        if d["curvature_p"] < 0.05
         else f"A squared deprivation term does not improve the fit (p = {d['curvature_p']:.2f})."
     )
     return (
@@ -1749,7 +1949,7 @@ def diagnostics_text(model: DeprivationModel) -> str:
         f"{d['poisson_dispersion']:.1f} (1 expected); the negative binomial's alpha is "
         f"{model.alpha:.3f} (95% CI {model.alpha_lower:.3f} to {model.alpha_upper:.3f}), i.e. "
         "authorities' underlying rates vary with a coefficient of variation of about "
-        f"{model.alpha ** 0.5 * 100:.0f}%, and its Pearson chi-square / df is "
+        f"{model.alpha**0.5 * 100:.0f}%, and its Pearson chi-square / df is "
         f"{d['nb_dispersion']:.2f}. The likelihood-ratio test of negative binomial against "
         f"Poisson gives {d['lr_stat']:.0f} (p {_p_text(d['lr_p'])}); "
         f"AIC {d['aic_nb']:.0f} against {d['aic_poisson']:.0f}. "
@@ -1780,13 +1980,26 @@ def sensitivity_text(sens: pd.DataFrame, la_name: str) -> str:
         A Markdown paragraph.
     """
     best = sens.iloc[sens.iloc[:4]["aic"].idxmin()]
+    if pd.isna(best["oe"]):
+        la_part = (
+            f"{la_name} is not in the model (its counts are suppressed or too small), so no O/E "
+            "is given for it."
+        )
+        range_part = ""
+    else:
+        la_part = (
+            f"there {la_name}'s O/E is {best['oe']:.2f} ({best['oe_lower']:.2f} to "
+            f"{best['oe_upper']:.2f})."
+        )
+        range_part = (
+            f" Across all fits below {la_name}'s O/E ranges from {sens['oe'].min():.2f} to "
+            f"{sens['oe'].max():.2f}."
+        )
     return (
         f"**Other specifications.** The lowest AIC among the four specifications on the main "
-        f"data is '{best['model']}' (AIC {best['aic']:.0f}); there {la_name}'s O/E is "
-        f"{best['oe']:.2f} ({best['oe_lower']:.2f} to {best['oe_upper']:.2f}). A squared term "
+        f"data is '{best['model']}' (AIC {best['aic']:.0f}); {la_part} A squared term "
         "lets the rate level off among the most deprived authorities; the main model keeps one "
-        "deprivation slope so that its sign is easy to read. Across all fits below "
-        f"{la_name}'s O/E ranges from {sens['oe'].min():.2f} to {sens['oe'].max():.2f}."
+        "deprivation slope so that its sign is easy to read." + range_part
     )
 
 
@@ -1805,27 +2018,46 @@ def appendix_model_section(ctx: BenchmarkContext) -> list[Block]:
     """
     model, la = ctx.model, ctx.la
     d = model.diagnostics
-    params = model.params[["term", "coef", "se", "lower", "upper", "p", "rate_ratio",
-                           "rate_ratio_lower", "rate_ratio_upper"]]
-    sens = sensitivity_table(ctx.rates, ctx.dep, ctx.year, la.code, ctx.cla_series,
-                             ctx.iod_release)
-    sens_shown = sens.rename(columns={"deprivation_rr": "RR per 10 units",
-                                      "total_ratio": "fitted/observed total"})
+    params = model.params[
+        [
+            "term",
+            "coef",
+            "se",
+            "lower",
+            "upper",
+            "p",
+            "rate_ratio",
+            "rate_ratio_lower",
+            "rate_ratio_upper",
+        ]
+    ]
+    sens = sensitivity_table(ctx.rates, ctx.dep, ctx.year, la.code, ctx.cla_series, ctx.iod_release)
+    sens_shown = sens.rename(
+        columns={"deprivation_rr": "RR per 10 units", "total_ratio": "fitted/observed total"}
+    )
     return [
-        TableBlock(format_floats(params, "{:,.4f}"),
-                   caption="Negative binomial model: coefficients (log scale) and rate ratios "
-                   "(deprivation: per 10 percentage points; size: per doubling)"),
+        TableBlock(
+            format_floats(params, "{:,.4f}"),
+            caption="Negative binomial model: coefficients (log scale) and rate ratios "
+            "(deprivation: per 10 percentage points; size: per doubling)",
+        ),
         diagnostics_text(model),
-        Chart(plot_diagnostics(model),
-              "Four residual plots of the negative binomial model: Pearson residuals against "
-              "expected count, deprivation and child population, and a normal Q-Q plot of "
-              f"deviance residuals. {d['large_residuals']} of {d['n_las']} residuals lie beyond "
-              "±2.", source="Model on DfE, ONS and MHCLG data"),
+        Chart(
+            plot_diagnostics(model),
+            "Four residual plots of the negative binomial model: Pearson residuals against "
+            "expected count, deprivation and child population, and a normal Q-Q plot of "
+            f"deviance residuals. {d['large_residuals']} of {d['n_las']} residuals lie beyond "
+            "±2.",
+            source="Model on DfE, ONS and MHCLG data",
+        ),
         sensitivity_text(sens, la.name),
-        TableBlock(format_floats(sens_shown, "{:,.3f}"),
-                   caption=f"Sensitivity of the model and of {la.name}'s O/E"),
+        TableBlock(
+            format_floats(sens_shown, "{:,.3f}"),
+            caption=f"Sensitivity of the model and of {la.name}'s O/E",
+        ),
         TableBlock(pd.DataFrame(d["excluded"]), caption="Authorities left out of the model")
-        if d["excluded"] else None,
+        if d["excluded"]
+        else None,
     ]
 
 
@@ -1843,17 +2075,40 @@ def appendix_all_section(ctx: BenchmarkContext) -> TableBlock:
         The table.
     """
     allt = ctx.model.data.sort_values("oe_rank")[
-        ["oe_rank", "la_name", "region_name", "observed", "population_0_17", "rate",
-         "deprivation", "expected_rate", "oe", "oe_lower", "oe_upper"]]
-    allt = allt.rename(columns={"oe_rank": "O/E rank", "la_name": "Authority",
-                                "region_name": "Region", "observed": "Children",
-                                "population_0_17": "Children aged 0-17", "rate": "Rate",
-                                "deprivation": "Child deprivation (%)",
-                                "expected_rate": "Expected rate", "oe": "O/E",
-                                "oe_lower": "O/E lower", "oe_upper": "O/E upper"})
-    return TableBlock(format_floats(allt, "{:,.2f}"),
-                      caption=f"Every modelled authority, {ctx.year}: {ctx.series_label}, "
-                      "ranked by observed/expected")
+        [
+            "oe_rank",
+            "la_name",
+            "region_name",
+            "observed",
+            "population_0_17",
+            "rate",
+            "deprivation",
+            "expected_rate",
+            "oe",
+            "oe_lower",
+            "oe_upper",
+        ]
+    ]
+    allt = allt.rename(
+        columns={
+            "oe_rank": "O/E rank",
+            "la_name": "Authority",
+            "region_name": "Region",
+            "observed": "Children",
+            "population_0_17": "Children aged 0-17",
+            "rate": "Rate",
+            "deprivation": "Child deprivation (%)",
+            "expected_rate": "Expected rate",
+            "oe": "O/E",
+            "oe_lower": "O/E lower",
+            "oe_upper": "O/E upper",
+        }
+    )
+    return TableBlock(
+        format_floats(allt, "{:,.2f}"),
+        caption=f"Every modelled authority, {ctx.year}: {ctx.series_label}, "
+        "ranked by observed/expected",
+    )
 
 
 def headlines(ctx: BenchmarkContext) -> list[dict[str, Any]]:
@@ -1878,63 +2133,125 @@ def headlines(ctx: BenchmarkContext) -> list[dict[str, Any]]:
     if me is not None:
         pos_text = ctx.funnel_position
         out += [
-            dict(name="cla_rate_latest", value=round(float(me["rate"]), 1),
-                 unit="per 10,000 children", period=period, source_ids=cla_ids,
-                 statement=f"{la.name}'s rate of {series_label} was {me['rate']:.1f} per 10,000 "
-                 f"children at 31 March {year}.", label=f"Rate ({series_label})", area=la.name),
-            dict(name="cla_expected_rate", value=round(float(me["expected_rate"]), 1),
-                 unit="per 10,000 children", period=period, source_ids=src,
-                 statement="Given its child deprivation and size the model expects "
-                 f"{me['expected_rate']:.1f} per 10,000.", label="Expected rate (model)",
-                 area=la.name),
-            dict(name="cla_oe_ratio", value=round(float(me["oe"]), 3), unit="ratio",
-                 period=period, source_ids=src,
-                 statement=f"{la.name}'s rate is {me['oe']:.2f} times the rate expected from its "
-                 f"child deprivation: {judge_oe(me['oe_lower'], me['oe_upper'])}.",
-                 label="Observed / expected", lower=round(float(me["oe_lower"]), 3),
-                 upper=round(float(me["oe_upper"]), 3), area=la.name),
-            dict(name="cla_oe_rank", value=int(me["oe_rank"]), unit="rank", period=period,
-                 source_ids=src,
-                 statement=f"{la.name} ranks {int(me['oe_rank'])} of {n_las} authorities on "
-                 "observed/expected (1 = furthest above expected).",
-                 label="Rank on observed/expected", area=la.name, note=f"of {n_las}"),
-            dict(name="funnel_position", value=pos_text, unit="funnel position", period=period,
-                 source_ids=cla_ids,
-                 statement=f"{la.name} is {POSITION_PHRASE.get(pos_text, 'not shown')} of the "
-                 f"funnel plot around England's rate of {ctx.england_rate:.1f}.",
-                 label="Funnel plot position", area=la.name),
+            dict(
+                name="cla_rate_latest",
+                value=round(float(me["rate"]), 1),
+                unit="per 10,000 children",
+                period=period,
+                source_ids=cla_ids,
+                statement=f"{la.name}'s rate of {series_label} was {me['rate']:.1f} per 10,000 "
+                f"children at 31 March {year}.",
+                label=f"Rate ({series_label})",
+                area=la.name,
+            ),
+            dict(
+                name="cla_expected_rate",
+                value=round(float(me["expected_rate"]), 1),
+                unit="per 10,000 children",
+                period=period,
+                source_ids=src,
+                statement="Given its child deprivation and size the model expects "
+                f"{me['expected_rate']:.1f} per 10,000.",
+                label="Expected rate (model)",
+                area=la.name,
+            ),
+            dict(
+                name="cla_oe_ratio",
+                value=round(float(me["oe"]), 3),
+                unit="ratio",
+                period=period,
+                source_ids=src,
+                statement=f"{la.name}'s rate is {me['oe']:.2f} times the rate expected from its "
+                f"child deprivation: {judge_oe(me['oe_lower'], me['oe_upper'])}.",
+                label="Observed / expected",
+                lower=round(float(me["oe_lower"]), 3),
+                upper=round(float(me["oe_upper"]), 3),
+                area=la.name,
+            ),
+            dict(
+                name="cla_oe_rank",
+                value=int(me["oe_rank"]),
+                unit="rank",
+                period=period,
+                source_ids=src,
+                statement=f"{la.name} ranks {int(me['oe_rank'])} of {n_las} authorities on "
+                "observed/expected (1 = furthest above expected).",
+                label="Rank on observed/expected",
+                area=la.name,
+                note=f"of {n_las}",
+            ),
+            dict(
+                name="funnel_position",
+                value=pos_text,
+                unit="funnel position",
+                period=period,
+                source_ids=cla_ids,
+                statement=f"{la.name} is {POSITION_PHRASE.get(pos_text, 'not shown')} of the "
+                f"funnel plot around England's rate of {ctx.england_rate:.1f}.",
+                label="Funnel plot position",
+                area=la.name,
+            ),
         ]
     slope = model.params.iloc[1]
-    out.append(dict(
-        name="deprivation_rate_ratio", value=round(float(slope["rate_ratio"]), 3),
-        unit="rate ratio per 10 percentage points", period=period, source_ids=src,
-        statement="Each 10 points more children in the most deprived fifth goes with a "
-        f"{(slope['rate_ratio'] - 1) * 100:.0f}% higher rate across authorities.",
-        label="Deprivation rate ratio", lower=round(float(slope["rate_ratio_lower"]), 3),
-        upper=round(float(slope["rate_ratio_upper"]), 3)))
+    out.append(
+        dict(
+            name="deprivation_rate_ratio",
+            value=round(float(slope["rate_ratio"]), 3),
+            unit="rate ratio per 10 percentage points",
+            period=period,
+            source_ids=src,
+            statement="Each 10 points more children in the most deprived fifth goes with a "
+            f"{(slope['rate_ratio'] - 1) * 100:.0f}% higher rate across authorities.",
+            label="Deprivation rate ratio",
+            lower=round(float(slope["rate_ratio_lower"]), 3),
+            upper=round(float(slope["rate_ratio_upper"]), 3),
+        )
+    )
     dep = ctx.dep
     me_dep = dep[(dep["release"] == ctx.iod_release) & (dep["la_code"] == la.code)]
     if len(me_dep):
-        out.append(dict(
-            name="idaci_top20_share", value=round(float(me_dep["idaci_top20_share"].iloc[0]), 1),
-            unit="%", period=ctx.iod_release, source_ids=iod_ids,
-            statement=describe_deprivation(dep, la.code, la.name, ctx.iod_release),
-            label="Children in the most deprived 20%", area=la.name))
+        out.append(
+            dict(
+                name="idaci_top20_share",
+                value=round(float(me_dep["idaci_top20_share"].iloc[0]), 1),
+                unit="%",
+                period=ctx.iod_release,
+                source_ids=iod_ids,
+                statement=describe_deprivation(dep, la.code, la.name, ctx.iod_release),
+                label="Children in the most deprived 20%",
+                area=la.name,
+            )
+        )
     row = ctx.change_row
     if len(row):
-        out.append(dict(
-            name="cla_rate_change_5y", value=round(float(row["change"].iloc[0]), 1),
-            unit="per 10,000 children", period=f"{ctx.start}-{year}", source_ids=cla_ids,
-            statement=f"{la.name}'s rate changed by {row['change'].iloc[0]:+.1f} per 10,000 "
-            f"between {ctx.start} and {year}.", label="Five-year change in rate", area=la.name))
+        out.append(
+            dict(
+                name="cla_rate_change_5y",
+                value=round(float(row["change"].iloc[0]), 1),
+                unit="per 10,000 children",
+                period=f"{ctx.start}-{year}",
+                source_ids=cla_ids,
+                statement=f"{la.name}'s rate changed by {row['change'].iloc[0]:+.1f} per 10,000 "
+                f"between {ctx.start} and {year}.",
+                label="Five-year change in rate",
+                area=la.name,
+            )
+        )
     me_wf, wf_year = ctx.workforce_row, ctx.workforce_year
     if pd.notna(me_wf["agency_rate_pct"]):
-        out.append(dict(
-            name="agency_rate", value=float(me_wf["agency_rate_pct"]), unit="%",
-            period=str(wf_year), source_ids=ctx.inputs.source_ids["workforce"],
-            statement=f"{me_wf['agency_rate_pct']:.1f}% of {la.name}'s children's social "
-            f"workers were agency workers at 30 September {wf_year}.",
-            label="Agency worker rate", area=la.name))
+        out.append(
+            dict(
+                name="agency_rate",
+                value=float(me_wf["agency_rate_pct"]),
+                unit="%",
+                period=str(wf_year),
+                source_ids=ctx.inputs.source_ids["workforce"],
+                statement=f"{me_wf['agency_rate_pct']:.1f}% of {la.name}'s children's social "
+                f"workers were agency workers at 30 September {wf_year}.",
+                label="Agency worker rate",
+                area=la.name,
+            )
+        )
     return out
 
 
@@ -1954,5 +2271,7 @@ def summary(ctx: BenchmarkContext) -> str:
     me = ctx.me
     if me is None:
         return describe_model(ctx.model, ctx.la.code, ctx.la.name).split(". ")[-1]
-    return (f"{ctx.la.name}: {ctx.series_label} {me['rate']:.1f} per 10,000 in {ctx.year}, "
-            f"{me['oe']:.2f} times the rate expected from child deprivation and size.")
+    return (
+        f"{ctx.la.name}: {ctx.series_label} {me['rate']:.1f} per 10,000 in {ctx.year}, "
+        f"{me['oe']:.2f} times the rate expected from child deprivation and size."
+    )

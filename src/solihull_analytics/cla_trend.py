@@ -1172,7 +1172,12 @@ def describe_trend(la: pd.DataFrame, england: pd.DataFrame, la_name: str) -> str
             f"rate was {latest['rate_non_uasc']:.1f} ({latest['rate_non_uasc_lower']:.1f} to "
             f"{latest['rate_non_uasc_upper']:.1f}). "
         )
-    if e is not None and pd.notna(e["rate_non_uasc"]):
+    if e is not None and pd.notna(e["rate_non_uasc"]) and pd.isna(latest["rate_non_uasc"]):
+        text += (
+            f"{la_name}'s non-UASC rate cannot be compared with England's "
+            f"({e['rate_non_uasc']:.1f}) for {year}: DfE suppressed a count it depends on. "
+        )
+    elif e is not None and pd.notna(e["rate_non_uasc"]):
         ratio = latest["rate_non_uasc"] / e["rate_non_uasc"]
         above = latest["rate_non_uasc_lower"] > e["rate_non_uasc"]
         below = latest["rate_non_uasc_upper"] < e["rate_non_uasc"]
