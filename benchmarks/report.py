@@ -148,7 +148,8 @@ def main() -> None:
         start = time.perf_counter()
         many = render_many(sample, jobs=args.jobs, reports_dir=reports, force=True, progress=False)
         many_s = time.perf_counter() - start
-        many_failed = sum(1 for r in many for n in r.notebooks if n.status == "failed")
+        many_failures = [n.summary() for r in many for n in r.notebooks if n.status == "failed"]
+        many_failed = len(many_failures)
 
     n = len(notebooks)
     ratio = pack_s / (n * floor)
@@ -174,6 +175,8 @@ def main() -> None:
         f"({per_la:.1f} s per LA; {many_failed} notebook failures)"
     )
     print(f"projected all LAs    {per_la * len(las) / 60:.0f} min for {len(las)} LAs")
+    for line in many_failures:
+        print(f"  failure: {line}")
 
 
 if __name__ == "__main__":

@@ -42,6 +42,24 @@ FRONT_PAGE_HEADLINES = 6
 _NOTEBOOK_NAME = re.compile(r"^(\d{2})_[a-z0-9_]+\.ipynb$")
 
 
+def _local_socket_kernel_manager(socket_dir: Path) -> type:
+    """A kernel manager whose kernels talk over local (IPC) sockets instead of TCP.
+
+    Notebook 04 handles child-level data inside the kernel; with IPC the traffic between
+    pipeline and kernel goes through socket files readable by this user only, never a network
+    port (and ipykernel's "running over TCP without encryption" warning goes away).
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class LocalSocketKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.transport = "ipc"
+            self.ip = str(socket_dir / "kernel")
+
+    return LocalSocketKernelManager
+
+
 class ReportError(RuntimeError):
     """The pack could not be rendered; the message says which notebook and why."""
 
@@ -267,7 +285,10 @@ def render_notebook(
         seconds = time.perf_counter() - start
         return NotebookResult(la_code, name, "failed", seconds, cell, error, stage)
 
-    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".staging-") as staging_name:
+    with (
+        tempfile.TemporaryDirectory(dir=out_dir, prefix=".staging-") as staging_name,
+        tempfile.TemporaryDirectory(prefix="sa-kernel-") as socket_dir,  # mode 0700
+    ):
         staging = Path(staging_name)
         executed = staging / f"{name}.ipynb"
         parameters["output_dir"] = str(staging)
@@ -280,6 +301,7 @@ def render_notebook(
                 progress_bar=False,
                 log_output=False,
                 cwd=str(notebook.parent),
+                kernel_manager_class=_local_socket_kernel_manager(Path(socket_dir)),
             )
         except PapermillExecutionError as exc:
             # exec_count is the code cell's execution number, as shown in the executed copy.
