@@ -193,6 +193,10 @@ def _table_key(spec: TableSpec, entries: dict[str, Entry], raw_dir: Path) -> str
     source = inspect.getsourcefile(spec.builder)
     if source:
         h.update(Path(source).read_bytes())
+    # Helpers shared by the source modules change what every builder produces.
+    shared = SOURCES_DIR / "_common.py"
+    if shared.exists():
+        h.update(shared.read_bytes())
     for entry_id in spec.inputs + spec.optional_inputs:
         entry = entries[entry_id]
         h.update(f"|{entry_id}={_file_fingerprint(entry.raw_path(raw_dir), entry)}".encode())

@@ -57,6 +57,12 @@ def _local_socket_kernel_manager(socket_dir: Path) -> type:
             self.transport = "ipc"
             self.ip = str(socket_dir / "kernel")
 
+        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+            # The kernel logs a harmless "KeyboardInterrupt caught" at every shutdown; a failing
+            # cell is reported by the pipeline itself, so keep the kernel's own log quiet.
+            quiet = ["--IPKernelApp.log_level=CRITICAL"]
+            return super().format_kernel_cmd([*(extra_arguments or []), *quiet])
+
     return LocalSocketKernelManager
 
 

@@ -26,6 +26,10 @@ LA_CODE_RENAMES = {
     "E10000002": "E06000060",  # Buckinghamshire, unitary from April 2020
     "E10000023": "E06000065",  # North Yorkshire, unitary from April 2023
     "E10000027": "E06000066",  # Somerset, unitary from April 2023
+    # ONS recoded Barnsley and Sheffield after a 2023 boundary change; DfE's releases (and so
+    # the suite's la_code) still use the old codes.
+    "E08000038": "E08000016",  # Barnsley
+    "E08000039": "E08000019",  # Sheffield
 }
 
 

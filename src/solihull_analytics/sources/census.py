@@ -671,6 +671,8 @@ def build_census_la(inputs: Inputs) -> pd.DataFrame:
         ],
         ignore_index=True,
     )
+    is_la = out["geographic_level"] == "local_authority"
+    out.loc[is_la, "la_code"] = current_la_code(out.loc[is_la, "la_code"])
     out["value"] = out["value"].astype("Int64")
     out["census_year"] = out["census_year"].astype("int64")
     cols = ["la_code", "la_name", "geographic_level", "census_year", "topic", "category",

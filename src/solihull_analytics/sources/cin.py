@@ -24,6 +24,7 @@ import pandera.pandas as pa
 
 from solihull_analytics.build import BuildError, Inputs, table
 from solihull_analytics.sources._common import (
+    current_la_code,
     dfe_current_la_codes,
     ees_area_columns,
     require_columns,
@@ -291,7 +292,7 @@ def build_workforce_la_year(inputs: Inputs) -> pd.DataFrame:
     df = ees_area_columns(raw, path)
     is_la = df["level"] == "local_authority"
     mapped = df.loc[is_la, "old_la_code"].str.strip().map(code_map)
-    df.loc[is_la, "area_code"] = mapped.fillna(df.loc[is_la, "area_code"])
+    df.loc[is_la, "area_code"] = current_la_code(mapped.fillna(df.loc[is_la, "area_code"]))
     out = pd.DataFrame(
         {
             "la_code": df["area_code"],

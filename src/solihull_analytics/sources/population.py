@@ -388,6 +388,7 @@ def read_statxplore(paths: list[Path], hierarchy_path: Path) -> pd.DataFrame:
     la = england.groupby(["UTLACD", "UTLANM", "mid_year"], as_index=False)["population"].sum()
     la = la.rename(columns={"UTLACD": "la_code", "UTLANM": "la_name"}).assign(
         geographic_level=LOCAL)
+    la["la_code"] = current_la_code(la["la_code"])  # DfE's codes (Barnsley, Sheffield)
     rgn = england.groupby(["RGNCD", "RGNNM", "mid_year"], as_index=False)["population"].sum()
     rgn = rgn.rename(columns={"RGNCD": "la_code", "RGNNM": "la_name"}).assign(
         geographic_level=REGIONAL)
