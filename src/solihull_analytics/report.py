@@ -471,6 +471,7 @@ def render_pack(
     force: bool = False,
     extra_parameters: dict[str, Any] | None = None,
     on_result: Callable[[NotebookResult], None] | None = None,
+    jobs: int | None = None,
 ) -> PackResult:
     """Render every (selected) notebook for one LA, then its index page.
 
@@ -490,7 +491,12 @@ def render_pack(
         More papermill parameters (e.g. ``private_dir``).
     on_result : callable, optional
         Called after each notebook.
+    jobs : int, optional
+        Notebooks executed at once (default: the number of CPUs). Each runs in its own kernel
+        process, so the pack uses every core; results are reported in notebook order.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     from solihull_analytics.geography import la_info
 
     reports_dir = reports_dir or paths.reports_dir()
@@ -500,8 +506,9 @@ def render_pack(
     out_dir = reports_dir / la_code
     result = PackResult(la_code)
     library = _library_fingerprint()
-    for nb in discover_notebooks(notebooks):
-        r = render_notebook(
+
+    def one(nb: Path) -> NotebookResult:
+        return render_notebook(
             nb,
             la_code,
             out_dir,
@@ -511,9 +518,15 @@ def render_pack(
             force=force,
             library=library,
         )
-        result.notebooks.append(r)
-        if on_result:
-            on_result(r)
+
+    selected = discover_notebooks(notebooks)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # Threads are enough: the work happens in the kernel processes papermill starts.
+    with ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1)) as pool:
+        for r in pool.map(one, selected):
+            result.notebooks.append(r)
+            if on_result:
+                on_result(r)
     if out_dir.exists():
         result.index_path = write_la_index(out_dir)
         write_top_index(reports_dir)
@@ -538,7 +551,10 @@ def render_many(
     jobs = jobs or os.cpu_count() or 1
     results: list[PackResult] = []
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(_render_pack_worker, {"la_code": c, **kwargs}): c for c in codes}
+        # LAs run in parallel, so each LA renders its notebooks one at a time.
+        futures = {
+            pool.submit(_render_pack_worker, {"la_code": c, "jobs": 1, **kwargs}): c for c in codes
+        }
         for fut in tqdm(as_completed(futures), total=len(codes), desc="LAs", disable=not progress):
             code = futures[fut]
             try:
