@@ -172,7 +172,11 @@ def report(
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder (default reports/).")] = None,
     jobs: Annotated[
-        int | None, typer.Option(help="LAs rendered in parallel (default: all cores).")
+        int | None,
+        typer.Option(
+            help="Parallel renders: LAs at once for several LAs, notebooks at once for one LA "
+            "(default: all cores)."
+        ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Render even if nothing changed.")] = False,
     run_date: Annotated[
@@ -210,7 +214,9 @@ def report(
             results = render_many(codes, jobs=jobs, **kwargs)
         else:
             code = (la or ["E08000029"])[0]
-            results = [render_pack(code, on_result=lambda r: typer.echo(r.summary()), **kwargs)]
+            results = [
+                render_pack(code, on_result=lambda r: typer.echo(r.summary()), jobs=jobs, **kwargs)
+            ]
     except (ReportError, UnknownAreaError) as exc:
         typer.secho(f"error: {exc}", fg="red", err=True)
         raise typer.Exit(2) from exc
