@@ -1811,15 +1811,26 @@ def table1_section(ctx: IdaciContext) -> list[PageBlock]:
     ]
     if report:
         out.append(describe_report_comparison(compare_with_report(ctx.counts)))
+    shown = table1(ctx.counts, ctx.la.code)
+    # The official files go in a list under the table: as a column they made it too wide to
+    # read or print.
+    urls = shown.pop("Official file for missing cells")
     out.append(
         TableBlock(
-            table1(ctx.counts, ctx.la.code),
+            shown,
             caption=f"{ctx.la.name}: LSOAs in England's most deprived 20%, 10%, 5% and 2% on "
             "IDACI, by release",
             source="MHCLG/DCLG English Indices of Deprivation 2007-2025; ONS LSOA lookups"
             + ("; report column: " + REPORT_CITATION if report else ""),
         )
     )
+    missing = [(release, url) for release, url in zip(shown["Release"], urls, strict=True) if url]
+    if missing:
+        out.append(
+            "Official files for the cells marked not available: "
+            + "; ".join(f"{release}: {url}" for release, url in missing)
+            + "."
+        )
     return out
 
 
