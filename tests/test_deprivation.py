@@ -358,8 +358,13 @@ def test_sections_say_what_is_not_available():
         f"A like-for-like view on 2021 LSOAs is {dep.NOT_AVAILABLE}."
     ]
     blocks = dep.table1_section(ctx)
-    assert isinstance(blocks[-1], dep.TableBlock)
-    assert "report column" in blocks[-1].source  # Solihull: the report's column is cited
+    table = next(b for b in blocks if isinstance(b, dep.TableBlock))
+    assert "report column" in table.source  # Solihull: the report's column is cited
+    assert "Official file for missing cells" not in table.df.columns
+    # The official files for the missing cells are listed right under the table.
+    after = blocks[blocks.index(table) + 1]
+    assert after.startswith("Official files for the cells marked not available")
+    assert "ID2010: https://" in after and "1871702.csv" in after
     children = dep.children_section(ctx)
     assert isinstance(children[-1], dep.TableBlock)
     assert any(isinstance(b, str) and b.startswith("The report says") for b in children)
