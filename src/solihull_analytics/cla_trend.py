@@ -1929,8 +1929,13 @@ def headlines(ctx: TrendContext) -> list[dict[str, object]]:
             unit="per 10,000 aged 0-17",
             period=f"31 March {year}",
             source_ids=la_ids,
-            statement=f"Excluding UASC: {la_last['rate_non_uasc']:.1f} per 10,000 (England "
-            f"{eng_last['rate_non_uasc']:.1f}).",
+            statement=(
+                f"Excluding UASC: {la_last['rate_non_uasc']:.1f} per 10,000 (England "
+                f"{eng_last['rate_non_uasc']:.1f})."
+                if pd.notna(la_last["rate_non_uasc"])
+                else f"Excluding UASC: not available for {year} (DfE suppressed a count it "
+                f"needs); England {eng_last['rate_non_uasc']:.1f}."
+            ),
             label="Rate excluding UASC",
             lower=round(float(la_last["rate_non_uasc_lower"]), 1),
             upper=round(float(la_last["rate_non_uasc_upper"]), 1),
