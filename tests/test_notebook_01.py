@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
 from solihull_analytics.geography import la_info
+from tests.pages import has_error_text, page_text
 
 LAS = ["E08000029", "E09000033", "E10000016", "E06000023"]  # metropolitan, London, county, unitary
 
@@ -22,9 +22,7 @@ def test_notebook_01_renders(render_pack_for, processed, la_code):
     assert doc["la_code"] == la_code
     assert doc["la_name"] == la_info(la_code, processed).name
     html = (pack / "01_cla_trend.html").read_text(encoding="utf-8")
-    # the page's text, without the template's stylesheet (pygments CSS names an "Error" class)
-    text = re.sub(r"<style.*?</style>", "", html, flags=re.S)
-    assert "Traceback" not in text and "Error" not in text
+    assert not has_error_text(page_text(html))
     heads = {h["name"]: h for h in doc["headlines"]}
     latest = heads["cla_rate_latest"]
     assert latest["lower"] < latest["value"] < latest["upper"]

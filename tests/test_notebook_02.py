@@ -4,13 +4,13 @@ renders, saying what is missing, when a release's files are removed from the raw
 from __future__ import annotations
 
 import json
-import re
 import time
 from pathlib import Path
 
 import pytest
 
 from solihull_analytics.geography import la_info
+from tests.pages import has_error_text, page_text
 
 NB = "02_idaci_deprivation"
 OTHER_LAS = ["E09000033", "E10000016", "E06000023"]  # London borough, county, unitary
@@ -30,18 +30,12 @@ TABLES_02 = [
 ]
 
 
-def _visible_text(html: str) -> str:
-    """The page's text without its stylesheet and scripts (the CSS names '.jp-ErrorIcon')."""
-    html = re.sub(r"<style.*?</style>|<script.*?</script>", "", html, flags=re.S)
-    return re.sub(r"<[^>]+>", " ", html)
-
-
 def _check_page(pack: Path, la_code: str, processed: Path) -> dict:
     doc = json.loads((pack / f"{NB}.json").read_text(encoding="utf-8"))
     assert doc["la_code"] == la_code
     assert doc["la_name"] == la_info(la_code, processed).name
-    text = _visible_text((pack / f"{NB}.html").read_text(encoding="utf-8"))
-    assert "Traceback" not in text and "Error" not in text
+    text = page_text(pack / f"{NB}.html", strip_tags=True)
+    assert not has_error_text(text)
     return doc
 
 
@@ -135,7 +129,7 @@ def test_notebook_02_renders_without_iod2025(processed, tmp_path, monkeypatch):
     missing = " ".join(m["what"] for m in doc["missing_data"])
     assert "IoD2025" in missing
     assert all(m["where"] for m in doc["missing_data"])
-    text = _visible_text((pack / f"{NB}.html").read_text(encoding="utf-8"))
+    text = page_text(pack / f"{NB}.html", strip_tags=True)
     assert "IoD2025" in text and "not available in the data used" in text.lower()
     heads = {h["name"]: h["value"] for h in doc["headlines"]}
     # iod_lsoa is built without IoD2025: the other releases are still computed

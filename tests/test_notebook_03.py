@@ -16,16 +16,12 @@ import pandas as pd
 import pytest
 
 from tests.conftest import NORTH_SOLIHULL_WARDS_2022, SOLIHULL
+from tests.pages import has_error_text, page_text
 
 pytestmark = [pytest.mark.slow, pytest.mark.mirror]
 
 NORTH, REST, LA, ENG = "North Solihull", "Rest of Solihull", "Solihull", "England"
 PCT_TOL = 0.006
-
-
-def _visible_text(html_path: Path) -> str:
-    page = html_path.read_text(encoding="utf-8")
-    return re.sub(r"<style.*?</style>", "", page, flags=re.S)
 
 
 def _headlines(pack: Path) -> dict[tuple[str, str], object]:
@@ -193,8 +189,8 @@ def test_solihull_headlines_match_raw_files(render_pack_for, expected):
 def test_solihull_page(render_pack_for):
     pack, (result,) = render_pack_for(SOLIHULL, ["03"])
     assert result.status == "rendered", result.summary()
-    text = _visible_text(pack / "03_north_south.html")
-    assert "Traceback" not in text and "Error" not in text
+    text = page_text(pack / "03_north_south.html")
+    assert not has_error_text(text)
     for words in (
         "North Solihull",
         "Chelmsley Wood",
@@ -246,8 +242,8 @@ def test_renders_for_birmingham_with_config(birmingham):
         got[("residents", "Aston and Alum Rock")] + got[("residents", "Rest of Birmingham")]
         == got[("residents", "Birmingham")]
     )
-    text = _visible_text(pack / "03_north_south.html")
-    assert "Traceback" not in text and "Error" not in text and "Alum Rock" in text
+    text = page_text(pack / "03_north_south.html")
+    assert not has_error_text(text) and "Alum Rock" in text
 
 
 def test_renders_for_kent_without_config(render_pack_for):
@@ -255,6 +251,6 @@ def test_renders_for_kent_without_config(render_pack_for):
     assert result.status == "rendered", result.summary()
     got = _headlines(pack)
     assert {a for _, a in got} == {"Kent", "England"}
-    text = _visible_text(pack / "03_north_south.html")
-    assert "Traceback" not in text and "Error" not in text
+    text = page_text(pack / "03_north_south.html")
+    assert not has_error_text(text)
     assert "No sub-areas are defined for Kent" in text and "E10000016.yaml" in text

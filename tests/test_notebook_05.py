@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
 from solihull_analytics.geography import la_info
+from tests.pages import has_error_text, page_text
 
 LAS = ["E08000029", "E09000033", "E10000016", "E06000023"]  # metropolitan, London, county, unitary
-
-
-def visible_text(html: str) -> str:
-    """The page without its style sheets and scripts (their CSS names contain 'Error')."""
-    html = re.sub(r"<style.*?</style>", "", html, flags=re.S)
-    return re.sub(r"<script.*?</script>", "", html, flags=re.S)
 
 
 @pytest.mark.parametrize("la_code", LAS)
@@ -25,8 +19,8 @@ def test_notebook_05_renders(render_pack_for, processed, la_code):
     doc = json.loads((pack / "05_benchmarking.json").read_text(encoding="utf-8"))
     assert doc["la_code"] == la_code
     assert doc["la_name"] == la_info(la_code, processed).name
-    html = visible_text((pack / "05_benchmarking.html").read_text(encoding="utf-8"))
-    assert "Traceback" not in html and "Error" not in html
+    html = page_text(pack / "05_benchmarking.html")
+    assert not has_error_text(html)
     heads = {h["name"]: h for h in doc["headlines"]}
     assert {"cla_rate_latest", "cla_expected_rate", "cla_oe_ratio", "cla_oe_rank",
             "funnel_position", "deprivation_rate_ratio"} <= set(heads)
