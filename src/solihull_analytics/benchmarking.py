@@ -84,7 +84,8 @@ VINTAGE_RANK: dict[str, int] = {
 }
 #: Covariate scaling in the model: coefficients are per 10 percentage points of the share.
 COVARIATE_SCALE = 10.0
-POSITION_ORDER = ("above 99.8%", "above 95%", "within 95%", "below 95%", "below 99.8%")
+#: Funnel positions, highest first (OHID's five significance classes; see rates.funnel_position).
+POSITION_ORDER = rates.FUNNEL_POSITIONS
 #: Funnel positions as phrases ("Solihull is ... ").
 POSITION_PHRASE: dict[str, str] = {
     "above 99.8%": "above the upper 99.8% limit",
@@ -751,15 +752,6 @@ def sensitivity_table(
 # --------------------------------------------------------------------------------------------
 
 
-def _position(value: pd.Series, limits: pd.DataFrame) -> pd.Series:
-    pos = pd.Series("within 95%", index=value.index, dtype=object)
-    pos[value > limits["upper_95"]] = "above 95%"
-    pos[value > limits["upper_99_8"]] = "above 99.8%"
-    pos[value < limits["lower_95"]] = "below 95%"
-    pos[value < limits["lower_99_8"]] = "below 99.8%"
-    return pos.where(value.notna())
-
-
 def funnel_table(
     frame: pd.DataFrame,
     england_rate: float,
@@ -768,7 +760,9 @@ def funnel_table(
 ) -> pd.DataFrame:
     """Each LA's crude rate against 95% and 99.8% funnel limits around England's rate.
 
-    Limits come from :func:`rates.funnel_limits` at each LA's own population.
+    Limits come from :func:`rates.funnel_limits` at each LA's own population, and positions
+    from :func:`rates.funnel_position` with the count expected at England's rate: both OHID's
+    Fingertips method.
 
     Returns
     -------
@@ -782,15 +776,18 @@ def funnel_table(
     lim = rates.funnel_limits(england_rate, pop)
     for col in ("lower_95", "upper_95", "lower_99_8", "upper_99_8"):
         out[col] = lim[col].to_numpy()
-    out["funnel_position"] = _position(out["rate"], out)
+    expected = (england_rate * pop / rates.PER_10K).where(pop > 0)
+    out["funnel_position"] = rates.funnel_position(out[count_col].astype(float), expected)
     return out
 
 
 def oe_funnel_table(model: DeprivationModel) -> pd.DataFrame:
     """O/E ratios against funnel limits around 1, by expected count.
 
-    The limits for an LA with expected count ``E`` are the exact Poisson limits for a count
-    with mean ``E`` divided by ``E`` (:func:`rates.funnel_limits` with target 1 per 1).
+    The limits for an LA with expected count ``E`` are OHID's funnel limits for a count with
+    mean ``E`` divided by ``E`` (:func:`rates.funnel_limits` with target 1 per 1), and the
+    position compares the observed count with ``E`` (:func:`rates.funnel_position`), as OHID's
+    funnel significance does for ratios.
 
     Returns
     -------
@@ -801,7 +798,9 @@ def oe_funnel_table(model: DeprivationModel) -> pd.DataFrame:
     lim = rates.funnel_limits(1.0, out["expected"].astype(float), per=1.0)
     for col in ("lower_95", "upper_95", "lower_99_8", "upper_99_8"):
         out[col] = lim[col].to_numpy()
-    out["funnel_position"] = _position(out["oe"], out)
+    out["funnel_position"] = rates.funnel_position(
+        out["observed"].astype(float), out["expected"].astype(float)
+    )
     return out
 
 
@@ -1222,6 +1221,19 @@ def describe_model(model: DeprivationModel, la_code: str, la_name: str) -> str:
         f"{la_name}'s count is {'within' if in_range else 'outside'} the usual spread."
     )
     return text
+
+
+#: How the funnel limits and positions are worked out (page 05, after the two funnel plots).
+FUNNEL_METHOD_TEXT = (
+    "**Method.** The limits and positions follow OHID's funnel method for Fingertips "
+    "(PHEindicatormethods, PHStatsMethods), and match OHID's own limits to one part in a "
+    "million: an authority is outside a limit when the confidence interval of its count "
+    "(exact Poisson below 10 children, Byar's from 10) excludes the number expected, at "
+    "England's rate in the first plot and from the model in the second. The limits drawn "
+    "before this change sat about one to two children too high; a count of 0 is now within the 95% "
+    "limits unless more than 3.69 children were expected, and below the 99.8% limit only when "
+    "more than 6.91 were."
+)
 
 
 def describe_funnel(table: pd.DataFrame, la_code: str, la_name: str, centre_label: str) -> str:
@@ -1784,6 +1796,7 @@ def funnel_section(ctx: BenchmarkContext) -> list[Block]:
         describe_funnel(funnel, la.code, la.name, f"England's rate ({england_rate:.1f})"),
         oe_chart,
         describe_funnel(oe_funnel, la.code, la.name, "the expected (ratio 1)"),
+        FUNNEL_METHOD_TEXT,
         TableBlock(
             format_floats(outside, "{:,.2f}"),
             caption=f"Authorities outside the 99.8% limits around England's rate, {ctx.year}",
