@@ -274,6 +274,7 @@ def test_funnel_position_classes_by_the_counts_interval():
 
 def test_funnel_position_missing_and_scalar():
     assert funnel_position(12.0, 3.0) == "above 99.8%"
+    assert funnel_position(0.0, [2.0, 5.0]).tolist() == ["within 95%", "below 95%"]
     out = funnel_position(pd.Series([np.nan, 5.0]), pd.Series([5.0, np.nan]))
     assert out.isna().all()
 

@@ -7,7 +7,9 @@ they are never silently re-aligned.
 
 The confidence intervals follow the PHE/OHID Fingertips methods for crude rates: the exact
 Poisson interval (written with chi-square quantiles) when the count is below 10 and Byar's
-approximation to it when the count is 10 or more.
+approximation to it when the count is 10 or more. Funnel limits and positions follow OHID's
+Fingertips funnel method (:func:`funnel_limits`, :func:`funnel_position`), checked against
+OHID's PHStatsMethods in ``tests/test_funnels_reference.py``.
 """
 
 from __future__ import annotations
@@ -415,8 +417,9 @@ def funnel_position(observed: ArrayLike, expected: ArrayLike) -> Any:
         input is missing.
     """
     _check_same_index(observed, expected)
-    counts = np.atleast_1d(_as_float_array(observed))
-    means = np.broadcast_to(_as_float_array(expected), counts.shape)
+    counts, means = np.broadcast_arrays(
+        np.atleast_1d(_as_float_array(observed)), np.atleast_1d(_as_float_array(expected))
+    )
     positions = np.full(counts.shape, FUNNEL_POSITIONS[2], dtype=object)
     # From the weakest class to the strongest, so the strongest that applies wins.
     for level, high, low in ((0.95, 1, 3), (0.998, 0, 4)):
