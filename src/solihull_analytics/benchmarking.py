@@ -1226,8 +1226,8 @@ def describe_model(model: DeprivationModel, la_code: str, la_name: str) -> str:
 #: How the funnel limits and positions are worked out (page 05, after the two funnel plots).
 FUNNEL_METHOD_TEXT = (
     "**Method.** The limits and positions follow OHID's funnel method for Fingertips "
-    "(PHEindicatormethods, PHStatsMethods), and match OHID's own limits to one part in a "
-    "million: an authority is outside a limit when the confidence interval of its count "
+    "(PHEindicatormethods, PHStatsMethods) and reproduce OHID's own limits, checked against "
+    "its code: an authority is outside a limit when the confidence interval of its count "
     "(exact Poisson below 10 children, Byar's from 10) excludes the number expected, at "
     "England's rate in the first plot and from the model in the second. The limits drawn "
     "before this change sat about one to two children too high; a count of 0 is now within the 95% "
