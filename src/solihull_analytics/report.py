@@ -275,7 +275,9 @@ def _private_kernel_dir() -> Iterator[Path]:
             yield folder
 
 
-def clean_stale_kernel_dirs(temp_root: Path | None = None, min_age_seconds: float = 600) -> int:
+def clean_stale_kernel_dirs(
+    temp_root: Path | None = None, min_age_seconds: float = 24 * 3600
+) -> int:
     """Remove kernel folders (with their connection keys) left by killed runs; return how many.
 
     A folder whose lock is held belongs to a live run and is kept; one without a lock file is
