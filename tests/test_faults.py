@@ -379,6 +379,15 @@ def test_run_date_must_be_a_real_iso_date(value: str) -> None:
     assert cli._iso_date("2020-02-29", "--run-date") == "2020-02-29"
 
 
+def test_cli_rejects_fewer_than_one_job(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    argv = ["report", "--jobs", "0", "--out", str(tmp_path / "r")]
+    code, err = _run_in_process(argv, monkeypatch, capsys)
+    _assert_one_error_line(code, err, "--jobs 0")
+    assert not (tmp_path / "r").exists()
+
+
 def test_cli_rejects_an_impossible_run_date(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:

@@ -194,6 +194,8 @@ def report(
     _require_data_dir()
     if run_date is not None:
         run_date = _iso_date(run_date, "--run-date")
+    if jobs is not None and jobs < 1:
+        raise _fail(f"--jobs {jobs}: give at least 1 (or leave it out to use every core).")
     from solihull_analytics import paths
     from solihull_analytics.geography import UnknownAreaError
     from solihull_analytics.geography import list_las as all_las_table
