@@ -201,7 +201,9 @@ def test_fast_fingerprint_notices_a_damaged_table(tiny_project: dict) -> None:
     assert fingerprint() != before
 
 
-def test_cli_names_a_damaged_table_and_what_to_run(tmp_path: Path) -> None:
+def test_cli_names_a_damaged_table_and_what_to_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     processed = tmp_path / "data" / "processed"
     processed.mkdir(parents=True)
     pd.DataFrame({"la_code": ["E08000029"], "la_name": ["Solihull"]}).to_parquet(
@@ -212,8 +214,10 @@ def test_cli_names_a_damaged_table_and_what_to_run(tmp_path: Path) -> None:
     env = {"SOLIHULL_DATA_DIR": str(tmp_path / "data")}
     listed = _cli("report", "--list-las", env=env)
     _assert_one_line_error(listed, "children_services_la", "data build")
-    rendered = _cli("report", "--out", str(tmp_path / "reports"), env=env)
-    _assert_one_line_error(rendered, "children_services_la", "data build")
+    monkeypatch.setenv("SOLIHULL_DATA_DIR", env["SOLIHULL_DATA_DIR"])
+    argv = ["report", "--out", str(tmp_path / "reports")]
+    code, err = _run_in_process(argv, monkeypatch, capsys)
+    _assert_one_error_line(code, err, "children_services_la", "data build")
     assert not (tmp_path / "reports").exists(), "nothing is written from a damaged table"
 
 
