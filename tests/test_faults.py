@@ -468,15 +468,22 @@ def test_stale_kernel_folders_are_removed_but_live_ones_kept(tmp_path: Path) -> 
     dead.mkdir()
     (dead / report.KERNEL_DIR_LOCK).touch()
     (dead / "kernel.json").write_text('{"key": "secret"}', encoding="utf-8")
-    starting = tmp_path / f"{report.KERNEL_DIR_PREFIX}starting"
-    starting.mkdir()
+    no_lock_file = tmp_path / f"{report.KERNEL_DIR_PREFIX}old-version"
+    no_lock_file.mkdir()
     live = tmp_path / f"{report.KERNEL_DIR_PREFIX}live"
     live.mkdir()
+    (live / report.KERNEL_DIR_LOCK).touch()
+    an_hour_ago = time.time() - 3600
+    for folder in (dead, no_lock_file, live):
+        os.utime(folder, (an_hour_ago, an_hour_ago))
+    just_made = tmp_path / f"{report.KERNEL_DIR_PREFIX}just-made"
+    just_made.mkdir()
+    (just_made / report.KERNEL_DIR_LOCK).touch()
     with hold_lock(live / report.KERNEL_DIR_LOCK, "test"):
         removed = report.clean_stale_kernel_dirs(tmp_path)
     assert removed == 1
     assert not dead.exists(), "a killed run's connection file (with its key) is removed"
-    assert live.exists() and starting.exists()
+    assert live.exists() and no_lock_file.exists() and just_made.exists()
 
 
 def test_kernel_connection_file_lives_in_the_private_folder(tmp_path: Path) -> None:

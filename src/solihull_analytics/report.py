@@ -280,8 +280,9 @@ def clean_stale_kernel_dirs(
 ) -> int:
     """Remove kernel folders (with their connection keys) left by killed runs; return how many.
 
-    A folder whose lock is held belongs to a live run and is kept; one without a lock file is
-    removed only when older than ``min_age_seconds`` (it may be a run that is just starting).
+    A folder whose lock is held belongs to a live run and is kept, and so is one made in the
+    last few seconds (its run may not have taken the lock yet). One without a lock file (made by
+    an older version) is removed only when older than ``min_age_seconds``.
     """
     from solihull_analytics.locking import is_locked
 
@@ -292,11 +293,11 @@ def clean_stale_kernel_dirs(
             st = folder.stat()
             if not folder.is_dir() or (hasattr(os, "getuid") and st.st_uid != os.getuid()):
                 continue
+            age = time.time() - st.st_mtime
             lock = folder / KERNEL_DIR_LOCK
-            if lock.exists():
-                if is_locked(lock):
-                    continue
-            elif time.time() - st.st_mtime < min_age_seconds:
+            if age < 5 or (lock.exists() and is_locked(lock)):
+                continue
+            if not lock.exists() and age < min_age_seconds:
                 continue
         except OSError:
             continue
