@@ -191,6 +191,11 @@ def report(
     ] = False,
 ) -> None:
     """Render the HTML pack (one page per notebook, plus a front page) into reports/<LA>/."""
+    _require_data_dir()
+    if run_date is not None:
+        run_date = _iso_date(run_date, "--run-date")
+    if jobs is not None and jobs < 1:
+        raise _fail(f"--jobs {jobs}: give at least 1 (or leave it out to use every core).")
     from solihull_analytics import paths
     from solihull_analytics.geography import UnknownAreaError
     from solihull_analytics.geography import list_las as all_las_table
@@ -208,6 +213,7 @@ def report(
         force=force,
         extra_parameters=extra,
     )
+    _require_intact_tables()
     try:
         if all_las or (la and len(la) > 1):
             codes = all_las_table()["la_code"].tolist() if all_las else list(la or [])
@@ -263,11 +269,109 @@ def synthetic_903(
     For demonstrations and tests only: the children are invented, the postcodes are real
     postcodes of the LA, and home areas are drawn with the stated deprivation gradient.
     """
+    _validate_synthetic_options(la, children, gradient)
     from solihull_analytics.synthetic import synthetic_903_command
 
     synthetic_903_command(
         la=la, year=year, children=children, gradient=gradient, seed=seed, out=out
     )
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    """Print ``error: message`` (one line, on stderr) and return the Exit to raise."""
+    typer.secho(f"error: {message}", fg="red", err=True)
+    return typer.Exit(code)
+
+
+def _iso_date(value: str, option: str) -> str:
+    """Return ``value`` if it is a real calendar date written YYYY-MM-DD, else stop."""
+    from datetime import date
+
+    try:
+        if len(value) == 10 and value[4] == value[7] == "-":
+            return date.fromisoformat(value).isoformat()
+    except ValueError:
+        pass
+    raise _fail(f"{option} {value!r} is not a real date; give it as YYYY-MM-DD, e.g. 2025-03-31.")
+
+
+def _require_data_dir() -> None:
+    """Stop with a message when the data folder (``SOLIHULL_DATA_DIR``) does not exist."""
+    import os
+
+    from solihull_analytics import paths
+
+    data = paths.data_dir()
+    if not data.is_dir():
+        where = "SOLIHULL_DATA_DIR" if os.environ.get("SOLIHULL_DATA_DIR") else "the data folder"
+        raise _fail(
+            f"{where} {data} does not exist; point SOLIHULL_DATA_DIR at the folder holding raw/ "
+            "and processed/, or unset it and run `make data`."
+        )
+
+
+def _require_intact_tables() -> None:
+    """Stop before rendering when a processed table is not the one the build wrote."""
+    from solihull_analytics.build import verify_tables
+
+    bad = verify_tables()
+    if bad:
+        detail = "; ".join(f"{name} {why}" for name, why in sorted(bad.items()))
+        raise _fail(
+            f"processed table(s) not as built: {detail}. Run `solihull-analytics data build` "
+            "to rebuild them, then run again."
+        )
+
+
+def _validate_synthetic_options(la: str, children: int, gradient: float) -> None:
+    """Check synthetic-903's options before generating anything."""
+    import math
+
+    if children < 1:
+        raise _fail(f"--children {children}: give at least 1 child.")
+    if not (math.isfinite(gradient) and gradient > 0):
+        raise _fail(
+            f"--gradient {gradient:g}: give a positive ratio (most deprived decile's rate / "
+            "least deprived decile's rate), e.g. 25."
+        )
+    from solihull_analytics.geography import UnknownAreaError, la_info
+
+    _require_data_dir()
+    try:
+        la_info(la)
+    except UnknownAreaError as exc:
+        raise _fail(str(exc).splitlines()[0]) from exc
+
+
+def _one_line_error(exc: BaseException) -> str | None:
+    """The one-line message for an error the user can act on, or ``None`` for a bug."""
+    import errno
+
+    from solihull_analytics.build import BuildError, TableCorruptError
+    from solihull_analytics.catalogue import CatalogueError
+    from solihull_analytics.fetch import FetchError
+    from solihull_analytics.locking import LockBusyError
+    from solihull_analytics.report import ReportError
+
+    known = (BuildError, TableCorruptError, CatalogueError, FetchError, LockBusyError, ReportError)
+    if isinstance(exc, known):
+        return str(exc).splitlines()[0]
+    if isinstance(exc, OSError):
+        where = exc.filename or "a file"
+        what = exc.strerror or str(exc)
+        if exc.errno == errno.ENOSPC:
+            hint = "free some disk space and run again; the previous files were kept"
+        elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            hint = (
+                "make the folder writable, or choose another (--out, SOLIHULL_REPORTS_DIR, "
+                "SOLIHULL_DATA_DIR)"
+            )
+        elif exc.errno == errno.ENOENT:
+            hint = "check the path and the SOLIHULL_* environment variables"
+        else:
+            hint = "check the path, disk space and permissions"
+        return f"{what}: {where}; {hint}."
+    return None
 
 
 _MULTI_VALUE_OPTIONS = {"--la", "--notebooks", "--only"}
@@ -289,5 +393,27 @@ def _expand_multi_value_options(argv: list[str]) -> list[str]:
 
 
 def run() -> None:
-    """Console entry point."""
-    sys.exit(app(args=_expand_multi_value_options(sys.argv[1:]), prog_name="solihull-analytics"))
+    """Console entry point: known problems end with one line on stderr and a non-zero exit.
+
+    Set ``SOLIHULL_DEBUG=1`` to see the full traceback instead.
+    """
+    import os
+
+    try:
+        sys.exit(
+            app(args=_expand_multi_value_options(sys.argv[1:]), prog_name="solihull-analytics")
+        )
+    except Exception as exc:
+        if os.environ.get("SOLIHULL_DEBUG"):
+            raise
+        try:
+            message = _one_line_error(exc)
+        except Exception:  # noqa: BLE001 - the handler itself must never add a traceback
+            message = None
+        if message is None:
+            message = (
+                f"unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                " (set SOLIHULL_DEBUG=1 for the traceback, and please report it)"
+            )
+        typer.secho(f"error: {message}", fg="red", err=True)
+        sys.exit(2)
