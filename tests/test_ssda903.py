@@ -58,7 +58,7 @@ def test_missing_table_is_an_error(tmp_path: Path) -> None:
     tmp_path.mkdir(exist_ok=True)
     pd.DataFrame(header_rows()).to_csv(tmp_path / "header.csv", index=False)
     assert not has_extract(tmp_path)
-    with pytest.raises(SSDA903Error, match="no episodes table"):
+    with pytest.raises(SSDA903Error, match=r"no Episodes table found \(found header.csv: Header\)"):
         load_extract(tmp_path)
 
 
@@ -88,11 +88,12 @@ def test_bad_rows_are_excluded_counted_and_located(tmp_path: Path) -> None:
     eps[0]["DECOM"] = "31/02/2018"  # not a date: row 2
     eps[1]["DEC"] = "01/04/2017"  # ends before it starts: row 3
     eps.append({**eps[1], "CHILD": "9999", "DEC": ""})  # orphan: row 5
+    eps.append({**eps[1], "DECOM": "02/06/2018", "DEC": ""})  # clean: row 6
     folder = write(tmp_path, header, eps)
     ex = load_extract(folder)
     messages = ex.messages()
-    assert "header.csv, row 4: DOB is not a valid dd/mm/YYYY date (row excluded)" in messages
-    assert "episodes.csv, row 2: DECOM is not a valid dd/mm/YYYY date (row excluded)" in messages
+    assert "header.csv, row 4: DOB is not a valid dd/mm/yyyy date (row excluded)" in messages
+    assert "episodes.csv, row 2: DECOM is not a valid dd/mm/yyyy date (row excluded)" in messages
     assert (
         "episodes.csv, row 3: DEC (episode end) is before DECOM (episode start) (row excluded)"
         in messages
@@ -102,7 +103,7 @@ def test_bad_rows_are_excluded_counted_and_located(tmp_path: Path) -> None:
     )
     # Child 1003's episode goes with its excluded Header row.
     assert "episodes.csv, row 4: the child's Header row was excluded (row excluded)" in messages
-    assert len(ex.header) == 2 and len(ex.episodes) == 0
+    assert len(ex.header) == 2 and len(ex.episodes) == 1
     summary = ex.summary()
     kept = summary.set_index(["table", "check"])["rows"]
     assert kept[("episodes", "rows excluded (any reason)")] == 4
@@ -132,4 +133,4 @@ def test_uasc_table_and_detection_by_columns(tmp_path: Path) -> None:
     )
     ex = load_extract(folder)
     assert ex.uasc_supplied and len(ex.uasc) == 0
-    assert "c.csv, row 2: DUC is not a valid dd/mm/YYYY date (row excluded)" in ex.messages()
+    assert "c.csv, row 2: DUC is not a valid dd/mm/yyyy date (row excluded)" in ex.messages()
