@@ -197,7 +197,8 @@ class SSDA903Extract:
         Where each part of the folder page 04 does not read came from (file, sheet or XML
         element) to what it is, e.g. ``{"sw_episodes.csv": "SW episodes"}``.
     date_formats : dict
-        ``"table.COLUMN"`` to the date format detected (``"dd/mm/yyyy"`` or ``"yyyy-mm-dd"``).
+        ``"table.COLUMN"`` to the date format detected (``"dd/mm/yyyy"`` or ``"yyyy-mm-dd"``;
+        ``"(blank)"`` when the column has no date).
     """
 
     header: pd.DataFrame
@@ -683,7 +684,7 @@ def _prepare_table(part: _Part, table: str) -> tuple[pd.DataFrame, list[dict]]:
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _SLASH = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
-ISO_FORMAT, DFE_FORMAT = "yyyy-mm-dd", "dd/mm/yyyy"
+ISO_FORMAT, DFE_FORMAT, BLANK = "yyyy-mm-dd", "dd/mm/yyyy", "(blank)"
 
 
 @dataclass
@@ -727,7 +728,7 @@ def _date_formats(columns: list[_DateColumn]) -> dict[tuple[str, str], str]:
         where = f"{c.label}, column {c.column}"
         n_iso, n_slash = len(c.iso), len(c.slash)
         if c.values == 0:
-            out[(c.table, c.column)] = DFE_FORMAT
+            out[(c.table, c.column)] = BLANK
             continue
         unread = c.values - n_iso - n_slash
         if unread > _tolerated(c.values) and n_iso + n_slash <= c.values / 2:
