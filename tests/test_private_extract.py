@@ -154,3 +154,11 @@ def test_relative_extract_is_rendered_and_a_changed_extract_re_renders(
     assert "04_cla_deprivation_gradient: rendered" in again.output
     doc2 = json.loads((pack / f"{NB}.json").read_text(encoding="utf-8"))
     assert doc2["headlines"] != doc["headlines"]
+
+
+def test_an_extract_in_a_subfolder_of_data_private_is_not_replaced(
+    user: Path, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("SOLIHULL_DATA_DIR", str(tmp_path / "data"))
+    fx.write_csv(tmp_path / "data" / "private" / "2019")
+    assert_refused(report(), "no Header or Episodes table found", "2019/: a folder")

@@ -284,6 +284,10 @@ def _is_data_file(path: Path) -> bool:
     )
 
 
+def _is_visible_folder(path: Path) -> bool:
+    return path.is_dir() and not path.name.startswith(".")
+
+
 def requested_folder(folder: str | Path | None = None) -> Path | None:
     """The folder of the extract the user asked for, or None when none was asked for.
 
@@ -296,9 +300,10 @@ def requested_folder(folder: str | Path | None = None) -> Path | None:
     -------
     Path or None
         ``folder``, else ``SOLIHULL_PRIVATE_DIR``, else ``<data>/private`` when it holds a file
-        (README files and hidden files aside), as an absolute path resolved against the current
-        working directory. Whether it exists is not checked here: :func:`load_extract` says so.
-        None means "no extract asked for": only then may a synthetic extract stand in.
+        or folder (README files and hidden files aside), as an absolute path resolved against
+        the current working directory. Whether it exists is not checked here:
+        :func:`load_extract` says so. None means "no extract asked for": only then may a
+        synthetic extract stand in.
     """
     from solihull_analytics import paths
 
@@ -306,7 +311,9 @@ def requested_folder(folder: str | Path | None = None) -> Path | None:
         if given is not None and str(given).strip():
             return Path(str(given).strip()).expanduser().resolve()
     default = paths.data_dir() / "private"
-    if default.is_dir() and any(_is_data_file(p) for p in default.iterdir()):
+    if default.is_dir() and any(
+        _is_data_file(p) or _is_visible_folder(p) for p in default.iterdir()
+    ):
         return default
     return None
 
@@ -528,7 +535,11 @@ class _Part:
 def _survey(folder: Path) -> tuple[list[_Part], list[tuple[str, str]]]:
     """Every table-shaped part of the folder, classified; and (where, what) for the rest."""
     parts: list[_Part] = []
-    notes: list[tuple[str, str]] = []
+    notes: list[tuple[str, str]] = [
+        (f"{p.name}/", "a folder: only files directly in the extract's folder are read")
+        for p in sorted(folder.iterdir())
+        if _is_visible_folder(p)
+    ]
     for path in sorted(p for p in folder.iterdir() if _is_data_file(p)):
         suffix = path.suffix.lower()
         try:
