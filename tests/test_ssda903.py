@@ -393,3 +393,49 @@ def test_fingerprint_follows_the_content(tmp_path: Path) -> None:
     assert fingerprint(folder) != before
     assert fingerprint(folder) == fingerprint(folder)
     assert fingerprint(None) == "synthetic" and fingerprint(tmp_path / "no") != before
+
+
+_VALIDATOR_NAMES = {
+    "Header": "header",
+    "Episodes": "episodes",
+    "Reviews": "reviews",
+    "UASC": "uasc",
+    "OC2": "oc2",
+    "OC3": "oc3",
+    "AD1": "ad1",
+    "PlacedAdoption": "placed_for_adoption",
+    "PrevPerm": "previous_permanence",
+    "Missing": "missing",
+    "SWEpisodes": "sw_episodes",
+    "DoLo": "dolo",
+}
+
+
+def test_column_lists_agree_with_dfes_validator() -> None:
+    """Our table columns against ``lac_validator/config.py`` of csc-validator-be-903.
+
+    The validator pins pandas below 2, so it is not installed here: point
+    ``SOLIHULL_903_VALIDATOR`` at its wheel or unpacked source (``pip download
+    csc-validator-be-903==0.1.17 --no-deps -d DIR``). Its file is parsed, not imported or run.
+    """
+    import ast
+    import zipfile
+
+    where = os.environ.get("SOLIHULL_903_VALIDATOR", "")
+    if not where or not Path(where).exists():
+        pytest.skip("set SOLIHULL_903_VALIDATOR to csc-validator-be-903's wheel or source folder")
+    path = Path(where)
+    wheels = sorted(path.glob("csc_validator_be_903-*.whl")) if path.is_dir() else [path]
+    if wheels and wheels[0].suffix == ".whl":
+        with zipfile.ZipFile(wheels[0]) as z:
+            source = z.read("lac_validator/config.py").decode("utf-8")
+    else:
+        source = next(path.rglob("lac_validator/config.py")).read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    [value] = [
+        n.value
+        for n in tree.body
+        if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "column_names"
+    ]
+    theirs = ast.literal_eval(value)
+    assert {_VALIDATOR_NAMES[k]: tuple(v) for k, v in theirs.items()} == RETURN_TABLES
