@@ -162,3 +162,39 @@ def test_an_extract_in_a_subfolder_of_data_private_is_not_replaced(
     monkeypatch.setenv("SOLIHULL_DATA_DIR", str(tmp_path / "data"))
     fx.write_csv(tmp_path / "data" / "private" / "2019")
     assert_refused(report(), "no Header or Episodes table found", "2019/: a folder")
+
+
+def test_the_render_key_follows_the_extract_actually_used(user: Path, monkeypatch) -> None:
+    """render_notebook settles the folder in the user's process and fingerprints it."""
+    from solihull_analytics.report import _private_extract
+
+    nb04 = user / "04.ipynb"
+    nb04.write_text('{"cells": [{"source": "private_dir = \\"\\""}]}', encoding="utf-8")
+    nb01 = user / "01.ipynb"
+    nb01.write_text('{"cells": []}', encoding="utf-8")
+    folder = fx.write_csv(user / "extract")
+
+    params = {"private_dir": "extract"}
+    first = _private_extract(nb04, params)
+    assert params == {"private_dir": str(folder)}  # absolute, for the kernel
+    assert _private_extract(nb04, {"private_dir": "extract"}) == first
+    monkeypatch.setenv("SOLIHULL_PRIVATE_DIR", "extract")
+    assert _private_extract(nb04, {}) == first  # the variable, resolved here too
+    (folder / "uasc.csv").unlink()
+    assert _private_extract(nb04, {}) != first  # a changed extract: a new key
+    other = {"private_dir": "extract"}
+    assert _private_extract(nb01, other) == "" and other == {}  # pages that do not read it
+
+
+@pytest.mark.mirror
+def test_prepare_never_falls_back_to_synthetic(processed: Path, user: Path, monkeypatch) -> None:
+    """Notebook 04 run on its own (no CLI check first) fails rather than going synthetic."""
+    from solihull_analytics.cla_gradient import prepare
+    from solihull_analytics.ssda903 import SSDA903Error
+
+    with pytest.raises(SSDA903Error, match="no such folder"):
+        prepare(SOLIHULL, processed, "nope")
+    monkeypatch.setenv("SOLIHULL_PRIVATE_DIR", str(user / "empty"))
+    (user / "empty").mkdir()
+    with pytest.raises(SSDA903Error, match="no Header or Episodes table found"):
+        prepare(SOLIHULL, processed, "")
