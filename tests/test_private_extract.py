@@ -114,6 +114,50 @@ def test_a_non_empty_default_private_folder_is_used_not_replaced(
     assert_refused(report(), str(private), "episodes.xlsx: not readable as a workbook")
 
 
+@pytest.mark.parametrize(
+    ("form", "read"),
+    [
+        ("bom crlf", "Header from header.csv, Episodes from episodes.csv, UASC from uasc.csv"),
+        ("utf-16 tab", "Episodes from episodes.csv"),
+        ("odd names", "Header from Header.CSV, Episodes from Episodes.Csv"),
+        ("iso dates", "Episodes from episodes.csv"),
+        ("xlsx", "Header from return.xlsx, Episodes from return.xlsx"),
+        ("xml", "Header from return.xml, Episodes from return.xml, UASC from return.xml"),
+        ("whole return", "not used by page 04: ad1.csv (AD1), dolo.csv (DoLO)"),
+    ],
+)
+def test_common_export_forms_are_accepted(user: Path, monkeypatch, form: str, read: str) -> None:
+    """The extract is read and handed, as an absolute path, to the page renderer."""
+    from solihull_analytics import report as report_module
+
+    target = user / "extract"
+    if form == "bom crlf":
+        fx.write_csv(target, encoding="utf-8-sig", line_end="\r\n")
+    elif form == "utf-16 tab":
+        fx.write_csv(target, encoding="utf-16", sep="\t")
+    elif form == "odd names":
+        fx.write_csv(target, names={"header": "Header.CSV", "episodes": "Episodes.Csv"})
+    elif form == "iso dates":
+        fx.write_csv(target, iso=True)
+    elif form == "xlsx":
+        fx.write_xlsx(target)
+    elif form == "xml":
+        fx.write_xml(target)
+    else:
+        fx.write_csv(target, tuple(fx.RETURN_TABLES))
+    calls = []
+
+    def fake_render_pack(code, **kwargs):
+        calls.append(kwargs["extra_parameters"])
+        return report_module.PackResult(code)
+
+    monkeypatch.setattr(report_module, "render_pack", fake_render_pack)
+    result = report("--private-dir", "extract")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert f"SSDA903 extract {target}: read " in result.output and read in result.output
+    assert calls == [{"private_dir": str(target)}]
+
+
 @pytest.mark.mirror
 def test_relative_extract_is_rendered_and_a_changed_extract_re_renders(
     processed: Path, user: Path, tmp_path: Path, monkeypatch
