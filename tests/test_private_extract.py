@@ -242,3 +242,16 @@ def test_prepare_never_falls_back_to_synthetic(processed: Path, user: Path, monk
     (user / "empty").mkdir()
     with pytest.raises(SSDA903Error, match="no Header or Episodes table found"):
         prepare(SOLIHULL, processed, "")
+
+
+@pytest.mark.mirror
+def test_an_extract_for_another_year_fails_instead_of_publishing_zeros(
+    processed: Path, user: Path
+) -> None:
+    from solihull_analytics.cla_gradient import prepare
+    from solihull_analytics.ssda903 import SSDA903Error
+
+    folder = fx.write_csv(user / "extract")  # episodes from April 2017
+    assert prepare(SOLIHULL, processed, folder, cohort_year=2019).rows_read["episodes"] == 5
+    with pytest.raises(SSDA903Error, match=r"no child .* between 01 April 2016 and 31 March 2017"):
+        prepare(SOLIHULL, processed, folder, cohort_year=2017)

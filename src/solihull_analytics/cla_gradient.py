@@ -1098,6 +1098,14 @@ def prepare(
     else:
         extract_dir = private
     extract = ssda903.load_extract(extract_dir, cohort_year)
+    if build_cohort(extract, cohort_year, cohort).children.empty:
+        # Not a page of zeros: an extract for another year (or only short breaks) stops here.
+        start, end = collection_year_dates(cohort_year)
+        raise ssda903.SSDA903Error(
+            f"{extract_dir}: no child in the extract was looked after (other than for short "
+            f"breaks) between {start:%d %B %Y} and {end:%d %B %Y}; check that cohort_year "
+            f"({cohort_year}) is the collection year of the extract."
+        )
     result = cla_gradient(
         extract,
         la.code,
