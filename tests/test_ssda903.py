@@ -182,6 +182,15 @@ def test_dfe_core_tables_with_bom_and_crlf_load(tmp_path: Path, baseline) -> Non
         pd.testing.assert_frame_equal(got, want)
 
 
+def test_blank_rows_left_by_excel_are_not_data_rows(tmp_path: Path, baseline) -> None:
+    folder = fx.write_csv(tmp_path / "x", line_end="\r\n")
+    with (folder / "episodes.csv").open("a", encoding="utf-8", newline="") as f:
+        f.write("," * 12 + "\r\n" + "," * 12 + "\r\n")
+    ex = load_extract(folder)
+    assert ex.rows_read["episodes"] == 5 and ex.rows_excluded == 0
+    pd.testing.assert_frame_equal(_core(ex)[1], baseline[1])
+
+
 @pytest.mark.parametrize(
     ("encoding", "sep", "names"),
     [

@@ -673,11 +673,6 @@ def _prepare_table(part: _Part, table: str) -> tuple[pd.DataFrame, list[dict]]:
             f"{', '.join(missing_required)}; DfE's {TABLE_TITLES[table]} columns are "
             f"{', '.join(COLUMNS[table])}."
         )
-    if len(df) == 0 and table != "uasc":
-        raise SSDA903Error(
-            f"{part.label} ({TABLE_TITLES[table]} table) has column names but no rows; export "
-            "the table again."
-        )
     issues = [
         _issue(table, part.label, None, c, "missing column", False)
         for c in COLUMNS[table]
@@ -690,6 +685,13 @@ def _prepare_table(part: _Part, table: str) -> tuple[pd.DataFrame, list[dict]]:
         df[c] = df[c].astype(str).str.strip()
     first = 1 if part.path.suffix.lower() in XML_SUFFIXES else 2
     df["_row"] = range(first, len(df) + first)
+    # Rows with every cell blank (Excel leaves them at the end of a CSV) are not data rows.
+    df = df.loc[(df.drop(columns="_row") != "").any(axis=1)].reset_index(drop=True)
+    if len(df) == 0 and table != "uasc":
+        raise SSDA903Error(
+            f"{part.label} ({TABLE_TITLES[table]} table) has column names but no rows; export "
+            "the table again."
+        )
     return df, issues
 
 
