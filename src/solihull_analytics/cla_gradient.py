@@ -1052,8 +1052,10 @@ def prepare(
     processed_dir : str or Path, optional
         Processed tables folder; empty or None for the project's ``data/processed``.
     private_dir : str or Path, optional
-        Folder with the LA's SSDA903 CSVs; empty or None for ``data/private/``. When it holds
-        no extract, a synthetic extract is generated (or reused) instead.
+        Folder with the LA's SSDA903 return (CSV, Excel or XML); empty or None for
+        ``SOLIHULL_PRIVATE_DIR`` or ``data/private/`` (see
+        :func:`solihull_analytics.ssda903.requested_folder`). Only when none of these asks for
+        an extract is a synthetic extract generated (or reused) instead.
     cohort_year : int, default 2019
         Collection year, ending 31 March.
     cohort : {"during_year", "at_31_march"}
@@ -1070,13 +1072,20 @@ def prepare(
     Returns
     -------
     GradientContext
+
+    Raises
+    ------
+    solihull_analytics.ssda903.SSDA903Error
+        If the extract asked for is missing, unreadable or unusable (the message says why).
     """
-    from solihull_analytics import paths, ssda903, synthetic
+    from solihull_analytics import ssda903, synthetic
 
     processed = Path(processed_dir) if processed_dir else None
     la = la_info(la_code, processed)
-    private = Path(private_dir) if private_dir else paths.private_dir()
-    is_synthetic = not ssda903.has_extract(private)
+    # An extract asked for (argument, SOLIHULL_PRIVATE_DIR or a non-empty data/private/) is used
+    # or load_extract raises: a synthetic extract stands in only when none was asked for.
+    private = ssda903.requested_folder(private_dir or None)
+    is_synthetic = private is None
     if is_synthetic:
         extract_dir = synthetic.ensure_synthetic_extract(
             la.code,
@@ -1089,6 +1098,14 @@ def prepare(
     else:
         extract_dir = private
     extract = ssda903.load_extract(extract_dir, cohort_year)
+    if build_cohort(extract, cohort_year, cohort).children.empty:
+        # Not a page of zeros: an extract for another year (or only short breaks) stops here.
+        start, end = collection_year_dates(cohort_year)
+        raise ssda903.SSDA903Error(
+            f"{extract_dir}: no child in the extract was looked after (other than for short "
+            f"breaks) between {start:%d %B %Y} and {end:%d %B %Y}; check that cohort_year "
+            f"({cohort_year}) is the collection year of the extract."
+        )
     result = cla_gradient(
         extract,
         la.code,

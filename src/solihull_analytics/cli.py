@@ -184,7 +184,11 @@ def report(
     ] = None,
     private_dir: Annotated[
         Path | None,
-        typer.Option(help="Folder with the LA's own SSDA903 CSVs (default data/private/)."),
+        typer.Option(
+            help="Folder with the LA's own SSDA903 return: CSV, Excel or DfE's XML (default "
+            "SOLIHULL_PRIVATE_DIR, else data/private/ when it holds files; relative paths start "
+            "from the current folder)."
+        ),
     ] = None,
     list_las: Annotated[
         bool, typer.Option("--list-las", help="List valid LA codes and names, then stop.")
@@ -200,21 +204,22 @@ def report(
     from solihull_analytics.geography import UnknownAreaError
     from solihull_analytics.geography import list_las as all_las_table
     from solihull_analytics.report import ReportError, render_many, render_pack
+    from solihull_analytics.ssda903 import SSDA903Error
 
     if list_las:
         for row in all_las_table().itertuples():
             typer.echo(f"{row.la_code}  {row.la_name}")
         return
-    extra = {"private_dir": str(private_dir)} if private_dir else None
     kwargs = dict(
         notebooks=notebooks,
         reports_dir=out,
         run_date=run_date,
         force=force,
-        extra_parameters=extra,
+        extra_parameters=None,
     )
     _require_intact_tables()
     try:
+        kwargs["extra_parameters"] = _check_private_extract(private_dir, notebooks)
         if all_las or (la and len(la) > 1):
             codes = all_las_table()["la_code"].tolist() if all_las else list(la or [])
             results = render_many(codes, jobs=jobs, **kwargs)
@@ -223,7 +228,7 @@ def report(
             results = [
                 render_pack(code, on_result=lambda r: typer.echo(r.summary()), jobs=jobs, **kwargs)
             ]
-    except (ReportError, UnknownAreaError) as exc:
+    except (ReportError, UnknownAreaError, SSDA903Error) as exc:
         typer.secho(f"error: {exc}", fg="red", err=True)
         raise typer.Exit(2) from exc
     failures = [n for r in results for n in r.notebooks if n.status == "failed"]
@@ -244,6 +249,26 @@ def report(
         for n in failures:
             typer.secho(f"  {n.summary()}", fg="red", err=True)
         raise typer.Exit(1)
+
+
+def _check_private_extract(
+    private_dir: Path | None, notebooks: list[str] | None
+) -> dict[str, str] | None:
+    """Read the SSDA903 extract asked for before any page renders; say which files it used.
+
+    Raises SSDA903Error with a one-line message when the extract cannot be used, so the run
+    stops instead of publishing synthetic figures or a page of zeros.
+    """
+    from solihull_analytics import ssda903
+    from solihull_analytics.report import discover_notebooks
+
+    folder = ssda903.requested_folder(private_dir)
+    if folder is None:
+        return None
+    if any(b"private_dir" in nb.read_bytes() for nb in discover_notebooks(notebooks)):
+        extract = ssda903.load_extract(folder)
+        typer.echo(f"SSDA903 extract {folder}: {extract.describe()}")
+    return {"private_dir": str(folder)}
 
 
 @app.command("synthetic-903")

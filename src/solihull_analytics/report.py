@@ -151,14 +151,23 @@ def _processed_fingerprint(processed_dir: Path) -> str:
     ).hexdigest()
 
 
-def _private_fingerprint(private_dir: Path) -> str:
-    if not private_dir.is_dir():
-        return "none"
-    h = hashlib.sha256()
-    for p in sorted(private_dir.rglob("*.csv")):
-        st = p.stat()
-        h.update(f"{p.name}:{st.st_size}:{st.st_mtime_ns}".encode())
-    return h.hexdigest()
+def _private_extract(notebook: Path, parameters: dict[str, Any]) -> str:
+    """Settle here which SSDA903 extract a notebook reads; return its fingerprint.
+
+    The folder (``private_dir``, ``SOLIHULL_PRIVATE_DIR`` or a non-empty ``data/private/``) is
+    resolved in this process, against the user's working directory, and passed to the kernel
+    as an absolute path; the fingerprint covers that folder's files, so a changed extract
+    re-renders the page. Notebooks without a ``private_dir`` parameter do not depend on it.
+    """
+    from solihull_analytics import ssda903
+
+    if b"private_dir" not in notebook.read_bytes():
+        parameters.pop("private_dir", None)
+        return ""
+    folder = ssda903.requested_folder(parameters.get("private_dir") or None)
+    if folder is not None:
+        parameters["private_dir"] = str(folder)
+    return ssda903.fingerprint(folder)
 
 
 def render_key(notebook: Path, parameters: dict[str, Any], library: str, processed: str) -> str:
@@ -337,7 +346,7 @@ def render_notebook(
         **(extra_parameters or {}),
     }
     library = library or _library_fingerprint()
-    extra_fp = _private_fingerprint(paths.private_dir())
+    extra_fp = _private_extract(notebook, parameters)
     key = render_key(
         notebook, parameters, library + extra_fp, _processed_fingerprint(processed_dir)
     )
