@@ -129,7 +129,7 @@ def test_reconciliation_rows_and_generated_explanations(cla, population):
     cand = ct.population_candidates(population)
     figs = (
         ct.ReportFigure("la_count_2022", "count", 60, "count", "la", 2022),
-        ct.ReportFigure("la_rate_2022", "rate", 50.0, "rate", "la", 2022),
+        ct.ReportFigure("la_rate_2022", "rate", 500.0, "rate", "la", 2022),
     )
     d = ct.cla_rates(cla, cand, [LA, ENG], nearest=True)
     a = ct.cla_rates(cla, cand, [LA, ENG], convention="same_year", nearest=True)
@@ -137,8 +137,14 @@ def test_reconciliation_rows_and_generated_explanations(cla, population):
     rec = ct.reconciliation_table(d, a, LA, "Testshire", figures=figs)
     assert rec.loc[0, "ours"] == "60" and rec.loc[0, "difference"] == "+0"
     assert "unrounded" in rec.loc[0, "explanation"]
-    assert rec.loc[1, "ours"] == f"{60 / 1100 * 10_000:.1f}"
-    assert "50.0" in rec.loc[1, "explanation"] and "(denominator)" in rec.loc[1, "explanation"]
+    assert rec.loc[0, "verdict"] == "reproduced"
+    # rates are ours on the report's convention (same mid-year): 60 / 1,200 = 500.0
+    assert rec.loc[1, "ours"] == "500.0" and rec.loc[1, "verdict"] == "reproduced"
+    assert f"{60 / 1100 * 10_000:.1f}" in rec.loc[1, "explanation"]  # DfE's convention too
+    assert "(denominator)" in rec.loc[1, "explanation"]
+    off = (ct.ReportFigure("la_rate_2022", "rate", 545.0, "rate", "la", 2022),)
+    miss = ct.reconciliation_table(d, a, LA, "Testshire", figures=off).iloc[0]
+    assert miss["verdict"] == "not reproduced" and "implies a denominator" in miss["explanation"]
     assert {f.key for f in ct.REPORT_FIGURES} >= {"la_rate_2022", "times_faster"}
     assert all(f.citation == ct.REPORT_CITATION for f in ct.REPORT_FIGURES)
 
@@ -233,3 +239,44 @@ def test_neighbour_display_table_renames_indicators():
     shown = nb.display_table(df)
     assert "la_code" not in shown
     assert set(nb.INDICATOR_HEADINGS.values()) <= set(shown.columns)
+
+
+def _dfe_table() -> pd.DataFrame:
+    """A statistical_neighbours-like table: two models; North Yorkshire recoded since 2021."""
+    rows = []
+    for model, la, at_model, names in (
+        ("2021", LA, LA, ["B", "C"]),
+        ("2025", LA, LA, ["C", "D"]),
+        ("2021", "E06000065", "E10000023", ["X", "Y"]),
+        ("2025", "E06000065", "E06000065", ["Y", "Z"]),
+        ("2025", "E06000063", "E06000063", ["Q", "R"]),
+    ):
+        for rank, name in enumerate(names, start=1):
+            rows.append({"model": model, "la_code": la, "la_code_at_model": at_model,
+                         "rank": rank, "neighbour_code": f"E0800{rank:04d}",
+                         "neighbour_name": name, "closeness": "Close",
+                         "source_id": f"dfe_sn_{model}_csv"})
+    return pd.DataFrame(rows)
+
+
+def test_neighbour_set_models_and_reorganised_las():
+    table = _dfe_table()
+    assert nb.resolve_model(table, "current") == "2025"
+    assert nb.resolve_model(table, "report") == "2021"  # in use in March 2023
+    with pytest.raises(ValueError, match="2019"):
+        nb.resolve_model(table, "2019")
+    now = nb.neighbour_set(LA, "Testshire", "current", dfe_table=table)
+    assert now.model == "2025" and now.table["la_name"].tolist() == ["C", "D"]
+    assert "2025 model" in now.statement() and "2025 model" in now.label
+    then = nb.neighbour_set(LA, "Testshire", "report", dfe_table=table)
+    assert then.model == "2021" and then.codes == ["E08000001", "E08000002"]
+    assert then.source_ids == ["dfe_sn_2021_csv"] and then.note == ""
+    # North Yorkshire's 2021 list was drawn for the county (E10000023): the 2025 list is used
+    ny = nb.neighbour_set("E06000065", "North Yorkshire", "report", dfe_table=table)
+    assert ny.requested == "2021" and ny.model == "2025"
+    assert ny.table["la_name"].tolist() == ["Y", "Z"] and "2025 list" in ny.note
+    cu = nb.neighbour_set("E06000063", "Cumberland", "report", dfe_table=table)
+    assert cu.model == "2025" and "April 2021 model" in cu.note
+    assert list(nb.neighbour_set(LA, "T", "current", n=1, dfe_table=table).codes) == [
+        "E08000001"]
+    assert list(now.display().columns) == list(nb.DFE_HEADINGS.values())
