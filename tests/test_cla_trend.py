@@ -280,3 +280,62 @@ def test_neighbour_set_models_and_reorganised_las():
     assert list(nb.neighbour_set(LA, "T", "current", n=1, dfe_table=table).codes) == [
         "E08000001"]
     assert list(now.display().columns) == list(nb.DFE_HEADINGS.values())
+
+
+def test_golden_2007_rates_on_the_same_year_convention(processed):
+    """The report's 2007 start: Solihull 205 / 45,948 = 44.6, England 56,570 / 11,152,784 = 50.7."""
+    if not (processed / "population_la_year.parquet").exists():
+        pytest.skip("population_la_year has not been built")
+    inputs = ct.load_inputs(processed)
+    same = ct.cla_rates(inputs.cla, inputs.candidates, [LA, ENG], convention="same_year")
+    rows = same[same["year"] == 2007].set_index("la_code")
+    assert rows.loc[LA, "denominator_population"] == 45948
+    assert rows.loc[ENG, "denominator_population"] == 11152784
+    assert round(rows.loc[LA, "rate_non_uasc"], 1) == 44.6, "exact to the report's decimal"
+    assert round(rows.loc[ENG, "rate_non_uasc"], 1) == 50.7, "exact to the report's decimal"
+    assert bool(rows.loc[LA, "denominator_exact"]) and bool(rows.loc[ENG, "denominator_exact"])
+
+
+#: Authorities abolished in 2019 whose area the ONS district series (April-2021 boundaries)
+#: cannot rebuild: Christchurch went into Bournemouth, Christchurch and Poole.
+PRE_2019_DORSET = {"E06000028", "E06000029", "E10000009"}
+
+
+def test_golden_recomputed_rates_2006_to_2012_for_every_la_with_counts(processed):
+    if not (processed / "population_la_year.parquet").exists():
+        pytest.skip("population_la_year has not been built")
+    inputs = ct.load_inputs(processed)
+    cla = inputs.cla
+    held = cla[cla["geographic_level"].eq("local_authority") & cla["year"].between(2006, 2012)
+               & cla["cla_all"].notna() & cla["la_code"].notna()]
+    codes = sorted(set(held["la_code"]) - PRE_2019_DORSET)
+    assert len(codes) >= 145  # 149: the LAs of 2006-2012 less the three above
+    t = ct.cla_rates(cla, inputs.candidates, [*codes, ENG], first_year=2006)
+    t = t[t["year"].between(2006, 2012) & t["cla_all"].notna()]
+    missing = t[t["rate_all"].isna()]
+    assert missing.empty, missing[["la_code", "year", "denominator_note"]].head().to_string()
+    assert set(range(2006, 2013)) <= set(t.loc[t["la_code"] == ENG, "year"])
+    both = t[t["cla_non_uasc"].notna()]
+    assert both["rate_non_uasc"].notna().all()
+
+
+def test_golden_reconciliation_verdicts(processed):
+    if not (processed / "population_la_year.parquet").exists():
+        pytest.skip("population_la_year has not been built")
+    inputs = ct.load_inputs(processed)
+    codes = [LA, ENG]
+    d = ct.cla_rates(inputs.cla, inputs.candidates, codes, nearest=True)
+    a = ct.cla_rates(inputs.cla, inputs.candidates, codes, convention="same_year", nearest=True)
+    counts = ct.count_vintages_table(inputs.vintages, codes)
+    rec = ct.reconciliation_table(d, a, LA, "Solihull", counts, inputs.candidates)
+    rec = rec.set_index("key")
+    for key in ("la_rate_2007", "england_rate_2007", "la_rate_2022", "la_count_2007"):
+        assert rec.loc[key, "verdict"] == "reproduced", key
+    assert rec.loc["la_rate_2007", "ours"] == "44.6"
+    assert rec.loc["england_rate_2007", "ours"] == "50.7"
+    text = rec.loc["england_rate_2022_text", "explanation"]
+    assert "76,600" in text and "12,093,290" in text and "pre-rebasing mid-2020" in text
+    assert "first published" in text
+    assert rec.loc["england_rate_2022_table", "verdict"] == "not reproduced"
+    assert rec.loc["times_faster", "ours"] == "4.6 times"
+    assert "same mid-year" in ct.report_convention_sentence(d, a, LA, "Solihull")

@@ -163,6 +163,25 @@ REPORT_FIGURES: tuple[ReportFigure, ...] = (
 )
 REPORT_WINDOW = (2007, 2022)
 
+#: Published counts the reconciliation needs that no file read here holds, quoted with their
+#: source (one row each: ``la_code``, ``year``, ``release``, ``release_year``, ``cla_uasc``,
+#: ``note``). DfE first published England's 2022 UASC count as 5,570 (later revised to 5,680);
+#: with the 82,170 all-CLA count of the same release it gives the 76,600 non-UASC count the
+#: report's England 2022 figure of 63.3 rests on.
+QUOTED_UASC_COUNTS = pd.DataFrame(
+    [
+        {
+            "la_code": ENGLAND_CODE,
+            "year": 2022,
+            "release": "EES reporting year 2022",
+            "release_year": 2022,
+            "cla_uasc": 5570,
+            "note": "UASC 5,570 as first published in DfE's 2022 national tables, quoted as "
+            "the mirror's cla/SOURCES.md records it: that table is not among the files read here",
+        }
+    ]
+)
+
 
 # ------------------------------------------------------------------------------------------
 # Denominators
@@ -1093,37 +1112,48 @@ def reconciliation_table(
 def report_convention_sentence(
     default: pd.DataFrame, alternative: pd.DataFrame, la_code: str, la_name: str
 ) -> str:
-    """One sentence on which denominator convention the report used, from the numbers."""
-    start, end = REPORT_WINDOW
-    hits = {"same": [], "dfe": []}
-    for f in REPORT_FIGURES:
-        if f.kind != "rate" or f.area != "la":
-            continue
-        for key, table in (("same", alternative), ("dfe", default)):
-            r = _rate_row(table, la_code, f.year)
-            if r is not None and pd.notna(r["rate_non_uasc"]) and round(
-                    float(r["rate_non_uasc"]), 1) == f.value:
-                hits[key].append(r)
-    if len(hits["same"]) >= 2 and not hits["dfe"]:
+    """One sentence on which denominator convention the report used, from the numbers.
+
+    The report's LA rates are tried on both conventions; the sentence names the one that
+    reproduces all of them (or says that neither does).
+    """
+    figures = [f for f in REPORT_FIGURES if f.kind == "rate" and f.area == "la"]
+
+    def reproduced(table: pd.DataFrame) -> list[pd.Series]:
+        rows = [_rate_row(table, la_code, f.year) for f in figures]
+        return [
+            r for r, f in zip(rows, figures, strict=True)
+            if r is not None and pd.notna(r["rate_non_uasc"])
+            and round(float(r["rate_non_uasc"]), 1) == f.value
+        ]
+
+    same, dfe = reproduced(alternative), reproduced(default)
+    if len(same) == len(figures) > len(dfe):
         shown = " and ".join(
             f"{int(r['year'])} ({int(r['cla_non_uasc']):,} / "
             f"{r['denominator_population']:,.0f}, mid-{r['denominator_mid_year']})"
-            for r in hits["same"]
+            for r in same
         )
         return (
-            f"The report divided each year's count by the ONS estimate for the same mid-year "
-            f"(31 March Y on mid-Y), not DfE's mid-(Y-1): {la_name}'s {shown} both come out "
-            "that way, so the rates, changes and ratio below are on that convention."
+            "The report divided each year's count at 31 March by the ONS estimate for the same "
+            f"mid-year, not DfE's mid-(Y-1): {la_name}'s rates for {shown} all come out that "
+            "way, so the rates, changes and ratio below are on that convention."
         )
     return (
-        f"Neither convention reproduces both of {la_name}'s report rates ({start} and {end}); "
-        "the rates below are on the same mid-year, with DfE's convention in each explanation."
+        f"Neither convention reproduces all of {la_name}'s report rates; the rates below are "
+        "on the same mid-year, with DfE's convention in each explanation."
     )
 
 
 def count_vintages_table(vintages: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
-    """Non-UASC counts as published in each release, for :func:`find_reproductions`."""
-    v = vintages[vintages["la_code"].isin(codes)]
+    """Non-UASC counts as published in each release, for :func:`find_reproductions`.
+
+    Rows of :data:`QUOTED_UASC_COUNTS` for ``codes`` are added as UASC counts of their release,
+    and their note is carried into the label.
+    """
+    quoted = QUOTED_UASC_COUNTS[QUOTED_UASC_COUNTS["la_code"].isin(codes)]
+    v = pd.concat([vintages[vintages["la_code"].isin(codes)], quoted], ignore_index=True)
+    notes = {(r.la_code, r.year, r.release): r.note for r in quoted.itertuples()}
     base = pd.DataFrame(
         {
             "la_code": v["la_code"].astype(str),
@@ -1159,6 +1189,11 @@ def count_vintages_table(vintages: pd.DataFrame, codes: list[str]) -> pd.DataFra
         + ", UASC from "
         + pairs["release_uasc"],
     )
+    pairs["label"] = [
+        f"{label}; {notes[(code, year, rel)]}" if (code, year, rel) in notes else label
+        for label, code, year, rel in zip(pairs["label"], pairs["la_code"], pairs["year"],
+                                          pairs["release_uasc"], strict=True)
+    ]
     pairs = pairs.assign(_same=same).sort_values("_same", ascending=False, kind="mergesort")
     return (
         pairs[["la_code", "year", "label", "count"]]
