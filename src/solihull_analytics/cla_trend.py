@@ -1321,14 +1321,15 @@ def plot_trend(
             fontsize=9,
         )
         if before_label:
+            import textwrap
+
             ax.annotate(
-                f"before: {before_label}",
+                textwrap.fill(f"Before here: {before_label}", 26),
                 (break_year - 0.6, 0.97),
                 xycoords=("data", "axes fraction"),
                 va="top",
                 ha="right",
                 fontsize=9,
-                wrap=True,
             )
     ax.set_title(title, loc="left", wrap=True)
     ax.set_xlabel("Year (position at 31 March)")
@@ -1817,7 +1818,12 @@ def trend_section(ctx: TrendContext) -> list[Block]:
         f"and {la_last['rate_all']:.1f} in {year} (excluding UASC "
         f"{la_last['rate_non_uasc']:.1f}); England {eng_last['rate_all']:.1f} "
         f"({eng_last['rate_non_uasc']:.1f} excluding UASC). Crosses show DfE's published "
-        "all-CLA rate, which also covers the years without a denominator here."
+        "all-CLA rate"
+        + (
+            ", which also covers the years without a denominator here."
+            if la_rows["rate_all"].isna().any()
+            else "."
+        )
         + (
             f" A dotted line before {ctx.break_year} marks the switch to Census-2021-based "
             "population estimates."
