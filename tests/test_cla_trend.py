@@ -339,3 +339,12 @@ def test_golden_reconciliation_verdicts(processed):
     assert rec.loc["england_rate_2022_table", "verdict"] == "not reproduced"
     assert rec.loc["times_faster", "ours"] == "4.6 times"
     assert "same mid-year" in ct.report_convention_sentence(d, a, LA, "Solihull")
+
+
+def test_an_la_without_a_dfe_list_gets_the_labelled_stand_in(processed):
+    table = _dfe_table()  # holds no list for Solihull's neighbour Stockport
+    stand_in = nb.neighbour_set("E08000007", "Stockport", "current", processed, dfe_table=table)
+    assert stand_in.is_stand_in and len(stand_in.codes) == 10
+    assert "computed stand-in" in stand_in.label
+    assert "not DfE's official neighbours" in stand_in.statement()
+    assert "E08000007" not in stand_in.codes

@@ -38,4 +38,4 @@ def test_notebook_01_renders(render_pack_for, processed, la_code):
         assert "Years without a recomputed rate" not in text  # every year 2006-2025
         assert "Denominators by year: 2006-2012" in text
         assert "2025 model" in text and "April 2021 model" in text  # DfE's neighbours, named
-        assert "not DfE's" not in text  # no computed stand-in for Solihull
+        assert "computed stand-in" not in text  # DfE lists Solihull in both models

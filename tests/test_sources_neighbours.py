@@ -33,6 +33,12 @@ def test_parse_reads_ranks_in_order_and_stops_before_old_lists() -> None:
     assert set(out["closeness"]) == {"Very close"}  # DfE's capitalisation varies
 
 
+def test_parse_leaves_out_an_la_listed_without_neighbours() -> None:
+    text = _sample().replace(",,,\n", _row("942", "Cumberland", ["-"] * 10, "-") + ",,,\n", 1)
+    out = parse_neighbour_csv("sn.csv", text)
+    assert "942" not in set(out["old_la_code"]) and len(out) == 110
+
+
 def test_parse_reads_the_2025_layout_and_bands() -> None:
     text = "old_la_code,la_name," + ",".join(f"SN_{k},SN_{k}P" for k in range(1, 11)) + "\n"
     numbers = [f"{n}" for n in range(301, 312)]
@@ -109,3 +115,25 @@ def test_reorganised_las_are_flagged_in_the_2021_model(neighbours: pd.DataFrame)
     moved = m21[m21["la_code"] != m21["la_code_at_model"]].set_index("la_code")
     assert set(moved.index) == {"E06000065", "E06000066"}  # North Yorkshire, Somerset
     assert {"E06000063", "E06000064"}.isdisjoint(m21["la_code"])  # Cumberland, W and F
+
+
+@pytest.mark.parametrize(("model", "workbook"), [("2021", "dfe_sn_2021_xlsx"),
+                                                 ("2025", "dfe_sn_2025_xlsx")])
+def test_golden_workbook_copies_agree_with_the_csv_lists(
+    neighbours: pd.DataFrame, model: str, workbook: str
+) -> None:
+    """DfE's xlsx copy of each model gives the same ordered lists as the CSV the table reads."""
+    from solihull_analytics import paths
+    from solihull_analytics.catalogue import load_catalogue
+    from solihull_analytics.sources.neighbours import read_neighbour_workbook
+
+    path = load_catalogue()[workbook].raw_path(paths.raw_dir())
+    book = read_neighbour_workbook(path)
+    table = neighbours[neighbours["model"] == model]
+    shared = set(book["old_la_code"]) & set(table["old_la_code"])
+    assert len(shared) >= 150
+    key = ["old_la_code", "rank"]
+    a = book[book["old_la_code"].isin(shared)].sort_values(key)
+    b = table[table["old_la_code"].isin(shared)].sort_values(key)
+    assert a["neighbour_old_la_code"].tolist() == b["neighbour_old_la_code"].tolist()
+    assert a["closeness"].tolist() == b["closeness"].tolist()

@@ -16,7 +16,8 @@ The building blocks of notebook 01:
 Conventions (see the mirror's ``data/cla/SOURCES.md``): "year" is the position at 31 March. DfE's
 rate for 31 March of year Y uses the ONS mid-(Y-1) estimate of children aged 0-17
 (``convention="dfe"``, the default); ``convention="same_year"`` uses mid-Y, which is what the
-report did for 2022 (99.7 = 478 / 47,942). "Non-UASC" is all CLA minus unaccompanied
+report did (2007: 44.6 = 205 / 45,948; 2022: 99.7 = 478 / 47,942), so its figures are reconciled
+on that convention. "Non-UASC" is all CLA minus unaccompanied
 asylum-seeking children (UASC); DfE's published rates are for all CLA.
 """
 

@@ -61,7 +61,8 @@ def parse_neighbour_csv(path: Path | str, text: str | None = None) -> pd.DataFra
     The first two columns are the LA number and name; each ``SN<k>`` (or ``SN_<k>``) column
     holds the k-th neighbour's number and the column after it that neighbour's closeness band.
     Reading stops at the first row without an LA number (the April 2021 file's blank rows and
-    "Old SNs" block follow the current lists).
+    "Old SNs" block follow the current lists); an LA whose neighbour cells are all empty or "-"
+    has no list and is left out.
 
     Parameters
     ----------
@@ -96,6 +97,9 @@ def parse_neighbour_csv(path: Path | str, text: str | None = None) -> pd.DataFra
         number = row[0].strip()
         if not re.fullmatch(r"\d{3}", number):
             raise BuildError(f"{path}, line {line}: LA number {number!r} is not 3 digits.")
+        cells = {row[i].strip() if i < len(row) else "" for i in rank_columns}
+        if cells <= {"", "-"}:
+            continue  # listed without neighbours (e.g. an LA created after the model)
         for i, rank in rank_columns.items():
             neighbour = row[i].strip() if i < len(row) else ""
             band = row[i + 1].strip() if i + 1 < len(row) else ""
@@ -119,6 +123,25 @@ def parse_neighbour_csv(path: Path | str, text: str | None = None) -> pd.DataFra
     if orphans:
         raise BuildError(f"{path}: neighbour number(s) {orphans[:8]} have no row of their own.")
     return out
+
+
+def read_neighbour_workbook(path: Path | str) -> pd.DataFrame:
+    """Read DfE's workbook copy of a model (sheet "LA SN Groups") like :func:`parse_neighbour_csv`.
+
+    The sheet has two rows of column letters and numbers above the same header as the CSV.
+    """
+    import io
+
+    raw = pd.read_excel(path, sheet_name="LA SN Groups", header=None, dtype=str,
+                        engine="calamine")
+    starts = raw.index[raw.iloc[:, 0].astype(str).str.strip().eq("LA num")]
+    if not len(starts):
+        raise BuildError(f"{path}: no header row starting 'LA num' in sheet 'LA SN Groups'.")
+    body = raw.loc[starts[0]:].fillna("")
+    body = body.map(lambda v: v[:-2] if isinstance(v, str) and v.endswith(".0") else v)
+    text = io.StringIO()
+    body.to_csv(text, header=False, index=False)
+    return parse_neighbour_csv(path, text.getvalue())
 
 
 def normalise_band(band: str) -> str:
