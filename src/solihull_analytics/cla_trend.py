@@ -2139,6 +2139,11 @@ def report_neighbours_section(ctx: TrendContext) -> list[Block]:
         )
     else:
         text += f"{la}'s non-UASC rate change cannot be computed from the published data."
+    if t["change"].isna().any():
+        text += (
+            " A dash means no non-UASC rate for that year: the authority did not exist in "
+            "that form yet, or DfE did not publish its UASC count (suppressed or not reported)."
+        )
     if nset.note:
         text += f" {nset.note}"
     if nset.is_stand_in:
