@@ -78,9 +78,10 @@ WORKFORCE_LABELS: dict[str, str] = {
 }
 VINTAGE_RANK: dict[str, int] = {
     "pre_census2021": 1,
-    "mye2022_first_release": 2,
-    "mye2023_first_release": 3,
-    "census2021_rebased": 4,
+    "pre_census2021_revised": 2,
+    "mye2022_first_release": 3,
+    "mye2023_first_release": 4,
+    "census2021_rebased": 5,
 }
 #: Covariate scaling in the model: coefficients are per 10 percentage points of the share.
 COVARIATE_SCALE = 10.0
@@ -1393,10 +1394,10 @@ class BenchmarkContext:
         :func:`deprivation_by_la`.
     model : DeprivationModel
         The fitted negative binomial model.
-    indicators : pandas.DataFrame
-        Statistical neighbour indicator table.
+    neighbour_set : solihull_analytics.neighbours.NeighbourSet
+        The LA's statistical neighbours (DfE's current model) and where they come from.
     neighbours : pandas.DataFrame
-        The LA's statistical neighbours.
+        The LA's statistical neighbours (``neighbour_set.table``).
     funnel : pandas.DataFrame
         :func:`funnel_table` of crude rates around England's rate.
     oe_funnel : pandas.DataFrame
@@ -1421,7 +1422,7 @@ class BenchmarkContext:
     rates: pd.DataFrame = field(repr=False)
     dep: pd.DataFrame = field(repr=False)
     model: DeprivationModel = field(repr=False)
-    indicators: pd.DataFrame = field(repr=False)
+    neighbour_set: Any = field(repr=False)
     neighbours: pd.DataFrame = field(repr=False)
     funnel: pd.DataFrame = field(repr=False)
     oe_funnel: pd.DataFrame = field(repr=False)
@@ -1504,7 +1505,7 @@ class BenchmarkContext:
             *self.cla_ids,
             *self.inputs.source_ids["iod"],
             *self.inputs.source_ids["workforce"],
-            *self.indicators.attrs.get("source_ids", []),
+            *self.neighbour_set.source_ids,
         ]
         return list(dict.fromkeys(ids))
 
@@ -1536,7 +1537,7 @@ def prepare(
     change_years : int, default 5
         Window of the change chart.
     n_neighbours : int, default 10
-        Statistical neighbours shown.
+        Statistical neighbours shown (DfE's current model lists ten).
 
     Returns
     -------
@@ -1559,8 +1560,8 @@ def prepare(
     model = fit_deprivation_model(
         frame, cla_series, "idaci_top20_share", iod_release, year, excluded
     )
-    indicators = nbrs.load_indicator_table(processed)
-    neigh = nbrs.statistical_neighbours(indicators, la.code, n=n_neighbours)
+    neighbour_set = nbrs.neighbour_set(la.code, la.name, "current", processed, n_neighbours)
+    neigh = neighbour_set.table
     rate_col = f"rate_{count_col}"
     eng = rates_all[(rates_all["la_code"] == ENGLAND_CODE) & (rates_all["year"] == year)]
     england_rate = float(eng.iloc[0][rate_col])
@@ -1585,7 +1586,7 @@ def prepare(
         rates=rates_all,
         dep=dep,
         model=model,
-        indicators=indicators,
+        neighbour_set=neighbour_set,
         neighbours=neigh,
         funnel=funnel_table(model.data, england_rate),
         oe_funnel=oe_funnel_table(model),
@@ -1630,7 +1631,7 @@ def rates_section(ctx: BenchmarkContext) -> list[Block]:
         TableBlock(
             tab,
             caption=f"Rates per 10,000 children, {year}: {la.name}, its statistical "
-            "neighbours and England",
+            f"neighbours ({ctx.neighbour_set.label}) and England",
             source=_SOURCE_RATES,
         ),
         TableBlock(
@@ -1879,7 +1880,7 @@ def workforce_section(ctx: BenchmarkContext) -> list[Block]:
     alt = (
         "Four dot charts of children's social worker agency rate, turnover rate, vacancy "
         f"rate and average caseload at 30 September {wf_year} for {la.name}, its statistical "
-        "neighbours and England. " + text
+        f"neighbours ({ctx.neighbour_set.label}) and England. " + text
     )
     show = panel.rename(
         columns={**WORKFORCE_LABELS, "la_name": "Area", "la_code": "Code", "note": "Note"}
@@ -1896,7 +1897,7 @@ def workforce_section(ctx: BenchmarkContext) -> list[Block]:
 
 
 def neighbours_section(ctx: BenchmarkContext) -> list[Block]:
-    """How the statistical neighbours are chosen, and the table of them.
+    """Whose statistical neighbours these are (DfE's model, named), and the table of them.
 
     Parameters
     ----------
@@ -1908,25 +1909,14 @@ def neighbours_section(ctx: BenchmarkContext) -> list[Block]:
     list of Block
         A paragraph and a table.
     """
-    from solihull_analytics import neighbours as nbrs
-
-    nt = ctx.neighbours[["rank", "la_name", "region_name", "distance", *nbrs.INDICATORS]].copy()
-    nt = nt.rename(
-        columns={
-            "la_name": "Authority",
-            "region_name": "Region",
-            "rank": "Rank",
-            "distance": "Distance",
-            "idaci_top20_share": "IDACI top 20% (%)",
-            "low_income_rate": "Low income (%)",
-            "log_children_0_17": "Log children 0-17",
-        }
-    )
+    nset = ctx.neighbour_set
     return [
-        nbrs.method_statement(ctx.n_neighbours),
+        nset.statement()
+        + " The same neighbours are marked in every chart and table of this page.",
         TableBlock(
-            format_floats(nt, "{:,.2f}"),
-            caption=f"The {ctx.n_neighbours} authorities most like {ctx.la.name}",
+            format_floats(nset.display(), "{:,.2f}"),
+            caption=f"The {len(nset.codes)} statistical neighbours of {ctx.la.name} "
+            f"({nset.label})",
         ),
     ]
 

@@ -38,6 +38,7 @@ SOURCE_MODULES = (
     "solihull_analytics.sources.population",
     "solihull_analytics.sources.census",
     "solihull_analytics.sources.cin",
+    "solihull_analytics.sources.neighbours",
 )
 
 MANIFEST_NAME = "manifest.json"

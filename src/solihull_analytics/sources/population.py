@@ -12,6 +12,7 @@ pre_census2021          pop_0_17_la_2012_2020_pre_rebasing     2012-2020   0-17 
 pre_census2021          cla_sfr27_2010_march (Mid2009Pop0-17)  2009        0-17    100 (10)
 pre_census2021          cin_osr26_2011 (Mid2010Pop0-17)        2010        0-17    none
 pre_census2021          pop_statxplore_la_age_* (DWP)          2008-2020   0-16    none
+pre_census2021_revised  ons_mye_la_sya_mid1997_mid2020 (Nomis) 1997-2020   0-17    none
 mye2022_first_release   ons_mye_mid2022_first_release          2022        0-17    none
 mye2023_first_release   ons_mye_mid2023_first_release          2023        0-17    none
 ======================  =====================================  ==========  ======  =========
@@ -21,6 +22,15 @@ The Stat-Xplore files give ages 0-4, 5-9, 10-14, 15 and 16 only: their sum is la
 authorities by name on April-2021 boundaries; names are matched to codes through the ONS
 hierarchy (``geo_la_hierarchy``) and summed to the current upper-tier authority, region and
 England.
+
+The Nomis single-year-of-age file (vintage ``pre_census2021_revised``) is ONS's pre-Census-2021
+series as it stood in 2022: mid-2001 to mid-2010 are the estimates ONS revised after the 2011
+Census, so they differ slightly from the figures DfE published at the time (vintage
+``pre_census2021``, e.g. Solihull mid-2010 44,978 against 44,881); mid-2012 to mid-2020 equal
+DfE's pre-rebasing denominators. It lists districts on April-2021 boundaries, summed here to
+the current upper-tier authority, region and England; the two counties split since 2019
+(Cumbria, Northamptonshire) are also summed from their districts, for the years DfE reported
+them.
 
 DfE's rate for 31 March of year Y uses the estimate for mid-(Y-1) (see ``cla_la_year``).
 """
@@ -49,12 +59,20 @@ STATXPLORE_IDS = (
     "pop_statxplore_la_age_15",
     "pop_statxplore_la_age_16",
 )
+NOMIS_SYA_ID = "ons_mye_la_sya_mid1997_mid2020"
+#: Counties abolished after April 2021 whose districts the Nomis file still lists, so that
+#: their children-looked-after rates (reported under the county code) get a denominator.
+FORMER_COUNTIES = {
+    "E10000006": ("Cumbria", ("E06000063", "E06000064")),  # split April 2023
+    "E10000021": ("Northamptonshire", ("E06000061", "E06000062")),  # split April 2021
+}
 INPUTS = (
     "pop_0_17_la_2012_2024_rebased",
     "pop_0_17_la_2012_2020_pre_rebasing",
     "ons_mye_mid2022_first_release",
     "ons_mye_mid2023_first_release",
     *STATXPLORE_IDS,
+    NOMIS_SYA_ID,
     "cla_sfr27_2010_march",
     "cin_osr26_2011",
     "geo_la_hierarchy",
@@ -413,6 +431,79 @@ def _is_outside_england(name: str) -> bool:
 
 
 # ----------------------------------------------------------------------------------------------
+# ONS single year of age by district (Nomis NM_2002_1), mid-1997 to mid-2020
+# ----------------------------------------------------------------------------------------------
+
+
+def district_children(path: Path) -> pd.DataFrame:
+    """Children aged 0-17 by English district and mid-year from the Nomis single-year-of-age export.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lad_code``, ``mid_year`` and ``population`` (ages 0 to 17 summed; every one of them
+        must be a number). Welsh, Scottish and Northern Irish areas are dropped.
+    """
+    ages = [f"Age {a}" for a in range(18)]
+    df = _read_csv_text(path)
+    require_columns(df, ["code", "year", *ages], path)
+    df = df[df["code"].str.strip().str.match(r"^E0[6-9]")]
+    values = df[ages].apply(to_number)
+    if values.isna().any().any():
+        row = values.index[values.isna().any(axis=1)][0]
+        raise BuildError(
+            f"{path}: row {row + 2} ({df.loc[row, 'code']}, {df.loc[row, 'year']}) has a missing "
+            "or non-numeric count for an age 0-17. Check the file against its catalogue entry."
+        )
+    return pd.DataFrame(
+        {
+            "lad_code": df["code"].str.strip(),
+            "mid_year": pd.to_numeric(df["year"]).astype(int),
+            "population": values.sum(axis=1).astype("int64"),
+        }
+    )
+
+
+def read_nomis_single_year(path: Path, hierarchy_path: Path) -> pd.DataFrame:
+    """Sum the Nomis districts' 0-17 estimates to upper-tier LA, region and England.
+
+    England is the sum of the English districts (E06/E07/E08/E09); each district is mapped to
+    today's children's-services LA with the ONS hierarchy (``geo_la_hierarchy``, the same
+    lookup as ``la_lookup``), and the counties in :data:`FORMER_COUNTIES` are added as the sum
+    of their successors.
+    """
+    from solihull_analytics.sources.geo import la_of_district, read_district_lookup
+
+    districts = read_district_lookup(hierarchy_path)
+    kids = district_children(path)
+    kids["la_code"] = la_of_district(kids["lad_code"], districts, str(path)).to_numpy()
+    info = districts.drop_duplicates("la_code").set_index("la_code")
+    la = kids.groupby(["la_code", "mid_year"], as_index=False)["population"].sum()
+    la["la_name"] = la["la_code"].map(info["la_name"])
+    la["geographic_level"] = LOCAL
+    kids["region_code"] = kids["la_code"].map(info["region_code"])
+    rgn = kids.groupby(["region_code", "mid_year"], as_index=False)["population"].sum()
+    rgn = rgn.rename(columns={"region_code": "la_code"})
+    region_names = districts.drop_duplicates("region_code").set_index("region_code")["region_name"]
+    rgn["la_name"] = rgn["la_code"].map(region_names)
+    rgn["geographic_level"] = REGIONAL
+    eng = kids.groupby("mid_year", as_index=False)["population"].sum().assign(
+        la_code=ENGLAND_CODE, la_name=ENGLAND_NAME, geographic_level=NATIONAL)
+    counties = []
+    for code, (name, successors) in FORMER_COUNTIES.items():
+        part = la[la["la_code"].isin(successors)]
+        if part["la_code"].nunique() == len(successors):
+            county = part.groupby("mid_year", as_index=False)["population"].sum()
+            counties.append(county.assign(la_code=code, la_name=name, geographic_level=LOCAL))
+    out = pd.concat([eng, rgn, la, *counties], ignore_index=True)
+    out["age_band"] = AGE_0_17
+    out["vintage"] = "pre_census2021_revised"
+    out["source_id"] = NOMIS_SYA_ID
+    out["rounded_to"] = 1
+    return out[OUTPUT_COLUMNS]
+
+
+# ----------------------------------------------------------------------------------------------
 # The table
 # ----------------------------------------------------------------------------------------------
 
@@ -423,13 +514,13 @@ POPULATION_SCHEMA = pa.DataFrameSchema(
         ),
         "la_name": pa.Column("str"),
         "geographic_level": pa.Column("str", pa.Check.isin(list(OUTPUT_LEVEL.values()))),
-        "mid_year": pa.Column(int, pa.Check.in_range(2000, 2100)),
+        "mid_year": pa.Column(int, pa.Check.in_range(1990, 2100)),
         "age_band": pa.Column("str", pa.Check.isin([AGE_0_17, AGE_0_16])),
         "population": pa.Column("int64", pa.Check.gt(0)),
         "vintage": pa.Column(
             "str",
             pa.Check.isin(["pre_census2021", "census2021_rebased", "mye2022_first_release",
-                           "mye2023_first_release"]),
+                           "mye2023_first_release", "pre_census2021_revised"]),
         ),
         "source_id": pa.Column("str"),
         "rounded_to": pa.Column("int64", pa.Check.isin([1, 10, 100])),
@@ -445,7 +536,7 @@ POPULATION_SCHEMA = pa.DataFrameSchema(
     inputs=list(INPUTS),
     schema=POPULATION_SCHEMA,
     description="ONS child population (0-17; 0-16 from Stat-Xplore) by LA/region/England, "
-    "mid-2008 to mid-2024, every vintage",
+    "mid-1997 to mid-2024, every vintage",
 )
 def build_population_la_year(inputs: Inputs) -> pd.DataFrame:
     """Every ONS child-population estimate in the catalogue, by area, mid-year and vintage."""
@@ -473,6 +564,7 @@ def build_population_la_year(inputs: Inputs) -> pd.DataFrame:
         read_ons_mye_workbook(inputs.path("ons_mye_mid2023_first_release"), 2023,
                               "mye2023_first_release", "ons_mye_mid2023_first_release"),
         read_statxplore([inputs.path(i) for i in STATXPLORE_IDS], inputs.path("geo_la_hierarchy")),
+        read_nomis_single_year(inputs.path(NOMIS_SYA_ID), inputs.path("geo_la_hierarchy")),
     ]
     out = pd.concat([p[OUTPUT_COLUMNS] for p in parts], ignore_index=True)
     for column in ("la_code", "la_name", "geographic_level", "age_band", "vintage", "source_id"):
