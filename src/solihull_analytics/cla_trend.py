@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from solihull_analytics import rates
+from solihull_analytics import releases as registry
 from solihull_analytics.geography import LocalAuthority
 from solihull_analytics.page import Block, Chart, TableBlock
 
@@ -49,20 +50,25 @@ CONVENTION_LABELS: dict[str, str] = {
 REBASED_SOURCE_PATTERN = re.compile(r"rebased|mye2[2-9]|mid20(?:2[1-9])", re.IGNORECASE)
 PRE_REBASING_SOURCE_PATTERN = re.compile(r"pre_rebasing|pre-rebasing|pre_census", re.IGNORECASE)
 
-#: Order of the ``population_la_year`` vintages (higher = more recent). ONS's Census-2021-based
-#: series as republished by DfE in 2025 revises the first releases of mid-2022 and mid-2023.
-VINTAGE_RANK: dict[str, int] = {
-    "pre_census2021": 1,
-    "mye2022_first_release": 2,
-    "mye2023_first_release": 3,
-    "census2021_rebased": 4,
-}
-VINTAGE_LABELS: dict[str, str] = {
-    "pre_census2021": "ONS estimate, pre-Census 2021 series",
-    "mye2022_first_release": "ONS mid-2022, first release",
-    "mye2023_first_release": "ONS mid-2023, first release",
-    "census2021_rebased": "ONS estimate, Census 2021-based (latest)",
-}
+# The order of the ``population_la_year`` vintages (higher = more recent), their labels and the
+# census each is based on are in the release registry (kind ``population``): ONS's
+# Census-2021-based series as republished by DfE in 2025 revises the first releases of mid-2022
+# and mid-2023.
+
+
+def vintage_rank() -> dict[str, int]:
+    """Population vintage -> order (higher = more recent), from the release registry."""
+    return registry.order_of("population")
+
+
+def vintage_labels() -> dict[str, str]:
+    """Population vintage -> the label pages show, from the release registry."""
+    latest = registry.labels("population")[-1:]
+    return {
+        r.label: str(r.fact("title", r.label)) + (" (latest)" if r.label in latest else "")
+        for r in registry.releases("population")
+    }
+
 
 SERIES_LABELS = {"all": "all children looked after", "non_uasc": "excluding UASC"}
 
@@ -167,10 +173,16 @@ REPORT_WINDOW = (2007, 2022)
 def _is_census2021_based(
     mid_year: pd.Series, source_id: pd.Series, vintage: pd.Series
 ) -> pd.Series:
+    # The registry says which census each vintage is based on; a vintage it does not know
+    # (e.g. a hand-made table) is judged by the words in its source id.
+    base = vintage.astype(str).map(
+        {r.label: r.fact("census_base") for r in registry.releases("population")}
+    )
     text = source_id.fillna("").astype(str) + " " + vintage.fillna("").astype(str)
-    rebased = text.str.contains(REBASED_SOURCE_PATTERN) & ~text.str.contains(
+    guessed = text.str.contains(REBASED_SOURCE_PATTERN) & ~text.str.contains(
         PRE_REBASING_SOURCE_PATTERN
     )
+    rebased = base.eq(2021).where(base.notna(), guessed).astype(bool)
     return (mid_year.astype(int) >= 2021) | ((mid_year.astype(int) >= 2012) & rebased)
 
 
@@ -211,7 +223,7 @@ def population_candidates(population: pd.DataFrame) -> pd.DataFrame:
     elif "release_year" in df:
         out["vintage_rank"] = pd.to_numeric(df["release_year"], errors="coerce").to_numpy()
     elif "vintage" in df:
-        out["vintage_rank"] = df["vintage"].astype(str).map(VINTAGE_RANK).fillna(0).to_numpy()
+        out["vintage_rank"] = df["vintage"].astype(str).map(vintage_rank()).fillna(0).to_numpy()
     else:
         out["vintage_rank"] = 0
     out["census2021_based"] = _is_census2021_based(
@@ -1326,7 +1338,7 @@ _POPULATION_COLUMNS = {
 
 
 def _vintage_label(value: object) -> object:
-    return VINTAGE_LABELS.get(value, value)  # type: ignore[arg-type]
+    return vintage_labels().get(value, value)  # type: ignore[arg-type]
 
 
 def _ordinal(rank: int) -> str:
