@@ -273,8 +273,10 @@ def _file_record(like: registry.ReleaseFile, new_id: str, delta: int) -> dict[st
 
 
 def _flow(value: Any) -> str:
-    return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=100_000,
-                          allow_unicode=True).strip()
+    """One YAML flow value on one line (a plain scalar dump would end with "...")."""
+    text = yaml.safe_dump({"v": value}, default_flow_style=True, sort_keys=False,
+                          width=100_000, allow_unicode=True).strip()
+    return text[len("{v: "):-1]
 
 
 def _release_text(rel: dict[str, Any]) -> str:
