@@ -372,3 +372,30 @@ def test_registry_env_follows_the_catalogue(tmp_path: Path, monkeypatch) -> None
     assert releases.registry_path() == (tmp_path / "releases.yaml").resolve()
     assert releases.labels("iod") == ["X1"]
     assert os.environ["SOLIHULL_CATALOGUE"].endswith("catalogue.yaml")
+
+
+def test_data_add_second_file_joins_the_named_release(small_workspace: Path) -> None:
+    from solihull_analytics import releases
+    from solihull_analytics.catalogue import load_catalogue
+
+    a = small_workspace / "cla_number_rate_2026.csv"
+    a.write_text("time_period,children_count\n2026,1\n", encoding="utf-8")
+    out = cli("data", "add", str(a), "--like", "cla_ees2025_number_rate")
+    assert "cla new release EES reporting year 2026" in out and "cla_la_year" in out
+    b = small_workspace / "cla_national_2026.csv"
+    b.write_text("time_period,number\n2026,1\n", encoding="utf-8")
+    out = cli("data", "add", str(b), "--like", "cla_ees2024_national_time_series",
+              "--release", "EES reporting year 2026", "--id", "cla_ees2026_national_time_series")
+    assert "added to release EES reporting year 2026" in out
+    new = releases.get("cla", "latest")
+    assert new.label == "EES reporting year 2026" and new.year == 2026
+    assert [(f.id, f.layout) for f in new.files] == [
+        ("cla_ees2026_number_rate", "cla_ees_number_rate"),
+        ("cla_ees2026_national_time_series", "cla_national_time_series"),
+    ]
+    assert releases.get("cla", "EES reporting year 2025").file_ids == [
+        "cla_ees2025_number_rate", "cla_dashboard_characteristics_2021_2025"]
+    entry = load_catalogue()["cla_ees2026_number_rate"]
+    assert entry.sha256 == hashlib.sha256(a.read_bytes()).hexdigest() and not entry.mirrored
+    assert entry.raw_path().read_bytes() == a.read_bytes()
+    assert "2026" in entry.release and "2025" not in entry.release

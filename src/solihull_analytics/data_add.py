@@ -296,7 +296,11 @@ def _insert_file(text: str, kind: str, label: str, record: dict[str, Any]) -> st
     start = None
     for i, line in enumerate(lines):
         if line.startswith("- kind: ") and line.split(":", 1)[1].strip() == kind:
-            block = lines[i : i + 40]
+            block = [lines[i]]
+            for b in lines[i + 1 :]:
+                if b.startswith("- "):
+                    break
+                block.append(b)
             if any(b.strip() in (f"label: {label}", f"label: {_flow(label)}") for b in block
                    if b.startswith("  label:")):
                 start = i
