@@ -1450,7 +1450,7 @@ def growth_views(
     """Child population growth by deprivation for each period in :data:`GROWTH_PERIODS`.
 
     The LA's 2011 LSOAs are classified by ``classify_release`` (a release on 2011 LSOAs with
-    IDACI ranks; IoD2019 by default). Census 2021 counts are put on 2011 LSOAs with
+    IDACI ranks; by default the latest such). Census 2021 counts are put on 2011 LSOAs with
     :func:`apportion_to_2011` (weights: Census 2011 children). Census 2021 gives 0-15 only at
     LSOA level, so the census comparison is for 0-15 and the small-area estimates for 0-17.
 
