@@ -7,8 +7,9 @@ LAIT data and its data dictionary). This module therefore builds a transparent s
 1. for every children's-services LA, a few indicators that do **not** involve children looked
    after (so that the neighbours are not chosen on the outcome they are compared on):
 
-   - ``idaci_top20_share``: share of the LA's children aged 0-15 (IoD2019 denominators) who live
-     in an LSOA among England's 20% most income-deprived for children (IDACI deciles 1-2);
+   - ``idaci_top20_share``: share of the LA's children aged 0-15 (the denominators of the latest
+     IoD release published with them for all England, :func:`release_with_denominators`) who
+     live in an LSOA among England's 20% most income-deprived for children (IDACI deciles 1-2);
    - ``low_income_rate``: children aged 0-15 in relative low income (DWP/HMRC, latest financial
      year held) per 100 children aged 0-15 (Census 2021);
    - ``log_children_0_17``: natural log of the Census 2021 population aged 0-17;
