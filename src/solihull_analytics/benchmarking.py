@@ -7,8 +7,8 @@ The building blocks of the benchmarking page:
   asylum-seeking children, UASC), and the children in need (CIN), child protection plan (CPP)
   and referral rates, all per 10,000 children aged 0-17 on one denominator;
 - :func:`deprivation_by_la` summarises child income deprivation from LSOA data (IDACI) for
-  IoD2019 and IoD2025: the share of children aged 0-15 living in England's 20% most deprived
-  LSOAs, and the children-weighted mean national percentile of their LSOAs;
+  every IoD release with IDACI ranks: the share of children aged 0-15 living in England's 20%
+  most deprived LSOAs, and the children-weighted mean national percentile of their LSOAs;
 - :func:`fit_deprivation_model` fits a negative binomial regression of the CLA count on that
   share with the 0-17 population as exposure, and gives each LA's expected count and rate,
   its observed/expected (O/E) ratio with a 95% interval, and its rank;
@@ -28,7 +28,7 @@ the UASC count the non-UASC count (and rate) is missing.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ import pandas as pd
 from scipy import stats
 
 from solihull_analytics import rates
+from solihull_analytics import releases as registry
 from solihull_analytics.deprivation import band_cutoff
 from solihull_analytics.page import Block, Chart, TableBlock
 
@@ -75,13 +76,6 @@ WORKFORCE_LABELS: dict[str, str] = {
     "turnover_rate_pct": "Turnover rate (%)",
     "vacancy_rate_pct": "Vacancy rate (%)",
     "caseload_average": "Caseload (cases per FTE)",
-}
-VINTAGE_RANK: dict[str, int] = {
-    "pre_census2021": 1,
-    "pre_census2021_revised": 2,
-    "mye2022_first_release": 3,
-    "mye2023_first_release": 4,
-    "census2021_rebased": 5,
 }
 #: Covariate scaling in the model: coefficients are per 10 percentage points of the share.
 COVARIATE_SCALE = 10.0
@@ -162,10 +156,13 @@ def load_inputs(processed_dir: Path | str | None = None) -> BenchmarkInputs:
     cin = cin[cin["measure"].isin(list(CIN_MEASURES))].copy()
     workforce = read_table("workforce_la_year", pdir)
     iod = read_table("iod_lsoa", pdir)
-    iod = iod[iod["release"].isin(["IoD2019", "IoD2025"])].copy()
+    # Releases with IDACI ranks; Census weights from the latest census (release registry).
+    ranked = iod.loc[iod["idaci_rank"].notna(), "release"].unique()
+    iod = iod[iod["release"].isin(ranked)].copy()
+    census = registry.get("census", registry.LATEST)
     pop_lsoa = read_table("population_lsoa", pdir)
     pop_lsoa = pop_lsoa[
-        (pop_lsoa["source"] == "census2021") & (pop_lsoa["age_band"] == "0-15")
+        (pop_lsoa["source"] == census.fact("lsoa_source")) & (pop_lsoa["age_band"] == "0-15")
     ].copy()
     las = read_table("children_services_la", pdir)
     ids = {
@@ -183,6 +180,37 @@ def load_inputs(processed_dir: Path | str | None = None) -> BenchmarkInputs:
 # --------------------------------------------------------------------------------------------
 
 
+#: Release placeholders in :func:`sensitivity_table` alternatives: the main release, the one before.
+MAIN, PREVIOUS = "main", "previous"
+
+
+def _in_registry_order(labels: Iterable[str]) -> list[str]:
+    held = set(labels)
+    order = registry.labels("iod")
+    return [r for r in order if r in held] + sorted(held - set(order))
+
+
+def resolve_release(deprivation: pd.DataFrame, release: str) -> str:
+    """Resolve an IoD release label or "latest" (latest registry release held in ``deprivation``).
+
+    Raises
+    ------
+    ValueError
+        If ``release`` is a label with no rows in ``deprivation``.
+    """
+    held = _in_registry_order(deprivation["release"].unique())
+    if release == registry.LATEST:
+        if not held:
+            raise ValueError("no IoD release with IDACI ranks in the data used.")
+        return held[-1]
+    if release not in held:
+        raise ValueError(
+            f"IoD release {release!r} has no IDACI ranks in the data used; "
+            f"choose one of {', '.join(held)} or 'latest'."
+        )
+    return release
+
+
 def child_population(population: pd.DataFrame) -> pd.DataFrame:
     """ONS estimates of children aged 0-17: one row per area and mid-year, latest vintage.
 
@@ -198,7 +226,7 @@ def child_population(population: pd.DataFrame) -> pd.DataFrame:
         Columns ``la_code``, ``mid_year``, ``population_0_17``, ``vintage``.
     """
     p = population[population["age_band"].astype(str) == "0-17"].copy()
-    p["rank"] = p["vintage"].astype(str).map(VINTAGE_RANK).fillna(0)
+    p["rank"] = p["vintage"].astype(str).map(registry.order_of("population")).fillna(0)
     p = p.sort_values(["la_code", "mid_year", "rank"], kind="mergesort")
     p = p.drop_duplicates(["la_code", "mid_year"], keep="last")
     return p.rename(columns={"population": "population_0_17"})[
@@ -281,14 +309,14 @@ def la_year_rates(inputs: BenchmarkInputs, first_year: int = 2014) -> pd.DataFra
 def deprivation_by_la(
     iod: pd.DataFrame,
     population_lsoa: pd.DataFrame,
-    releases: Sequence[str] = ("IoD2019", "IoD2025"),
+    releases: Sequence[str] | None = None,
     band_pct: float = 20,
 ) -> pd.DataFrame:
     """Child income deprivation of each LA (and England) from LSOA IDACI ranks.
 
-    IoD2019 is weighted by its own denominators (children aged 0-15, mid-2015, published with
-    the release). IoD2025 has no England-wide denominators in the data used, so it is weighted
-    by Census 2021 children aged 0-15 on 2021 LSOAs (``population_lsoa``).
+    A release is weighted by its own denominators (children aged 0-15 published with the
+    release) when they cover at least 90% of its LSOAs; otherwise (e.g. a release whose File 6
+    is not in the data used) by Census children aged 0-15 on its LSOAs (``population_lsoa``).
 
     Parameters
     ----------
@@ -297,8 +325,8 @@ def deprivation_by_la(
         ``children_0_15``, ``lsoas_in_england``).
     population_lsoa : pandas.DataFrame
         Census 2021 children aged 0-15 by 2021 LSOA (``lsoa_code``, ``population``).
-    releases : sequence of str
-        IoD releases to summarise.
+    releases : sequence of str, optional
+        IoD releases to summarise (default: every release in ``iod``, in registry order).
     band_pct : float, default 20
         The "most deprived" band in percent.
 
@@ -311,13 +339,15 @@ def deprivation_by_la(
         (children-weighted mean of ``100 x rank / N``; lower = more deprived).
     """
     census = population_lsoa.drop_duplicates("lsoa_code").set_index("lsoa_code")["population"]
+    if releases is None:
+        releases = _in_registry_order(iod["release"].unique())
     frames = []
     for release in releases:
         sel = iod[(iod["release"] == release)].dropna(subset=["idaci_rank"]).copy()
         if sel.empty:
             continue
         n = int(sel["lsoas_in_england"].iloc[0])
-        if release == "IoD2025" or sel["children_0_15"].notna().sum() < 0.9 * len(sel):
+        if sel["children_0_15"].notna().sum() < 0.9 * len(sel):
             sel["w"] = sel["lsoa_code"].map(census).astype(float)
             weights = "Census 2021 children aged 0-15"
         else:
@@ -429,7 +459,7 @@ def model_frame(
     deprivation: pd.DataFrame,
     year: int,
     series: str = "non_uasc",
-    release: str = "IoD2025",
+    release: str = registry.LATEST,
     covariate: str = "idaci_top20_share",
     min_population: float = 5_000,
 ) -> tuple[pd.DataFrame, list[dict[str, str]]]:
@@ -447,6 +477,7 @@ def model_frame(
         ``population_0_17``, ``deprivation``; and ``[{"la_code", "la_name", "reason"}]``.
     """
     count_col = SERIES[series][0]
+    release = resolve_release(deprivation, release)
     r = rates_table[(rates_table["year"] == year) & (rates_table["la_code"] != ENGLAND_CODE)]
     d = deprivation[deprivation["release"] == release].set_index("la_code")[covariate]
     df = pd.DataFrame(
@@ -521,7 +552,7 @@ def fit_deprivation_model(
     frame: pd.DataFrame,
     series: str = "non_uasc",
     covariate: str = "idaci_top20_share",
-    release: str = "IoD2025",
+    release: str = "",
     year: int = 0,
     excluded: list[dict[str, str]] | None = None,
     size: bool = True,
@@ -695,12 +726,12 @@ def sensitivity_table(
     year: int,
     la_code: str,
     series: str = "non_uasc",
-    release: str = "IoD2025",
+    release: str = registry.LATEST,
     covariate: str = "idaci_top20_share",
     alternatives: Sequence[tuple[str, str, str]] = (
-        ("non_uasc", "IoD2019", "idaci_top20_share"),
-        ("non_uasc", "IoD2025", "idaci_mean_percentile"),
-        ("all", "IoD2025", "idaci_top20_share"),
+        ("non_uasc", PREVIOUS, "idaci_top20_share"),
+        ("non_uasc", MAIN, "idaci_mean_percentile"),
+        ("all", MAIN, "idaci_top20_share"),
     ),
     min_population: float = 5_000,
 ) -> pd.DataFrame:
@@ -715,9 +746,17 @@ def sensitivity_table(
         ``alpha``, ``total_ratio`` (fitted / observed total), the LA's ``oe`` with limits and
         ``oe_rank``.
     """
+    release = resolve_release(deprivation, release)
+    held = _in_registry_order(deprivation["release"].unique())
+    before = held[: held.index(release)] if release in held else []
+    named = {MAIN: release, PREVIOUS: before[-1] if before else None}
     fits = [(label, series, release, covariate, sz, q) for label, (sz, q) in SPECIFICATIONS.items()]
     main = SPECIFICATIONS["deprivation + size (main)"]
-    fits += [("deprivation + size", s_, r_, c_, *main) for s_, r_, c_ in alternatives]
+    fits += [
+        ("deprivation + size", s_, named.get(r_, r_), c_, *main)
+        for s_, r_, c_ in alternatives
+        if named.get(r_, r_) is not None
+    ]
     rows = []
     frames: dict[tuple[str, str, str], tuple[pd.DataFrame, list]] = {}
     for label, s_, r_, c_, sz, q in fits:
@@ -1516,7 +1555,7 @@ def prepare(
     *,
     year: int = 0,
     cla_series: str = "non_uasc",
-    iod_release: str = "IoD2025",
+    iod_release: str = registry.LATEST,
     change_years: int = 5,
     n_neighbours: int = 10,
 ) -> BenchmarkContext:
@@ -1532,8 +1571,9 @@ def prepare(
         Year at 31 March; 0 means the latest year with published counts of the series.
     cla_series : {"non_uasc", "all"}
         CLA series modelled.
-    iod_release : {"IoD2025", "IoD2019"}
-        Deprivation release of the model.
+    iod_release : str, default "latest"
+        Deprivation release of the model: an IoD release label, or "latest" (the latest
+        release in the registry with IDACI ranks in the data).
     change_years : int, default 5
         Window of the change chart.
     n_neighbours : int, default 10
@@ -1556,6 +1596,7 @@ def prepare(
         held = rates_all[(rates_all["la_code"] != ENGLAND_CODE) & rates_all[count_col].notna()]
         year = int(held["year"].max())
     dep = deprivation_by_la(inp.iod, inp.population_lsoa)
+    iod_release = resolve_release(dep, iod_release)
     frame, excluded = model_frame(rates_all, dep, year, cla_series, iod_release)
     model = fit_deprivation_model(
         frame, cla_series, "idaci_top20_share", iod_release, year, excluded

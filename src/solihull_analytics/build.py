@@ -114,17 +114,37 @@ class Inputs:
         return p if p.exists() else None
 
 
+InputList = Iterable[str] | Callable[[], Iterable[str]]
+
+
 @dataclass(frozen=True)
 class TableSpec:
-    """A processed table: its name, inputs, builder and schema."""
+    """A processed table: its name, inputs, builder and schema.
+
+    ``declared_inputs`` and ``declared_optional`` are lists of catalogue ids, or functions
+    returning them (read from the release registry when the build runs, so that a release added
+    to the registry is an input without a code change). ``release_kinds`` names the registry
+    kinds whose records enter the table's build key.
+    """
 
     name: str
-    inputs: tuple[str, ...]
-    optional_inputs: tuple[str, ...]
+    declared_inputs: InputList
+    declared_optional: InputList
     builder: Callable[[Inputs], Any]
     schema: Any = None
     geo: bool = False
     description: str = ""
+    release_kinds: tuple[str, ...] = ()
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        ids = self.declared_inputs
+        return tuple(ids() if callable(ids) else ids)
+
+    @property
+    def optional_inputs(self) -> tuple[str, ...]:
+        ids = self.declared_optional
+        return tuple(ids() if callable(ids) else ids)
 
     @property
     def filename(self) -> str:
@@ -136,12 +156,13 @@ REGISTRY: dict[str, TableSpec] = {}
 
 def table(
     name: str,
-    inputs: Iterable[str],
+    inputs: InputList,
     *,
-    optional_inputs: Iterable[str] = (),
+    optional_inputs: InputList = (),
     schema: Any = None,
     geo: bool = False,
     description: str = "",
+    release_kinds: Iterable[str] = (),
 ) -> Callable[[Callable[[Inputs], Any]], Callable[[Inputs], Any]]:
     """Declare a processed table built by the decorated function.
 
@@ -149,9 +170,10 @@ def table(
     ----------
     name : str
         Table name; the output is ``data/processed/<name>.parquet``.
-    inputs : iterable of str
-        Catalogue ids the builder needs.
-    optional_inputs : iterable of str, optional
+    inputs : iterable of str, or a function returning them
+        Catalogue ids the builder needs (a function is called at build time, e.g. to read
+        them from the release registry).
+    optional_inputs : iterable of str, or a function returning them, optional
         Catalogue ids used when present (e.g. releases not in the mirror).
     schema : pandera.DataFrameSchema, optional
         Schema the output must pass.
@@ -159,6 +181,8 @@ def table(
         Whether the builder returns a GeoDataFrame (written as GeoParquet).
     description : str, optional
         One line on what the table holds; shown by ``solihull-analytics data list``.
+    release_kinds : iterable of str, optional
+        Release-registry kinds the builder reads; their records enter the build key.
     """
 
     def register(func: Callable[[Inputs], Any]) -> Callable[[Inputs], Any]:
@@ -166,12 +190,15 @@ def table(
             raise BuildError(f"table {name!r} is declared twice.")
         REGISTRY[name] = TableSpec(
             name=name,
-            inputs=tuple(inputs),
-            optional_inputs=tuple(optional_inputs),
+            declared_inputs=inputs if callable(inputs) else tuple(inputs),
+            declared_optional=(
+                optional_inputs if callable(optional_inputs) else tuple(optional_inputs)
+            ),
             builder=func,
             schema=schema,
             geo=geo,
             description=description or (inspect.getdoc(func) or "").split("\n")[0],
+            release_kinds=tuple(release_kinds),
         )
         return func
 
@@ -211,6 +238,11 @@ def _table_key(spec: TableSpec, entries: dict[str, Entry], raw_dir: Path) -> str
     for entry_id in spec.inputs + spec.optional_inputs:
         entry = entries[entry_id]
         h.update(f"|{entry_id}={_file_fingerprint(entry.raw_path(raw_dir), entry)}".encode())
+    if spec.release_kinds:
+        from solihull_analytics import releases
+
+        for kind in spec.release_kinds:
+            h.update(f"|releases:{kind}={releases.fingerprint(kind)}".encode())
     return h.hexdigest()
 
 
@@ -224,6 +256,10 @@ def _fast_fingerprint(
     of every output. ``None`` when an output is missing.
     """
     h = hashlib.sha256(__version__.encode())
+    registry = paths.catalogue_path().with_name("releases.yaml")
+    registry = Path(os.environ.get("SOLIHULL_RELEASES") or registry)
+    if registry.exists():
+        h.update(registry.read_bytes())
     for p in sorted([*SOURCES_DIR.glob("*.py"), Path(__file__)]):
         h.update(p.name.encode())
         h.update(p.read_bytes())

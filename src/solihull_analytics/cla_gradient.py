@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from solihull_analytics import releases as registry
 from solihull_analytics.build import read_table
 from solihull_analytics.disclosure import suppress_counts, suppress_dependent
 from solihull_analytics.geography import LocalAuthority, la_info
@@ -378,16 +379,36 @@ def map_postcodes(
 
 
 # -- deprivation and populations ------------------------------------------------------------
+#: Notebook value: the IoD release in force in the cohort year (the latest published by then).
+FOR_COHORT = "cohort"
+
+
+def resolve_idaci_release(release: str, cohort_year: int) -> str:
+    """Resolve an IoD release label, ``"latest"`` or ``"cohort"`` (release registry).
+
+    ``"cohort"`` is the latest release whose year is not after ``cohort_year``.
+    """
+    if release == FOR_COHORT:
+        known = [r for r in registry.releases("iod") if r.year <= cohort_year]
+        if not known:
+            raise ValueError(f"no IoD release of the registry was published by {cohort_year}.")
+        return known[-1].label
+    return registry.get("iod", release).label
+
+
 def release_vintage(release: str, processed_dir: Path | None = None) -> int:
-    """LSOA vintage of an IoD release (``IoD2019`` -> 2011)."""
-    rel = read_table("iod_releases", processed_dir)
-    row = rel[rel["release"] == release]
-    if row.empty:
-        raise ValueError(f"unknown IoD release {release!r}; available: {', '.join(rel['release'])}")
-    return int(row["lsoa_vintage"].iloc[0])
+    """LSOA vintage of an IoD release (release registry), e.g. 2011 for a release on 2011 LSOAs.
+
+    ``processed_dir`` is accepted for compatibility and not used.
+    """
+    try:
+        rel = registry.get("iod", release)
+    except registry.RegistryError as exc:
+        raise ValueError(str(exc)) from exc
+    return int(rel.lsoa_vintage or 0)
 
 
-def lsoa_idaci_decile(release: str = "IoD2019", processed_dir: Path | None = None) -> pd.DataFrame:
+def lsoa_idaci_decile(release: str, processed_dir: Path | None = None) -> pd.DataFrame:
     """Each LSOA's national IDACI decile (1 = most deprived 10% in England) for a release.
 
     Returns
@@ -427,7 +448,7 @@ def lsoa_denominators(
     lsoa_codes: Iterable[str],
     cohort_year: int = 2019,
     cohort: str = "during_year",
-    release: str = "IoD2019",
+    release: str = FOR_COHORT,
     processed_dir: Path | None = None,
 ) -> Denominators:
     """Children aged 0-17 per LSOA from the small-area estimates nearest the cohort.
@@ -442,6 +463,7 @@ def lsoa_denominators(
     Denominators
     """
     codes = pd.Index(sorted(set(lsoa_codes)))
+    release = resolve_idaci_release(release, cohort_year)
     vintage = release_vintage(release, processed_dir)
     pop = read_table("population_lsoa", processed_dir)
     sape = pop[
@@ -748,7 +770,7 @@ def cla_gradient(
     *,
     cohort_year: int = 2019,
     cohort: str = "during_year",
-    idaci_release: str = "IoD2019",
+    idaci_release: str = FOR_COHORT,
     postcode_lookup: str | Path | None = None,
     n_sims: int = 1000,
     seed: int = 20240331,
@@ -767,8 +789,9 @@ def cla_gradient(
         Collection year (ending 31 March).
     cohort : {"during_year", "at_31_march"}
         Cohort definition.
-    idaci_release : str, default "IoD2019"
-        IoD release whose national IDACI deciles are used.
+    idaci_release : str, default "cohort"
+        IoD release whose national IDACI deciles are used: a label, "latest", or "cohort" (the
+        latest release published by the cohort year; see :func:`resolve_idaci_release`).
     postcode_lookup : str or Path, optional
         ONSPD/NSPL CSV for postcode to LSOA.
     n_sims, seed : int
@@ -779,6 +802,7 @@ def cla_gradient(
     GradientResult
     """
     coh = build_cohort(extract, cohort_year, cohort)
+    idaci_release = resolve_idaci_release(idaci_release, cohort_year)
     vintage = release_vintage(idaci_release, processed_dir)
     deciles = lsoa_idaci_decile(idaci_release, processed_dir)
     la_lsoas = deciles[deciles["la_code"] == la_code]
@@ -1038,7 +1062,7 @@ def prepare(
     *,
     cohort_year: int = 2019,
     cohort: str = "during_year",
-    idaci_release: str = "IoD2019",
+    idaci_release: str = FOR_COHORT,
     postcode_lookup: str | Path | None = None,
     synthetic_seed: int = 1,
     synthetic_gradient: float = 25.0,
@@ -1060,8 +1084,9 @@ def prepare(
         Collection year, ending 31 March.
     cohort : {"during_year", "at_31_march"}
         Cohort definition.
-    idaci_release : str, default "IoD2019"
-        IoD release of the national IDACI deciles.
+    idaci_release : str, default "cohort"
+        IoD release of the national IDACI deciles: a label, "latest", or "cohort" (the latest
+        release published by the cohort year).
     postcode_lookup : str or Path, optional
         ONSPD/NSPL CSV for postcode to LSOA; empty or None for the point-in-polygon join.
     synthetic_seed : int, default 1
@@ -1081,6 +1106,7 @@ def prepare(
     from solihull_analytics import ssda903, synthetic
 
     processed = Path(processed_dir) if processed_dir else None
+    idaci_release = resolve_idaci_release(idaci_release, cohort_year)
     la = la_info(la_code, processed)
     # An extract asked for (argument, SOLIHULL_PRIVATE_DIR or a non-empty data/private/) is used
     # or load_extract raises: a synthetic extract stands in only when none was asked for.

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from solihull_analytics import rates
+from solihull_analytics import releases as registry
 from solihull_analytics.geography import LocalAuthority
 from solihull_analytics.neighbours import NeighbourSet
 from solihull_analytics.page import Block, Chart, TableBlock
@@ -51,24 +52,34 @@ CONVENTION_LABELS: dict[str, str] = {
 REBASED_SOURCE_PATTERN = re.compile(r"rebased|mye2[2-9]|mid20(?:2[1-9])", re.IGNORECASE)
 PRE_REBASING_SOURCE_PATTERN = re.compile(r"pre_rebasing|pre-rebasing|pre_census", re.IGNORECASE)
 
-#: Order of the ``population_la_year`` vintages (higher = more recent). ONS's Census-2021-based
-#: series as republished by DfE in 2025 revises the first releases of mid-2022 and mid-2023;
-#: ONS's revised pre-Census-2021 series (Nomis, 2022) revises the mid-2009 and mid-2010 figures
-#: DfE published in 2010 and 2011.
-VINTAGE_RANK: dict[str, int] = {
-    "pre_census2021": 1,
-    "pre_census2021_revised": 2,
-    "mye2022_first_release": 3,
-    "mye2023_first_release": 4,
-    "census2021_rebased": 5,
-}
-VINTAGE_LABELS: dict[str, str] = {
-    "pre_census2021": "ONS estimate, pre-Census 2021 series, as DfE published it",
-    "pre_census2021_revised": "ONS estimate, pre-Census 2021 series as revised (Nomis)",
-    "mye2022_first_release": "ONS mid-2022, first release",
-    "mye2023_first_release": "ONS mid-2023, first release",
-    "census2021_rebased": "ONS estimate, Census 2021-based (latest)",
-}
+# The order of the ``population_la_year`` vintages (higher = more recent), their labels and the
+# census each is based on are in the release registry (kind ``population``): ONS's
+# Census-2021-based series as republished by DfE in 2025 revises the first releases of mid-2022
+# and mid-2023.
+
+
+def vintage_rank() -> dict[str, int]:
+    """Population vintage -> order (higher = more recent), from the release registry."""
+    return registry.order_of("population")
+
+
+def revised_vintages() -> dict[str, str]:
+    """Population vintage -> the vintage it revises (registry fact ``revises``)."""
+    return {
+        r.label: str(r.fact("revises"))
+        for r in registry.releases("population")
+        if r.fact("revises")
+    }
+
+
+def vintage_labels() -> dict[str, str]:
+    """Population vintage -> the label pages show, from the release registry."""
+    latest = registry.labels("population")[-1:]
+    return {
+        r.label: str(r.fact("title", r.label)) + (" (latest)" if r.label in latest else "")
+        for r in registry.releases("population")
+    }
+
 
 SERIES_LABELS = {"all": "all children looked after", "non_uasc": "excluding UASC"}
 
@@ -192,10 +203,16 @@ QUOTED_UASC_COUNTS = pd.DataFrame(
 def _is_census2021_based(
     mid_year: pd.Series, source_id: pd.Series, vintage: pd.Series
 ) -> pd.Series:
+    # The registry says which census each vintage is based on; a vintage it does not know
+    # (e.g. a hand-made table) is judged by the words in its source id.
+    base = vintage.astype(str).map(
+        {r.label: r.fact("census_base") for r in registry.releases("population")}
+    )
     text = source_id.fillna("").astype(str) + " " + vintage.fillna("").astype(str)
-    rebased = text.str.contains(REBASED_SOURCE_PATTERN) & ~text.str.contains(
+    guessed = text.str.contains(REBASED_SOURCE_PATTERN) & ~text.str.contains(
         PRE_REBASING_SOURCE_PATTERN
     )
+    rebased = base.eq(2021).where(base.notna(), guessed).astype(bool)
     return (mid_year.astype(int) >= 2021) | ((mid_year.astype(int) >= 2012) & rebased)
 
 
@@ -236,7 +253,7 @@ def population_candidates(population: pd.DataFrame) -> pd.DataFrame:
     elif "release_year" in df:
         out["vintage_rank"] = pd.to_numeric(df["release_year"], errors="coerce").to_numpy()
     elif "vintage" in df:
-        out["vintage_rank"] = df["vintage"].astype(str).map(VINTAGE_RANK).fillna(0).to_numpy()
+        out["vintage_rank"] = df["vintage"].astype(str).map(vintage_rank()).fillna(0).to_numpy()
     else:
         out["vintage_rank"] = 0
     out["census2021_based"] = _is_census2021_based(
@@ -511,22 +528,24 @@ def series_break_statement(
         for a, b, v in runs
     )
     text = f"Denominators by year: {spans}."
-    revised = [r for r in runs if r[2] == "pre_census2021_revised"]
+    revises = revised_vintages()
+    revised = [r for r in runs if r[2] in revises]
     if revised:
         first, last = revised[0][0], revised[-1][1]
+        new, old = revised[0][2], revises[revised[0][2]]
         mids = set(table.loc[table["year"].between(first, last), "denominator_mid_year"].dropna())
         c = candidates[(candidates["la_code"] == la_code) & candidates["mid_year"].isin(mids)]
         both = c.pivot_table(index="mid_year", columns="vintage", values="population",
                              aggfunc="first")
         example = ""
-        if {"pre_census2021", "pre_census2021_revised"} <= set(both.columns):
-            diff = both.dropna(subset=["pre_census2021", "pre_census2021_revised"])
-            diff = diff[diff["pre_census2021"] != diff["pre_census2021_revised"]]
+        if {old, new} <= set(both.columns):
+            diff = both.dropna(subset=[old, new])
+            diff = diff[diff[old] != diff[new]]
             if len(diff):
                 y = int(diff.index.max())
                 example = (
-                    f" (for example {la_name} mid-{y}: {diff.loc[y, 'pre_census2021']:,.0f} as "
-                    f"DfE published it, {diff.loc[y, 'pre_census2021_revised']:,.0f} revised)"
+                    f" (for example {la_name} mid-{y}: {diff.loc[y, old]:,.0f} as "
+                    f"DfE published it, {diff.loc[y, new]:,.0f} revised)"
                 )
         text += (
             f" For {first}-{last} the recomputed rates use ONS's pre-Census 2021 series as ONS "
@@ -1559,7 +1578,7 @@ _POPULATION_COLUMNS = {
 
 
 def _vintage_label(value: object) -> object:
-    return VINTAGE_LABELS.get(value, value)  # type: ignore[arg-type]
+    return vintage_labels().get(value, value)  # type: ignore[arg-type]
 
 
 def _ordinal(rank: int) -> str:
@@ -1838,7 +1857,7 @@ def trend_section(ctx: TrendContext) -> list[Block]:
         if ctx.break_year and runs and runs[0][0] < ctx.break_year
         else None
     )
-    if before and runs[0][2] == "pre_census2021_revised":
+    if before and runs[0][2] in revised_vintages():
         alt += (
             f" Before the line, {int(runs[0][0])}-{int(runs[0][1])} rates use ONS's revised "
             "pre-Census 2021 series, not the estimates DfE used at the time."

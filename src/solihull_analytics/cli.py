@@ -4,6 +4,7 @@ Run ``solihull-analytics --help`` for the list of commands. In short::
 
     solihull-analytics data fetch      # copy/download the published files into data/raw, verified
     solihull-analytics data build      # turn them into tidy tables in data/processed
+    solihull-analytics data add FILE --like ID   # register a newly published file
     solihull-analytics report          # render the HTML pack into reports/
 """
 
@@ -27,7 +28,8 @@ app = typer.Typer(
     add_completion=False,
 )
 data_app = typer.Typer(
-    help="Get the published data (fetch), turn it into tables (build), and inspect it (list).",
+    help="Get the published data (fetch), turn it into tables (build), register a newly "
+    "published file (add), and inspect it (list).",
     no_args_is_help=True,
 )
 app.add_typer(data_app, name="data")
@@ -121,6 +123,73 @@ def data_build(
         typer.secho(f"FAILED {r.name}: {r.message}", fg="red", err=True)
     if failed:
         raise typer.Exit(1)
+
+
+@data_app.command(
+    "add",
+    help=(
+        "Register a newly published file: catalogue entry, release registry, copy into "
+        "data/raw/.\n\n"
+        "Checks the file against the layout of the --like file (a missing column is named), "
+        "computes its sha256, appends a catalogue entry modelled on --like "
+        "(data/catalogue.yaml), adds the file to the release registry (data/releases.yaml), "
+        "copies it into data/raw/ (read-only) and prints the tables and pages that will "
+        "change. No code changes: run `data build` and `report` next. Rejects an unknown "
+        "--like, an id already in the catalogue, and a file not in the --like layout."
+    ),
+    epilog=(
+        "Example (a new IoD of three files): data add IoD2030_File1.xlsx --like iod2025_file1 "
+        "--release IoD2030, then the same for File 3 (--like iod2025_file3 --release IoD2030) "
+        "and the File 6 extract; then `data build` and `report`. A CLA release: data add "
+        "cla_2026.csv --like cla_ees2025_number_rate (year and label from the file name)."
+    ),
+)
+def data_add(
+    file: Annotated[Path, typer.Argument(help="The published file, as downloaded.")],
+    like: Annotated[
+        str,
+        typer.Option(
+            "--like",
+            help="Catalogue id of an existing file in the same layout, e.g. last year's "
+            "(`data list` shows the ids). The new file must have its columns.",
+        ),
+    ],
+    new_id: Annotated[
+        str | None,
+        typer.Option("--id", help="Catalogue id of the new file (default: --like with the year "
+                     "replaced)."),
+    ] = None,
+    release: Annotated[
+        str | None,
+        typer.Option(help="Release label. An existing label adds the file to that release; a new "
+                     "one makes a new release, latest of its kind (default: the --like release's "
+                     "label with the year replaced)."),
+    ] = None,
+    year: Annotated[
+        int | None, typer.Option(help="The release's year, if neither --release nor the file "
+                                 "name says it.")
+    ] = None,
+    landing_page: Annotated[
+        str | None, typer.Option(help="The publisher's page for the release.")
+    ] = None,
+    url: Annotated[str | None, typer.Option(help="The official direct download URL.")] = None,
+) -> None:
+    """Register a newly published file (see the command's help)."""
+    from solihull_analytics.data_add import DataAddError, add_file
+
+    try:
+        result = add_file(file, like, new_id=new_id, release=release, year=year,
+                          landing_page=landing_page, url=url)
+    except DataAddError as exc:
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    what = "new release" if result.new_release else "added to release"
+    typer.echo(f"added {result.entry_id} ({result.kind} {what} {result.release}); "
+               f"sha256 {result.sha256[:12]}; layout: {result.layout_note}")
+    typer.echo(f"copied to {result.raw_path}")
+    typer.echo("tables that will change: " + (", ".join(result.tables) or "none"))
+    typer.echo("pages that will change: " + ("; ".join(result.pages) or "none"))
+    typer.echo("next: `solihull-analytics data build`, then `solihull-analytics report`.")
 
 
 @data_app.command("list")

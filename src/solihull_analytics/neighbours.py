@@ -17,8 +17,9 @@ The computed stand-in:
 1. for every children's-services LA, a few indicators that do **not** involve children looked
    after (so that the neighbours are not chosen on the outcome they are compared on):
 
-   - ``idaci_top20_share``: share of the LA's children aged 0-15 (IoD2019 denominators) who live
-     in an LSOA among England's 20% most income-deprived for children (IDACI deciles 1-2);
+   - ``idaci_top20_share``: share of the LA's children aged 0-15 (the denominators of the latest
+     IoD release published with them for all England, :func:`release_with_denominators`) who
+     live in an LSOA among England's 20% most income-deprived for children (IDACI deciles 1-2);
    - ``low_income_rate``: children aged 0-15 in relative low income (DWP/HMRC, latest financial
      year held) per 100 children aged 0-15 (Census 2021);
    - ``log_children_0_17``: natural log of the Census 2021 population aged 0-17;
@@ -42,12 +43,25 @@ import numpy as np
 import pandas as pd
 
 from solihull_analytics import paths
+from solihull_analytics import releases as registry
 from solihull_analytics.build import BuildError, read_table
+
+
+def release_with_denominators(iod_lsoa: pd.DataFrame) -> str | None:
+    """The latest IoD release (registry order) with deciles and 0-15 denominators for 90% of
+    England's LSOAs, or ``None``."""
+    held = iod_lsoa.dropna(subset=["idaci_decile", "children_0_15"])
+    counts = held.groupby("release")["lsoa_code"].nunique()
+    total = iod_lsoa.groupby("release")["lsoa_code"].nunique()
+    full = {r for r in counts.index if counts[r] >= 0.9 * total[r]}
+    labels = [r for r in registry.labels("iod") if r in full]
+    return labels[-1] if labels else None
+
 
 #: Indicators used, with a plain-English label.
 INDICATORS: dict[str, str] = {
     "idaci_top20_share": "share of children aged 0-15 in England's 20% most income-deprived "
-    "LSOAs for children (IDACI, IoD2019)",
+    "LSOAs for children (IDACI, the latest release published with its own 0-15 denominators)",
     "low_income_rate": "children aged 0-15 in relative low income per 100 children aged 0-15 "
     "(DWP/HMRC children in low income families, latest year; Census 2021 denominator)",
     "log_children_0_17": "size of the population aged 0-17 (Census 2021, log scale)",
@@ -114,7 +128,7 @@ def indicator_table(
     out = las.set_index("la_code")[["la_name", "region_code", "region_name"]].copy()
     out.index = out.index.astype(str)
 
-    iod = iod_lsoa[iod_lsoa["release"] == "IoD2019"].dropna(
+    iod = iod_lsoa[iod_lsoa["release"] == release_with_denominators(iod_lsoa)].dropna(
         subset=["idaci_decile", "children_0_15"]
     )
     if not iod.empty:
