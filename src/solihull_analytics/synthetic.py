@@ -14,6 +14,17 @@ in-area child's LSOA is drawn with probability proportional to that relative rat
 LSOA's population aged 0-17 (the same denominators the analysis uses), so the analysis should
 recover ``gradient`` as the decile 1 / decile 10 ratio and :attr:`SyntheticTruth.rii` as the RII.
 
+The tables follow DfE's own validation rules for the collection year (checked against DfE's
+validator, ``csc-validator-be-903`` 0.1.17, by ``scripts/validate_903.py`` and the test marked
+``validator``): placements with providers allowed to offer them, legal statuses consistent with
+age and placement, reasons for ending consistent with placement and age, episodes in sequence
+(the reason for a placement change on the episode that ends), mothers with a child's date of
+birth, short breaks and UASC children without the postcodes the rules forbid, and sex coded
+1/2 until 2023-24 and M/F from 2024-25. **One deliberate exception**: the children generated
+with no home postcode (``no_postcode_share``), kept so that page 04 shows its "No home postcode
+recorded" group, fire DfE rules 392a (no placement distance) and 392b (no postcode); see
+:data:`DFE_RULES_EXPECTED` and :data:`DFE_VALIDATION_STATEMENT`.
+
 Nothing here is real child-level data.
 """
 
@@ -31,6 +42,8 @@ import typer
 from solihull_analytics import paths
 
 DATE_FORMAT = "%d/%m/%Y"
+#: Bumped whenever the generator's output changes, so cached extracts are not reused.
+GENERATOR_VERSION = 2
 #: Share of the cohort in each age group at the end of the year (roughly England's).
 AGE_GROUPS = ((0, 1, 0.05), (1, 5, 0.14), (5, 10, 0.19), (10, 16, 0.39), (16, 18, 0.23))
 #: Legal status at the start of a period of care: interim care order, full care order,
@@ -106,9 +119,10 @@ PLACE_CHANGE_REASONS = ("CARPL", "CLOSE", "ALLEG", "STAND", "APPRR", "CREQB", "O
 DFE_RULES_EXPECTED = ("392a", "392b")
 #: One sentence page 04 can show about the synthetic extract and DfE's validation rules.
 DFE_VALIDATION_STATEMENT = (
-    "The synthetic extract passes every Header, Episodes and UASC rule of DfE's SSDA903 "
-    "validator (csc-validator-be-903 0.1.17) for its year, except rules 392a and 392b, which "
-    "flag the few children deliberately generated with no home postcode."
+    "The synthetic extract is generated to pass DfE's SSDA903 validation rules (checked with "
+    "DfE's validator, csc-validator-be-903 0.1.17, for 2018-19 and 2024-25) except rules 392a "
+    "and 392b, which flag the few children deliberately left without a home postcode to show "
+    'the "No home postcode recorded" group.'
 )
 
 
@@ -617,6 +631,9 @@ def generate_903(
         Children looked after during the year with a home postcode in the LA (the gradient
         cohort). UASC children, children with no home postcode, children living outside the LA
         and short-break-only children are added on top, in the given shares of ``children``.
+        The children with no home postcode are the only rows that break DfE's validation
+        rules (392a, 392b), on purpose: they exercise page 04's "No home postcode recorded"
+        group.
     gradient : float, default 25
         Rate in the most deprived national IDACI decile over the rate in the least deprived.
     seed : int, default 1
@@ -707,10 +724,11 @@ def ensure_synthetic_extract(
 ) -> Path:
     """Write a synthetic extract for these settings unless one already exists; return its folder.
 
-    The folder is ``data/synthetic/<la>/<year>/seed<seed>_g<gradient>_n<children>/``.
+    The folder is ``data/synthetic/<la>/<year>/v<GENERATOR_VERSION>_seed<seed>_g<gradient>_
+    n<children>/``: the version keeps an extract written by an older generator from being reused.
     """
     base = folder or default_synthetic_dir(la_code, year)
-    target = base / f"seed{seed}_g{gradient:g}_n{children}"
+    target = base / f"v{GENERATOR_VERSION}_seed{seed}_g{gradient:g}_n{children}"
     if not (target / "episodes.csv").exists():
         generate_903(la_code, year, children, gradient, seed, processed_dir).write(target)
     return target
