@@ -4,8 +4,8 @@ DfE's rules are published as the ``csc-validator-be-903`` package, which pins pa
 cannot share the project's environment. This script:
 
 1. creates the validator's own environment, ``.venv-903/`` beside the project (git-ignored;
-   ``python -m venv`` and ``pip install csc-validator-be-903==0.1.17``), once: later runs reuse
-   it;
+   or ``$SOLIHULL_903_ENV``; ``python -m venv`` and ``pip install csc-validator-be-903==0.1.17``),
+   once: later runs reuse it;
 2. generates the default synthetic extract (Solihull, 426 children, gradient 25, seed 1) for
    each collection year asked for (2019 and 2025 by default);
 3. runs every rule of the year's ruleset on the Header, Episodes and UASC tables
@@ -33,7 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 VALIDATOR = "csc-validator-be-903==0.1.17"
-ENV_DIR = ROOT / ".venv-903"
+#: Where the validator's environment lives; set SOLIHULL_903_ENV to keep it elsewhere (a CI cache).
+ENV_DIR = Path(os.environ.get("SOLIHULL_903_ENV") or ROOT / ".venv-903")
 RUNNER = Path(__file__).with_name("run_903_rules.py")
 
 
@@ -45,6 +46,18 @@ def env_python(env_dir: Path = ENV_DIR) -> Path:
     """The interpreter of the validator's environment (Windows or POSIX layout)."""
     windows = env_dir / "Scripts" / "python.exe"
     return windows if windows.exists() else env_dir / "bin" / "python"
+
+
+def _run(cmd: list[str]) -> None:
+    """Run one set-up step; raise :class:`ValidatorUnavailable` with pip's error if it fails."""
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
+    except subprocess.TimeoutExpired:
+        raise ValidatorUnavailable(f"{' '.join(cmd[-3:])} took over 20 minutes") from None
+    if done.returncode != 0:
+        lines = [ln for ln in (done.stderr or done.stdout).splitlines() if ln.strip()]
+        last = next((ln for ln in reversed(lines) if "ERROR" in ln), lines[-1] if lines else "")
+        raise ValidatorUnavailable(f"cannot install {VALIDATOR}: {last.strip()}")
 
 
 def ensure_env(env_dir: Path = ENV_DIR, python: str = sys.executable) -> Path:
@@ -61,26 +74,9 @@ def ensure_env(env_dir: Path = ENV_DIR, python: str = sys.executable) -> Path:
     stamp = env_dir / ".installed"
     if stamp.exists() and stamp.read_text(encoding="utf-8").strip() == VALIDATOR:
         return env_python(env_dir)
-    steps = [
-        [python, "-m", "venv", "--clear", str(env_dir)],
-        [
-            str(env_python(env_dir)),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            VALIDATOR,
-        ],
-    ]
-    for cmd in steps:
-        if "pip" in cmd:
-            cmd[0] = str(env_python(env_dir))  # the venv's python exists only after step 1
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        if done.returncode != 0:
-            lines = [ln for ln in (done.stderr or done.stdout).splitlines() if ln.strip()]
-            last = next((ln for ln in reversed(lines) if "ERROR" in ln), lines[-1] if lines else "")
-            raise ValidatorUnavailable(f"cannot install {VALIDATOR} into {env_dir}: {last.strip()}")
+    _run([python, "-m", "venv", "--clear", str(env_dir)])
+    pip = [str(env_python(env_dir)), "-m", "pip", "install", "--quiet"]
+    _run([*pip, "--disable-pip-version-check", "--timeout", "30", "--retries", "2", VALIDATOR])
     stamp.write_text(VALIDATOR + "\n", encoding="utf-8")
     return env_python(env_dir)
 
@@ -104,6 +100,7 @@ def rules_fired(folder: Path, year: int, la_code: str, python: Path) -> dict:
         capture_output=True,
         text=True,
         env=env,
+        timeout=900,
     )
     if done.returncode != 0:
         tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
