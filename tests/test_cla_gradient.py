@@ -238,6 +238,7 @@ def test_headlines_and_summary_published() -> None:
     assert cg.summary(ctx).startswith("SYNTHETIC DATA: Children in Solihull's most deprived")
     assert "12 times" in cg.chart_title(ctx.result)
     assert "seed 1" in cg.synthetic_notice(ctx)
+    assert "except rules 392a and 392b" in cg.synthetic_notice(ctx)  # DfE's validator
 
 
 def test_headlines_withheld_when_suppressed() -> None:

@@ -31,6 +31,7 @@ def test_synthetic_solihull_render(render_pack_for) -> None:
     assert "Traceback" not in page
     assert page.count("SYNTHETIC DATA") >= 3
     assert "Bywaters" in page
+    assert "csc-validator-be-903 0.1.17" in page  # the synthetic extract against DfE's rules
 
 
 def _plant_markers(folder: Path) -> list[str]:

@@ -1160,11 +1160,14 @@ def synthetic_notice(ctx: GradientContext) -> str | None:
     """The banner shown at the top of the page when the data are synthetic (else None)."""
     if not ctx.is_synthetic:
         return None
+    from solihull_analytics.synthetic import DFE_VALIDATION_STATEMENT
+
     return (
         "**SYNTHETIC DATA. Every figure on this page comes from a synthetic SSDA903 "
         f"extract generated for {ctx.la.name} (seed {ctx.synthetic_seed}, built-in gradient "
         f"{ctx.synthetic_gradient:g}), not from real children.** Put the authority's own SSDA903 "
-        "CSV files in `data/private/` (or pass `--private-dir`) to compute the real figures."
+        "CSV files in `data/private/` (or pass `--private-dir`) to compute the real figures. "
+        + DFE_VALIDATION_STATEMENT
     )
 
 

@@ -14,6 +14,17 @@ in-area child's LSOA is drawn with probability proportional to that relative rat
 LSOA's population aged 0-17 (the same denominators the analysis uses), so the analysis should
 recover ``gradient`` as the decile 1 / decile 10 ratio and :attr:`SyntheticTruth.rii` as the RII.
 
+The tables follow DfE's own validation rules for the collection year (checked against DfE's
+validator, ``csc-validator-be-903`` 0.1.17, by ``scripts/validate_903.py`` and the test marked
+``validator``): placements with providers allowed to offer them, legal statuses consistent with
+age and placement, reasons for ending consistent with placement and age, episodes in sequence
+(the reason for a placement change on the episode that ends), mothers with a child's date of
+birth, short breaks and UASC children without the postcodes the rules forbid, and sex coded
+1/2 until 2023-24 and M/F from 2024-25. **One deliberate exception**: the children generated
+with no home postcode (``no_postcode_share``), kept so that page 04 shows its "No home postcode
+recorded" group, fire DfE rules 392a (no placement distance) and 392b (no postcode); see
+:data:`DFE_RULES_EXPECTED` and :data:`DFE_VALIDATION_STATEMENT`.
+
 Nothing here is real child-level data.
 """
 
@@ -31,9 +42,15 @@ import typer
 from solihull_analytics import paths
 
 DATE_FORMAT = "%d/%m/%Y"
+#: Bumped whenever the generator's output changes, so cached extracts are not reused.
+GENERATOR_VERSION = 2
 #: Share of the cohort in each age group at the end of the year (roughly England's).
 AGE_GROUPS = ((0, 1, 0.05), (1, 5, 0.14), (5, 10, 0.19), (10, 16, 0.39), (16, 18, 0.23))
-LEGAL_STATUS = {"C2": 0.58, "V2": 0.16, "E1": 0.10, "C1": 0.10, "J2": 0.02, "L1": 0.02, "D1": 0.02}
+#: Legal status at the start of a period of care: interim care order, full care order,
+#: accommodated under section 20. A later legal-status change moves one step along
+#: :data:`LEGAL_STATUS_NEXT` (V2 -> C1 -> C2) without changing the placement.
+LEGAL_STATUS_START = {"C1": 0.45, "V2": 0.35, "C2": 0.20}
+LEGAL_STATUS_NEXT = {"V2": "C1", "C1": "C2"}
 CIN_CODES = {
     "N1": 0.63,
     "N2": 0.04,
@@ -44,18 +61,40 @@ CIN_CODES = {
     "N7": 0.03,
     "N8": 0.05,
 }
+
+
+@dataclass(frozen=True)
+class PlacementType:
+    """A placement type with the providers that may offer it, as DfE's rules allow."""
+
+    weight: float
+    providers: tuple[str, ...]
+    min_age: int = 0  # years at the start of the episode
+    care_order_only: bool = False  # placed with parents: not under section 20 (rule 378)
+    urn: bool = False  # an Ofsted-registered setting with its own URN
+
+
+#: Placement types (foster care with relatives or friends U1/U3 and with other carers U4/U6,
+#: children's homes K2, placed with parents P1, semi-independent living H5 for 16-17 year olds)
+#: and who provides them: PR0 parents, PR1 the LA itself, PR2 another LA, PR4
+#: private, PR5 voluntary. Providers follow DfE's rules 527-531 and 529; the LA's own
+#: provision is placed inside the LA (rule 1015).
 PLACEMENTS = {
-    "U1": 0.12,
-    "U3": 0.08,
-    "U4": 0.35,
-    "U6": 0.15,
-    "K2": 0.12,
-    "P1": 0.07,
-    "H5": 0.05,
-    "R1": 0.03,
-    "A5": 0.03,
+    "U1": PlacementType(0.04, ("PR1",)),
+    "U3": PlacementType(0.08, ("PR1",)),
+    "U4": PlacementType(0.24, ("PR1", "PR4")),
+    "U6": PlacementType(0.33, ("PR1", "PR4", "PR5")),
+    "K2": PlacementType(0.13, ("PR1", "PR4", "PR5"), min_age=5, urn=True),
+    "P1": PlacementType(0.07, ("PR0",), care_order_only=True),
+    "H5": PlacementType(0.06, ("PR4", "PR5"), min_age=16),
 }
-PROVIDERS = ("PR1", "PR2", "PR4", "PR3", "PR5")
+#: The last collection year with H5 placements. From 28 October 2023 H5 settings became
+#: Ofsted-registered supported accommodation (K3, with a URN); DfE's validator 0.1.17 rejects K3
+#: in its 2024-25 rules (rule 146 lists "k3", fixed in its 2025-26 rules), so later synthetic
+#: years place 16-17 year olds in foster care or children's homes instead.
+LAST_H5_YEAR = 2023
+#: Short breaks: a foster placement with the LA's own carers, no placement postcode or URN.
+SHORT_BREAK_PLACEMENT = ("U6", "PR1")
 ETHNIC = {
     "WBRI": 0.72,
     "WOTH": 0.04,
@@ -67,17 +106,24 @@ ETHNIC = {
     "BCRB": 0.03,
     "OOTH": 0.03,
 }
-CLOSING_REASONS = {
-    "E4A": 0.35,
-    "E8": 0.10,
-    "E11": 0.12,
-    "E13": 0.05,
-    "E41": 0.08,
-    "E45": 0.10,
-    "E17": 0.10,
-    "E3": 0.10,
-}
+#: Reasons a period of care ended before 18: returned home, to live with parents or relatives,
+#: a child arrangements order, a special guardianship order (E45 to former foster carers, E46 to
+#: others: both only from a foster placement, DfE rule 516), any other reason.
+CLOSING_REASONS = {"E4A": 0.40, "E13": 0.12, "E41": 0.10, "E45": 0.08, "E46": 0.06, "E8": 0.24}
+FOSTER = ("U1", "U2", "U3", "U4", "U5", "U6")
+SGO = ("E45", "E46")
 PLACE_CHANGE_REASONS = ("CARPL", "CLOSE", "ALLEG", "STAND", "APPRR", "CREQB", "OTHER")
+#: DfE rules (csc-validator-be-903) the default synthetic extract is expected to fire: the
+#: children deliberately left without a home postcode, who exercise page 04's "No home postcode
+#: recorded" group, have neither a postcode (392b) nor a placement distance (392a).
+DFE_RULES_EXPECTED = ("392a", "392b")
+#: One sentence page 04 can show about the synthetic extract and DfE's validation rules.
+DFE_VALIDATION_STATEMENT = (
+    "The synthetic extract is generated to pass DfE's SSDA903 validation rules (checked with "
+    "DfE's validator, csc-validator-be-903 0.1.17, for 2018-19 and 2024-25) except rules 392a "
+    "and 392b, which flag the few children deliberately left without a home postcode to show "
+    'the "No home postcode recorded" group.'
+)
 
 
 def _option(help_text: str) -> typer.models.OptionInfo:
@@ -276,94 +322,259 @@ def _fmt(ts: pd.Timestamp | None) -> str:
     return "" if ts is None or pd.isna(ts) else ts.strftime(DATE_FORMAT)
 
 
-def _child_rows(
+def collection_year_dates(year: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """1 April ``year - 1`` and 31 March ``year``: the collection year ending in ``year``."""
+    return pd.Timestamp(year - 1, 4, 1), pd.Timestamp(year, 3, 31)
+
+
+def sex_codes(year: int) -> tuple[str, str]:
+    """Codes for male and female: ``1``/``2`` until 2023-24, ``M``/``F`` from 2024-25."""
+    return ("M", "F") if year >= 2025 else ("1", "2")
+
+
+def _day_between(rng: np.random.Generator, first: pd.Timestamp, last: pd.Timestamp):
+    return first + pd.Timedelta(days=int(rng.integers(0, max((last - first).days, 0) + 1)))
+
+
+@dataclass(frozen=True)
+class _Places:
+    """Postcodes where a child can be placed: in the LA and nearby outside it."""
+
+    inside: np.ndarray
+    outside: np.ndarray
+
+    def pick(self, rng: np.random.Generator, provider: str) -> str:
+        # The LA's own provision is inside the LA (DfE rule 1015); another LA's is outside.
+        if provider == "PR1" or (provider != "PR2" and rng.random() < 0.6) or not len(self.outside):
+            return str(rng.choice(self.inside))
+        return str(rng.choice(self.outside))
+
+
+def _placement(
+    rng: np.random.Generator,
+    legal: str,
+    age: float,
+    year: int,
+    home_post: str,
+    places: _Places,
+    previous: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """A placement consistent with the legal status and age, with its provider and location.
+
+    A placement change must change the placement (DfE rule 435), so ``previous`` is not drawn
+    again (nor placed with parents twice: that placement is always at the home postcode). Only
+    a placement with parents is at the home postcode (rule 392d).
+    """
+    allowed = {
+        code: kind.weight
+        for code, kind in PLACEMENTS.items()
+        if age >= kind.min_age
+        and (code != "H5" or year <= LAST_H5_YEAR)
+        and not (kind.care_order_only and (legal not in ("C1", "C2") or not home_post))
+        and not (previous and code == previous["PLACE"] == "P1")
+    }
+    while True:
+        code = str(_pick(rng, allowed))
+        kind = PLACEMENTS[code]
+        provider = str(rng.choice(kind.providers))
+        placement = {
+            "PLACE": code,
+            "PLACE_PROVIDER": provider,
+            # placed with parents: at home
+            "PL_POST": home_post if code == "P1" else places.pick(rng, provider),
+            "URN": f"SC{rng.integers(100000, 1000000)}" if kind.urn else "XXXXXXX",
+        }
+        at_home = code != "P1" and placement["PL_POST"] == home_post
+        if placement != previous and not at_home:
+            return placement
+
+
+def _closing_reason(rng: np.random.Generator, place: str, turns_18: bool) -> str:
+    if turns_18:  # care ends on the 18th birthday: staying put with foster carers, or not
+        return "E17" if place in FOSTER else "E3"
+    table = {k: w for k, w in CLOSING_REASONS.items() if k not in SGO or place in FOSTER}
+    return str(_pick(rng, table))
+
+
+def _period_of_care(
     rng: np.random.Generator,
     child: str,
     year: int,
+    dob: pd.Timestamp,
     home_post: str,
-    placement_postcodes: np.ndarray,
+    places: _Places,
     *,
-    uasc: bool = False,
-    short_breaks: bool = False,
-) -> tuple[dict, list[dict]]:
-    start, end = pd.Timestamp(year - 1, 4, 1), pd.Timestamp(year, 3, 31)
-    if uasc:
-        age = rng.uniform(14.5, 18.0)
-    else:
-        groups = AGE_GROUPS
-        g = rng.choice(len(groups), p=[w for _, _, w in groups])
-        age = rng.uniform(groups[g][0], groups[g][1])
-    dob = (end - pd.Timedelta(days=int(age * 365.25))).normalize()
+    uasc: bool,
+) -> list[dict]:
+    """Episodes of one period of care that overlaps the collection year.
+
+    Episodes follow one another without gaps; each new one changes either the placement
+    (``RNE`` P, with the reason for the change on the episode that ends: DfE rule 225) or the
+    legal status alone (``RNE`` L, same placement: rule 434). Episodes that ended before the
+    collection year are left out, as in a real return.
+    """
+    start, end = collection_year_dates(year)
     eighteenth = dob + pd.DateOffset(years=18)
-    sex = "1" if uasc and rng.random() < 0.92 else str(rng.choice(["1", "2"], p=[0.55, 0.45]))
-    # A date in the year when the child was looked after, and a spell around it.
-    t = start + pd.Timedelta(days=int(rng.integers(0, (end - start).days + 1)))
-    t = max(t, dob + pd.Timedelta(days=1))
+    t = _day_between(
+        rng, max(start, dob + pd.Timedelta(days=1)), min(end, eighteenth - pd.Timedelta(days=1))
+    )
     spell_start = max(dob, t - pd.Timedelta(days=int(rng.exponential(500))))
-    spell_end = t + pd.Timedelta(days=int(rng.exponential(400)))
-    spell_end = min(spell_end, eighteenth - pd.Timedelta(days=1))
-    spell_end = max(spell_end, spell_start)
+    spell_end = min(t + pd.Timedelta(days=int(rng.exponential(400))), eighteenth)
     is_open = spell_end > end
-    if short_breaks:
-        spell_start = t
-        spell_end = t + pd.Timedelta(days=int(rng.integers(1, 4)))
-        is_open = False
-    n_eps = 1 if short_breaks else int(rng.choice([1, 2, 3], p=[0.55, 0.3, 0.15]))
     last = min(spell_end, end)
-    span = max((last - spell_start).days, n_eps)
-    cuts = sorted(rng.choice(np.arange(1, span + 1), size=n_eps - 1, replace=False).tolist())
+    span = (last - spell_start).days
+    n_eps = max(1, min(int(rng.choice([1, 2, 3], p=[0.55, 0.3, 0.15])), span))
+    cuts = sorted(rng.choice(np.arange(1, span), size=n_eps - 1, replace=False).tolist())
     bounds = [spell_start] + [spell_start + pd.Timedelta(days=int(c)) for c in cuts]
-    legal = "V3" if short_breaks else ("V2" if uasc and rng.random() < 0.6 else None)
-    legal = legal or str(_pick(rng, LEGAL_STATUS))
+    legal = "V2" if uasc and rng.random() < 0.9 else str(_pick(rng, LEGAL_STATUS_START))
     cin = "N8" if uasc else str(_pick(rng, CIN_CODES))
+    placement: dict[str, str] = {}
     episodes = []
     for i, decom in enumerate(bounds):
         final = i == len(bounds) - 1
         dec = (None if is_open else spell_end) if final else bounds[i + 1]
-        if i > 0 and not short_breaks and rng.random() < 0.25:
-            legal, rne = str(_pick(rng, LEGAL_STATUS)), "L"
+        age = (decom - dob).days / 365.25
+        if i > 0 and legal in LEGAL_STATUS_NEXT and not uasc and rng.random() < 0.3:
+            legal, rne = LEGAL_STATUS_NEXT[legal], "L"
         else:
             rne = "S" if i == 0 else "P"
-        place = "K2" if uasc and rng.random() < 0.3 else str(_pick(rng, PLACEMENTS))
-        if short_breaks:
-            place = "T4"
+            placement = _placement(rng, legal, age, year, home_post, places, placement or None)
         if dec is None:
             rec = ""
         elif final:
-            rec = (
-                "E41"
-                if dob + pd.DateOffset(years=18) <= dec + pd.Timedelta(days=1)
-                else str(_pick(rng, CLOSING_REASONS))
-            )
+            rec = _closing_reason(rng, placement["PLACE"], dec >= eighteenth)
         else:
             rec = "X1"
         episodes.append(
             {
                 "CHILD": child,
-                "DECOM": _fmt(decom),
+                "DECOM": decom,
                 "RNE": rne,
                 "LS": legal,
                 "CIN": cin,
-                "PLACE": place,
-                "PLACE_PROVIDER": str(rng.choice(PROVIDERS)),
-                "DEC": _fmt(dec),
+                "PLACE": placement["PLACE"],
+                "PLACE_PROVIDER": placement["PLACE_PROVIDER"],
+                "DEC": dec,
                 "REC": rec,
-                "REASON_PLACE_CHANGE": str(rng.choice(PLACE_CHANGE_REASONS)) if rne == "P" else "",
+                "REASON_PLACE_CHANGE": "",
                 "HOME_POST": home_post,
-                "PL_POST": str(rng.choice(placement_postcodes)),
-                "URN": f"SC{rng.integers(100000, 999999)}" if place == "K2" else "XXXXXXX",
+                "PL_POST": placement["PL_POST"],
+                "URN": placement["URN"],
             }
         )
-    mother = "" if sex == "1" else ("1" if age > 15 and rng.random() < 0.05 else "0")
-    header = {
+    for ended, following in zip(episodes, episodes[1:], strict=False):
+        if following["RNE"] == "P":
+            ended["REASON_PLACE_CHANGE"] = str(rng.choice(PLACE_CHANGE_REASONS))
+    kept = [e for e in episodes if e["DEC"] is None or e["DEC"] >= start]
+    for e in kept:
+        e["DECOM"], e["DEC"] = _fmt(e["DECOM"]), _fmt(e["DEC"])
+    return kept
+
+
+def _short_breaks(rng: np.random.Generator, child: str, year: int, dob: pd.Timestamp) -> list[dict]:
+    """One to three short breaks (legal status V3) in the year, each its own period of care.
+
+    DfE's rules want no placement postcode, URN or placement LA for short breaks (214, 398,
+    420) and no temporary placement code (382); the home postcode is left blank too (398).
+    """
+    start, end = collection_year_dates(year)
+    first = max(start, dob + pd.Timedelta(days=1))
+    n = int(rng.integers(1, 4))
+    days = sorted(rng.choice(np.arange(0, (end - first).days - 3, 7), size=n, replace=False))
+    place, provider = SHORT_BREAK_PLACEMENT
+    episodes = []
+    for d in days:
+        decom = first + pd.Timedelta(days=int(d))
+        episodes.append(
+            {
+                "CHILD": child,
+                "DECOM": _fmt(decom),
+                "RNE": "S",
+                "LS": "V3",
+                "CIN": "N2",
+                "PLACE": place,
+                "PLACE_PROVIDER": provider,
+                "DEC": _fmt(decom + pd.Timedelta(days=int(rng.integers(1, 4)))),
+                "REC": "E8",
+                "REASON_PLACE_CHANGE": "",
+                "HOME_POST": "",
+                "PL_POST": "",
+                "URN": "",
+            }
+        )
+    return episodes
+
+
+def _last_day_in_care(episodes: list[dict], year: int) -> pd.Timestamp:
+    """31 March, or the end of the child's last episode if it ended in the year."""
+    if any(not e["DEC"] for e in episodes):
+        return collection_year_dates(year)[1]
+    return max(pd.to_datetime(e["DEC"], format=DATE_FORMAT) for e in episodes)
+
+
+def _header_row(
+    rng: np.random.Generator,
+    child: str,
+    year: int,
+    dob: pd.Timestamp,
+    sex: str,
+    uasc: bool,
+    last_day: pd.Timestamp,
+) -> dict[str, str]:
+    """The child's Header row.
+
+    A mother (``MOTHER`` 1) has her first child's date of birth (rule 611), at 15 or older, in
+    the year and no later than her last day in care (rule 625).
+    """
+    start, _ = collection_year_dates(year)
+    _, female = sex_codes(year)
+    first_possible = max(start, dob + pd.DateOffset(years=15))
+    mother, mc_dob = "", ""
+    if sex == female:
+        is_mother = first_possible <= last_day and rng.random() < 0.05
+        mother = "1" if is_mother else "0"
+        if is_mother:
+            mc_dob = _fmt(_day_between(rng, first_possible, last_day))
+    return {
         "CHILD": child,
         "SEX": sex,
         "DOB": _fmt(dob),
         "ETHNIC": "OOTH" if uasc and rng.random() < 0.5 else str(_pick(rng, ETHNIC)),
         "UPN": "UN2" if uasc else f"A{rng.integers(10**11, 10**12)}",
         "MOTHER": mother,
-        "MC_DOB": "",
+        "MC_DOB": mc_dob,
     }
+
+
+def _child_rows(
+    rng: np.random.Generator,
+    child: str,
+    year: int,
+    home_post: str,
+    places: _Places,
+    *,
+    uasc: bool = False,
+    short_breaks: bool = False,
+) -> tuple[dict, list[dict]]:
+    _, end = collection_year_dates(year)
+    if uasc:
+        age = rng.uniform(14.5, 17.95)
+    elif short_breaks:
+        age = rng.uniform(5.0, 17.5)
+    else:
+        g = rng.choice(len(AGE_GROUPS), p=[w for _, _, w in AGE_GROUPS])
+        age = rng.uniform(AGE_GROUPS[g][0], min(AGE_GROUPS[g][1], 17.95))
+    dob = (end - pd.Timedelta(days=int(age * 365.25))).normalize()
+    male, female = sex_codes(year)
+    if uasc:
+        sex = male if rng.random() < 0.92 else female
+    else:
+        sex = str(rng.choice([male, female], p=[0.55, 0.45]))
+    if short_breaks:
+        episodes = _short_breaks(rng, child, year, dob)
+    else:
+        episodes = _period_of_care(rng, child, year, dob, home_post, places, uasc=uasc)
+    header = _header_row(rng, child, year, dob, sex, uasc, _last_day_in_care(episodes, year))
     return header, episodes
 
 
@@ -420,6 +631,9 @@ def generate_903(
         Children looked after during the year with a home postcode in the LA (the gradient
         cohort). UASC children, children with no home postcode, children living outside the LA
         and short-break-only children are added on top, in the given shares of ``children``.
+        The children with no home postcode are the only rows that break DfE's validation
+        rules (392a, 392b), on purpose: they exercise page 04's "No home postcode recorded"
+        group.
     gradient : float, default 25
         Rate in the most deprived national IDACI decile over the rate in the least deprived.
     seed : int, default 1
@@ -447,18 +661,15 @@ def generate_903(
     n_none = int(round(no_postcode_share * children))
     n_out = int(round(outside_share * children)) if len(outside) else 0
     n_short = int(round(short_break_share * children))
-    all_pcs = pcs["pcd"].to_numpy()
-    inside_pcs = inside["pcd"].to_numpy()
-    outside_pcs = outside["pcd"].to_numpy()
+    places = _Places(inside["pcd"].to_numpy(), outside["pcd"].to_numpy())
+    # UASC children have no home postcode (DfE rule 406: no placement distance for them), nor
+    # do short-break-only children (rule 398).
     kinds = (
         [("in", p) for p in home_posts]
-        + [
-            ("uasc", str(rng.choice(inside_pcs)) if rng.random() < 0.4 else "")
-            for _ in range(n_uasc)
-        ]
+        + [("uasc", "") for _ in range(n_uasc)]
         + [("none", "") for _ in range(n_none)]
-        + [("out", str(rng.choice(outside_pcs))) for _ in range(n_out)]
-        + [("short", str(rng.choice(inside_pcs))) for _ in range(n_short)]
+        + [("out", str(rng.choice(places.outside))) for _ in range(n_out)]
+        + [("short", "") for _ in range(n_short)]
     )
     order = rng.permutation(len(kinds))
     ids = rng.choice(np.arange(100000, 999999), size=len(kinds), replace=False)
@@ -471,7 +682,7 @@ def generate_903(
             child,
             year,
             post,
-            all_pcs,
+            places,
             uasc=kind == "uasc",
             short_breaks=kind == "short",
         )
@@ -513,10 +724,11 @@ def ensure_synthetic_extract(
 ) -> Path:
     """Write a synthetic extract for these settings unless one already exists; return its folder.
 
-    The folder is ``data/synthetic/<la>/<year>/seed<seed>_g<gradient>_n<children>/``.
+    The folder is ``data/synthetic/<la>/<year>/v<GENERATOR_VERSION>_seed<seed>_g<gradient>_
+    n<children>/``: the version keeps an extract written by an older generator from being reused.
     """
     base = folder or default_synthetic_dir(la_code, year)
-    target = base / f"seed{seed}_g{gradient:g}_n{children}"
+    target = base / f"v{GENERATOR_VERSION}_seed{seed}_g{gradient:g}_n{children}"
     if not (target / "episodes.csv").exists():
         generate_903(la_code, year, children, gradient, seed, processed_dir).write(target)
     return target
