@@ -189,6 +189,13 @@ def report(
     list_las: Annotated[
         bool, typer.Option("--list-las", help="List valid LA codes and names, then stop.")
     ] = False,
+    compare_with: Annotated[
+        Path | None,
+        typer.Option(
+            help="A previous pack (its reports/ or reports/<LA>/ folder) to compare the front "
+            "page's figures with (default: the figures this run replaces)."
+        ),
+    ] = None,
 ) -> None:
     """Render the HTML pack (one page per notebook, plus a front page) into reports/<LA>/."""
     from solihull_analytics import paths
@@ -207,6 +214,7 @@ def report(
         run_date=run_date,
         force=force,
         extra_parameters=extra,
+        compare_with=_existing_folder(compare_with, "--compare-with"),
     )
     try:
         if all_las or (la and len(la) > 1):
@@ -238,6 +246,17 @@ def report(
         for n in failures:
             typer.secho(f"  {n.summary()}", fg="red", err=True)
         raise typer.Exit(1)
+
+
+def _existing_folder(folder: Path | None, option: str) -> Path | None:
+    """Resolve ``folder`` against the working directory; stop with a message if it is missing."""
+    if folder is None:
+        return None
+    folder = folder.expanduser().resolve()
+    if not folder.is_dir():
+        typer.secho(f"error: {option} {folder}: no such folder.", fg="red", err=True)
+        raise typer.Exit(2)
+    return folder
 
 
 @app.command("synthetic-903")
