@@ -132,6 +132,14 @@ def _number(value: Any) -> str:
     return "not available" if value is None else str(value)
 
 
+def _difference(difference: float, previous: float) -> str:
+    """The change, with the decimals the front page gives the values themselves."""
+    if isinstance(difference, int):
+        return f"{difference:,}"
+    current = previous + difference
+    return f"{difference:,.2f}" if max(abs(previous), abs(current)) < 10 else f"{difference:,.1f}"
+
+
 def change_cells(change: Change) -> str:
     """Two ``<td>`` cells for the front page: the previous value, and the change with its flag."""
     if change.status == "new":
@@ -140,7 +148,7 @@ def change_cells(change: Change) -> str:
     if change.previous_period:
         previous += f" ({change.previous_period})"
     if change.difference is not None:
-        diff = _number(change.difference)
+        diff = _difference(change.difference, change.previous_value)
         text = diff if diff.startswith("-") else f"+{diff}"
     elif change.status == "unchanged":
         text = "no change"
