@@ -23,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -44,6 +45,15 @@ FRONT_PAGE_HEADLINES = 6
 _NOTEBOOK_NAME = re.compile(r"^(\d{2})_[a-z0-9_]+\.ipynb$")
 
 
+def kernel_transport(platform: str | None = None) -> str:
+    """``"ipc"`` (local socket files), or ``"tcp"`` on loopback on Windows only.
+
+    Windows has no Unix-domain (IPC) sockets that ZeroMQ can use, so kernels there listen on
+    127.0.0.1: reachable from this machine only, and protected by the connection file's key.
+    """
+    return "tcp" if (platform or sys.platform) == "win32" else "ipc"
+
+
 def _local_socket_kernel_manager(socket_dir: Path) -> type:
     """A kernel manager whose kernels talk over local (IPC) sockets instead of TCP.
 
@@ -56,8 +66,8 @@ def _local_socket_kernel_manager(socket_dir: Path) -> type:
     class LocalSocketKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs: Any) -> None:
             super().__init__(**kwargs)
-            self.transport = "ipc"
-            self.ip = str(socket_dir / "kernel")
+            self.transport = kernel_transport()
+            self.ip = str(socket_dir / "kernel") if self.transport == "ipc" else "127.0.0.1"
 
         def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
             # The kernel logs a harmless "KeyboardInterrupt caught" at every shutdown; a failing

@@ -74,9 +74,23 @@ def flat_columns(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _header(name: str) -> str:
-    # Break long snake_case names after the underscores, never inside a word.
-    return html.escape(name).replace("_", "_<wbr>")
+#: A word this long (a URL, a file name) may break anywhere; shorter words never break.
+LONG_WORD = 24
+
+
+def _breakable(text: str) -> str:
+    """Escape ``text``, allowing line breaks after ``_`` and ``/`` (snake_case names, paths)."""
+    return html.escape(text).replace("_", "_<wbr>").replace("/", "/<wbr>")
+
+
+def _cell(tag: str, kind: str, text: str, scope: str = "") -> str:
+    classes = [f"sa-{kind}"]
+    if kind == "num" and not _DIGIT.search(text) and text.lower() not in NUMBER_MARKS:
+        classes.append("sa-note")  # a sentence in a column of numbers ("not available") wraps
+    if kind == "text" and any(len(word) > LONG_WORD for word in text.split()):
+        classes.append("sa-long")  # a URL may break anywhere
+    body = _breakable(text) if kind == "text" else html.escape(text)
+    return f'<{tag}{scope} class="{" ".join(classes)}">{body}</{tag}>'
 
 
 def table_html(
@@ -101,16 +115,16 @@ def table_html(
     """
     kinds = [column_kind(df[c]) for c in df.columns]
     head = "".join(
-        f'<th scope="col" class="sa-{k}">{_header(str(c))}</th>'
+        f'<th scope="col" class="sa-{k}">{_breakable(str(c))}</th>'
         for c, k in zip(df.columns, kinds, strict=True)
     )
     rows = []
     for values in df.itertuples(index=False, name=None):
         cells = []
         for i, (v, k) in enumerate(zip(values, kinds, strict=True)):
-            tag = "th" if i < row_headers else "td"
-            scope = ' scope="row"' if tag == "th" else ""
-            cells.append(f'<{tag}{scope} class="sa-{k}">{html.escape(fmt(v))}</{tag}>')
+            row_header = i < row_headers
+            tag, scope = ("th", ' scope="row"') if row_header else ("td", "")
+            cells.append(_cell(tag, k, fmt(v), scope))
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return (
         '<div class="sa-table-wrap"><table class="sa-table">'
