@@ -39,6 +39,13 @@ document.querySelectorAll('table').forEach((table, i) => {
   }
   table.querySelectorAll('td, th').forEach(cell => {
     const text = cell.textContent.trim();
+    const align = getComputedStyle(cell).textAlign;
+    if (cell.classList.contains('sa-num') && align !== 'right') {
+      problems.push(`${name}: number "${text}" aligned ${align}`);
+    }
+    if (cell.classList.contains('sa-text') && !['left', 'start'].includes(align)) {
+      problems.push(`${name}: text "${text.slice(0, 30)}" aligned ${align}`);
+    }
     if (!text || !/\d/.test(text) || !unbroken.test(text)) return;
     const range = document.createRange();
     range.selectNodeContents(cell);

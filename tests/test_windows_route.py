@@ -69,3 +69,13 @@ def test_a_notebook_renders_over_loopback_tcp(
     )
     assert result.status == "rendered", result.summary()
     assert "A fixture paragraph that says 42." in (out / "90_fixture.html").read_text()
+
+
+def test_pipeline_uses_pathlib_and_no_shell() -> None:
+    """Paths portable to Windows: no os.path string joining, no shell commands."""
+    found = []
+    for source in sorted((ROOT / "src" / "solihull_analytics").rglob("*.py")):
+        for number, line in enumerate(source.read_text(encoding="utf-8").splitlines(), 1):
+            if re.search(r"\bos\.path\.|\bsubprocess\b|\bos\.system\(|shell=True", line):
+                found.append(f"{source.name}:{number}: {line.strip()}")
+    assert not found, "\n".join(found)

@@ -1309,6 +1309,7 @@ def population_section(ctx: AreaProfile) -> list[Block]:
         + values_list(pop, "pct_0_15")
         + ".",
         source="ONS Census 2021, usual residents by age (6 categories), LSOA; summed to each area.",
+        data=pop,
     )
     shown = pop.rename(
         columns={

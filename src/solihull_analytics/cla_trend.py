@@ -1578,7 +1578,10 @@ def trend_section(ctx: TrendContext) -> list[Block]:
         )
     )
     blocks: list[Block] = [
-        Chart(plot_trend(la_rows, eng_rows, la.name, ctx.break_year, title), alt, TREND_SOURCE),
+        Chart(
+            plot_trend(la_rows, eng_rows, la.name, ctx.break_year, title), alt, TREND_SOURCE,
+            data=pd.concat([la_rows, eng_rows]), name="chart_rates",
+        ),
         describe_trend(la_rows, eng_rows, la.name),
     ]
     gaps = la_rows[la_rows["rate_all"].isna()]
@@ -1627,6 +1630,7 @@ def trend_table(ctx: TrendContext) -> TableBlock:
         caption=f"{ctx.la.name}: children looked after at 31 March, rates per 10,000 aged 0-17 "
         f"with {ctx.pct} confidence limits ({CONVENTION_LABELS[ctx.convention]})",
         source="DfE; ONS. 2006-2010 counts rounded to the nearest 5 by DfE.",
+        name="rates",
     )
 
 
