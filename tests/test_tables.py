@@ -19,6 +19,7 @@ from solihull_analytics.tables import (  # noqa: E402
     SUMMARY_ROWS,
     column_kind,
     page_cut,
+    rows_around,
     table_html,
 )
 
@@ -131,3 +132,13 @@ def test_publish_replaces_the_folder_whole(tmp_path: Path) -> None:
     publish(tmp_path / "staging" / "nothing", target)
     assert not target.exists(), "a page that no longer writes downloads leaves none behind"
     assert [p.name for p in tmp_path.iterdir()] == ["staging"], "no temporary folder left"
+
+
+def test_page_rows_last_or_around_the_las_own_row() -> None:
+    df = pd.DataFrame({"rank": range(1, 31), "la": [f"LA {i}" for i in range(1, 31)]})
+    last, note = page_cut(df, None, -5)
+    assert list(last["rank"]) == [26, 27, 28, 29, 30] and "the last 5 of 30 rows" in note
+    mask = rows_around(df["la"] == "LA 15", context=2)
+    shown, note = page_cut(df, None, mask)
+    assert list(shown["rank"]) == [1, 2, 13, 14, 15, 16, 17, 29, 30]
+    assert "the selected 9 of 30 rows" in note

@@ -1631,6 +1631,7 @@ def trend_table(ctx: TrendContext) -> TableBlock:
         f"with {ctx.pct} confidence limits ({CONVENTION_LABELS[ctx.convention]})",
         source="DfE; ONS. 2006-2010 counts rounded to the nearest 5 by DfE.",
         name="rates",
+        page_rows=-10,  # the latest years; the whole series is in the download
     )
 
 

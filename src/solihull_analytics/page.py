@@ -86,8 +86,10 @@ class TableBlock:
     """A table ready to show, with its caption and source.
 
     ``page_columns`` names the columns shown on the page when the table is too wide for it, and
-    ``page_rows`` how many of its rows are shown (default: all of a table under
-    :data:`LONG_TABLE_ROWS` rows, else the first :data:`SUMMARY_ROWS`); the full table is always
+    ``page_rows`` which rows are shown (default: all of a table under
+    :data:`~solihull_analytics.tables.LONG_TABLE_ROWS` rows, else the first
+    :data:`~solihull_analytics.tables.SUMMARY_ROWS`; a negative number: the last rows; or one
+    flag per row, see :func:`~solihull_analytics.tables.rows_around`). The full table is always
     in the CSV download, named ``name`` (default: from the caption).
     """
 
@@ -98,7 +100,7 @@ class TableBlock:
     float_format: str = "{:,.1f}"
     name: str | None = None
     page_columns: Sequence[str] | None = None
-    page_rows: int | None = None
+    page_rows: int | Sequence[bool] | None = None
 
 
 @dataclass
@@ -293,7 +295,7 @@ class Page:
         *,
         name: str | None = None,
         page_columns: Sequence[str] | None = None,
-        page_rows: int | None = None,
+        page_rows: int | Sequence[bool] | None = None,
     ) -> None:
         """Show a table as a real HTML table with a caption, and offer it as a CSV download.
 

@@ -133,12 +133,29 @@ def table_html(
     )
 
 
+def rows_around(mask: Sequence[bool], context: int = 3) -> list[bool]:
+    """Rows to show of a long ranked table: the first and last ``context`` rows, and the rows
+    within ``context`` of any row where ``mask`` is true (e.g. the LA's own row)."""
+    flags = [bool(m) for m in mask]
+    n = len(flags)
+    marked = [i for i, m in enumerate(flags) if m]
+    return [
+        i < context or i >= n - context or any(abs(i - j) <= context for j in marked)
+        for i in range(n)
+    ]
+
+
 def page_cut(
-    df: pd.DataFrame, page_columns: Sequence[str] | None, page_rows: int | None
+    df: pd.DataFrame,
+    page_columns: Sequence[str] | None,
+    page_rows: int | Sequence[bool] | None,
 ) -> tuple[pd.DataFrame, str]:
     """Return the part of ``df`` the page shows and a sentence saying what was left out.
 
-    The sentence is empty when the whole table is shown.
+    ``page_rows``: None for the default (all rows of a short table, the first
+    :data:`SUMMARY_ROWS` of a long one), a number of rows (negative: the last rows, e.g. the
+    latest years), or one flag per row (see :func:`rows_around`). The sentence is empty when
+    the whole table is shown.
     """
     shown = df
     if page_columns:
@@ -149,10 +166,15 @@ def page_cut(
     n_rows = len(shown)
     if page_rows is None:
         page_rows = n_rows if n_rows < LONG_TABLE_ROWS else SUMMARY_ROWS
-    shown = shown.head(page_rows)
+    if isinstance(page_rows, int):
+        which = "first" if page_rows >= 0 else "last"
+        shown = shown.head(page_rows) if page_rows >= 0 else shown.tail(-page_rows)
+    else:
+        which = "selected"
+        shown = shown[[bool(x) for x in page_rows]]
     parts = []
     if len(shown) < n_rows:
-        parts.append(f"the first {len(shown)} of {n_rows} rows")
+        parts.append(f"the {which} {len(shown)} of {n_rows} rows")
     if shown.shape[1] < df.shape[1]:
         parts.append(f"{shown.shape[1]} of {df.shape[1]} columns")
     note = ""
