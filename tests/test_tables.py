@@ -19,6 +19,7 @@ from solihull_analytics.tables import (  # noqa: E402
     SUMMARY_ROWS,
     column_kind,
     page_cut,
+    round_like,
     rows_around,
     table_html,
 )
@@ -89,7 +90,7 @@ def test_tables_and_chart_data_are_written_as_csv_with_provenance(
     shown: list, tmp_path: Path
 ) -> None:
     page = Page("90_test", "Test page", "E08000029", "Solihull", tmp_path, "2026-01-31")
-    big = pd.DataFrame({"year": range(2000, 2030), "rate": [1.25] * 30, "note": "x"})
+    big = pd.DataFrame({"year": range(2000, 2030), "rate": [1.2345] * 30, "note": "x"})
     page.show(
         TableBlock(big, "Solihull: rates 2000 to 2029", source="DfE", name="rates",
                    page_columns=["year", "rate"]),
@@ -104,7 +105,7 @@ def test_tables_and_chart_data_are_written_as_csv_with_provenance(
     assert len(rates) == 30 and list(rates.columns[:3]) == ["year", "rate", "note"]
     assert list(rates.columns[3:]) == list(PROVENANCE_COLUMNS)
     assert rates["source"].iloc[0] == "DfE" and rates["la_code"].iloc[0] == "E08000029"
-    assert rates["rate"].iloc[0] == 1.25, "unrounded values in the download"
+    assert rates["rate"].iloc[0] == 1.2, "the download rounds as the page does, no further"
     assert (folder / "rates_to.csv").exists(), "caption stem, LA name and numbers removed"
     chart = [p.name for p in folder.glob("chart_*.csv")]
     assert len(chart) == 1, chart
@@ -142,3 +143,11 @@ def test_page_rows_last_or_around_the_las_own_row() -> None:
     shown, note = page_cut(df, None, mask)
     assert list(shown["rank"]) == [1, 2, 13, 14, 15, 16, 17, 29, 30]
     assert "the selected 9 of 30 rows" in note
+
+
+def test_round_like_keeps_the_pages_precision() -> None:
+    df = pd.DataFrame({"rate": [12.3456], "n": [7], "name": ["a"]})
+    assert round_like(df, "{:,.1f}")["rate"].iloc[0] == 12.3
+    assert round_like(df, "{:.3f}")["rate"].iloc[0] == 12.346
+    assert round_like(df, "{:.1%}")["rate"].iloc[0] == 12.346  # percent: two more places
+    assert round_like(df, "{}").equals(df)

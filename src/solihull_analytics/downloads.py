@@ -3,8 +3,8 @@
 Each table (and each chart given its data) of page ``NN_name`` is written as
 ``reports/<LA>/NN_name/<stem>.csv`` and linked under the table or chart. Stems are stable from
 year to year: they come from a name the section gives, or from the caption with numbers and the
-LA's name taken out. Each CSV holds the full table (every row and column, unrounded where the
-section passed numbers) plus provenance columns:
+LA's name taken out. Each CSV holds the full table (every row and column, as numbers where the
+section passed numbers, rounded as the page rounds them) plus provenance columns:
 
 ``source``
     the table's source line (or the page title when it has none);

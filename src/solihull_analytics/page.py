@@ -324,7 +324,10 @@ class Page:
             keep = list(full.columns[:row_headers])
             shown = full.loc[shown.index, keep + [c for c in shown.columns if c not in keep]]
         self._html(tables.table_html(shown, caption, fmt, row_headers=row_headers))
-        link = self.downloads.write(full, name or self._stem(caption), source or caption)
+        # The download carries the page's rounding: never more precision than was published
+        # (page 04's rates, for one, must not let a suppressed count be worked out).
+        exact = tables.round_like(full, float_format)
+        link = self.downloads.write(exact, name or self._stem(caption), source or caption)
         parts = []
         if note:
             parts.append(html.escape(note))

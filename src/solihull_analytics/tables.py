@@ -133,6 +133,19 @@ def table_html(
     )
 
 
+def round_like(df: pd.DataFrame, float_format: str) -> pd.DataFrame:
+    """Return ``df`` with its float columns rounded to the decimals of ``float_format``."""
+    found = re.search(r"\.(\d+)[fe%]", float_format)
+    if not found:
+        return df
+    decimals = int(found.group(1)) + (2 if float_format.rstrip("}").endswith("%") else 0)
+    out = df.copy()
+    for column in out.columns:
+        if pd.api.types.is_float_dtype(out[column]):
+            out[column] = out[column].round(decimals)
+    return out
+
+
 def rows_around(mask: Sequence[bool], context: int = 3) -> list[bool]:
     """Rows to show of a long ranked table: the first and last ``context`` rows, and the rows
     within ``context`` of any row where ``mask`` is true (e.g. the LA's own row)."""
