@@ -1348,6 +1348,7 @@ def population_section(ctx: AreaProfile) -> list[Block]:
         + values_list(pop, "pct_0_15")
         + ".",
         source="ONS Census 2021, usual residents by age (6 categories), LSOA; summed to each area.",
+        data=pop,
     )
     shown = pop.rename(
         columns={
@@ -1394,6 +1395,7 @@ def growth_section(ctx: AreaProfile) -> list[Block]:
         alt="Bar chart of the percentage change in children aged 0-15 between the 2011 and 2021 "
         "Censuses: " + values_list(growth, "pct_change", "{:+.1f}%") + ".",
         source="ONS Census 2011 KS102EW and Census 2021 age (6 categories), LSOA.",
+        data=growth,
     )
     cols = ["area", "level", "children_2011", "children_2021", "change", "pct_change"]
     table = TableBlock(
@@ -1437,6 +1439,7 @@ def ethnicity_section(ctx: AreaProfile) -> list[Block]:
         + values_list(eth, "pct_non_white")
         + ".",
         source="ONS Census 2021 TS021 ethnic group (5 groups), LSOA.",
+        data=eth,
     )
     blocks: list[Block] = [
         say_ethnicity(eth, eth19),
@@ -1584,6 +1587,7 @@ def idaci_section(ctx: AreaProfile) -> list[Block]:
                 alt=idaci_alt(idaci, rel),
                 source=f"MHCLG English Indices of Deprivation ({rel}), IDACI deciles; children: "
                 f"{children}.",
+                data=comp[comp["release"] == rel],
             )
         )
     wide = comp.pivot_table(
@@ -1648,6 +1652,7 @@ def maps_section(ctx: AreaProfile) -> list[Block]:
         + values_list(ctx.pop, "pct_0_15")
         + ".",
         source="ONS Census 2021; ONS LSOA boundaries (Open Geography Portal).",
+        data=pd.DataFrame(layers.lsoas.drop(columns="geometry", errors="ignore")),
     )
     dec = layers.lsoas.groupby("area")["idaci_decile"].apply(lambda s: int((s == 1).sum()))
     rel = layers.idaci_release
@@ -1660,6 +1665,7 @@ def maps_section(ctx: AreaProfile) -> list[Block]:
         + "; ".join(f"{a} {n}" for a, n in dec.items())
         + ".",
         source=f"MHCLG English Indices of Deprivation ({rel}); ONS LSOA boundaries.",
+        data=pd.DataFrame(layers.lsoas.drop(columns="geometry", errors="ignore")),
     )
     note = layers.note + " " + outline + "The tables above give the figures behind the maps."
     return [note, kids, deciles]

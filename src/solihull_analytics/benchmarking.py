@@ -41,6 +41,7 @@ from solihull_analytics import rates
 from solihull_analytics import releases as registry
 from solihull_analytics.deprivation import band_cutoff
 from solihull_analytics.page import Block, Chart, TableBlock
+from solihull_analytics.tables import rows_around
 
 ENGLAND_CODE = "E92000001"
 
@@ -2152,6 +2153,7 @@ def appendix_all_section(ctx: BenchmarkContext) -> TableBlock:
         format_floats(allt, "{:,.2f}"),
         caption=f"Every modelled authority, {ctx.year}: {ctx.series_label}, "
         "ranked by observed/expected",
+        page_rows=rows_around(allt["Authority"] == ctx.la.name),
     )
 
 

@@ -1867,6 +1867,8 @@ def trend_section(ctx: TrendContext) -> list[Block]:
             plot_trend(la_rows, eng_rows, la.name, ctx.break_year, title, before_label=before),
             alt,
             TREND_SOURCE,
+            data=pd.concat([la_rows, eng_rows]),
+            name="chart_rates",
         ),
         describe_trend(la_rows, eng_rows, la.name),
         series_break_statement(la_rows, ctx.inputs.candidates, la.code, la.name) or None,
@@ -1917,6 +1919,8 @@ def trend_table(ctx: TrendContext) -> TableBlock:
         caption=f"{ctx.la.name}: children looked after at 31 March, rates per 10,000 aged 0-17 "
         f"with {ctx.pct} confidence limits ({CONVENTION_LABELS[ctx.convention]})",
         source="DfE; ONS. 2006-2010 counts rounded to the nearest 5 by DfE.",
+        name="rates",
+        page_rows=-10,  # the latest years; the whole series is in the download
     )
 
 

@@ -262,6 +262,13 @@ def report(
     list_las: Annotated[
         bool, typer.Option("--list-las", help="List valid LA codes and names, then stop.")
     ] = False,
+    compare_with: Annotated[
+        Path | None,
+        typer.Option(
+            help="A previous pack (its reports/ or reports/<LA>/ folder) to compare the front "
+            "page's figures with (default: the figures this run replaces)."
+        ),
+    ] = None,
 ) -> None:
     """Render the HTML pack (one page per notebook, plus a front page) into reports/<LA>/."""
     _require_data_dir()
@@ -285,6 +292,7 @@ def report(
         run_date=run_date,
         force=force,
         extra_parameters=None,
+        compare_with=_existing_folder(compare_with, "--compare-with"),
     )
     _require_intact_tables()
     try:
@@ -338,6 +346,17 @@ def _check_private_extract(
         extract = ssda903.load_extract(folder)
         typer.echo(f"SSDA903 extract {folder}: {extract.describe()}")
     return {"private_dir": str(folder)}
+
+
+def _existing_folder(folder: Path | None, option: str) -> Path | None:
+    """Resolve ``folder`` against the working directory; stop with a message if it is missing."""
+    if folder is None:
+        return None
+    folder = folder.expanduser().resolve()
+    if not folder.is_dir():
+        typer.secho(f"error: {option} {folder}: no such folder.", fg="red", err=True)
+        raise typer.Exit(2)
+    return folder
 
 
 @app.command("synthetic-903")

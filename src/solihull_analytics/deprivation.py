@@ -1826,6 +1826,10 @@ def releases_section(ctx: IdaciContext) -> list[PageBlock]:
     return out
 
 
+#: Columns of the report comparison left to the download: with them it is too wide to read.
+TABLE1_OFF_PAGE = ("Most deprived 5%", "Most deprived 2%")
+
+
 def table1_section(ctx: IdaciContext) -> list[PageBlock]:
     """Section "Table 1": commentary, method, the report comparison (Solihull) and Table 1.
 
@@ -1855,6 +1859,7 @@ def table1_section(ctx: IdaciContext) -> list[PageBlock]:
             "IDACI, by release",
             source="MHCLG/DCLG English Indices of Deprivation 2007-2025; ONS LSOA lookups"
             + ("; report column: " + REPORT_CITATION if report else ""),
+            page_columns=[c for c in shown if not c.startswith(TABLE1_OFF_PAGE)],
         )
     )
     missing = [(release, url) for release, url in zip(shown["Release"], urls, strict=True) if url]
@@ -1965,6 +1970,7 @@ def decile_section(ctx: IdaciContext) -> list[PageBlock]:
             plot_decile_bars(dec, decile_title(dec, ctx.la.name)),
             alt=decile_alt(dec, ctx.la.name),
             source="MHCLG/DCLG English Indices of Deprivation (published IDACI deciles)",
+            data=dec,
         ),
         TableBlock(
             decile_display(dec),

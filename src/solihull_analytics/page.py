@@ -24,8 +24,9 @@ from typing import Any
 
 import pandas as pd
 
-from solihull_analytics import __version__, paths
+from solihull_analytics import __version__, downloads, paths, tables
 from solihull_analytics.catalogue import load_catalogue
+from solihull_analytics.sanitise import escape_markdown_html
 
 #: Analysis Function categorical palette (afcharts), in order.
 AF_COLOURS = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
@@ -69,23 +70,37 @@ def af_colours(n: int) -> list[str]:
 
 @dataclass
 class Chart:
-    """A chart ready to show: the figure, its alt text and its source line."""
+    """A chart ready to show: the figure, its alt text, its source line and, optionally, the
+    data it plots (offered as a CSV download named ``name``, default from the alt text)."""
 
     fig: Any
     alt: str
     source: str
     caption: str | None = None
+    data: pd.DataFrame | None = None
+    name: str | None = None
 
 
 @dataclass
 class TableBlock:
-    """A table ready to show, with its caption and source."""
+    """A table ready to show, with its caption and source.
+
+    ``page_columns`` names the columns shown on the page when the table is too wide for it, and
+    ``page_rows`` which rows are shown (default: all of a table under
+    :data:`~solihull_analytics.tables.LONG_TABLE_ROWS` rows, else the first
+    :data:`~solihull_analytics.tables.SUMMARY_ROWS`; a negative number: the last rows; or one
+    flag per row, see :func:`~solihull_analytics.tables.rows_around`). The full table is always
+    in the CSV download, named ``name`` (default: from the caption).
+    """
 
     df: pd.DataFrame
     caption: str
     source: str | None = None
     index: bool = False
     float_format: str = "{:,.1f}"
+    name: str | None = None
+    page_columns: Sequence[str] | None = None
+    page_rows: int | Sequence[bool] | None = None
 
 
 @dataclass
@@ -174,6 +189,7 @@ class Page:
     source_ids: list[str] = field(default_factory=list)
     missing: list[dict[str, str]] = field(default_factory=list)
     _figure_count: int = 0
+    _downloads: downloads.Downloads | None = None
 
     def __post_init__(self) -> None:
         self.run_date = self.run_date or date.today().isoformat()
@@ -193,16 +209,24 @@ class Page:
 
     # -- content ----------------------------------------------------------------------------
     def markdown(self, text: str) -> None:
-        """Show a paragraph of Markdown."""
+        """Show a paragraph of Markdown (raw HTML in it is shown as text, never as HTML)."""
         from IPython.display import Markdown, display
 
-        display(Markdown(text))
+        display(Markdown(escape_markdown_html(text)))
 
     def note(self, text: str) -> None:
         """Show a short note (Markdown)."""
         self.markdown(text)
 
-    def figure(self, fig: Any, alt: str, source: str, caption: str | None = None) -> None:
+    def figure(
+        self,
+        fig: Any,
+        alt: str,
+        source: str,
+        caption: str | None = None,
+        data: pd.DataFrame | None = None,
+        name: str | None = None,
+    ) -> None:
         """Show a matplotlib figure as a PNG with alt text and a source line.
 
         Parameters
@@ -215,6 +239,10 @@ class Page:
             Source line shown under the chart.
         caption : str, optional
             A caption shown above the source line.
+        data : DataFrame, optional
+            The figures the chart plots, offered as a CSV download under the chart.
+        name : str, optional
+            Stem of that CSV file (default: from the caption or the alt text).
         """
         import matplotlib.pyplot as plt
         from IPython.display import display
@@ -247,6 +275,14 @@ class Page:
         if caption:
             parts.append(html.escape(caption))
         parts.append(f"Source: {html.escape(source)}")
+        if data is not None:
+            stem = name or f"chart_{self._stem(caption or alt)}"
+            link = self.downloads.write(tables.flat_columns(data), stem, source)
+            if link:
+                parts.append(
+                    f'<a class="sa-download" href="{html.escape(link)}" download>'
+                    "Download the chart's data (CSV)</a>"
+                )
         self._html(f'<p class="sa-source">{"<br>".join(parts)}</p>')
 
     def table(
@@ -256,8 +292,17 @@ class Page:
         source: str | None = None,
         index: bool = False,
         float_format: str = "{:,.1f}",
+        *,
+        name: str | None = None,
+        page_columns: Sequence[str] | None = None,
+        page_rows: int | Sequence[bool] | None = None,
     ) -> None:
-        """Show a table as a real HTML table with a caption (numbers formatted, NaN as '-')."""
+        """Show a table as a real HTML table with a caption, and offer it as a CSV download.
+
+        Numbers are formatted (NaN as '–'), right-aligned and never broken; text is
+        left-aligned. A long or wide table shows ``page_rows`` rows and ``page_columns``
+        columns (see :class:`TableBlock`); the CSV always holds the whole table.
+        """
 
         def fmt(v: Any) -> str:
             if isinstance(v, bool):
@@ -272,15 +317,43 @@ class Page:
                 return float_format.format(v)
             return str(v)
 
-        shown = df.copy()
-        for col in shown.columns:
-            shown[col] = [fmt(v) for v in shown[col].tolist()]
-        body = shown.to_html(index=index, escape=True, border=0, classes="sa-table")
-        cap = f"<caption>{html.escape(caption)}</caption>"
-        body = body.replace(">\n  <thead>", f">\n{cap}\n  <thead>", 1)
-        self._html(body)
+        full = tables.flat_columns(df.reset_index() if index else df)
+        row_headers = df.index.nlevels if index else 0
+        shown, note = tables.page_cut(full, page_columns, page_rows)
+        if page_columns and index:
+            keep = list(full.columns[:row_headers])
+            shown = full.loc[shown.index, keep + [c for c in shown.columns if c not in keep]]
+        self._html(tables.table_html(shown, caption, fmt, row_headers=row_headers))
+        # The download carries the page's rounding: never more precision than was published
+        # (page 04's rates, for one, must not let a suppressed count be worked out).
+        exact = tables.round_like(full, float_format)
+        link = self.downloads.write(exact, name or self._stem(caption), source or caption)
+        parts = []
+        if note:
+            parts.append(html.escape(note))
         if source:
-            self._html(f'<p class="sa-source">Source: {html.escape(source)}</p>')
+            parts.append(f"Source: {html.escape(source)}")
+        if link:
+            rows = f"{len(full):,} row{'s' if len(full) != 1 else ''}"
+            parts.append(
+                f'<a class="sa-download" href="{html.escape(link)}" download>'
+                f"Download this table (CSV, {rows})</a>"
+            )
+        if parts:
+            self._html(f'<p class="sa-source">{"<br>".join(parts)}</p>')
+
+    def _stem(self, caption: str) -> str:
+        return downloads.stem_from(caption, drop=self.la_name)
+
+    @property
+    def downloads(self) -> downloads.Downloads:
+        """The page's CSV downloads (written only when the pipeline gave an output folder)."""
+        if self._downloads is None:
+            folder = Path(self.output_dir) / self.notebook if self.output_dir else None
+            self._downloads = downloads.Downloads(
+                folder, self.notebook, self.la_code, str(self.run_date), self.title
+            )
+        return self._downloads
 
     def show(self, *blocks: Block | Iterable[Block] | None) -> None:
         """Show blocks built by the library, in order: Markdown strings, charts and tables.
@@ -294,9 +367,20 @@ class Page:
             if isinstance(block, str):
                 self.markdown(block)
             elif isinstance(block, Chart):
-                self.figure(block.fig, block.alt, block.source, block.caption)
+                self.figure(
+                    block.fig, block.alt, block.source, block.caption, block.data, block.name
+                )
             elif isinstance(block, TableBlock):
-                self.table(block.df, block.caption, block.source, block.index, block.float_format)
+                self.table(
+                    block.df,
+                    block.caption,
+                    block.source,
+                    block.index,
+                    block.float_format,
+                    name=block.name,
+                    page_columns=block.page_columns,
+                    page_rows=block.page_rows,
+                )
             elif isinstance(block, MissingData):
                 self.missing_data(block.what, block.where)
             elif isinstance(block, Uses):

@@ -23,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -33,7 +34,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from solihull_analytics import __version__, paths
+from solihull_analytics import __version__, changes, paths
+from solihull_analytics.downloads import publish as publish_downloads
+from solihull_analytics.sanitise import CSP_META, sanitise_page
 
 STATE_DIR = ".state"
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -41,6 +44,15 @@ HEADLINE_SCHEMA = PACKAGE_DIR / "headline_schema.json"
 #: Headline figures shown per page on the pack's front page (the rest are on the page itself).
 FRONT_PAGE_HEADLINES = 6
 _NOTEBOOK_NAME = re.compile(r"^(\d{2})_[a-z0-9_]+\.ipynb$")
+
+
+def kernel_transport(platform: str | None = None) -> str:
+    """``"ipc"`` (local socket files), or ``"tcp"`` on loopback on Windows only.
+
+    Windows has no Unix-domain (IPC) sockets that ZeroMQ can use, so kernels there listen on
+    127.0.0.1: reachable from this machine only, and protected by the connection file's key.
+    """
+    return "tcp" if (platform or sys.platform) == "win32" else "ipc"
 
 
 def _local_socket_kernel_manager(socket_dir: Path) -> type:
@@ -55,8 +67,8 @@ def _local_socket_kernel_manager(socket_dir: Path) -> type:
     class LocalSocketKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs: Any) -> None:
             super().__init__(**kwargs)
-            self.transport = "ipc"
-            self.ip = str(socket_dir / "kernel")
+            self.transport = kernel_transport()
+            self.ip = str(socket_dir / "kernel") if self.transport == "ipc" else "127.0.0.1"
             # The connection file holds the kernel's signing key: keep it in the same private
             # folder (removed at the end, or by the next run if this one is killed), not in
             # Jupyter's shared runtime folder.
@@ -234,7 +246,7 @@ def notebook_to_html(executed: Path, headline: dict[str, Any]) -> str:
     }
     nb.metadata["title"] = f"{headline.get('title', executed.stem)}: {headline.get('la_name', '')}"
     body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return _add_toc(body)
+    return _add_toc(sanitise_page(body))
 
 
 def validate_headline(doc: dict[str, Any]) -> None:
@@ -398,7 +410,9 @@ def render_notebook(
         _write_atomic(html_file, page)
         (out_dir / "executed").mkdir(exist_ok=True)
         os.replace(executed, out_dir / "executed" / f"{name}.ipynb")
+        changes.keep_previous(out_dir / f"{name}.json", headline)
         os.replace(headline_path, out_dir / f"{name}.json")
+        publish_downloads(staging / name, out_dir / name)
     _write_atomic(state_file, json.dumps({"key": key, "rendered_at": run_date}))
     return NotebookResult(la_code, name, "rendered", time.perf_counter() - start)
 
@@ -408,6 +422,7 @@ def _index_page(title: str, body: str, css: str) -> str:
 <html lang="en">
 <head>
 <meta charset="utf-8">
+{CSP_META}
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <meta name="generator" content="solihull-analytics {html.escape(__version__)}">
 <title>{html.escape(title)}</title>
@@ -436,8 +451,13 @@ def _format_value(h: dict[str, Any]) -> str:
     return text
 
 
-def write_la_index(out_dir: Path) -> Path:
-    """Write ``reports/<la>/index.html``: headline figures and links to every page."""
+def write_la_index(out_dir: Path, compare_with: Path | None = None) -> Path:
+    """Write ``reports/<la>/index.html``: headline figures and links to every page.
+
+    When a previous pack is at hand (``<out_dir>/previous/``, or ``compare_with``), each
+    figure also shows its previous value and the change (:mod:`solihull_analytics.changes`).
+    """
+    previous = changes.previous_docs(out_dir, compare_with)
     docs = []
     for p in sorted(out_dir.glob("[0-9][0-9]_*.json")):
         try:
@@ -466,7 +486,8 @@ def write_la_index(out_dir: Path) -> Path:
                 f"<td>{html.escape(_format_value(h))}</td>"
                 f"<td>{html.escape(h['unit'])}</td><td>{html.escape(h['period'])}</td>"
                 f"<td>{html.escape(h['statement'])}</td>"
-                "</tr>"
+                + (changes.change_cells(changes.compare(h, previous.get(nb))) if previous else "")
+                + "</tr>"
             )
         more = len(headlines) - FRONT_PAGE_HEADLINES
         more_text = (
@@ -480,7 +501,13 @@ def write_la_index(out_dir: Path) -> Path:
                 f"<p><a href='{html.escape(nb)}.html'>Read the full page</a></p>"
                 "<table class='sa-table'><caption>Headline figures</caption><thead><tr>"
                 "<th scope='col'>Measure</th><th scope='col'>Value</th><th scope='col'>Unit</th>"
-                "<th scope='col'>Period</th><th scope='col'>In plain English</th></tr></thead>"
+                "<th scope='col'>Period</th><th scope='col'>In plain English</th>"
+                + (
+                    "<th scope='col'>Previous</th><th scope='col'>Change</th>"
+                    if previous
+                    else ""
+                )
+                + "</tr></thead>"
                 f"<tbody>{''.join(rows)}</tbody></table>{more_text}"
             )
     body = (
@@ -493,6 +520,7 @@ def write_la_index(out_dir: Path) -> Path:
         "<main id='sa-main'>"
         "<nav aria-label='Pages in this pack'><h2 id='pages'>Pages in this pack</h2>"
         f"<ol>{''.join(links)}</ol></nav>"
+        f"{changes.compared_with_text(previous, compare_with)}"
         f"{''.join(sections)}</main>"
         "<footer class='sa-footer'><p>Built from published DfE, ONS and MHCLG data; each page "
         "lists the files it used with their checksums. Contains public sector information "
@@ -544,6 +572,7 @@ def render_pack(
     extra_parameters: dict[str, Any] | None = None,
     on_result: Callable[[NotebookResult], None] | None = None,
     jobs: int | None = None,
+    compare_with: Path | None = None,
 ) -> PackResult:
     """Render every (selected) notebook for one LA, then its index page.
 
@@ -566,6 +595,9 @@ def render_pack(
     jobs : int, optional
         Notebooks executed at once (default: the number of CPUs). Each runs in its own kernel
         process, so the pack uses every core; results are reported in notebook order.
+    compare_with : Path, optional
+        A previous pack to compare the front page's figures with (default: the figures this
+        pack replaced, kept in ``reports/<la>/previous/``).
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -605,7 +637,7 @@ def render_pack(
                 if on_result:
                     on_result(r)
         if out_dir.exists():
-            result.index_path = write_la_index(out_dir)
+            result.index_path = write_la_index(out_dir, compare_with)
             write_top_index(reports_dir)
     return result
 
@@ -649,10 +681,12 @@ def render_many(
 
 
 def clean_staging(reports_dir: Path | None = None, la_code: str | None = None) -> None:
-    """Remove staging folders left by a killed run (of one LA, or of every LA).
+    """Remove staging and swap folders left by a killed run (of one LA, or of every LA).
 
     Call it only while holding the LA's render lock, or when no run is going on.
     """
-    pattern = f"{la_code or '*'}/.staging-*"
-    for p in (reports_dir or paths.reports_dir()).glob(pattern):
-        shutil.rmtree(p, ignore_errors=True)
+    root = reports_dir or paths.reports_dir()
+    # .staging-*: pages being rendered; .old-*: a downloads folder being swapped (downloads.py).
+    for prefix in (".staging-", ".old-"):
+        for p in root.glob(f"{la_code or '*'}/{prefix}*"):
+            shutil.rmtree(p, ignore_errors=True)
