@@ -18,11 +18,31 @@ import numpy as np
 import pandas as pd
 
 HEADER = ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"]
-EPISODES = ["CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
-            "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"]
+EPISODES = [
+    "CHILD",
+    "DECOM",
+    "RNE",
+    "LS",
+    "CIN",
+    "PLACE",
+    "PLACE_PROVIDER",
+    "DEC",
+    "REC",
+    "REASON_PLACE_CHANGE",
+    "HOME_POST",
+    "PL_POST",
+    "URN",
+]
 UASC = ["CHILD", "SEX", "DOB", "DUC"]
-CATEGORIES = ("in_area", "outside", "not_found", "no_postcode", "uasc", "short_break",
-              "not_in_year")
+CATEGORIES = (
+    "in_area",
+    "outside",
+    "not_found",
+    "no_postcode",
+    "uasc",
+    "short_break",
+    "not_in_year",
+)
 
 
 @dataclass
@@ -41,8 +61,9 @@ class ExtractTruth:
 
     @property
     def cohort(self) -> int:
-        return sum(self.categories[c] for c in ("in_area", "outside", "not_found",
-                                                 "no_postcode", "uasc"))
+        return sum(
+            self.categories[c] for c in ("in_area", "outside", "not_found", "no_postcode", "uasc")
+        )
 
 
 def _postcode(i: int) -> str:
@@ -101,23 +122,39 @@ def write_extract(
                 ls = "V3"
             elif cat == "not_in_year":
                 decom, dec = "01/06/2016", "01/01/2017"
-            episodes.append([child, decom, "S", ls, "N1", "U1", "PR1", dec, "E11" if dec else "",
-                             "", home, "", ""])
+            episodes.append(
+                [
+                    child,
+                    decom,
+                    "S",
+                    ls,
+                    "N1",
+                    "U1",
+                    "PR1",
+                    dec,
+                    "E11" if dec else "",
+                    "",
+                    home,
+                    "",
+                    "",
+                ]
+            )
             if cat == "uasc":
                 uasc.append([child, "1", "01/05/2010", ""])
-    cohort_children = [r[0] for r, e in zip(header, episodes, strict=True)
-                       if e[3] != "V3" and e[1] == "01/06/2018"]
+    cohort_children = [
+        r[0] for r, e in zip(header, episodes, strict=True) if e[3] != "V3" and e[1] == "01/06/2018"
+    ]
     for i in range(bad_episode_rows):
         child = cohort_children[i % len(cohort_children)]
-        episodes.append([child, "31/02/2018", "P", "C2", "N1", "U1", "PR1", "", "", "", "", "",
-                         ""])
+        episodes.append([child, "31/02/2018", "P", "C2", "N1", "U1", "PR1", "", "", "", "", "", ""])
     pd.DataFrame(header, columns=HEADER).to_csv(folder / "header.csv", index=False)
     pd.DataFrame(episodes, columns=EPISODES).to_csv(folder / "episodes.csv", index=False)
     pd.DataFrame(uasc, columns=UASC).to_csv(folder / "uasc.csv", index=False)
     lookup_path = folder.parent / f"{folder.name}-postcodes.csv"
     pd.DataFrame(lookup, columns=["pcds", "lsoa11"]).to_csv(lookup_path, index=False)
-    truth = ExtractTruth(folder, lookup_path, cats, deciles, len(header), len(episodes),
-                         bad_episode_rows, len(uasc))
+    truth = ExtractTruth(
+        folder, lookup_path, cats, deciles, len(header), len(episodes), bad_episode_rows, len(uasc)
+    )
     truth.quantities = quantities(truth, la_deciles)
     return truth
 

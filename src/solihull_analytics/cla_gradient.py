@@ -1452,7 +1452,7 @@ def gradient_alt(result: GradientResult, la_name: str, period: str) -> str:
     lo_row = shown.loc[shown["rate"].idxmin()]
     return (
         f"{head} The highest rate shown is {hi_row['rate']:.0f} per 10,000 in decile "
-        f"{int(hi_row['decile'])} and the lowest {lo_row['rate']:.0f} in decile "
+        f"{int(hi_row['decile'])} and the lowest {lo_row['rate']:.0f} per 10,000 in decile "
         f"{int(lo_row['decile'])}." + hidden_text
     )
 

@@ -334,7 +334,7 @@ class PublishedCounts:
       unpublished counts which are 0 are 0 (they may guess it), and that a hidden count is at
       least 1 (zeros are shown). While some primary-suppressed count can be worked out (it is
       a linear combination of what is known, or a relation's hidden counts must all be 1),
-      one more count in a relation through it is hidden: never a zero, never a count whose
+      or an unpublished count from 1 to 5 can be worked out, one more count in a relation through it is hidden: never a zero, never a count whose
       value is also shown elsewhere (that would protect nothing), preferring counts with a
       lower ``keep`` and then the smallest.
     - When nothing more can be hidden to protect a count, :attr:`safe` is False: the page
@@ -409,7 +409,7 @@ class PublishedCounts:
         ]
 
     def derivable(self) -> set[str]:
-        """Hidden counts a reader could work out from the shown ones and the relations."""
+        """Hidden or unpublished counts a reader could work out from the shown ones."""
         unknown = self._unknown()
         if not unknown or not self._relations:
             return set()
@@ -429,7 +429,7 @@ class PublishedCounts:
             equations = np.array(rows)
             projection = np.linalg.pinv(equations) @ equations
             solved = np.isclose(np.diag(projection), 1.0, atol=1e-9)
-            out |= {n for n, hit in zip(unknown, solved, strict=True) if hit and n in self.hidden}
+            out |= {n for n, hit in zip(unknown, solved, strict=True) if hit}
         # Non-negativity: hidden counts are at least 1, so k hidden parts adding to k are all 1.
         for total, parts in self._relations:
             if total in position:
@@ -471,7 +471,7 @@ class PublishedCounts:
         self.hidden = set(self.primary)
         self.safe = True
         while True:
-            exposed = sorted(self.derivable() & self.primary, key=self.names.index)
+            exposed = sorted(self.derivable() & self.sensitive, key=self.names.index)
             if not exposed:
                 break
             options: list[str] = []
@@ -494,6 +494,17 @@ class PublishedCounts:
             self.hidden.add(best)
         self._done = True
         return self
+
+    @property
+    def sensitive(self) -> set[str]:
+        """Counts that must not be worked out: the primary-suppressed ones, and unpublished
+        counts from ``threshold_low`` to ``threshold_high``."""
+        unpublished = {
+            n
+            for n, c in self._cells.items()
+            if not c.published and self.threshold_low <= c.value <= self.threshold_high
+        }
+        return self.primary | unpublished
 
     # -- publishing -------------------------------------------------------------------------
     def is_hidden(self, name: str) -> bool:
