@@ -269,12 +269,17 @@ def test_linked_counts_hide_small_counts_everywhere_and_a_protecting_second():
 
 
 def test_secondary_never_a_count_shown_elsewhere():
-    # "uasc rows kept 6" shows the same number as the UASC group: hiding the group protects
-    # nothing, so another count is chosen.
+    # "uasc rows kept 6" shows the same number as the UASC group: hiding the group alone
+    # protects nothing, so a count whose value is shown once is preferred ...
     pc = _groups(uasc=6, no_pc=2, outside=9, in_area=40, extra=[("uasc_rows_kept", 6)])
     pc.suppress()
     assert pc.shown("no_pc") == "c"
     assert pc.shown("uasc") == 6 and pc.shown("outside") == "c"
+    # ... and when the only choice is a count shown elsewhere, both copies are hidden.
+    pc = _groups(uasc=3, no_pc=0, outside=0, in_area=20, extra=[("header_rows", 23)])
+    pc.suppress()
+    assert pc.shown("total") == "c" and pc.shown("header_rows") == "c"
+    assert pc.shown("in_area") == 20
 
 
 def test_unpublished_zero_links_are_assumed_known():

@@ -1547,8 +1547,8 @@ def sii_definition_sentences(definition: str) -> str:
         + DEFINITION_TEXT["gap"],
     }[definition]
     return (
-        which + " Their 95% confidence intervals come from Monte Carlo simulation of Poisson "
-        "counts in each decile (populations held fixed), not from PHEindicatormethods' "
+        which + " Their 95% confidence intervals come from 1,000 Monte Carlo simulations of "
+        "Poisson counts in each decile (populations held fixed), not from PHEindicatormethods' "
         "simulation from each decile's rate and confidence interval, so the intervals can "
         "differ slightly from Fingertips' while the point estimates agree."
     )
@@ -1574,7 +1574,10 @@ def method_section(ctx: GradientContext) -> str:
         "(decile 1 = most deprived 10% of neighbourhoods in England). "
         f"**Rates.** {res.denominators.statement} 95% confidence intervals are exact Poisson "
         "below 10 children and Byar's approximation above. The ratio's interval uses the log "
-        f"method. {res.stats.sii_method} {sii_definition_sentences(res.stats.sii_definition)} "
+        "method. The slope and relative indices of inequality (SII, RII) come from a "
+        "population-weighted least-squares regression of the decile rates on the midpoint of "
+        "each decile's cumulative population rank (0 = most deprived, 1 = least deprived). "
+        f"{sii_definition_sentences(res.stats.sii_definition)} "
         f"{rounding}"
         "**Disclosure control.** Following DfE's statistical disclosure policy, every count "
         "on this page (tables, text, chart and headline figures) is controlled together: "

@@ -334,9 +334,10 @@ class PublishedCounts:
       unpublished counts which are 0 are 0 (they may guess it), and that a hidden count is at
       least 1 (zeros are shown). While some primary-suppressed count can be worked out (it is
       a linear combination of what is known, or a relation's hidden counts must all be 1),
-      or an unpublished count from 1 to 5 can be worked out, one more count in a relation through it is hidden: never a zero, never a count whose
-      value is also shown elsewhere (that would protect nothing), preferring counts with a
-      lower ``keep`` and then the smallest.
+      or an unpublished count from 1 to 5 can be worked out, one more count in a relation
+      through it is hidden: never a zero, and together with every other shown count of the
+      same value (hiding a count whose value is shown elsewhere protects nothing),
+      preferring counts with a lower ``keep``, then fewer counts hidden, then the smallest.
     - When nothing more can be hidden to protect a count, :attr:`safe` is False: the page
       must then publish none of these counts.
 
@@ -441,11 +442,17 @@ class PublishedCounts:
                 out |= {p for p in unknown_parts if p in self.hidden}
         return out
 
-    def _candidates(self, around: str) -> list[str]:
-        shown_values: dict[int, int] = {}
+    def _candidates(self, around: str) -> list[tuple[str, ...]]:
+        """Ways to protect ``around``: each a group of shown counts to hide together.
+
+        A count linked to ``around`` is hidden together with every other shown count of the
+        same value, since a reader seeing that value elsewhere could take it for the hidden one
+        (e.g. Header rows read equal to the cohort when every child in the Header is in it).
+        """
+        shown: dict[int, list[str]] = {}
         for n, c in self._cells.items():
             if c.published and n not in self.hidden:
-                shown_values[c.value] = shown_values.get(c.value, 0) + 1
+                shown.setdefault(c.value, []).append(n)
         linked = {
             n
             for total, parts in self._relations
@@ -453,13 +460,17 @@ class PublishedCounts:
             for n in (total, *parts)
         }
         return [
-            n
-            for n in linked
-            if self._cells[n].published
-            and n not in self.hidden
-            and self._cells[n].value != 0
-            and shown_values[self._cells[n].value] == 1
+            tuple(shown[self._cells[n].value])
+            for n in sorted(linked)
+            if self._cells[n].published and n not in self.hidden and self._cells[n].value != 0
         ]
+
+    def _cost(self, group: tuple[str, ...]) -> tuple[int, int, int]:
+        return (
+            max(self._cells[n].keep for n in group),
+            len(group),
+            self._cells[group[0]].value,
+        )
 
     def suppress(self) -> PublishedCounts:
         """Decide which counts to hide (primary, then secondary until nothing can be derived)."""
@@ -474,7 +485,7 @@ class PublishedCounts:
             exposed = sorted(self.derivable() & self.sensitive, key=self.names.index)
             if not exposed:
                 break
-            options: list[str] = []
+            options: list[tuple[str, ...]] = []
             frontier, seen = [exposed[0]], {exposed[0]}
             while frontier and not options:  # nearest relations first, then further out
                 options = [n for f in frontier for n in self._candidates(f)]
@@ -490,8 +501,8 @@ class PublishedCounts:
             if not options:
                 self.safe = False
                 break
-            best = min(options, key=lambda n: (self._cells[n].keep, self._cells[n].value, n))
-            self.hidden.add(best)
+            best = min(options, key=lambda group: (self._cost(group), group))
+            self.hidden |= set(best)
         self._done = True
         return self
 
