@@ -1528,6 +1528,12 @@ def inequality_section(ctx: GradientContext) -> list[str]:
             f"**relative index of inequality** is {rii[0]} (95% CI {rii[1]} to {rii[2]}), "
             f"{rii_meaning}."
         )
+        if res.stats.sii_definition == "phe" and rii[1] <= 0:
+            indices += (
+                " A negative RII (PHE's definition) means the fitted straight line falls below "
+                "zero before the least deprived end: the gradient is too steep for a line, so "
+                "the decile rates, the ratio and the SII describe it better."
+            )
     elif np.isnan(res.stats.sii):
         indices = f"The slope and relative indices of inequality are {res.stats.sii_method}."
     else:
