@@ -509,3 +509,33 @@ def test_rendered_page_json_and_notebook_disclose_nothing(processed, geography, 
     ), line
     assert (pack / f"{NB}.html").read_text(encoding="utf-8") == html
     assert not list(pack.glob(".staging-*"))
+
+
+def test_no_child_in_the_la_is_said_plainly(processed, geography, cached_tables, tmp_path):
+    """An extract for another LA stops with one line; asked for, the page says so plainly."""
+    from solihull_analytics import cla_gradient as cg
+
+    la_deciles, outside = geography
+    truth = write_extract(
+        tmp_path / "x", {"outside": 9, "uasc": 2}, la_deciles, outside, np.random.default_rng(3)
+    )
+    with pytest.raises(cg.NoChildrenInAreaError) as raised:
+        cg.prepare(SOLIHULL, processed, truth.folder, postcode_lookup=str(truth.lookup))
+    assert str(raised.value) == (
+        "none of the 11 children in this extract has a home postcode in Solihull: check "
+        "`--la` and the extract"
+    )
+    ctx = _prepare(processed, truth)
+    content = build_content(ctx)
+    text = " ".join(content.texts)
+    assert "nan" not in text.split() and "-0.0" not in text
+    assert "none of the children in this extract has a home postcode in Solihull" in text
+    heads = {h["name"]: h for h in content.headlines}
+    assert heads["cla_gradient_in_area"]["value"] == 0
+    assert set(heads) == {
+        "cla_gradient_cohort",
+        "cla_gradient_in_area",
+        "cla_idaci_ratio_most_least",
+    }
+    assert heads["cla_idaci_ratio_most_least"]["note"] == "not computed: no child in the authority"
+    assert audit(content, truth.quantities, la_deciles) == []

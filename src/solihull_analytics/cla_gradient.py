@@ -1046,14 +1046,16 @@ def cla_gradient(
     ).reset_index(drop=True)
 
     hidden_deciles = [int(d) for d in t.index[hidden]]
+    nobody_in_area = int(groups["in_area"]) == 0
     ratio_published = (
         not too_small
+        and not nobody_in_area
         and not (hidden[stats.most] or hidden[stats.least])
         and not np.isnan(stats.ratio_lower)
     )
     sii_published, sii_dec, rii_dec = False, 1, 2
     primary = pd.Series([f"decile:{d}" in counts.primary for d in t.index], index=t.index)
-    for sd, rd in ROUNDINGS if not (np.isnan(stats.sii) or too_small) else ():
+    for sd, rd in ROUNDINGS if not (np.isnan(stats.sii) or too_small or nobody_in_area) else ():
         if audit_derived(
             t.loc[present, "count"],
             t.loc[present, "population"],
@@ -1140,6 +1142,11 @@ def describe_ratio(result: GradientResult) -> str:
     """A sentence on the most/least ratio and how it compares with the CWIP benchmark."""
     r = result.ratio()
     s = result.stats
+    if r is None and np.isnan(s.ratio) and not result.hidden_deciles:
+        return (
+            f"The ratio of the rate in decile {s.most} to decile {s.least} cannot be computed: "
+            f"no child in the extract lives in decile {s.least}."
+        )
     if r is None:
         return (
             f"The ratio of the rate in decile {s.most} to decile {s.least} is not published: "
@@ -1503,6 +1510,12 @@ def inequality_section(ctx: GradientContext) -> list[str]:
             "extract is too small to publish safely.",
             benchmark,
         ]
+    if res.in_area == 0:
+        return [
+            f"No rate, ratio or index of inequality can be given: none of the children in this "
+            f"extract has a home postcode in {ctx.la.name}.",
+            benchmark,
+        ]
     sii, rii = res.sii(), res.rii()
     if sii:
         if res.stats.sii_definition == "phe":
@@ -1675,10 +1688,18 @@ def headlines(ctx: GradientContext) -> list[dict]:
                 name="cla_idaci_ratio_most_least",
                 value=None,
                 unit="ratio",
-                statement=f"{label}The most/least deprived decile ratio is withheld to protect "
-                "a small count.",
+                statement=f"{label}The most/least deprived decile ratio is "
+                + (
+                    f"not computed: no child in the extract lives in {name}."
+                    if res.in_area == 0
+                    else "withheld to protect a small count."
+                ),
                 label=ratio_label,
-                note=small if res.too_small else "withheld: disclosure control",
+                note=small
+                if res.too_small
+                else "not computed: no child in the authority"
+                if res.in_area == 0
+                else "withheld: disclosure control",
                 **common,
             )
         )
