@@ -36,7 +36,7 @@ SOLIHULL = "E08000029"
 BIRMINGHAM = "E08000025"
 NB = "04_cla_deprivation_gradient"
 SMALL = range(1, 6)
-N_EXTRACTS = 20
+N_EXTRACTS = 30
 
 pytestmark = [pytest.mark.mirror]
 
