@@ -205,6 +205,9 @@ def audit(content: Content, truth: dict[str, int], la_deciles) -> list[str]:
         for end in (f"decile_{present[0]}", f"decile_{present[-1]}"):
             if _number(shown.get(end)) is None:
                 problems.append(f"ratio published with {end} hidden")
+    hidden_deciles = [d for d in present if shown.get(f"decile_{d}") == "c"]
+    if "cla_idaci_sii" in heads and len(hidden_deciles) * 2 > len(present):
+        problems.append(f"SII/RII published with deciles {hidden_deciles} hidden")
     # 3. worked out through the relations
     known = {n for n, v in shown.items() if _number(v) is not None}
     known |= {n for n, v in truth.items() if v == 0 or (v > 5 and v in text_numbers)}
@@ -320,6 +323,8 @@ def test_issue_examples_disclose_nothing(example, processed, geography, cached_t
         assert not ctx.result.too_small
         assert ctx.result.counts.shown("group:in_area") == 20
         assert ctx.result.counts.shown("cohort:total") == "c"
+        # 20 children over ten deciles: every decile hidden, so no SII/RII either
+        assert "cla_idaci_sii" not in {h["name"] for h in content.headlines}
     if example == "4 children":
         assert ctx.result.too_small
         assert "too small to publish safely" in " ".join(content.texts)

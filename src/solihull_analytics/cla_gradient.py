@@ -17,8 +17,9 @@ Steps (each a function, :func:`cla_gradient` runs them all):
    checks table, the cohort's groups, the decile counts, and the counts in the text and the
    headline JSON, linked by their totals): counts 1-5 shown as "c" with secondary suppression
    (:class:`solihull_analytics.disclosure.PublishedCounts`); rates and intervals from hidden
-   counts hidden; the end-decile ratio withheld when either end is hidden; SII and RII rounded,
-   with an audit that the rounded values do not pin any hidden count (:func:`audit_derived`).
+   counts hidden; the end-decile ratio withheld when either end is hidden; SII and RII
+   withheld when most deciles are hidden, else rounded, with an audit that the rounded values
+   do not pin any hidden count (:func:`audit_derived`).
    When the children placed in the authority cannot be shown, the extract is too small to
    publish and the page says so instead of giving numbers (:attr:`GradientResult.too_small`).
 
@@ -1055,7 +1056,12 @@ def cla_gradient(
     )
     sii_published, sii_dec, rii_dec = False, 1, 2
     primary = pd.Series([f"decile:{d}" in counts.primary for d in t.index], index=t.index)
-    for sd, rd in ROUNDINGS if not (np.isnan(stats.sii) or too_small or nobody_in_area) else ():
+    # Most deciles hidden: the indices would come mostly from suppressed counts (and too many
+    # ways of filling the hidden cells to audit), so they are withheld, as DfE withholds
+    # figures derived from suppressed counts.
+    mostly_hidden = int(hidden[present].sum()) * 2 > int(present.sum())
+    withhold = np.isnan(stats.sii) or too_small or nobody_in_area or mostly_hidden
+    for sd, rd in ROUNDINGS if not withhold else ():
         if audit_derived(
             t.loc[present, "count"],
             t.loc[present, "population"],
@@ -1541,7 +1547,7 @@ def inequality_section(ctx: GradientContext) -> list[str]:
             f"**relative index of inequality** is {rii[0]} (95% CI {rii[1]} to {rii[2]}), "
             f"{rii_meaning}."
         )
-        if res.stats.sii_definition == "phe" and rii[1] <= 0:
+        if res.stats.sii_definition == "phe" and rii[0] <= 0:
             indices += (
                 " A negative RII (PHE's definition) means the fitted straight line falls below "
                 "zero before the least deprived end: the gradient is too steep for a line, so "
@@ -1549,6 +1555,11 @@ def inequality_section(ctx: GradientContext) -> list[str]:
             )
     elif np.isnan(res.stats.sii):
         indices = f"The slope and relative indices of inequality are {res.stats.sii_method}."
+    elif len(res.hidden_deciles) * 2 > int(res.plot_table["present"].sum()):
+        indices = (
+            "The slope and relative indices of inequality are not published: most deciles' "
+            "counts are suppressed, and the indices would be derived mostly from them."
+        )
     else:
         indices = (
             "The slope and relative indices of inequality are not published: with the counts "
