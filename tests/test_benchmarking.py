@@ -36,9 +36,8 @@ def test_deprivation_by_la_shares_and_percentiles():
             "lsoas_in_england": 10,
         }
     )
-    out = bm.deprivation_by_la(
-        iod, pd.DataFrame({"lsoa_code": [], "population": []}), releases=["IoD2019"]
-    )
+    out = bm.deprivation_by_la(iod, pd.DataFrame({"lsoa_code": [], "population": []}),
+                               releases=["IoD2019"])
     a = out.set_index("la_code").loc["A"]
     # ranks 1-2 are England's most deprived 20% of 10 LSOAs: 400 of A's 700 children
     assert a["idaci_top20_share"] == pytest.approx(400 / 700 * 100)
@@ -61,9 +60,8 @@ def test_deprivation_by_la_iod2025_uses_census_weights():
             "lsoas_in_england": 5,
         }
     )
-    census = pd.DataFrame(
-        {"lsoa_code": ["L1", "L2", "L3", "L4", "L5"], "population": [50, 10, 10, 10, 20]}
-    )
+    census = pd.DataFrame({"lsoa_code": ["L1", "L2", "L3", "L4", "L5"],
+                           "population": [50, 10, 10, 10, 20]})
     out = bm.deprivation_by_la(iod, census, releases=["IoD2025"])
     assert out.loc[out["la_code"] == "A", "idaci_top20_share"].iloc[0] == pytest.approx(50.0)
     assert out["weights"].iloc[0].startswith("Census 2021")
@@ -76,17 +74,10 @@ def synthetic_las(n: int = 150, seed: int = 1) -> pd.DataFrame:
     mu = pop * np.exp(-5.4 + 0.12 * dep / 10)
     alpha = 0.1
     y = rng.negative_binomial(1 / alpha, 1 / (1 + alpha * mu))
-    return pd.DataFrame(
-        {
-            "la_code": [f"E0{i:07d}" for i in range(n)],
-            "la_name": [f"LA {i}" for i in range(n)],
-            "region_name": "R",
-            "la_type": "unitary",
-            "observed": y.astype(float),
-            "population_0_17": pop,
-            "deprivation": dep,
-        }
-    )
+    return pd.DataFrame({"la_code": [f"E0{i:07d}" for i in range(n)],
+                         "la_name": [f"LA {i}" for i in range(n)], "region_name": "R",
+                         "la_type": "unitary", "observed": y.astype(float),
+                         "population_0_17": pop, "deprivation": dep})
 
 
 def test_model_recovers_known_coefficients_on_synthetic_data():
@@ -179,14 +170,8 @@ def test_workforce_panel_uses_joint_service_rows():
 
 
 def test_rate_change():
-    t = pd.DataFrame(
-        {
-            "la_code": ["A", "A", "B"],
-            "la_name": ["a", "a", "b"],
-            "year": [2020, 2025, 2025],
-            "r": [50.0, 60.0, 70.0],
-        }
-    )
+    t = pd.DataFrame({"la_code": ["A", "A", "B"], "la_name": ["a", "a", "b"],
+                      "year": [2020, 2025, 2025], "r": [50.0, 60.0, 70.0]})
     c = bm.rate_change(t, "r", 2020, 2025)
     assert list(c["la_code"]) == ["A"]
     assert c["change"].iloc[0] == 10.0 and c["pct_change"].iloc[0] == pytest.approx(20.0)
@@ -201,9 +186,8 @@ def mirror_model(processed):
     rates_all = bm.la_year_rates(inp)
     dep = bm.deprivation_by_la(inp.iod, inp.population_lsoa)
     frame, excluded = bm.model_frame(rates_all, dep, 2025, "non_uasc", "IoD2025")
-    model = bm.fit_deprivation_model(
-        frame, "non_uasc", "idaci_top20_share", "IoD2025", 2025, excluded
-    )
+    model = bm.fit_deprivation_model(frame, "non_uasc", "idaci_top20_share", "IoD2025", 2025,
+                                     excluded)
     return rates_all, dep, model
 
 
@@ -260,7 +244,8 @@ def test_funnel_outliers_on_mirror_data(mirror_model):
 
 
 def test_format_floats_formats_only_present_floats():
-    df = pd.DataFrame({"a": [1.23456, np.nan], "b": [3, 4], "c": ["x", None], "d": [True, False]})
+    df = pd.DataFrame({"a": [1.23456, np.nan], "b": [3, 4], "c": ["x", None],
+                       "d": [True, False]})
     out = bm.format_floats(df, "{:,.2f}")
     assert out["a"].tolist()[0] == "1.23" and pd.isna(out["a"].tolist()[1])
     assert out["b"].tolist() == [3, 4]
@@ -278,15 +263,8 @@ def test_diagnostics_text_on_synthetic_model():
 
 
 def test_sensitivity_text_picks_lowest_aic_of_first_four():
-    sens = pd.DataFrame(
-        {
-            "model": ["a", "b", "c", "d", "e"],
-            "aic": [10.0, 8.0, 9.0, 12.0, 1.0],
-            "oe": [1.1, 1.2, 1.3, 1.4, 0.9],
-            "oe_lower": 1.0,
-            "oe_upper": 1.5,
-        }
-    )
+    sens = pd.DataFrame({"model": ["a", "b", "c", "d", "e"], "aic": [10.0, 8.0, 9.0, 12.0, 1.0],
+                         "oe": [1.1, 1.2, 1.3, 1.4, 0.9], "oe_lower": 1.0, "oe_upper": 1.5})
     text = bm.sensitivity_text(sens, "Place")
     assert "is 'b' (AIC 8)" in text and "Place's O/E is 1.20" in text
     assert "ranges from 0.90 to 1.40" in text
@@ -299,14 +277,8 @@ def test_prepare_sections_and_headlines_on_mirror_data(processed):
     assert ctx.year == 2025 and len(ctx.neighbour_codes) == 10
     assert ctx.funnel_position == "above 99.8%"
     assert len(ctx.source_ids) == len(set(ctx.source_ids)) > 0
-    for section in (
-        bm.rates_section,
-        bm.model_section,
-        bm.funnel_section,
-        bm.change_section,
-        bm.workforce_section,
-        bm.neighbours_section,
-    ):
+    for section in (bm.rates_section, bm.model_section, bm.funnel_section, bm.change_section,
+                    bm.workforce_section, bm.neighbours_section):
         blocks = section(ctx)
         assert blocks and all(isinstance(b, (str, Chart, TableBlock)) for b in blocks)
     assert isinstance(bm.appendix_all_section(ctx), TableBlock)

@@ -40,7 +40,8 @@ def cla() -> pd.DataFrame:
         (ENG, 2022, 2200, 100, 20.0),
         (ENG, 2023, 2300, 100, 21.0),
     ]
-    df = pd.DataFrame(rows, columns=["la_code", "year", "cla_all", "cla_uasc", "dfe_rate_per_10k"])
+    df = pd.DataFrame(rows, columns=["la_code", "year", "cla_all", "cla_uasc",
+                                     "dfe_rate_per_10k"])
     df["cla_non_uasc"] = df["cla_all"] - df["cla_uasc"]
     df["la_name"] = df["la_code"].map({LA: "Testshire", ENG: "England"})
     df["counts_rounded_to"] = 1
@@ -71,9 +72,8 @@ def test_same_year_convention_and_named_vintage(population):
     cand = ct.population_candidates(population)
     same = ct.select_denominators(cand, [LA], [2022], convention="same_year").iloc[0]
     assert same["denominator_mid_year"] == 2022 and same["denominator_population"] == 1200
-    first = ct.select_denominators(
-        cand, [LA], [2022], convention="same_year", vintage="mye2022_first_release"
-    ).iloc[0]
+    first = ct.select_denominators(cand, [LA], [2022], convention="same_year",
+                                   vintage="mye2022_first_release").iloc[0]
     assert first["denominator_population"] == 1180
 
 
@@ -203,39 +203,19 @@ def test_opposite_changes_are_said_in_words_not_as_a_negative_ratio():
     assert not ct.diverged(10.0, 5.0) and not ct.diverged(-3.0, -1.0)
     assert not ct.diverged(np.nan, 5.0)
     assert ct.contrast_changes(-34.1, 26.0) == "fell by 34% while England's rose by 26%"
-    growth = pd.DataFrame(
-        [
-            {
-                "series": "non_uasc",
-                "la_start_rate": 60.0,
-                "la_end_rate": 39.5,
-                "la_change": -34.1,
-                "comparator_start_rate": 51.4,
-                "comparator_end_rate": 65.0,
-                "comparator_change": 26.5,
-                "ratio": rates.ratio_of_changes(-34.1, 26.5),
-                "approximate": False,
-                "notes": "",
-            }
-        ]
-    )
+    growth = pd.DataFrame([{
+        "series": "non_uasc", "la_start_rate": 60.0, "la_end_rate": 39.5, "la_change": -34.1,
+        "comparator_start_rate": 51.4, "comparator_end_rate": 65.0, "comparator_change": 26.5,
+        "ratio": rates.ratio_of_changes(-34.1, 26.5), "approximate": False, "notes": ""}])
     text = ct.describe_growth(growth, "Westminster", 2007, 2022)
     assert "fell by 34% while England's rose by 26%" in text
     assert "times" not in text
 
 
 def test_population_growth_paragraph_ratio_only_when_both_grew():
-    base = {
-        "start_mid_year": 2009,
-        "end_mid_year": 2022,
-        "start_vintage": "pre_census2021",
-        "end_vintage": "census2021_rebased",
-        "start_source_id": "a",
-        "end_source_id": "b",
-        "note": "",
-        "start_census2021_based": False,
-        "end_census2021_based": True,
-    }
+    base = {"start_mid_year": 2009, "end_mid_year": 2022, "start_vintage": "pre_census2021",
+            "end_vintage": "census2021_rebased", "start_source_id": "a", "end_source_id": "b",
+            "note": "", "start_census2021_based": False, "end_census2021_based": True}
     grew = pd.DataFrame([{**base, "percent_change": 20.0}, {**base, "percent_change": 8.0}])
     text = ct.describe_population_growth(grew, "Testshire")
     assert "grew by 20.0% in Testshire and 8.0% in England" in text
@@ -247,17 +227,9 @@ def test_population_growth_paragraph_ratio_only_when_both_grew():
 
 
 def test_neighbour_display_table_renames_indicators():
-    df = pd.DataFrame(
-        {
-            "rank": [1],
-            "la_code": ["E1"],
-            "la_name": ["A"],
-            "distance": [0.1],
-            "idaci_top20_share": [20.0],
-            "low_income_rate": [15.0],
-            "log_children_0_17": [10.5],
-        }
-    )
+    df = pd.DataFrame({"rank": [1], "la_code": ["E1"], "la_name": ["A"], "distance": [0.1],
+                       "idaci_top20_share": [20.0], "low_income_rate": [15.0],
+                       "log_children_0_17": [10.5]})
     shown = nb.display_table(df)
     assert "la_code" not in shown
     assert set(nb.INDICATOR_HEADINGS.values()) <= set(shown.columns)

@@ -26,11 +26,7 @@ def test_notebook_01_renders(render_pack_for, processed, la_code):
     heads = {h["name"]: h for h in doc["headlines"]}
     latest = heads["cla_rate_latest"]
     assert latest["lower"] < latest["value"] < latest["upper"]
-    assert {
-        "cla_rate_non_uasc_latest",
-        "cla_non_uasc_change_window",
-        "cla_non_uasc_change_ratio",
-        "cla_rate_ratio_to_england",
-    } <= set(heads)
+    assert {"cla_rate_non_uasc_latest", "cla_non_uasc_change_window",
+            "cla_non_uasc_change_ratio", "cla_rate_ratio_to_england"} <= set(heads)
     if la_code == "E08000029":
         assert "99.7" in html  # the report's 2022 rate, reproduced on the same-year convention

@@ -22,14 +22,8 @@ def test_notebook_05_renders(render_pack_for, processed, la_code):
     html = page_text(pack / "05_benchmarking.html")
     assert not has_error_text(html)
     heads = {h["name"]: h for h in doc["headlines"]}
-    assert {
-        "cla_rate_latest",
-        "cla_expected_rate",
-        "cla_oe_ratio",
-        "cla_oe_rank",
-        "funnel_position",
-        "deprivation_rate_ratio",
-    } <= set(heads)
+    assert {"cla_rate_latest", "cla_expected_rate", "cla_oe_ratio", "cla_oe_rank",
+            "funnel_position", "deprivation_rate_ratio"} <= set(heads)
     oe = heads["cla_oe_ratio"]
     assert oe["lower"] < oe["value"] < oe["upper"]
     assert heads["deprivation_rate_ratio"]["lower"] > 1

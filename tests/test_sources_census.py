@@ -72,7 +72,7 @@ YEARS = (
     '"Year","2019/20","2019/20 - Annotations","2020/21","2020/21 - Annotations",'
     '"2021/22 (p)","2021/22 - Annotations",'
 )
-STATXPLORE = """Stat-Xplore
+STATXPLORE = '''Stat-Xplore
 
 "Relative Low Income (I II III IV V VI)"
 "National - Regional - LA - OAs by Year by Age of Child (years and bands)"
@@ -92,7 +92,7 @@ YEARS_LINE
 
 "INFO","Statistical disclosure control has been applied."
 "E99999999",5,,5,,5,,
-""".replace("YEARS_LINE", YEARS)
+'''.replace("YEARS_LINE", YEARS)
 
 
 def test_read_statxplore_csv_parses_years_and_markers() -> None:
@@ -108,7 +108,7 @@ def test_read_statxplore_csv_parses_years_and_markers() -> None:
 
 def test_read_statxplore_csv_without_year_line_raises() -> None:
     with pytest.raises(BuildError, match='"Year"'):
-        read_statxplore_csv("bad.csv", text='Stat-Xplore\n\n"Area","2020/21"\n')
+        read_statxplore_csv("bad.csv", text="Stat-Xplore\n\n\"Area\",\"2020/21\"\n")
 
 
 def test_read_nomis_bulk_lsoa_ts003(tmp_path: Path) -> None:

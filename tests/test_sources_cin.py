@@ -47,41 +47,20 @@ def test_ees_long_levels_and_current_codes() -> None:
     df = _ees(
         [
             {"time_period": "2025", "geographic_level": "National", "CPP_At31": "50000"},
-            {
-                "time_period": "2025",
-                "geographic_level": "Regional",
-                "region_code": "E12000005",
-                "region_name": "West Midlands",
-                "CPP_At31": "6000",
-            },
-            {
-                "time_period": "2025",
-                "geographic_level": "Local authority",
-                "old_la_code": "815",
-                "new_la_code": "E06000065",
-                "la_name": "North Yorkshire",
-                "CPP_At31": "c",
-            },
-            {
-                "time_period": "2022",
-                "geographic_level": "Local authority",
-                "old_la_code": "815",
-                "new_la_code": "E10000023",
-                "la_name": "North Yorkshire",
-                "CPP_At31": "400",
-            },
+            {"time_period": "2025", "geographic_level": "Regional", "region_code": "E12000005",
+             "region_name": "West Midlands", "CPP_At31": "6000"},
+            {"time_period": "2025", "geographic_level": "Local authority", "old_la_code": "815",
+             "new_la_code": "E06000065", "la_name": "North Yorkshire", "CPP_At31": "c"},
+            {"time_period": "2022", "geographic_level": "Local authority", "old_la_code": "815",
+             "new_la_code": "E10000023", "la_name": "North Yorkshire", "CPP_At31": "400"},
         ]
     )
     codes = dfe_current_la_codes([df])
     assert codes == {"815": "E06000065"}
     long = ees_long(df, {"CPP_At31": ("cpp_31_march", None)}, codes, "fixture.csv")
     assert list(long["la_code"]) == ["E92000001", "E12000005", "E06000065", "E06000065"]
-    assert list(long["geographic_level"]) == [
-        "country",
-        "region",
-        "local_authority",
-        "local_authority",
-    ]
+    assert list(long["geographic_level"]) == ["country", "region", "local_authority",
+                                              "local_authority"]
     assert pd.isna(long["value"].iloc[2]) and long["value"].iloc[3] == 400
 
 

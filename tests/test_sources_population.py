@@ -13,7 +13,7 @@ from solihull_analytics.sources.population import normalise_name, parse_statxplo
 SOLIHULL = "E08000029"
 ENGLAND = "E92000001"
 
-STATXPLORE_SAMPLE = """Stat-Xplore
+STATXPLORE_SAMPLE = '''Stat-Xplore
 
 "Population Estimates"
 "National - Regional - LAs by Year by Age"
@@ -31,7 +31,7 @@ Filters:
 
 
 Source: Department for Work and Pensions
-"""
+'''
 
 
 def test_parse_statxplore_csv() -> None:
@@ -44,7 +44,7 @@ def test_parse_statxplore_csv() -> None:
 
 def test_parse_statxplore_csv_needs_year_header() -> None:
     with pytest.raises(BuildError, match="Year"):
-        parse_statxplore_csv("bad.csv", 'Stat-Xplore\n"Area","Mid-2010"\n')
+        parse_statxplore_csv("bad.csv", "Stat-Xplore\n\"Area\",\"Mid-2010\"\n")
 
 
 def test_normalise_name_welsh_and_city() -> None:

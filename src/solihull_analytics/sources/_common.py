@@ -173,17 +173,8 @@ def ees_area_columns(df: pd.DataFrame, source_path: Path | str) -> pd.DataFrame:
     pandas.DataFrame
         The rows at the three levels, with the three columns added.
     """
-    need = [
-        "time_period",
-        "geographic_level",
-        "country_code",
-        "country_name",
-        "region_code",
-        "region_name",
-        "old_la_code",
-        "new_la_code",
-        "la_name",
-    ]
+    need = ["time_period", "geographic_level", "country_code", "country_name", "region_code",
+            "region_name", "old_la_code", "new_la_code", "la_name"]
     require_columns(df, need, source_path)
     out = df[df["geographic_level"].isin(list(EES_LEVELS))].copy()
     out["level"] = out["geographic_level"].map(EES_LEVELS)

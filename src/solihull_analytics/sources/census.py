@@ -314,19 +314,11 @@ def build_population_lsoa(inputs: Inputs) -> pd.DataFrame:
     parts = [
         _long_population(
             read_ks102_lsoa(inputs.path("census2011_ks102_age_lsoa11")),
-            "lsoa11_code",
-            2011,
-            2011,
-            "census2011",
-            "census2011_ks102_age_lsoa11",
+            "lsoa11_code", 2011, 2011, "census2011", "census2011_ks102_age_lsoa11",
         ),
         _long_population(
             read_age6_lsoa(inputs.path("census2021_age6_lsoa21")),
-            "lsoa21_code",
-            2021,
-            2021,
-            "census2021",
-            "census2021_age6_lsoa21",
+            "lsoa21_code", 2021, 2021, "census2021", "census2021_age6_lsoa21",
         ),
     ]
     for entry_id, (source, year) in _SAPE_INPUTS.items():
@@ -683,20 +675,10 @@ def build_census_la(inputs: Inputs) -> pd.DataFrame:
     out.loc[is_la, "la_code"] = current_la_code(out.loc[is_la, "la_code"])
     out["value"] = out["value"].astype("Int64")
     out["census_year"] = out["census_year"].astype("int64")
-    cols = [
-        "la_code",
-        "la_name",
-        "geographic_level",
-        "census_year",
-        "topic",
-        "category",
-        "value",
-        "source_id",
-    ]
-    return (
-        out[cols]
-        .sort_values(["topic", "census_year", "la_code", "category"])
-        .reset_index(drop=True)
+    cols = ["la_code", "la_name", "geographic_level", "census_year", "topic", "category",
+            "value", "source_id"]
+    return out[cols].sort_values(["topic", "census_year", "la_code", "category"]).reset_index(
+        drop=True
     )
 
 
@@ -735,7 +717,7 @@ def read_statxplore_csv(path: Path | str, text: str | None = None) -> tuple[pd.D
     header_at = next((i for i, r in enumerate(rows) if r and r[0].strip() == "Year"), None)
     if header_at is None:
         raise BuildError(
-            f'{path}: no line starting with "Year"; expected a Stat-Xplore table export '
+            f"{path}: no line starting with \"Year\"; expected a Stat-Xplore table export "
             "with years in columns. Re-export the table as CSV from Stat-Xplore."
         )
     filters = {
@@ -759,7 +741,7 @@ def read_statxplore_csv(path: Path | str, text: str | None = None) -> tuple[pd.D
         for i, label in year_cols.items():
             records.append((code, label, r[i] if i < len(r) else ""))
     if not records:
-        raise BuildError(f'{path}: no area rows keyed by a GSS code after the "Year" line.')
+        raise BuildError(f"{path}: no area rows keyed by a GSS code after the \"Year\" line.")
     out = pd.DataFrame(records, columns=["area_code", "year_label", "raw"])
     parsed = out["year_label"].str.extract(_FYE)
     if parsed["start"].isna().any():
@@ -828,9 +810,10 @@ def build_low_income_la_year(inputs: Inputs) -> pd.DataFrame:
     out = pd.concat(parts, ignore_index=True).rename(columns={"area_code": "la_code"})
     keys = ["la_code", "financial_year_ending", "provisional"]
     young = out[out["age_band"].isin(["0-4", "5-10", "11-15"])]
-    under16 = young.groupby(keys, as_index=False).agg(
-        value=("value", lambda s: s.sum() if s.notna().all() and len(s) == 3 else pd.NA),
-        source_id=("source_id", lambda s: "+".join(sorted(s))),
+    under16 = (
+        young.groupby(keys, as_index=False)
+        .agg(value=("value", lambda s: s.sum() if s.notna().all() and len(s) == 3 else pd.NA),
+             source_id=("source_id", lambda s: "+".join(sorted(s))))
     )
     under16["age_band"] = "0-15"
     out = pd.concat([out, under16], ignore_index=True)
@@ -840,19 +823,10 @@ def build_low_income_la_year(inputs: Inputs) -> pd.DataFrame:
     out["children"] = out["value"].astype("Int64")
     out["financial_year_ending"] = out["financial_year_ending"].astype("int64")
     out["provisional"] = out["provisional"].astype(bool)
-    cols = [
-        "la_code",
-        "la_name",
-        "financial_year_ending",
-        "provisional",
-        "age_band",
-        "children",
-        "source_id",
-    ]
-    return (
-        out[cols]
-        .sort_values(["la_code", "financial_year_ending", "age_band"])
-        .reset_index(drop=True)
+    cols = ["la_code", "la_name", "financial_year_ending", "provisional", "age_band", "children",
+            "source_id"]
+    return out[cols].sort_values(["la_code", "financial_year_ending", "age_band"]).reset_index(
+        drop=True
     )
 
 
@@ -887,14 +861,8 @@ def build_low_income_lsoa_year(inputs: Inputs) -> pd.DataFrame:
     The LSOA vintage is the one Stat-Xplore used for the export (2021 LSOAs in current releases).
     Empty when the file is absent.
     """
-    cols = [
-        "lsoa_code",
-        "financial_year_ending",
-        "provisional",
-        "age_band",
-        "children",
-        "source_id",
-    ]
+    cols = ["lsoa_code", "financial_year_ending", "provisional", "age_band", "children",
+            "source_id"]
     path = inputs.optional_path("dwp_cilif_lsoa")
     if path is None:
         empty = pd.DataFrame({c: pd.Series(dtype="str") for c in cols})

@@ -197,7 +197,9 @@ def build_cin_la_year(inputs: Inputs) -> pd.DataFrame:
     ending ``_pct`` are percentages (0-100) as published.
     """
     frames = {eid: read_ees_csv(inputs.path(eid)) for eid in CIN_MEASURES}
-    code_map = dfe_current_la_codes([frames[e] for e in (*CIN_RELEASES_2025, *CIN_RELEASES_2022)])
+    code_map = dfe_current_la_codes(
+        [frames[e] for e in (*CIN_RELEASES_2025, *CIN_RELEASES_2022)]
+    )
     key = ["la_code", "year", "measure"]
     longs = {}
     for eid, measures in CIN_MEASURES.items():
@@ -223,17 +225,8 @@ def build_cin_la_year(inputs: Inputs) -> pd.DataFrame:
     out = values.merge(rates, on=key, how="left")
     out["rate_per_10k"] = out["rate_per_10k"].astype("Float64")
     out["rate_source_id"] = out["rate_source_id"].astype("string")
-    cols = [
-        "la_code",
-        "la_name",
-        "geographic_level",
-        "year",
-        "measure",
-        "value",
-        "rate_per_10k",
-        "source_id",
-        "rate_source_id",
-    ]
+    cols = ["la_code", "la_name", "geographic_level", "year", "measure", "value", "rate_per_10k",
+            "source_id", "rate_source_id"]
     return out[cols].sort_values(key).reset_index(drop=True)
 
 
@@ -364,7 +357,7 @@ def lait_year(period: pd.Series) -> pd.Series:
     span = text.str.extract(r"^(\d{4})[-/](\d{2})(?:\s*\(.*\))?$")
     start = pd.to_numeric(span[0], errors="coerce")
     end = pd.to_numeric(span[1], errors="coerce")
-    one_year = end == (start + 1) % 100
+    one_year = (end == (start + 1) % 100)
     fin = (start + 1).where(one_year)
     return pd.to_numeric(single, errors="coerce").fillna(fin).astype("Int64")
 

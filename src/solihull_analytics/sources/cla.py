@@ -266,17 +266,10 @@ class AreaLookup:
         for rank, df in enumerate(ees_frames):
             la = df[df["geographic_level"] == LOCAL]
             parts.append(
-                la.assign(rank=rank, year=pd.to_numeric(la["time_period"], errors="coerce"))[
-                    [
-                        "old_la_code",
-                        "new_la_code",
-                        "la_name",
-                        "region_code",
-                        "region_name",
-                        "rank",
-                        "year",
-                    ]
-                ]
+                la.assign(
+                    rank=rank, year=pd.to_numeric(la["time_period"], errors="coerce")
+                )[["old_la_code", "new_la_code", "la_name", "region_code", "region_name",
+                   "rank", "year"]]
             )
         rows = pd.concat(parts, ignore_index=True)
         rows["old_la_code"] = rows["old_la_code"].str.strip()
@@ -290,16 +283,14 @@ class AreaLookup:
         inner_outer = self.by_old_code["region_code"].str.startswith("E13")
         self.by_old_code.loc[inner_outer, "region_code"] = LONDON_REGION_CODE
         regions = pd.concat(
-            [
-                df.loc[df["geographic_level"] == REGIONAL, ["region_code", "region_name"]]
-                for df in ees_frames
-            ]
+            [df.loc[df["geographic_level"] == REGIONAL, ["region_code", "region_name"]]
+             for df in ees_frames]
         ).drop_duplicates("region_code", keep="last")
         regions = regions[regions["region_code"].str.startswith("E12")]
         self.region_names = dict(zip(regions["region_code"], regions["region_name"], strict=True))
-        self.region_by_name = {normalise_area_name(n): c for c, n in self.region_names.items()} | {
-            "yorkshire and humber": "E12000003"
-        }
+        self.region_by_name = {
+            normalise_area_name(n): c for c, n in self.region_names.items()
+        } | {"yorkshire and humber": "E12000003"}
         self.old_code_by_name = {
             normalise_area_name(name): code
             for code, name in zip(latest["old_la_code"], latest["la_name"], strict=True)
@@ -348,11 +339,8 @@ class AreaLookup:
 def _cell_text(values: pd.Series) -> pd.Series:
     """Spreadsheet cells as text: missing -> "", whole floats without ".0"."""
     return values.map(
-        lambda v: (
-            ""
-            if pd.isna(v)
-            else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip())
-        )
+        lambda v: "" if pd.isna(v) else (str(int(v)) if isinstance(v, float) and v.is_integer()
+                                         else str(v).strip())
     ).astype(object)
 
 
@@ -434,9 +422,8 @@ def read_sfr27_2010_la_tables(path: Path, lookup: AreaLookup) -> pd.DataFrame:
         for year in range(2006, 2011):
             n = frame[f"n{year}"]
             exists = ~_not_applicable(n)
-            part = areas.loc[
-                exists, ["geographic_level", "la_code", "old_la_code", "source_la_name"]
-            ].copy()
+            part = areas.loc[exists, ["geographic_level", "la_code", "old_la_code",
+                                      "source_la_name"]].copy()
             part["year"] = year
             rounding = part["geographic_level"].map({LOCAL: 5, REGIONAL: 10, NATIONAL: 100})
             if kind == "count":
@@ -454,9 +441,7 @@ def read_sfr27_2010_la_tables(path: Path, lookup: AreaLookup) -> pd.DataFrame:
     uasc = pd.concat([p for p in parts if "cla_uasc" in p])
     key = ["geographic_level", "la_code", "old_la_code", "year"]
     merged = counts.merge(
-        uasc[[*key, "cla_uasc", "has_uasc", "uasc_rounded_to"]],
-        on=key,
-        how="outer",
+        uasc[[*key, "cla_uasc", "has_uasc", "uasc_rounded_to"]], on=key, how="outer",
         validate="one_to_one",
     )
     return _records(merged, "cla_sfr27_2010_la_tables")
@@ -474,7 +459,9 @@ def read_sfr27_2010_march(path: Path, lookup: AreaLookup) -> pd.DataFrame:
     lookup.add_names(df.loc[level.eq("LA"), "geog_n"], df.loc[level.eq("LA"), "geog_c"])
     areas = _classify_sfr_areas(df["geog_n"], lookup, path)
     areas.loc[level.eq("LA"), "old_la_code"] = df.loc[level.eq("LA"), "geog_c"].str.strip()
-    areas["la_code"] = areas["la_code"].where(~level.eq("LA"), lookup.la_code(areas["old_la_code"]))
+    areas["la_code"] = areas["la_code"].where(
+        ~level.eq("LA"), lookup.la_code(areas["old_la_code"])
+    )
     out = areas[areas["keep"]].copy()
     df = df[areas["keep"]]
     out["year"] = 2010
@@ -590,20 +577,9 @@ def read_ees_frame(path: Path) -> pd.DataFrame:
     df = df.rename(columns={k: v for k, v in renames.items() if k in df and v not in df})
     require_columns(
         df,
-        [
-            "time_period",
-            "geographic_level",
-            "country_code",
-            "region_code",
-            "region_name",
-            "old_la_code",
-            "new_la_code",
-            "la_name",
-            "population_count",
-            "population_estimate",
-            "number",
-            "rate_per_10000",
-        ],
+        ["time_period", "geographic_level", "country_code", "region_code", "region_name",
+         "old_la_code", "new_la_code", "la_name", "population_count", "population_estimate",
+         "number", "rate_per_10000"],
         path,
     )
     return df
@@ -672,18 +648,9 @@ def read_dashboard_uasc(path: Path, source_id: str, lookup: AreaLookup) -> pd.Da
     Rows with ``cla_group`` "Unaccompanied asylum-seeking children", characteristic "UASC" and a
     ``population_count`` mentioning 31 March; repeated rows are dropped.
     """
-    columns = [
-        "time_period",
-        "geographic_level",
-        "region_code",
-        "new_la_code",
-        "old_la_code",
-        "la_name",
-        "population_count",
-        "cla_group",
-        "characteristic",
-        "cla_31_march_number",
-    ]
+    columns = ["time_period", "geographic_level", "region_code", "new_la_code", "old_la_code",
+               "la_name", "population_count", "cla_group", "characteristic",
+               "cla_31_march_number"]
     df = read_rds_frame(path, columns, where={"cla_group": {UASC_GROUP}})
     keep = (
         df["cla_group"].eq(UASC_GROUP)
@@ -745,16 +712,10 @@ def _read_all_records_cached(key: tuple[tuple[str, str, int, int], ...]) -> pd.D
     for source_id, year in SFR_SINGLE_YEAR_IDS.items():
         if source_id in paths:
             parts.append(read_sfr_single_year(paths[source_id], year, source_id, lookup))
-    parts.append(
-        read_multi_year_underlying(
-            paths["cla2018_underlying"], range(2014, 2019), 0, "cla2018_underlying", lookup
-        )
-    )
-    parts.append(
-        read_multi_year_underlying(
-            paths["cla2019_underlying"], range(2015, 2020), -1, "cla2019_underlying", lookup
-        )
-    )
+    parts.append(read_multi_year_underlying(
+        paths["cla2018_underlying"], range(2014, 2019), 0, "cla2018_underlying", lookup))
+    parts.append(read_multi_year_underlying(
+        paths["cla2019_underlying"], range(2015, 2020), -1, "cla2019_underlying", lookup))
     parts += [read_ees_number_rate(df, i, lookup) for i, df in ees.items()]
     parts.append(read_national_time_series(paths["cla_ees2024_national_time_series"]))
     parts += [read_dashboard_uasc(paths[i], i, lookup) for i in DASHBOARD_IDS]
@@ -765,13 +726,8 @@ def _read_all_records_cached(key: tuple[tuple[str, str, int, int], ...]) -> pd.D
     records["year"] = records["year"].astype(int)
     for flag in ("has_count", "has_uasc", "has_rate"):
         records[flag] = records[flag].astype("boolean").fillna(False).astype(bool)
-    for column in (
-        "cla_all",
-        "cla_uasc",
-        "dfe_population_0_17",
-        "counts_rounded_to",
-        "uasc_rounded_to",
-    ):
+    for column in ("cla_all", "cla_uasc", "dfe_population_0_17", "counts_rounded_to",
+                   "uasc_rounded_to"):
         records[column] = records[column].astype("Int64")
     records["dfe_rate_per_10k"] = records["dfe_rate_per_10k"].astype("Float64")
     for column in ("la_code", "old_la_code", "source_la_name", "geographic_level"):
@@ -808,55 +764,33 @@ def _latest(records: pd.DataFrame, flag: str, columns: list[str]) -> pd.DataFram
     return chosen[["area_key", "year", *columns]]
 
 
-AREA_COLUMNS = [
-    "geographic_level",
-    "la_code",
-    "old_la_code",
-    "la_name",
-    "region_code",
-    "region_name",
-]
+AREA_COLUMNS = ["geographic_level", "la_code", "old_la_code", "la_name", "region_code",
+                "region_name"]
 
 
 @lru_cache(maxsize=2)
 def _assemble_latest(key: tuple[tuple[str, str, int, int], ...]) -> pd.DataFrame:
     records = _read_all_records_cached(key)
-    counts = _latest(
-        records,
-        "has_count",
-        [*AREA_COLUMNS, "cla_all", "counts_rounded_to", "source_id", "release"],
-    )
+    counts = _latest(records, "has_count",
+                     [*AREA_COLUMNS, "cla_all", "counts_rounded_to", "source_id", "release"])
     uasc = _latest(records, "has_uasc", ["cla_uasc", "uasc_rounded_to", "source_id"]).rename(
-        columns={"source_id": "uasc_source_id"}
-    )
+        columns={"source_id": "uasc_source_id"})
     rates = _latest(records, "has_rate", ["dfe_rate_per_10k", "source_id"]).rename(
-        columns={"source_id": "rate_source_id"}
-    )
+        columns={"source_id": "rate_source_id"})
     # The population DfE used comes with the rate; for 2010 it is in the underlying file of the
     # same release (SFR 27/2010), the rate in the LA tables.
-    population = (
-        records[records["dfe_population_0_17"].notna()]
-        .sort_values(["release_year", "source_priority"])
-        .drop_duplicates(["area_key", "year"], keep="last")
-    )
-    rates = (
-        rates.merge(
-            records[["area_key", "year", "source_id", "release_year"]].rename(
-                columns={"source_id": "rate_source_id"}
-            ),
-            on=["area_key", "year", "rate_source_id"],
-            how="left",
-        )
-        .merge(
-            population[["area_key", "year", "release_year", "dfe_population_0_17"]],
-            on=["area_key", "year", "release_year"],
-            how="left",
-        )
-        .drop(columns="release_year")
-    )
+    population = records[records["dfe_population_0_17"].notna()].sort_values(
+        ["release_year", "source_priority"]).drop_duplicates(["area_key", "year"], keep="last")
+    rates = rates.merge(
+        records[["area_key", "year", "source_id", "release_year"]].rename(
+            columns={"source_id": "rate_source_id"}),
+        on=["area_key", "year", "rate_source_id"], how="left",
+    ).merge(
+        population[["area_key", "year", "release_year", "dfe_population_0_17"]],
+        on=["area_key", "year", "release_year"], how="left",
+    ).drop(columns="release_year")
     out = counts.merge(uasc, on=["area_key", "year"], how="left").merge(
-        rates, on=["area_key", "year"], how="left"
-    )
+        rates, on=["area_key", "year"], how="left")
     out = out[out["year"] >= FIRST_YEAR]
     out["cla_non_uasc"] = (out["cla_all"] - out["cla_uasc"]).astype("Int64")
     level_order = out["geographic_level"].map({NATIONAL: 0, REGIONAL: 1, LOCAL: 2})
@@ -905,14 +839,10 @@ CLA_LA_YEAR_SCHEMA = pa.DataFrameSchema(
         "release": _STR,
     },
     checks=[
-        pa.Check(
-            lambda df: df["la_code"].notna() | df["old_la_code"].notna(),
-            name="every row has la_code or old_la_code",
-        ),
-        pa.Check(
-            lambda df: df["la_code"].notna() | df["year"].lt(2010),
-            name="la_code missing only for authorities abolished in 2009",
-        ),
+        pa.Check(lambda df: df["la_code"].notna() | df["old_la_code"].notna(),
+                 name="every row has la_code or old_la_code"),
+        pa.Check(lambda df: df["la_code"].notna() | df["year"].lt(2010),
+                 name="la_code missing only for authorities abolished in 2009"),
     ],
     unique=["geographic_level", "la_code", "old_la_code", "year"],
     strict=True,
@@ -986,7 +916,6 @@ def build_cla_la_year_vintages(inputs: Inputs) -> pd.DataFrame:
     out = records.copy()
     level_order = out["geographic_level"].map({NATIONAL: 0, REGIONAL: 1, LOCAL: 2})
     out = out.assign(_order=level_order).sort_values(
-        ["_order", "la_code", "old_la_code", "year", "release_year", "source_id"]
-    )
+        ["_order", "la_code", "old_la_code", "year", "release_year", "source_id"])
     out["geographic_level"] = out["geographic_level"].map(OUTPUT_LEVEL).astype("str")
     return out[CLA_VINTAGE_COLUMNS].reset_index(drop=True)

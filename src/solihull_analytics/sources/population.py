@@ -104,16 +104,8 @@ def read_dfe_population(path: Path, vintage: str, source_id: str) -> pd.DataFram
     df = _read_csv_text(path)
     require_columns(
         df,
-        [
-            "time_period",
-            "geographic_level",
-            "country_code",
-            "region_code",
-            "region_name",
-            "new_la_code",
-            "la_name",
-            "population_estimate",
-        ],
+        ["time_period", "geographic_level", "country_code", "region_code", "region_name",
+         "new_la_code", "la_name", "population_estimate"],
         path,
     )
     if "age_group" in df:
@@ -153,9 +145,8 @@ def old_code_lookup(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """DfE 3-digit code -> current code and name, from DfE files (latest file last)."""
     parts = []
     for rank, df in enumerate(frames):
-        la = df[df["geographic_level"] == LOCAL][
-            ["old_la_code", "new_la_code", "la_name", "time_period"]
-        ]
+        la = df[df["geographic_level"] == LOCAL][["old_la_code", "new_la_code", "la_name",
+                                                  "time_period"]]
         parts.append(la.assign(rank=rank))
     rows = pd.concat(parts).sort_values(["rank", "time_period"])
     rows = rows.drop_duplicates("old_la_code", keep="last")
@@ -245,9 +236,8 @@ def read_ons_mye_workbook(path: Path, mid_year: int, vintage: str, source_id: st
             "workbook against its catalogue entry and update read_ons_mye_workbook."
         ) from exc
     first_cells = raw.iloc[:40].map(lambda v: str(v).strip().lower() if pd.notna(v) else "")
-    header_rows = [
-        i for i in first_cells.index if {"code", "name"} <= set(first_cells.loc[i].tolist())
-    ]
+    header_rows = [i for i in first_cells.index
+                   if {"code", "name"} <= set(first_cells.loc[i].tolist())]
     if not header_rows:
         raise BuildError(
             f"{path}, sheet {sheet!r}: no header row with 'Code' and 'Name' in the first 40 rows. "
@@ -324,22 +314,21 @@ def parse_statxplore_csv(path: Path | str, text: str | None = None) -> pd.DataFr
     if text is None:
         text = Path(path).read_text(encoding="utf-8-sig")
     lines = text.splitlines()
-    header_index = next((i for i, line in enumerate(lines) if line.startswith('"Year"')), None)
+    header_index = next(
+        (i for i, line in enumerate(lines) if line.startswith('"Year"')), None
+    )
     if header_index is None:
         raise BuildError(
-            f'{path}: no header line starting with "Year" (Stat-Xplore layout). The export '
+            f"{path}: no header line starting with \"Year\" (Stat-Xplore layout). The export "
             "layout changed: re-export as CSV with Year across the columns."
         )
     import csv
 
     header = next(csv.reader([lines[header_index]]))
-    years = {
-        i: int(m.group(1))
-        for i, h in enumerate(header)
-        if (m := re.fullmatch(r"Mid-(\d{4})", h.strip()))
-    }
+    years = {i: int(m.group(1)) for i, h in enumerate(header)
+             if (m := re.fullmatch(r"Mid-(\d{4})", h.strip()))}
     if not years:
-        raise BuildError(f'{path}: the "Year" header has no Mid-YYYY columns.')
+        raise BuildError(f"{path}: the \"Year\" header has no Mid-YYYY columns.")
     records = []
     for row in csv.reader(lines[header_index + 1 :]):
         if len(row) <= max(years) or not row[0].strip():
@@ -372,19 +361,13 @@ def read_statxplore(paths: list[Path], hierarchy_path: Path) -> pd.DataFrame:
             "all five files must list the same areas and years."
         )
     hierarchy = _read_csv_text(hierarchy_path)
-    require_columns(
-        hierarchy,
-        ["LADNM", "LADNM_ACTIVE", "UTLACD", "UTLANM", "RGNCD", "RGNNM", "CTRYCD"],
-        hierarchy_path,
-    )
-    names = pd.concat(
-        [
-            hierarchy[["LADNM", "UTLACD", "UTLANM", "RGNCD", "RGNNM", "CTRYCD"]],
-            hierarchy[["LADNM_ACTIVE", "UTLACD", "UTLANM", "RGNCD", "RGNNM", "CTRYCD"]].rename(
-                columns={"LADNM_ACTIVE": "LADNM"}
-            ),
-        ]
-    )
+    require_columns(hierarchy, ["LADNM", "LADNM_ACTIVE", "UTLACD", "UTLANM", "RGNCD", "RGNNM",
+                                "CTRYCD"], hierarchy_path)
+    names = pd.concat([
+        hierarchy[["LADNM", "UTLACD", "UTLANM", "RGNCD", "RGNNM", "CTRYCD"]],
+        hierarchy[["LADNM_ACTIVE", "UTLACD", "UTLANM", "RGNCD", "RGNNM", "CTRYCD"]].rename(
+            columns={"LADNM_ACTIVE": "LADNM"}),
+    ])
     names["key"] = names["LADNM"].map(normalise_name)
     names = names.drop_duplicates(["key", "UTLACD"])
     ambiguous = names["key"].duplicated(keep=False)
@@ -404,18 +387,13 @@ def read_statxplore(paths: list[Path], hierarchy_path: Path) -> pd.DataFrame:
     england = matched[matched["CTRYCD"].eq(ENGLAND_CODE)]
     la = england.groupby(["UTLACD", "UTLANM", "mid_year"], as_index=False)["population"].sum()
     la = la.rename(columns={"UTLACD": "la_code", "UTLANM": "la_name"}).assign(
-        geographic_level=LOCAL
-    )
+        geographic_level=LOCAL)
     la["la_code"] = current_la_code(la["la_code"])  # DfE's codes (Barnsley, Sheffield)
     rgn = england.groupby(["RGNCD", "RGNNM", "mid_year"], as_index=False)["population"].sum()
     rgn = rgn.rename(columns={"RGNCD": "la_code", "RGNNM": "la_name"}).assign(
-        geographic_level=REGIONAL
-    )
-    eng = (
-        england.groupby("mid_year", as_index=False)["population"]
-        .sum()
-        .assign(la_code=ENGLAND_CODE, la_name=ENGLAND_NAME, geographic_level=NATIONAL)
-    )
+        geographic_level=REGIONAL)
+    eng = england.groupby("mid_year", as_index=False)["population"].sum().assign(
+        la_code=ENGLAND_CODE, la_name=ENGLAND_NAME, geographic_level=NATIONAL)
     out = pd.concat([eng, rgn, la], ignore_index=True)
     out["age_band"] = AGE_0_16
     out["vintage"] = "pre_census2021"
@@ -428,13 +406,8 @@ def read_statxplore(paths: list[Path], hierarchy_path: Path) -> pd.DataFrame:
 #: hierarchy's England/Wales spelling; they are dropped (this table covers England).
 def _is_outside_england(name: str) -> bool:
     scottish_or_ni = {
-        "na h eileanan siar",
-        "city edinburgh",
-        "aberdeen city",
-        "dundee city",
-        "glasgow city",
-        "derry city and strabane",
-        "armagh city banbridge and craigavon",
+        "na h eileanan siar", "city edinburgh", "aberdeen city", "dundee city", "glasgow city",
+        "derry city and strabane", "armagh city banbridge and craigavon",
     }
     return normalise_name(name) in scottish_or_ni
 
@@ -455,14 +428,8 @@ POPULATION_SCHEMA = pa.DataFrameSchema(
         "population": pa.Column("int64", pa.Check.gt(0)),
         "vintage": pa.Column(
             "str",
-            pa.Check.isin(
-                [
-                    "pre_census2021",
-                    "census2021_rebased",
-                    "mye2022_first_release",
-                    "mye2023_first_release",
-                ]
-            ),
+            pa.Check.isin(["pre_census2021", "census2021_rebased", "mye2022_first_release",
+                           "mye2023_first_release"]),
         ),
         "source_id": pa.Column("str"),
         "rounded_to": pa.Column("int64", pa.Check.isin([1, 10, 100])),
@@ -484,49 +451,27 @@ def build_population_la_year(inputs: Inputs) -> pd.DataFrame:
     """Every ONS child-population estimate in the catalogue, by area, mid-year and vintage."""
     rebased_path = inputs.path("pop_0_17_la_2012_2024_rebased")
     pre_path = inputs.path("pop_0_17_la_2012_2020_pre_rebasing")
-    rebased = read_dfe_population(
-        rebased_path, "census2021_rebased", "pop_0_17_la_2012_2024_rebased"
-    )
+    rebased = read_dfe_population(rebased_path, "census2021_rebased",
+                                  "pop_0_17_la_2012_2024_rebased")
     pre = read_dfe_population(pre_path, "pre_census2021", "pop_0_17_la_2012_2020_pre_rebasing")
     lookup = old_code_lookup([_read_csv_text(pre_path), _read_csv_text(rebased_path)])
     regions = rebased[rebased["geographic_level"].eq(REGIONAL)].drop_duplicates("la_code")
-    region_codes = {
-        normalise_name(n): c for c, n in zip(regions["la_code"], regions["la_name"], strict=True)
-    }
+    region_codes = {normalise_name(n): c for c, n in zip(regions["la_code"], regions["la_name"],
+                                                         strict=True)}
     region_codes["yorkshire and humber"] = "E12000003"
     parts = [
         rebased,
         pre,
         read_dfe_underlying_population(
-            inputs.path("cla_sfr27_2010_march"),
-            "Mid2009Pop0-17",
-            2009,
-            "cla_sfr27_2010_march",
-            lookup,
-            region_codes,
-            rounded_to=100,
-        ),
+            inputs.path("cla_sfr27_2010_march"), "Mid2009Pop0-17", 2009, "cla_sfr27_2010_march",
+            lookup, region_codes, rounded_to=100),
         read_dfe_underlying_population(
-            inputs.path("cin_osr26_2011"),
-            "Mid2010Pop0-17",
-            2010,
-            "cin_osr26_2011",
-            lookup,
-            region_codes,
-            rounded_to=1,
-        ),
-        read_ons_mye_workbook(
-            inputs.path("ons_mye_mid2022_first_release"),
-            2022,
-            "mye2022_first_release",
-            "ons_mye_mid2022_first_release",
-        ),
-        read_ons_mye_workbook(
-            inputs.path("ons_mye_mid2023_first_release"),
-            2023,
-            "mye2023_first_release",
-            "ons_mye_mid2023_first_release",
-        ),
+            inputs.path("cin_osr26_2011"), "Mid2010Pop0-17", 2010, "cin_osr26_2011",
+            lookup, region_codes, rounded_to=1),
+        read_ons_mye_workbook(inputs.path("ons_mye_mid2022_first_release"), 2022,
+                              "mye2022_first_release", "ons_mye_mid2022_first_release"),
+        read_ons_mye_workbook(inputs.path("ons_mye_mid2023_first_release"), 2023,
+                              "mye2023_first_release", "ons_mye_mid2023_first_release"),
         read_statxplore([inputs.path(i) for i in STATXPLORE_IDS], inputs.path("geo_la_hierarchy")),
     ]
     out = pd.concat([p[OUTPUT_COLUMNS] for p in parts], ignore_index=True)
@@ -536,7 +481,6 @@ def build_population_la_year(inputs: Inputs) -> pd.DataFrame:
     out["rounded_to"] = out["rounded_to"].astype("int64")
     order = out["geographic_level"].map({NATIONAL: 0, REGIONAL: 1, LOCAL: 2})
     out = out.assign(_order=order).sort_values(
-        ["_order", "la_code", "mid_year", "age_band", "vintage"]
-    )
+        ["_order", "la_code", "mid_year", "age_band", "vintage"])
     out["geographic_level"] = out["geographic_level"].map(OUTPUT_LEVEL).astype("str")
     return out[OUTPUT_COLUMNS].reset_index(drop=True)
