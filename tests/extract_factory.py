@@ -106,9 +106,9 @@ def write_extract(
         for _ in range(cats[cat]):
             n += 1
             child = f"C{n:05d}"
-            header.append([child, "1", "01/05/2010", "WBRI", f"UPN{n:05d}", "", ""])
+            header.append([child, "1", "15/05/2010", "WBRI", f"UPN{n:05d}", "", ""])
             postcode = _postcode(n)
-            ls, decom, dec = "C2", "01/06/2018", ""
+            ls, decom, dec = "C2", "15/06/2018", ""
             home = postcode
             if cat == "in_area":
                 decile = int(rng.choice(available))
@@ -121,7 +121,7 @@ def write_extract(
             elif cat == "short_break":
                 ls = "V3"
             elif cat == "not_in_year":
-                decom, dec = "01/06/2016", "01/01/2017"
+                decom, dec = "15/06/2016", "20/01/2017"
             episodes.append(
                 [
                     child,
@@ -140,9 +140,9 @@ def write_extract(
                 ]
             )
             if cat == "uasc":
-                uasc.append([child, "1", "01/05/2010", ""])
+                uasc.append([child, "1", "15/05/2010", ""])
     cohort_children = [
-        r[0] for r, e in zip(header, episodes, strict=True) if e[3] != "V3" and e[1] == "01/06/2018"
+        r[0] for r, e in zip(header, episodes, strict=True) if e[3] != "V3" and e[1] == "15/06/2018"
     ]
     for i in range(bad_episode_rows):
         child = cohort_children[i % len(cohort_children)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
+from scipy import optimize, stats
 
 from solihull_analytics import benchmarking as bm
 
@@ -16,13 +16,52 @@ SOLIHULL = "E08000029"
 # --- small fixtures --------------------------------------------------------------------------
 
 
-def independent_funnel(rate_per_10k: float, population: float, level: float) -> tuple[float, float]:
-    """Exact Poisson control limits for a rate, written out without the library."""
-    e = rate_per_10k * population / 10_000
+def independent_count_limits(e: float, level: float) -> tuple[float, float]:
+    """OHID's funnel limits for a count with mean ``e``, written out without the library.
+
+    The counts whose exact Poisson interval just reaches ``e``: P(X <= lo | e) = alpha/2 and
+    P(X <= hi - 1 | e) = 1 - alpha/2, with P(X <= k | e) = gamma.sf(e, k + 1), solved by
+    root-finding (the library uses scipy.special.pdtrik).
+    """
     a = 1 - level
-    lo = stats.chi2.ppf(a / 2, 2 * e) / 2
-    hi = stats.chi2.ppf(1 - a / 2, 2 * e + 2) / 2
+    top = e + 20 * np.sqrt(e) + 50
+    lo = 0.0
+    if np.exp(-e) < a / 2:
+        lo = optimize.brentq(lambda k: stats.gamma.sf(e, k + 1) - a / 2, 0.0, top,
+                             xtol=1e-12, rtol=1e-14)
+    hi = optimize.brentq(lambda k: stats.gamma.sf(e, k) - (1 - a / 2), 1e-12, top,
+                         xtol=1e-12, rtol=1e-14)
+    return lo, hi
+
+
+def independent_funnel(rate_per_10k: float, population: float, level: float) -> tuple[float, float]:
+    """OHID's funnel limits for a rate per 10,000, written out without the library."""
+    lo, hi = independent_count_limits(rate_per_10k * population / 10_000, level)
     return lo / population * 10_000, hi / population * 10_000
+
+
+def independent_position(observed: float, expected: float) -> str:
+    """OHID's funnel significance: ``expected`` against the count's Fingertips interval."""
+    limits = {}
+    for level in (0.95, 0.998):
+        a, o = 1 - level, observed
+        if o < 10:
+            lo = 0.0 if o == 0 else stats.chi2.ppf(a / 2, 2 * o) / 2
+            hi = stats.chi2.ppf(1 - a / 2, 2 * o + 2) / 2
+        else:
+            z = stats.norm.ppf(1 - a / 2)
+            lo = o * (1 - 1 / (9 * o) - z / (3 * np.sqrt(o))) ** 3
+            hi = (o + 1) * (1 - 1 / (9 * (o + 1)) + z / (3 * np.sqrt(o + 1))) ** 3
+        limits[level] = (lo, hi)
+    if expected < limits[0.998][0]:
+        return "above 99.8%"
+    if expected < limits[0.95][0]:
+        return "above 95%"
+    if expected > limits[0.998][1]:
+        return "below 99.8%"
+    if expected > limits[0.95][1]:
+        return "below 95%"
+    return "within 95%"
 
 
 def test_deprivation_by_la_shares_and_percentiles():
@@ -125,14 +164,18 @@ def test_funnel_table_limits_and_positions_against_independent_values():
         assert row["upper_95"] == pytest.approx(hi95, rel=1e-9)
         assert row["lower_99_8"] == pytest.approx(lo998, rel=1e-9)
         assert row["upper_99_8"] == pytest.approx(hi998, rel=1e-9)
-    # independently: 1,500 children -> E = 9, 95% upper 113.9, 99.8% upper 151.1 per 10,000
-    assert t["upper_95"].iloc[0] == pytest.approx(113.90, abs=0.01)
+    # independently: 1,500 children -> E = 9, 95% upper 105.38, 99.8% upper 133.76 per 10,000
+    # (the exact interval of a count of 9 used before gave 113.90 and 151.1)
+    assert t["upper_95"].iloc[0] == pytest.approx(105.38, abs=0.01)
     pos = t.set_index("la_code")["funnel_position"]
     assert pos["small_high"] == "above 95%"  # 133.3
-    assert pos["big_high"] == "above 99.8%"  # 67.5 vs 65.55
+    assert pos["big_high"] == "above 99.8%"  # 67.5 vs 65.45
     assert pos["mid_within"] == "within 95%"  # 60.0
-    assert pos["big_low"] == "below 99.8%"  # 51.7 vs 53.33
-    assert pos["mid_low"] == "below 95%"  # 52.0, between 49.86 and 53.40
+    assert pos["big_low"] == "below 99.8%"  # 51.7 vs 53.17
+    assert pos["mid_low"] == "below 95%"  # 52.0, between 49.49 and 53.21
+    for _, row in t.iterrows():
+        e = 60.0 * row["population_0_17"] / 10_000
+        assert row["funnel_position"] == independent_position(row["observed"], e)
     counts = bm.position_counts(t)
     assert sum(counts.values()) == 5 and counts["above 95%"] == 1
 
@@ -142,11 +185,12 @@ def test_oe_funnel_is_centred_on_one():
     m = bm.fit_deprivation_model(frame, year=2025)
     t = bm.oe_funnel_table(m)
     e = t["expected"].iloc[0]
-    lo = stats.chi2.ppf(0.025, 2 * e) / 2 / e
-    hi = stats.chi2.ppf(0.975, 2 * e + 2) / 2 / e
-    assert t["lower_95"].iloc[0] == pytest.approx(lo)
-    assert t["upper_95"].iloc[0] == pytest.approx(hi)
+    lo, hi = independent_count_limits(e, 0.95)
+    assert t["lower_95"].iloc[0] == pytest.approx(lo / e, rel=1e-9)
+    assert t["upper_95"].iloc[0] == pytest.approx(hi / e, rel=1e-9)
     assert (t["lower_95"] < 1).all() and (t["upper_95"] > 1).all()
+    for _, row in t.iterrows():
+        assert row["funnel_position"] == independent_position(row["observed"], row["expected"])
 
 
 def test_workforce_panel_uses_joint_service_rows():
@@ -238,6 +282,12 @@ def test_funnel_outliers_on_mirror_data(mirror_model):
     assert set(t.loc[t["funnel_position"] == "above 99.8%", "la_code"]) == above
     assert set(t.loc[t["funnel_position"] == "below 99.8%", "la_code"]) == below
     assert SOLIHULL in above
+    # Issue 12: the limits used before put Luton below 99.8% (325 children, 384.6 expected at
+    # England's rate) and Leicestershire below 95% on the O/E funnel (620 on 670.8 expected).
+    pos = t.set_index("la_code")["funnel_position"]
+    assert pos["E06000032"] == "below 95%"
+    oe_pos = bm.oe_funnel_table(model).set_index("la_code")["funnel_position"]
+    assert oe_pos["E10000018"] == "within 95%"
 
 
 # --- the report page -------------------------------------------------------------------------

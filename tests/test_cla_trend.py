@@ -129,7 +129,7 @@ def test_reconciliation_rows_and_generated_explanations(cla, population):
     cand = ct.population_candidates(population)
     figs = (
         ct.ReportFigure("la_count_2022", "count", 60, "count", "la", 2022),
-        ct.ReportFigure("la_rate_2022", "rate", 50.0, "rate", "la", 2022),
+        ct.ReportFigure("la_rate_2022", "rate", 500.0, "rate", "la", 2022),
     )
     d = ct.cla_rates(cla, cand, [LA, ENG], nearest=True)
     a = ct.cla_rates(cla, cand, [LA, ENG], convention="same_year", nearest=True)
@@ -137,8 +137,14 @@ def test_reconciliation_rows_and_generated_explanations(cla, population):
     rec = ct.reconciliation_table(d, a, LA, "Testshire", figures=figs)
     assert rec.loc[0, "ours"] == "60" and rec.loc[0, "difference"] == "+0"
     assert "unrounded" in rec.loc[0, "explanation"]
-    assert rec.loc[1, "ours"] == f"{60 / 1100 * 10_000:.1f}"
-    assert "50.0" in rec.loc[1, "explanation"] and "(denominator)" in rec.loc[1, "explanation"]
+    assert rec.loc[0, "verdict"] == "reproduced"
+    # rates are ours on the report's convention (same mid-year): 60 / 1,200 = 500.0
+    assert rec.loc[1, "ours"] == "500.0" and rec.loc[1, "verdict"] == "reproduced"
+    assert f"{60 / 1100 * 10_000:.1f}" in rec.loc[1, "explanation"]  # DfE's convention too
+    assert "(denominator)" in rec.loc[1, "explanation"]
+    off = (ct.ReportFigure("la_rate_2022", "rate", 545.0, "rate", "la", 2022),)
+    miss = ct.reconciliation_table(d, a, LA, "Testshire", figures=off).iloc[0]
+    assert miss["verdict"] == "not reproduced" and "implies a denominator" in miss["explanation"]
     assert {f.key for f in ct.REPORT_FIGURES} >= {"la_rate_2022", "times_faster"}
     assert all(f.citation == ct.REPORT_CITATION for f in ct.REPORT_FIGURES)
 
@@ -233,3 +239,112 @@ def test_neighbour_display_table_renames_indicators():
     shown = nb.display_table(df)
     assert "la_code" not in shown
     assert set(nb.INDICATOR_HEADINGS.values()) <= set(shown.columns)
+
+
+def _dfe_table() -> pd.DataFrame:
+    """A statistical_neighbours-like table: two models; North Yorkshire recoded since 2021."""
+    rows = []
+    for model, la, at_model, names in (
+        ("2021", LA, LA, ["B", "C"]),
+        ("2025", LA, LA, ["C", "D"]),
+        ("2021", "E06000065", "E10000023", ["X", "Y"]),
+        ("2025", "E06000065", "E06000065", ["Y", "Z"]),
+        ("2025", "E06000063", "E06000063", ["Q", "R"]),
+    ):
+        for rank, name in enumerate(names, start=1):
+            rows.append({"model": model, "la_code": la, "la_code_at_model": at_model,
+                         "rank": rank, "neighbour_code": f"E0800{rank:04d}",
+                         "neighbour_name": name, "closeness": "Close",
+                         "source_id": f"dfe_sn_{model}_csv"})
+    return pd.DataFrame(rows)
+
+
+def test_neighbour_set_models_and_reorganised_las():
+    table = _dfe_table()
+    assert nb.resolve_model(table, "current") == "2025"
+    assert nb.resolve_model(table, "report") == "2021"  # in use in March 2023
+    with pytest.raises(ValueError, match="2019"):
+        nb.resolve_model(table, "2019")
+    now = nb.neighbour_set(LA, "Testshire", "current", dfe_table=table)
+    assert now.model == "2025" and now.table["la_name"].tolist() == ["C", "D"]
+    assert "2025 model" in now.statement() and "2025 model" in now.label
+    then = nb.neighbour_set(LA, "Testshire", "report", dfe_table=table)
+    assert then.model == "2021" and then.codes == ["E08000001", "E08000002"]
+    assert then.source_ids == ["dfe_sn_2021_csv"] and then.note == ""
+    # North Yorkshire's 2021 list was drawn for the county (E10000023): the 2025 list is used
+    ny = nb.neighbour_set("E06000065", "North Yorkshire", "report", dfe_table=table)
+    assert ny.requested == "2021" and ny.model == "2025"
+    assert ny.table["la_name"].tolist() == ["Y", "Z"] and "2025 list" in ny.note
+    cu = nb.neighbour_set("E06000063", "Cumberland", "report", dfe_table=table)
+    assert cu.model == "2025" and "April 2021 model" in cu.note
+    assert list(nb.neighbour_set(LA, "T", "current", n=1, dfe_table=table).codes) == [
+        "E08000001"]
+    assert list(now.display().columns) == list(nb.DFE_HEADINGS.values())
+
+
+def test_golden_2007_rates_on_the_same_year_convention(processed):
+    """The report's 2007 start: Solihull 205 / 45,948 = 44.6, England 56,570 / 11,152,784 = 50.7."""
+    if not (processed / "population_la_year.parquet").exists():
+        pytest.skip("population_la_year has not been built")
+    inputs = ct.load_inputs(processed)
+    same = ct.cla_rates(inputs.cla, inputs.candidates, [LA, ENG], convention="same_year")
+    rows = same[same["year"] == 2007].set_index("la_code")
+    assert rows.loc[LA, "denominator_population"] == 45948
+    assert rows.loc[ENG, "denominator_population"] == 11152784
+    assert round(rows.loc[LA, "rate_non_uasc"], 1) == 44.6, "exact to the report's decimal"
+    assert round(rows.loc[ENG, "rate_non_uasc"], 1) == 50.7, "exact to the report's decimal"
+    assert bool(rows.loc[LA, "denominator_exact"]) and bool(rows.loc[ENG, "denominator_exact"])
+
+
+#: Authorities abolished in 2019 whose area the ONS district series (April-2021 boundaries)
+#: cannot rebuild: Christchurch went into Bournemouth, Christchurch and Poole.
+PRE_2019_DORSET = {"E06000028", "E06000029", "E10000009"}
+
+
+def test_golden_recomputed_rates_2006_to_2012_for_every_la_with_counts(processed):
+    if not (processed / "population_la_year.parquet").exists():
+        pytest.skip("population_la_year has not been built")
+    inputs = ct.load_inputs(processed)
+    cla = inputs.cla
+    held = cla[cla["geographic_level"].eq("local_authority") & cla["year"].between(2006, 2012)
+               & cla["cla_all"].notna() & cla["la_code"].notna()]
+    codes = sorted(set(held["la_code"]) - PRE_2019_DORSET)
+    assert len(codes) >= 145  # 149: the LAs of 2006-2012 less the three above
+    t = ct.cla_rates(cla, inputs.candidates, [*codes, ENG], first_year=2006)
+    t = t[t["year"].between(2006, 2012) & t["cla_all"].notna()]
+    missing = t[t["rate_all"].isna()]
+    assert missing.empty, missing[["la_code", "year", "denominator_note"]].head().to_string()
+    assert set(range(2006, 2013)) <= set(t.loc[t["la_code"] == ENG, "year"])
+    both = t[t["cla_non_uasc"].notna()]
+    assert both["rate_non_uasc"].notna().all()
+
+
+def test_golden_reconciliation_verdicts(processed):
+    if not (processed / "population_la_year.parquet").exists():
+        pytest.skip("population_la_year has not been built")
+    inputs = ct.load_inputs(processed)
+    codes = [LA, ENG]
+    d = ct.cla_rates(inputs.cla, inputs.candidates, codes, nearest=True)
+    a = ct.cla_rates(inputs.cla, inputs.candidates, codes, convention="same_year", nearest=True)
+    counts = ct.count_vintages_table(inputs.vintages, codes)
+    rec = ct.reconciliation_table(d, a, LA, "Solihull", counts, inputs.candidates)
+    rec = rec.set_index("key")
+    for key in ("la_rate_2007", "england_rate_2007", "la_rate_2022", "la_count_2007"):
+        assert rec.loc[key, "verdict"] == "reproduced", key
+    assert rec.loc["la_rate_2007", "ours"] == "44.6"
+    assert rec.loc["england_rate_2007", "ours"] == "50.7"
+    text = rec.loc["england_rate_2022_text", "explanation"]
+    assert "76,600" in text and "12,093,290" in text and "pre-rebasing mid-2020" in text
+    assert "first published" in text
+    assert rec.loc["england_rate_2022_table", "verdict"] == "not reproduced"
+    assert rec.loc["times_faster", "ours"] == "4.6 times"
+    assert "same mid-year" in ct.report_convention_sentence(d, a, LA, "Solihull")
+
+
+def test_an_la_without_a_dfe_list_gets_the_labelled_stand_in(processed):
+    table = _dfe_table()  # holds no list for Solihull's neighbour Stockport
+    stand_in = nb.neighbour_set("E08000007", "Stockport", "current", processed, dfe_table=table)
+    assert stand_in.is_stand_in and len(stand_in.codes) == 10
+    assert "computed stand-in" in stand_in.label
+    assert "not DfE's official neighbours" in stand_in.statement()
+    assert "E08000007" not in stand_in.codes

@@ -32,6 +32,7 @@ KNOWN_GAPS = {
         "boundaries_la",
         "workforce_la_year",
         "low_income_la_year",
+        "statistical_neighbours",
     ],
 )
 def test_every_la_is_in_the_table(processed: Path, table: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -30,3 +31,11 @@ def test_notebook_01_renders(render_pack_for, processed, la_code):
             "cla_non_uasc_change_ratio", "cla_rate_ratio_to_england"} <= set(heads)
     if la_code == "E08000029":
         assert "99.7" in html  # the report's 2022 rate, reproduced on the same-year convention
+        text = re.sub(r"\s+", " ", page_text(html, strip_tags=True))
+        for label, value in (("Solihull non-UASC rate per 10,000, 2007", "44.6"),
+                             ("England non-UASC rate per 10,000, 2007", "50.7")):
+            assert re.search(rf"{label} {value} {value} \+0\.0 reproduced", text), label
+        assert "Years without a recomputed rate" not in text  # every year 2006-2025
+        assert "Denominators by year: 2006-2012" in text
+        assert "2025 model" in text and "April 2021 model" in text  # DfE's neighbours, named
+        assert "computed stand-in" not in text  # DfE lists Solihull in both models

@@ -29,6 +29,9 @@ def test_notebook_05_renders(render_pack_for, processed, la_code):
     assert heads["deprivation_rate_ratio"]["lower"] > 1
     assert doc["la_name"] in html
     assert "Appendix: model and diagnostics" in html
+    assert "follow OHID's funnel method" in html  # the funnel method note (issue 12)
+    assert "DfE statistical neighbours, 2025 model" in html  # DfE's list, named
     if la_code == "E08000029":
+        assert "Warwickshire" in html and "Closeness (DfE band)" in html
         assert oe["value"] == pytest.approx(1.42, abs=0.05)
         assert heads["cla_rate_latest"]["value"] == pytest.approx(90.8, abs=0.05)

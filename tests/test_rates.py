@@ -6,8 +6,10 @@ import pytest
 from scipy import stats
 
 from solihull_analytics.rates import (
+    FUNNEL_POSITIONS,
     add_rate_columns,
     funnel_limits,
+    funnel_position,
     percent_change,
     poisson_count_ci,
     poisson_rate_ci,
@@ -181,8 +183,11 @@ def test_ratio_of_changes():
 # --- funnel_limits ------------------------------------------------------------------------------
 
 
-def test_funnel_limits_match_gamma_quantiles():
-    # chi2.ppf(p, 2k) / 2 is the gamma(k) quantile, so gamma gives an independent check.
+def test_funnel_limits_solve_ohids_defining_equations():
+    # OHID's limits are the counts whose exact Poisson interval just reaches E: the lower limit
+    # L solves P(X <= L | E) = alpha/2 and the upper U solves P(X <= U - 1 | E) = 1 - alpha/2,
+    # with P(X <= k | E) = gamma.sf(E, k + 1) made continuous in k (scipy's gamma, not the
+    # library's pdtrik, gives the independent check).
     target = 70.0
     populations = np.array([5_000, 40_000, 120_000])
     table = funnel_limits(target, populations)
@@ -199,10 +204,79 @@ def test_funnel_limits_match_gamma_quantiles():
         assert table["expected_count"].iloc[row] == pytest.approx(expected)
         for level, label in [(0.95, "95"), (0.998, "99_8")]:
             alpha = 1 - level
-            lower = stats.gamma.ppf(alpha / 2, expected) / population * 10_000
-            upper = stats.gamma.ppf(1 - alpha / 2, expected + 1) / population * 10_000
-            assert table[f"lower_{label}"].iloc[row] == pytest.approx(lower, rel=1e-9)
-            assert table[f"upper_{label}"].iloc[row] == pytest.approx(upper, rel=1e-9)
+            lower = table[f"lower_{label}"].iloc[row] * population / 10_000
+            upper = table[f"upper_{label}"].iloc[row] * population / 10_000
+            assert stats.gamma.sf(expected, lower + 1) == pytest.approx(alpha / 2, rel=1e-9)
+            assert stats.gamma.sf(expected, upper) == pytest.approx(1 - alpha / 2, rel=1e-9)
+
+
+def test_funnel_limits_match_ohids_published_example():
+    # Issue 12, from OHID's PHStatsMethods 0.1.16: target 1 per person, population 1,000.
+    # OHID: 938.00 to 1,062.95 at 95%, 903.22 to 1,099.63 at 99.8%. The method used before
+    # (the exact interval of a count of E) gave 938.97 to 1,063.95 and 905.12 to 1,101.63.
+    table = funnel_limits(1.0, [1_000], per=1.0)
+    counts = table.iloc[0] * 1_000
+    assert counts["lower_95"] == pytest.approx(938.00, abs=0.005)
+    assert counts["upper_95"] == pytest.approx(1_062.95, abs=0.005)
+    assert counts["lower_99_8"] == pytest.approx(903.22, abs=0.005)
+    assert counts["upper_99_8"] == pytest.approx(1_099.63, abs=0.005)
+
+
+def test_funnel_lower_limit_is_zero_until_a_zero_count_is_unlikely():
+    # A count of 0 has probability exp(-E); the lower limit leaves 0 once that is below alpha/2,
+    # at E = -ln(0.025) = 3.689 (95%) and -ln(0.001) = 6.908 (99.8%).
+    table = funnel_limits(1.0, [2.1, 3.68, 3.70, 6.90, 6.92], per=1.0)
+    assert (table["lower_95"].to_numpy() == 0).tolist() == [True, True, False, False, False]
+    assert (table["lower_99_8"].to_numpy() == 0).tolist() == [True, True, True, True, False]
+    assert (table["upper_95"] > 1).all()
+
+
+def test_funnel_position_of_a_zero_count_as_ohid_classes_it():
+    # OHID compares E with the exact interval of the count: for 0 that is 0 to -ln(alpha/2).
+    expected = np.array([0.5, 2.1, 3.68, 3.70, 6.90, 6.92, 50.0])
+    positions = funnel_position(np.zeros(7), expected)
+    assert positions.tolist() == [
+        "within 95%",
+        "within 95%",
+        "within 95%",
+        "below 95%",
+        "below 95%",
+        "below 99.8%",
+        "below 99.8%",
+    ]
+
+
+def test_funnel_position_classes_by_the_counts_interval():
+    # E = 100 against Byar's intervals of the counts: the 99.8% lower limit of 133 is 100.17
+    # and of 132 is 99.31; the 95% lower limit of 121 is 100.40 and of 120 is 99.49. Downwards,
+    # the 95% upper limit of 81 is 100.68 and of 80 is 99.57; the 99.8% upper limit of 71 is
+    # above 100 and of 70 is 99.93. Each count lands on one side of a boundary.
+    observed = pd.Series(
+        [133.0, 132.0, 121.0, 120.0, 100.0, 81.0, 80.0, 71.0, 70.0], index=list("abcdefghi")
+    )
+    expected = pd.Series(100.0, index=observed.index)
+    positions = funnel_position(observed, expected)
+    assert isinstance(positions, pd.Series) and positions.index.equals(observed.index)
+    for o in observed:
+        lo95, hi95 = expected_count_limits(int(o), 0.95)
+        lo998, hi998 = expected_count_limits(int(o), 0.998)
+        want = (
+            "above 99.8%" if 100 < lo998 else "above 95%" if 100 < lo95
+            else "below 99.8%" if 100 > hi998 else "below 95%" if 100 > hi95 else "within 95%"
+        )
+        assert positions[observed == o].iloc[0] == want
+    assert positions.tolist() == [
+        "above 99.8%", "above 95%", "above 95%", "within 95%", "within 95%", "within 95%",
+        "below 95%", "below 95%", "below 99.8%",
+    ]
+    assert set(positions) == set(FUNNEL_POSITIONS)
+
+
+def test_funnel_position_missing_and_scalar():
+    assert funnel_position(12.0, 3.0) == "above 99.8%"
+    assert funnel_position(0.0, [2.0, 5.0]).tolist() == ["within 95%", "below 95%"]
+    out = funnel_position(pd.Series([np.nan, 5.0]), pd.Series([5.0, np.nan]))
+    assert out.isna().all()
 
 
 def test_funnel_narrows_with_population_and_nests_levels():
@@ -232,8 +306,9 @@ def test_funnel_limits_cover_poisson_probability():
     lower_count = table["lower_99_8"].iloc[0] * population / 10_000
     tail_above = stats.poisson.sf(math.floor(upper_count), expected)
     tail_below = stats.poisson.cdf(math.ceil(lower_count) - 1, expected)
-    assert tail_above < 0.002
-    assert tail_below < 0.002
+    # a count beyond a limit has a tail probability below alpha/2 under the target
+    assert tail_above < 0.001
+    assert tail_below < 0.001
 
 
 def test_funnel_limits_zero_population_and_bad_target():

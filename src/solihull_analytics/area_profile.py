@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from solihull_analytics import releases as registry
 from solihull_analytics.areas import AreaDefinition, lsoa11_membership
 from solihull_analytics.build import read_table
 from solihull_analytics.page import Block, Chart, TableBlock
@@ -50,7 +51,6 @@ SOURCES: dict[str, list[str]] = {
     "lone_parents": ["census2021_ts003_lsoa21"],
     "low_income": ["dwp_cilif_utla_age_0_4", "dwp_cilif_utla_age_5_10", "dwp_cilif_utla_age_11_15"],
     "low_income_lsoa": ["dwp_cilif_lsoa"],
-    "idaci": ["iod2019_file3", "iod2019_file6", "iod2025_file3", "iod2025_file6_solihull_extract"],
     "maps21": ["geo_lsoa21_bgc_wmca"],
     "maps11": ["geo_lsoa11_bsc_ew"],
     "low_income_denominator": ["sape_mid2020_lsoa11", "sape_mid2019_lsoa11", "sape_mid2017_lsoa11"],
@@ -391,17 +391,53 @@ def low_income(
     )
 
 
+#: IoD file roles (release registry) behind the IDACI measures of this page.
+IDACI_ROLES = ("idaci", "idaci_deciles", "denominators", "denominators_extract")
+#: Default IoD releases of the page: the two latest with IDACI deciles in the data.
+DEFAULT_IDACI_RELEASES = "latest:2"
+
+
+def idaci_source_ids(releases: tuple[str, ...] | list[str]) -> list[str]:
+    """Catalogue ids of the IoD files (deciles, denominators) of ``releases`` (registry)."""
+    out = []
+    for label in releases:
+        rel = registry.get("iod", label)
+        out += [f.id for f in rel.files if f.role in IDACI_ROLES and not f.optional]
+    return out
+
+
+def resolve_idaci_releases(
+    value: str | tuple[str, ...], processed_dir: Path | None = None
+) -> tuple[str, ...]:
+    """Resolve ``"latest:N"``, ``"latest"`` or a comma-separated list of IoD release labels.
+
+    "latest" counts only releases whose IDACI deciles are in ``iod_lsoa``.
+    """
+    if not isinstance(value, str):
+        return tuple(value)
+    iod = table("iod_lsoa", processed_dir)
+    available = list(iod.loc[iod["idaci_decile"].notna(), "release"].unique())
+    return tuple(registry.resolve_many("iod", value, available))
+
+
+def latest_with_deciles(iod: pd.DataFrame, lsoa_vintage: int) -> str | None:
+    """The latest IoD release (registry order) on ``lsoa_vintage`` LSOAs with IDACI deciles."""
+    held = iod[(iod["lsoa_vintage"] == lsoa_vintage) & iod["idaci_decile"].notna()]
+    labels = [r for r in registry.labels("iod") if r in set(held["release"])]
+    return labels[-1] if labels else None
+
+
 def idaci_composition(
     defn: AreaDefinition,
     processed_dir: Path | None = None,
-    releases: tuple[str, ...] = ("IoD2019", "IoD2025"),
+    releases: tuple[str, ...] | str = DEFAULT_IDACI_RELEASES,
 ) -> pd.DataFrame:
     """LSOAs and children by national IDACI decile (1 = most deprived 10% in England).
 
     Deciles are the published ``idaci_decile`` of each release. Children are the release's own
-    0-15 denominators when present for every LSOA of the LA (IoD2019: mid-2015; IoD2025: mid-2022
-    where published), otherwise Census 2021 aged 0-15 (IoD2025, 2021 LSOAs). IoD2019 uses 2011
-    LSOAs, assigned to sub-areas through the LSOA11-to-LSOA21 lookup.
+    0-15 denominators when present for every LSOA of the LA, otherwise Census 2021 aged 0-15
+    (releases on 2021 LSOAs). Releases on 2011 LSOAs are assigned to sub-areas through the
+    LSOA11-to-LSOA21 lookup.
 
     Returns
     -------
@@ -417,7 +453,7 @@ def idaci_composition(
     m21 = defn.membership()
     m11 = lsoa11_membership(defn, table("lsoa_lookup_11_21", processed_dir))
     frames = []
-    for rel in releases:
+    for rel in resolve_idaci_releases(releases, processed_dir):
         sel = iod[(iod["release"] == rel) & iod["idaci_decile"].notna()]
         if sel.empty:
             continue
@@ -498,9 +534,10 @@ class MapLayers:
 def map_layers(defn: AreaDefinition, processed_dir: Path | None = None) -> MapLayers | None:
     """Build LSOA polygons (EPSG:27700) with the 2021 child share and IDACI decile.
 
-    Uses 2021 LSOA polygons (IoD2025 deciles) when the LA's are all in ``boundaries_lsoa21``;
-    otherwise 2011 LSOA polygons (England-wide super-generalised file) with IoD2019 deciles, and
-    the Census 2021 child share on groups of 2011 LSOAs that changed (split or merged).
+    Uses 2021 LSOA polygons (deciles of the latest release on 2021 LSOAs) when the LA's are all
+    in ``boundaries_lsoa21``; otherwise 2011 LSOA polygons (England-wide super-generalised file)
+    with the deciles of the latest release on 2011 LSOAs, and the Census 2021 child share on
+    groups of 2011 LSOAs that changed (split or merged).
     Returns None when neither covers the LA.
     """
     import geopandas as gpd
@@ -510,19 +547,20 @@ def map_layers(defn: AreaDefinition, processed_dir: Path | None = None) -> MapLa
     member = defn.membership()
     iod = table("iod_lsoa", processed_dir)
     b21 = table("boundaries_lsoa21", processed_dir)
-    if set(defn.la_lsoa21) and set(defn.la_lsoa21) <= set(b21["lsoa21_code"]):
+    rel21, rel11 = latest_with_deciles(iod, 2021), latest_with_deciles(iod, 2011)
+    if rel21 and set(defn.la_lsoa21) and set(defn.la_lsoa21) <= set(b21["lsoa21_code"]):
         g = b21[b21["lsoa21_code"].isin(defn.la_lsoa21)][["lsoa21_code", "geometry"]]
         g = gpd.GeoDataFrame(g.merge(member, on="lsoa21_code"), geometry="geometry")
         g["pct_0_15"] = _pct(g["lsoa21_code"].map(w21["0-15"]), g["lsoa21_code"].map(w21["all"]))
-        dec = iod[iod["release"] == "IoD2025"].set_index("lsoa_code")["idaci_decile"]
+        dec = iod[iod["release"] == rel21].set_index("lsoa_code")["idaci_decile"]
         g["idaci_decile"] = g["lsoa21_code"].map(dec)
-        vintage, rel = 2021, "IoD2025"
-        note = "2021 LSOA boundaries (ONS, generalised clipped); IDACI deciles from IoD2025."
+        vintage, rel = 2021, rel21
+        note = f"2021 LSOA boundaries (ONS, generalised clipped); IDACI deciles from {rel}."
     else:
         b11 = table("boundaries_lsoa11", processed_dir)
         m11 = lsoa11_membership(defn, table("lsoa_lookup_11_21", processed_dir))
         g = b11[b11["lsoa11_code"].isin(m11["lsoa11_code"])][["lsoa11_code", "geometry"]]
-        if g.empty:
+        if g.empty or rel11 is None:
             return None
         g = gpd.GeoDataFrame(
             g.merge(m11[["lsoa11_code", "area"]], on="lsoa11_code"), geometry="geometry"
@@ -542,13 +580,13 @@ def map_layers(defn: AreaDefinition, processed_dir: Path | None = None) -> MapLa
         )
         grp = g["lsoa11_code"].map(comp)
         g["pct_0_15"] = _pct(grp.map(kids["c"]), grp.map(kids["t"]))
-        dec = iod[iod["release"] == "IoD2019"].set_index("lsoa_code")["idaci_decile"]
+        dec = iod[iod["release"] == rel11].set_index("lsoa_code")["idaci_decile"]
         g["idaci_decile"] = g["lsoa11_code"].map(dec)
-        vintage, rel = 2011, "IoD2019"
+        vintage, rel = 2011, rel11
         note = (
             "2021 LSOA polygons are not available for this LA here, so the maps use 2011 LSOA "
             "boundaries (ONS, super generalised); the Census 2021 child share is shown on "
-            "2011 LSOAs, combining those whose boundaries changed; IDACI deciles from IoD2019."
+            f"2011 LSOAs, combining those whose boundaries changed; IDACI deciles from {rel}."
         )
     g = g.set_crs(27700, allow_override=True) if g.crs is None else g.to_crs(27700)
     outlines = g.dissolve(by="area").reset_index()[["area", "geometry"]]
@@ -1028,7 +1066,7 @@ def headline_rows(
             "%",
             r.release,
             r.area,
-            SOURCES["idaci"],
+            idaci_source_ids([r.release]),
             f"{r.pct_children_most_deprived_10pct:.1f}% of {r.area}'s children aged 0-15 lived "
             f"in LSOAs in England's most deprived 10% on IDACI ({r.release})."
             if ok
@@ -1046,7 +1084,7 @@ def headline_rows(
             "LSOAs",
             r.release,
             r.area,
-            SOURCES["idaci"],
+            idaci_source_ids([r.release]),
             f"{r.lsoas_most_deprived_10pct} of {r.area}'s {r.lsoas} LSOAs were in England's most "
             f"deprived 10% on IDACI ({r.release}).",
         )
@@ -1083,8 +1121,8 @@ def measure_notes() -> pd.DataFrame:
         ),
         (
             "IDACI deciles",
-            "MHCLG English Indices of Deprivation 2019 and 2025",
-            "2011 LSOA (IoD2019), 2021 LSOA (IoD2025)",
+            "MHCLG English Indices of Deprivation, the releases shown on this page",
+            "each release's own LSOAs (2011 or 2021 LSOA)",
         ),
         (
             "Sub-areas",
@@ -1182,7 +1220,7 @@ def prepare(
     processed_dir: Path | str | None = None,
     areas_config: Path | str | None = None,
     low_income_fye: int | None = None,
-    idaci_releases: str | tuple[str, ...] = ("IoD2019", "IoD2025"),
+    idaci_releases: str | tuple[str, ...] = DEFAULT_IDACI_RELEASES,
 ) -> AreaProfile:
     """Resolve the LA's sub-areas and compute every measure of the page.
 
@@ -1197,7 +1235,8 @@ def prepare(
     low_income_fye : int, optional
         DWP financial year ending; 0 or None for the latest with a population denominator.
     idaci_releases : str or tuple of str
-        IoD releases, as a tuple or a comma-separated string (``"IoD2019,IoD2025"``).
+        IoD releases, as a tuple or a comma-separated string of labels, or ``"latest:N"`` (the
+        N latest releases with IDACI deciles in the data; default the two latest).
 
     Returns
     -------
@@ -1209,8 +1248,7 @@ def prepare(
     processed = Path(processed_dir) if processed_dir else None
     la = la_info(la_code, processed)
     areas = resolve_areas(la.code, la.name, processed, areas_config or None)
-    if isinstance(idaci_releases, str):
-        idaci_releases = tuple(r.strip() for r in idaci_releases.split(",") if r.strip())
+    idaci_releases = resolve_idaci_releases(idaci_releases, processed)
     hh = lone_parents(areas, processed)
     li, fye, have_lsoa = low_income(areas, processed, low_income_fye or None)
     comp = idaci_composition(areas, processed, tuple(idaci_releases))
@@ -1218,10 +1256,11 @@ def prepare(
     have_lone = bool(hh["pct_lone_parent_dependent"].notna().any())
     keys = ["areas", "population", "growth", "ethnicity", "ethnicity19", "households"]
     keys += ["lone_parents"] if have_lone else []
-    keys += ["low_income", "low_income_denominator", "idaci"]
+    keys += ["low_income", "low_income_denominator"]
     if layers is not None:
         keys.append("maps21" if layers.lsoa_vintage == 2021 else "maps11")
-    source_ids = list(dict.fromkeys(i for k in keys for i in SOURCES[k]))
+    source_ids = [i for k in keys for i in SOURCES[k]] + idaci_source_ids(idaci_releases)
+    source_ids = list(dict.fromkeys(source_ids))
     missing = {
         "ethnicity": [ETHNICITY_2011_MISSING],
         "households": [] if have_lone else [LONE_PARENT_MISSING],

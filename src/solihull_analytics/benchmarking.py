@@ -7,8 +7,8 @@ The building blocks of the benchmarking page:
   asylum-seeking children, UASC), and the children in need (CIN), child protection plan (CPP)
   and referral rates, all per 10,000 children aged 0-17 on one denominator;
 - :func:`deprivation_by_la` summarises child income deprivation from LSOA data (IDACI) for
-  IoD2019 and IoD2025: the share of children aged 0-15 living in England's 20% most deprived
-  LSOAs, and the children-weighted mean national percentile of their LSOAs;
+  every IoD release with IDACI ranks: the share of children aged 0-15 living in England's 20%
+  most deprived LSOAs, and the children-weighted mean national percentile of their LSOAs;
 - :func:`fit_deprivation_model` fits a negative binomial regression of the CLA count on that
   share with the 0-17 population as exposure, and gives each LA's expected count and rate,
   its observed/expected (O/E) ratio with a 95% interval, and its rank;
@@ -28,7 +28,7 @@ the UASC count the non-UASC count (and rate) is missing.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ import pandas as pd
 from scipy import stats
 
 from solihull_analytics import rates
+from solihull_analytics import releases as registry
 from solihull_analytics.deprivation import band_cutoff
 from solihull_analytics.page import Block, Chart, TableBlock
 
@@ -76,15 +77,10 @@ WORKFORCE_LABELS: dict[str, str] = {
     "vacancy_rate_pct": "Vacancy rate (%)",
     "caseload_average": "Caseload (cases per FTE)",
 }
-VINTAGE_RANK: dict[str, int] = {
-    "pre_census2021": 1,
-    "mye2022_first_release": 2,
-    "mye2023_first_release": 3,
-    "census2021_rebased": 4,
-}
 #: Covariate scaling in the model: coefficients are per 10 percentage points of the share.
 COVARIATE_SCALE = 10.0
-POSITION_ORDER = ("above 99.8%", "above 95%", "within 95%", "below 95%", "below 99.8%")
+#: Funnel positions, highest first (OHID's five significance classes; see rates.funnel_position).
+POSITION_ORDER = rates.FUNNEL_POSITIONS
 #: Funnel positions as phrases ("Solihull is ... ").
 POSITION_PHRASE: dict[str, str] = {
     "above 99.8%": "above the upper 99.8% limit",
@@ -160,10 +156,13 @@ def load_inputs(processed_dir: Path | str | None = None) -> BenchmarkInputs:
     cin = cin[cin["measure"].isin(list(CIN_MEASURES))].copy()
     workforce = read_table("workforce_la_year", pdir)
     iod = read_table("iod_lsoa", pdir)
-    iod = iod[iod["release"].isin(["IoD2019", "IoD2025"])].copy()
+    # Releases with IDACI ranks; Census weights from the latest census (release registry).
+    ranked = iod.loc[iod["idaci_rank"].notna(), "release"].unique()
+    iod = iod[iod["release"].isin(ranked)].copy()
+    census = registry.get("census", registry.LATEST)
     pop_lsoa = read_table("population_lsoa", pdir)
     pop_lsoa = pop_lsoa[
-        (pop_lsoa["source"] == "census2021") & (pop_lsoa["age_band"] == "0-15")
+        (pop_lsoa["source"] == census.fact("lsoa_source")) & (pop_lsoa["age_band"] == "0-15")
     ].copy()
     las = read_table("children_services_la", pdir)
     ids = {
@@ -181,6 +180,37 @@ def load_inputs(processed_dir: Path | str | None = None) -> BenchmarkInputs:
 # --------------------------------------------------------------------------------------------
 
 
+#: Release placeholders in :func:`sensitivity_table` alternatives: the main release, the one before.
+MAIN, PREVIOUS = "main", "previous"
+
+
+def _in_registry_order(labels: Iterable[str]) -> list[str]:
+    held = set(labels)
+    order = registry.labels("iod")
+    return [r for r in order if r in held] + sorted(held - set(order))
+
+
+def resolve_release(deprivation: pd.DataFrame, release: str) -> str:
+    """Resolve an IoD release label or "latest" (latest registry release held in ``deprivation``).
+
+    Raises
+    ------
+    ValueError
+        If ``release`` is a label with no rows in ``deprivation``.
+    """
+    held = _in_registry_order(deprivation["release"].unique())
+    if release == registry.LATEST:
+        if not held:
+            raise ValueError("no IoD release with IDACI ranks in the data used.")
+        return held[-1]
+    if release not in held:
+        raise ValueError(
+            f"IoD release {release!r} has no IDACI ranks in the data used; "
+            f"choose one of {', '.join(held)} or 'latest'."
+        )
+    return release
+
+
 def child_population(population: pd.DataFrame) -> pd.DataFrame:
     """ONS estimates of children aged 0-17: one row per area and mid-year, latest vintage.
 
@@ -196,7 +226,7 @@ def child_population(population: pd.DataFrame) -> pd.DataFrame:
         Columns ``la_code``, ``mid_year``, ``population_0_17``, ``vintage``.
     """
     p = population[population["age_band"].astype(str) == "0-17"].copy()
-    p["rank"] = p["vintage"].astype(str).map(VINTAGE_RANK).fillna(0)
+    p["rank"] = p["vintage"].astype(str).map(registry.order_of("population")).fillna(0)
     p = p.sort_values(["la_code", "mid_year", "rank"], kind="mergesort")
     p = p.drop_duplicates(["la_code", "mid_year"], keep="last")
     return p.rename(columns={"population": "population_0_17"})[
@@ -279,14 +309,14 @@ def la_year_rates(inputs: BenchmarkInputs, first_year: int = 2014) -> pd.DataFra
 def deprivation_by_la(
     iod: pd.DataFrame,
     population_lsoa: pd.DataFrame,
-    releases: Sequence[str] = ("IoD2019", "IoD2025"),
+    releases: Sequence[str] | None = None,
     band_pct: float = 20,
 ) -> pd.DataFrame:
     """Child income deprivation of each LA (and England) from LSOA IDACI ranks.
 
-    IoD2019 is weighted by its own denominators (children aged 0-15, mid-2015, published with
-    the release). IoD2025 has no England-wide denominators in the data used, so it is weighted
-    by Census 2021 children aged 0-15 on 2021 LSOAs (``population_lsoa``).
+    A release is weighted by its own denominators (children aged 0-15 published with the
+    release) when they cover at least 90% of its LSOAs; otherwise (e.g. a release whose File 6
+    is not in the data used) by Census children aged 0-15 on its LSOAs (``population_lsoa``).
 
     Parameters
     ----------
@@ -295,8 +325,8 @@ def deprivation_by_la(
         ``children_0_15``, ``lsoas_in_england``).
     population_lsoa : pandas.DataFrame
         Census 2021 children aged 0-15 by 2021 LSOA (``lsoa_code``, ``population``).
-    releases : sequence of str
-        IoD releases to summarise.
+    releases : sequence of str, optional
+        IoD releases to summarise (default: every release in ``iod``, in registry order).
     band_pct : float, default 20
         The "most deprived" band in percent.
 
@@ -309,13 +339,15 @@ def deprivation_by_la(
         (children-weighted mean of ``100 x rank / N``; lower = more deprived).
     """
     census = population_lsoa.drop_duplicates("lsoa_code").set_index("lsoa_code")["population"]
+    if releases is None:
+        releases = _in_registry_order(iod["release"].unique())
     frames = []
     for release in releases:
         sel = iod[(iod["release"] == release)].dropna(subset=["idaci_rank"]).copy()
         if sel.empty:
             continue
         n = int(sel["lsoas_in_england"].iloc[0])
-        if release == "IoD2025" or sel["children_0_15"].notna().sum() < 0.9 * len(sel):
+        if sel["children_0_15"].notna().sum() < 0.9 * len(sel):
             sel["w"] = sel["lsoa_code"].map(census).astype(float)
             weights = "Census 2021 children aged 0-15"
         else:
@@ -427,7 +459,7 @@ def model_frame(
     deprivation: pd.DataFrame,
     year: int,
     series: str = "non_uasc",
-    release: str = "IoD2025",
+    release: str = registry.LATEST,
     covariate: str = "idaci_top20_share",
     min_population: float = 5_000,
 ) -> tuple[pd.DataFrame, list[dict[str, str]]]:
@@ -445,6 +477,7 @@ def model_frame(
         ``population_0_17``, ``deprivation``; and ``[{"la_code", "la_name", "reason"}]``.
     """
     count_col = SERIES[series][0]
+    release = resolve_release(deprivation, release)
     r = rates_table[(rates_table["year"] == year) & (rates_table["la_code"] != ENGLAND_CODE)]
     d = deprivation[deprivation["release"] == release].set_index("la_code")[covariate]
     df = pd.DataFrame(
@@ -519,7 +552,7 @@ def fit_deprivation_model(
     frame: pd.DataFrame,
     series: str = "non_uasc",
     covariate: str = "idaci_top20_share",
-    release: str = "IoD2025",
+    release: str = "",
     year: int = 0,
     excluded: list[dict[str, str]] | None = None,
     size: bool = True,
@@ -693,12 +726,12 @@ def sensitivity_table(
     year: int,
     la_code: str,
     series: str = "non_uasc",
-    release: str = "IoD2025",
+    release: str = registry.LATEST,
     covariate: str = "idaci_top20_share",
     alternatives: Sequence[tuple[str, str, str]] = (
-        ("non_uasc", "IoD2019", "idaci_top20_share"),
-        ("non_uasc", "IoD2025", "idaci_mean_percentile"),
-        ("all", "IoD2025", "idaci_top20_share"),
+        ("non_uasc", PREVIOUS, "idaci_top20_share"),
+        ("non_uasc", MAIN, "idaci_mean_percentile"),
+        ("all", MAIN, "idaci_top20_share"),
     ),
     min_population: float = 5_000,
 ) -> pd.DataFrame:
@@ -713,9 +746,17 @@ def sensitivity_table(
         ``alpha``, ``total_ratio`` (fitted / observed total), the LA's ``oe`` with limits and
         ``oe_rank``.
     """
+    release = resolve_release(deprivation, release)
+    held = _in_registry_order(deprivation["release"].unique())
+    before = held[: held.index(release)] if release in held else []
+    named = {MAIN: release, PREVIOUS: before[-1] if before else None}
     fits = [(label, series, release, covariate, sz, q) for label, (sz, q) in SPECIFICATIONS.items()]
     main = SPECIFICATIONS["deprivation + size (main)"]
-    fits += [("deprivation + size", s_, r_, c_, *main) for s_, r_, c_ in alternatives]
+    fits += [
+        ("deprivation + size", s_, named.get(r_, r_), c_, *main)
+        for s_, r_, c_ in alternatives
+        if named.get(r_, r_) is not None
+    ]
     rows = []
     frames: dict[tuple[str, str, str], tuple[pd.DataFrame, list]] = {}
     for label, s_, r_, c_, sz, q in fits:
@@ -751,15 +792,6 @@ def sensitivity_table(
 # --------------------------------------------------------------------------------------------
 
 
-def _position(value: pd.Series, limits: pd.DataFrame) -> pd.Series:
-    pos = pd.Series("within 95%", index=value.index, dtype=object)
-    pos[value > limits["upper_95"]] = "above 95%"
-    pos[value > limits["upper_99_8"]] = "above 99.8%"
-    pos[value < limits["lower_95"]] = "below 95%"
-    pos[value < limits["lower_99_8"]] = "below 99.8%"
-    return pos.where(value.notna())
-
-
 def funnel_table(
     frame: pd.DataFrame,
     england_rate: float,
@@ -768,7 +800,9 @@ def funnel_table(
 ) -> pd.DataFrame:
     """Each LA's crude rate against 95% and 99.8% funnel limits around England's rate.
 
-    Limits come from :func:`rates.funnel_limits` at each LA's own population.
+    Limits come from :func:`rates.funnel_limits` at each LA's own population, and positions
+    from :func:`rates.funnel_position` with the count expected at England's rate: both OHID's
+    Fingertips method.
 
     Returns
     -------
@@ -782,15 +816,18 @@ def funnel_table(
     lim = rates.funnel_limits(england_rate, pop)
     for col in ("lower_95", "upper_95", "lower_99_8", "upper_99_8"):
         out[col] = lim[col].to_numpy()
-    out["funnel_position"] = _position(out["rate"], out)
+    expected = (england_rate * pop / rates.PER_10K).where(pop > 0)
+    out["funnel_position"] = rates.funnel_position(out[count_col].astype(float), expected)
     return out
 
 
 def oe_funnel_table(model: DeprivationModel) -> pd.DataFrame:
     """O/E ratios against funnel limits around 1, by expected count.
 
-    The limits for an LA with expected count ``E`` are the exact Poisson limits for a count
-    with mean ``E`` divided by ``E`` (:func:`rates.funnel_limits` with target 1 per 1).
+    The limits for an LA with expected count ``E`` are OHID's funnel limits for a count with
+    mean ``E`` divided by ``E`` (:func:`rates.funnel_limits` with target 1 per 1), and the
+    position compares the observed count with ``E`` (:func:`rates.funnel_position`), as OHID's
+    funnel significance does for ratios.
 
     Returns
     -------
@@ -801,7 +838,9 @@ def oe_funnel_table(model: DeprivationModel) -> pd.DataFrame:
     lim = rates.funnel_limits(1.0, out["expected"].astype(float), per=1.0)
     for col in ("lower_95", "upper_95", "lower_99_8", "upper_99_8"):
         out[col] = lim[col].to_numpy()
-    out["funnel_position"] = _position(out["oe"], out)
+    out["funnel_position"] = rates.funnel_position(
+        out["observed"].astype(float), out["expected"].astype(float)
+    )
     return out
 
 
@@ -1224,6 +1263,19 @@ def describe_model(model: DeprivationModel, la_code: str, la_name: str) -> str:
     return text
 
 
+#: How the funnel limits and positions are worked out (page 05, after the two funnel plots).
+FUNNEL_METHOD_TEXT = (
+    "**Method.** The limits and positions follow OHID's funnel method for Fingertips "
+    "(PHEindicatormethods, PHStatsMethods) and reproduce OHID's own limits, checked against "
+    "its code: an authority is outside a limit when the confidence interval of its count "
+    "(exact Poisson below 10 children, Byar's from 10) excludes the number expected, at "
+    "England's rate in the first plot and from the model in the second. The limits drawn "
+    "before this change sat about one to two children too high; a count of 0 is now within the 95% "
+    "limits unless more than 3.69 children were expected, and below the 99.8% limit only when "
+    "more than 6.91 were."
+)
+
+
 def describe_funnel(table: pd.DataFrame, la_code: str, la_name: str, centre_label: str) -> str:
     """Plain-English summary of a funnel plot."""
     counts = position_counts(table)
@@ -1381,10 +1433,10 @@ class BenchmarkContext:
         :func:`deprivation_by_la`.
     model : DeprivationModel
         The fitted negative binomial model.
-    indicators : pandas.DataFrame
-        Statistical neighbour indicator table.
+    neighbour_set : solihull_analytics.neighbours.NeighbourSet
+        The LA's statistical neighbours (DfE's current model) and where they come from.
     neighbours : pandas.DataFrame
-        The LA's statistical neighbours.
+        The LA's statistical neighbours (``neighbour_set.table``).
     funnel : pandas.DataFrame
         :func:`funnel_table` of crude rates around England's rate.
     oe_funnel : pandas.DataFrame
@@ -1409,7 +1461,7 @@ class BenchmarkContext:
     rates: pd.DataFrame = field(repr=False)
     dep: pd.DataFrame = field(repr=False)
     model: DeprivationModel = field(repr=False)
-    indicators: pd.DataFrame = field(repr=False)
+    neighbour_set: Any = field(repr=False)
     neighbours: pd.DataFrame = field(repr=False)
     funnel: pd.DataFrame = field(repr=False)
     oe_funnel: pd.DataFrame = field(repr=False)
@@ -1492,7 +1544,7 @@ class BenchmarkContext:
             *self.cla_ids,
             *self.inputs.source_ids["iod"],
             *self.inputs.source_ids["workforce"],
-            *self.indicators.attrs.get("source_ids", []),
+            *self.neighbour_set.source_ids,
         ]
         return list(dict.fromkeys(ids))
 
@@ -1503,7 +1555,7 @@ def prepare(
     *,
     year: int = 0,
     cla_series: str = "non_uasc",
-    iod_release: str = "IoD2025",
+    iod_release: str = registry.LATEST,
     change_years: int = 5,
     n_neighbours: int = 10,
 ) -> BenchmarkContext:
@@ -1519,12 +1571,13 @@ def prepare(
         Year at 31 March; 0 means the latest year with published counts of the series.
     cla_series : {"non_uasc", "all"}
         CLA series modelled.
-    iod_release : {"IoD2025", "IoD2019"}
-        Deprivation release of the model.
+    iod_release : str, default "latest"
+        Deprivation release of the model: an IoD release label, or "latest" (the latest
+        release in the registry with IDACI ranks in the data).
     change_years : int, default 5
         Window of the change chart.
     n_neighbours : int, default 10
-        Statistical neighbours shown.
+        Statistical neighbours shown (DfE's current model lists ten).
 
     Returns
     -------
@@ -1543,12 +1596,13 @@ def prepare(
         held = rates_all[(rates_all["la_code"] != ENGLAND_CODE) & rates_all[count_col].notna()]
         year = int(held["year"].max())
     dep = deprivation_by_la(inp.iod, inp.population_lsoa)
+    iod_release = resolve_release(dep, iod_release)
     frame, excluded = model_frame(rates_all, dep, year, cla_series, iod_release)
     model = fit_deprivation_model(
         frame, cla_series, "idaci_top20_share", iod_release, year, excluded
     )
-    indicators = nbrs.load_indicator_table(processed)
-    neigh = nbrs.statistical_neighbours(indicators, la.code, n=n_neighbours)
+    neighbour_set = nbrs.neighbour_set(la.code, la.name, "current", processed, n_neighbours)
+    neigh = neighbour_set.table
     rate_col = f"rate_{count_col}"
     eng = rates_all[(rates_all["la_code"] == ENGLAND_CODE) & (rates_all["year"] == year)]
     england_rate = float(eng.iloc[0][rate_col])
@@ -1573,7 +1627,7 @@ def prepare(
         rates=rates_all,
         dep=dep,
         model=model,
-        indicators=indicators,
+        neighbour_set=neighbour_set,
         neighbours=neigh,
         funnel=funnel_table(model.data, england_rate),
         oe_funnel=oe_funnel_table(model),
@@ -1618,7 +1672,7 @@ def rates_section(ctx: BenchmarkContext) -> list[Block]:
         TableBlock(
             tab,
             caption=f"Rates per 10,000 children, {year}: {la.name}, its statistical "
-            "neighbours and England",
+            f"neighbours ({ctx.neighbour_set.label}) and England",
             source=_SOURCE_RATES,
         ),
         TableBlock(
@@ -1784,6 +1838,7 @@ def funnel_section(ctx: BenchmarkContext) -> list[Block]:
         describe_funnel(funnel, la.code, la.name, f"England's rate ({england_rate:.1f})"),
         oe_chart,
         describe_funnel(oe_funnel, la.code, la.name, "the expected (ratio 1)"),
+        FUNNEL_METHOD_TEXT,
         TableBlock(
             format_floats(outside, "{:,.2f}"),
             caption=f"Authorities outside the 99.8% limits around England's rate, {ctx.year}",
@@ -1866,7 +1921,7 @@ def workforce_section(ctx: BenchmarkContext) -> list[Block]:
     alt = (
         "Four dot charts of children's social worker agency rate, turnover rate, vacancy "
         f"rate and average caseload at 30 September {wf_year} for {la.name}, its statistical "
-        "neighbours and England. " + text
+        f"neighbours ({ctx.neighbour_set.label}) and England. " + text
     )
     show = panel.rename(
         columns={**WORKFORCE_LABELS, "la_name": "Area", "la_code": "Code", "note": "Note"}
@@ -1883,7 +1938,7 @@ def workforce_section(ctx: BenchmarkContext) -> list[Block]:
 
 
 def neighbours_section(ctx: BenchmarkContext) -> list[Block]:
-    """How the statistical neighbours are chosen, and the table of them.
+    """Whose statistical neighbours these are (DfE's model, named), and the table of them.
 
     Parameters
     ----------
@@ -1895,25 +1950,14 @@ def neighbours_section(ctx: BenchmarkContext) -> list[Block]:
     list of Block
         A paragraph and a table.
     """
-    from solihull_analytics import neighbours as nbrs
-
-    nt = ctx.neighbours[["rank", "la_name", "region_name", "distance", *nbrs.INDICATORS]].copy()
-    nt = nt.rename(
-        columns={
-            "la_name": "Authority",
-            "region_name": "Region",
-            "rank": "Rank",
-            "distance": "Distance",
-            "idaci_top20_share": "IDACI top 20% (%)",
-            "low_income_rate": "Low income (%)",
-            "log_children_0_17": "Log children 0-17",
-        }
-    )
+    nset = ctx.neighbour_set
     return [
-        nbrs.method_statement(ctx.n_neighbours),
+        nset.statement()
+        + " The same neighbours are marked in every chart and table of this page.",
         TableBlock(
-            format_floats(nt, "{:,.2f}"),
-            caption=f"The {ctx.n_neighbours} authorities most like {ctx.la.name}",
+            format_floats(nset.display(), "{:,.2f}"),
+            caption=f"The {len(nset.codes)} statistical neighbours of {ctx.la.name} "
+            f"({nset.label})",
         ),
     ]
 

@@ -38,9 +38,12 @@ SOURCE_MODULES = (
     "solihull_analytics.sources.population",
     "solihull_analytics.sources.census",
     "solihull_analytics.sources.cin",
+    "solihull_analytics.sources.neighbours",
 )
 
 MANIFEST_NAME = "manifest.json"
+#: Held by a running build, so that a second build on the same folder waits for it.
+LOCK_NAME = ".build.lock"
 #: Records the fingerprint of a complete, successful build, so that a no-op build can be
 #: recognised without importing the source modules (pandas, geopandas, ...).
 FAST_STATE_NAME = ".build-state.json"
@@ -53,6 +56,14 @@ class BuildError(RuntimeError):
 
 class MissingInputError(BuildError):
     """A required raw file is not in the cache."""
+
+
+class TableCorruptError(RuntimeError):
+    """A processed table does not match the sha256 the build recorded for it.
+
+    Deliberately not a :class:`BuildError`: code that treats a missing table as "not available"
+    must never quietly do the same with a damaged one.
+    """
 
 
 class Inputs:
@@ -103,17 +114,37 @@ class Inputs:
         return p if p.exists() else None
 
 
+InputList = Iterable[str] | Callable[[], Iterable[str]]
+
+
 @dataclass(frozen=True)
 class TableSpec:
-    """A processed table: its name, inputs, builder and schema."""
+    """A processed table: its name, inputs, builder and schema.
+
+    ``declared_inputs`` and ``declared_optional`` are lists of catalogue ids, or functions
+    returning them (read from the release registry when the build runs, so that a release added
+    to the registry is an input without a code change). ``release_kinds`` names the registry
+    kinds whose records enter the table's build key.
+    """
 
     name: str
-    inputs: tuple[str, ...]
-    optional_inputs: tuple[str, ...]
+    declared_inputs: InputList
+    declared_optional: InputList
     builder: Callable[[Inputs], Any]
     schema: Any = None
     geo: bool = False
     description: str = ""
+    release_kinds: tuple[str, ...] = ()
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        ids = self.declared_inputs
+        return tuple(ids() if callable(ids) else ids)
+
+    @property
+    def optional_inputs(self) -> tuple[str, ...]:
+        ids = self.declared_optional
+        return tuple(ids() if callable(ids) else ids)
 
     @property
     def filename(self) -> str:
@@ -125,12 +156,13 @@ REGISTRY: dict[str, TableSpec] = {}
 
 def table(
     name: str,
-    inputs: Iterable[str],
+    inputs: InputList,
     *,
-    optional_inputs: Iterable[str] = (),
+    optional_inputs: InputList = (),
     schema: Any = None,
     geo: bool = False,
     description: str = "",
+    release_kinds: Iterable[str] = (),
 ) -> Callable[[Callable[[Inputs], Any]], Callable[[Inputs], Any]]:
     """Declare a processed table built by the decorated function.
 
@@ -138,9 +170,10 @@ def table(
     ----------
     name : str
         Table name; the output is ``data/processed/<name>.parquet``.
-    inputs : iterable of str
-        Catalogue ids the builder needs.
-    optional_inputs : iterable of str, optional
+    inputs : iterable of str, or a function returning them
+        Catalogue ids the builder needs (a function is called at build time, e.g. to read
+        them from the release registry).
+    optional_inputs : iterable of str, or a function returning them, optional
         Catalogue ids used when present (e.g. releases not in the mirror).
     schema : pandera.DataFrameSchema, optional
         Schema the output must pass.
@@ -148,6 +181,8 @@ def table(
         Whether the builder returns a GeoDataFrame (written as GeoParquet).
     description : str, optional
         One line on what the table holds; shown by ``solihull-analytics data list``.
+    release_kinds : iterable of str, optional
+        Release-registry kinds the builder reads; their records enter the build key.
     """
 
     def register(func: Callable[[Inputs], Any]) -> Callable[[Inputs], Any]:
@@ -155,12 +190,15 @@ def table(
             raise BuildError(f"table {name!r} is declared twice.")
         REGISTRY[name] = TableSpec(
             name=name,
-            inputs=tuple(inputs),
-            optional_inputs=tuple(optional_inputs),
+            declared_inputs=inputs if callable(inputs) else tuple(inputs),
+            declared_optional=(
+                optional_inputs if callable(optional_inputs) else tuple(optional_inputs)
+            ),
             builder=func,
             schema=schema,
             geo=geo,
             description=description or (inspect.getdoc(func) or "").split("\n")[0],
+            release_kinds=tuple(release_kinds),
         )
         return func
 
@@ -200,6 +238,11 @@ def _table_key(spec: TableSpec, entries: dict[str, Entry], raw_dir: Path) -> str
     for entry_id in spec.inputs + spec.optional_inputs:
         entry = entries[entry_id]
         h.update(f"|{entry_id}={_file_fingerprint(entry.raw_path(raw_dir), entry)}".encode())
+    if spec.release_kinds:
+        from solihull_analytics import releases
+
+        for kind in spec.release_kinds:
+            h.update(f"|releases:{kind}={releases.fingerprint(kind)}".encode())
     return h.hexdigest()
 
 
@@ -208,17 +251,26 @@ def _fast_fingerprint(
 ) -> str | None:
     """Fingerprint of everything a full build depends on, computed without heavy imports.
 
-    It covers the suite version, every source module and this file, the catalogue, and the raw
-    files (present or absent) that each built table declared. ``None`` when an output is missing.
+    It covers the suite version, every source module and this file, the catalogue, the raw
+    files (present or absent) that each built table declared, and the size and modification time
+    of every output. ``None`` when an output is missing.
     """
     h = hashlib.sha256(__version__.encode())
+    registry = paths.catalogue_path().with_name("releases.yaml")
+    registry = Path(os.environ.get("SOLIHULL_RELEASES") or registry)
+    if registry.exists():
+        h.update(registry.read_bytes())
     for p in sorted([*SOURCES_DIR.glob("*.py"), Path(__file__)]):
         h.update(p.name.encode())
         h.update(p.read_bytes())
     for name in sorted(manifest):
-        if not (processed_dir / f"{name}.parquet").exists():
+        out = processed_dir / f"{name}.parquet"
+        if not out.exists():
             return None
-        h.update(f"|{name}".encode())
+        # The output's size and mtime: a table damaged or replaced since the build changes them,
+        # which sends the build down the slow path, where the table's sha256 is checked.
+        st = out.stat()
+        h.update(f"|{name}:{st.st_size}:{st.st_mtime_ns}".encode())
         if "declared" not in manifest[name]:
             return None  # a manifest from an older version: take the slow, careful path
         for entry_id in manifest[name]["declared"]:
@@ -271,6 +323,70 @@ def _write_manifest(processed_dir: Path, manifest: dict[str, Any]) -> None:
     )
 
 
+#: What the manifest records about each written table, to check it before it is used.
+STAMP_FIELDS = ("sha256", "size", "mtime_ns")
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _output_stamp(path: Path) -> dict[str, Any]:
+    st = path.stat()
+    return {"sha256": _sha256_file(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def table_problem(
+    name: str, recorded: dict[str, Any] | None, processed_dir: Path, *, full: bool = False
+) -> str | None:
+    """Say what is wrong with a built table, or ``None`` when it is the table the build wrote.
+
+    The cheap check: size and modification time as recorded; when they differ (or were not
+    recorded), or with ``full=True``, the file is hashed and compared with the recorded sha256.
+    """
+    path = processed_dir / f"{name}.parquet"
+    if not path.exists():
+        return "is missing"
+    if not recorded or not recorded.get("sha256"):
+        return "has no checksum in the build manifest"
+    st = path.stat()
+    same_stamp = st.st_size == recorded.get("size") and st.st_mtime_ns == recorded.get("mtime_ns")
+    if same_stamp and not full:
+        return None
+    if st.st_size != recorded.get("size", st.st_size):
+        return f"has {st.st_size:,} bytes where the build wrote {recorded['size']:,} (truncated?)"
+    if _sha256_file(path) != recorded["sha256"]:
+        return "does not match the sha256 the build recorded (damaged or changed by hand)"
+    return None
+
+
+def _restamp(recorded: dict[str, Any], path: Path) -> bool:
+    """Record the size and mtime of a table whose hash was just confirmed; True if changed."""
+    st = path.stat()
+    if recorded.get("size") == st.st_size and recorded.get("mtime_ns") == st.st_mtime_ns:
+        return False
+    recorded.update(size=st.st_size, mtime_ns=st.st_mtime_ns)
+    return True
+
+
+def verify_tables(processed_dir: Path | None = None) -> dict[str, str]:
+    """Check every table in the manifest; return ``{table: problem}`` for the bad ones."""
+    processed_dir = processed_dir or paths.processed_dir()
+    recorded = _read_manifest(processed_dir)
+    problems = {name: table_problem(name, rec, processed_dir) for name, rec in recorded.items()}
+    return {name: why for name, why in problems.items() if why}
+
+
+def _remove_stale_temporaries(processed_dir: Path) -> None:
+    """Remove half-written outputs of a build that was killed (called under the build lock)."""
+    for p in processed_dir.glob(".*.tmp"):
+        p.unlink(missing_ok=True)
+
+
 @dataclass
 class BuildResult:
     """Outcome of building one table."""
@@ -320,8 +436,29 @@ def _build_one(
         "ok": True,
         "rows": int(len(df)),
         "seconds": time.perf_counter() - start,
-        "sha256": hashlib.sha256(out.read_bytes()).hexdigest(),
+        **_output_stamp(out),
     }
+
+
+def exit_with_parent() -> None:
+    """Pool initializer: end this worker process as soon as the process that started it dies.
+
+    Without it, workers of a killed build (``kill -9``, a closed terminal) would carry on
+    building and writing tables nobody asked for any more. Works on Windows too (the parent's
+    sentinel is a process handle there).
+    """
+    import multiprocessing
+    import threading
+
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _build_group(
@@ -376,16 +513,38 @@ def build(
         fingerprint = _fast_fingerprint(previous, entries, raw_dir, processed_dir)
         if previous and fingerprint is not None and fingerprint == _read_fast_state(processed_dir):
             return [BuildResult(n, "unchanged", v.get("rows")) for n, v in previous.items()]
+    from solihull_analytics.locking import hold_lock
+
+    processed_dir.mkdir(parents=True, exist_ok=True)
+    with hold_lock(processed_dir / LOCK_NAME, "data build", notify=progress):
+        _remove_stale_temporaries(processed_dir)
+        return _build_locked(
+            names, force, raw_dir, processed_dir, catalogue_file, entries, progress, jobs
+        )
+
+
+def _build_locked(
+    names: Iterable[str] | None,
+    force: bool,
+    raw_dir: Path,
+    processed_dir: Path,
+    catalogue_file: Path | None,
+    entries: dict[str, Entry],
+    progress: Callable[[str], None] | None,
+    jobs: int | None,
+) -> list[BuildResult]:
+    """The body of :func:`build`, run while holding the build lock."""
+    full_build = not names
     registry = load_registry()
     wanted = list(names) if names else list(registry)
     unknown = [n for n in wanted if n not in registry]
     if unknown:
         raise BuildError(f"unknown table(s) {', '.join(unknown)}; known: {', '.join(registry)}.")
-    processed_dir.mkdir(parents=True, exist_ok=True)
     manifest = _read_manifest(processed_dir)
     results: dict[str, BuildResult] = {}
     keys: dict[str, str] = {}
     todo: list[str] = []
+    restamped = False
     for name in wanted:
         spec = registry[name]
         for entry_id in spec.inputs + spec.optional_inputs:
@@ -396,9 +555,18 @@ def build(
         keys[name] = _table_key(spec, entries, raw_dir)
         out = processed_dir / spec.filename
         if not force and out.exists() and manifest.get(name, {}).get("key") == keys[name]:
-            results[name] = BuildResult(name, "unchanged", manifest[name].get("rows"))
-        else:
-            todo.append(name)
+            # The tables are small (tens of MB in all), so the slow path hashes every one.
+            problem = table_problem(name, manifest[name], processed_dir, full=True)
+            if problem is None:
+                results[name] = BuildResult(name, "unchanged", manifest[name].get("rows"))
+                restamped = _restamp(manifest[name], out) or restamped
+                continue
+            if progress:
+                progress(f"table {name} {problem}: rebuilding it")
+        todo.append(name)
+
+    if restamped:
+        _write_manifest(processed_dir, manifest)
 
     def record(outcome: dict[str, Any]) -> None:
         name = outcome["name"]
@@ -417,7 +585,7 @@ def build(
             "inputs": list(spec.inputs) + present,
             "declared": list(spec.inputs + spec.optional_inputs),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            "sha256": outcome["sha256"],
+            **{k: outcome[k] for k in STAMP_FIELDS},
         }
         _write_manifest(processed_dir, manifest)
         results[name] = BuildResult(name, "built", outcome["rows"], outcome["seconds"])
@@ -434,7 +602,9 @@ def build(
 
         # Longest groups first, so the two workers finish together.
         ordered = sorted(groups.values(), key=len, reverse=True)
-        with ProcessPoolExecutor(max_workers=min(jobs, len(ordered))) as pool:
+        with ProcessPoolExecutor(
+            max_workers=min(jobs, len(ordered)), initializer=exit_with_parent
+        ) as pool:
             futures = [
                 pool.submit(_build_group, g, raw_dir, processed_dir, catalogue_file)
                 for g in ordered
@@ -459,13 +629,20 @@ def build(
 
 
 def read_table(name: str, processed_dir: Path | None = None) -> Any:
-    """Read a processed table (a GeoDataFrame for boundary layers).
+    """Read a processed table (a GeoDataFrame for boundary layers), checked against its sha256.
+
+    The bytes are read once, hashed, compared with the sha256 the build recorded in the
+    manifest, and only then parsed: what is used is exactly what was checked.
 
     Raises
     ------
     BuildError
         If the table has not been built, with the command that builds it.
+    TableCorruptError
+        If the table does not match the manifest (or is not in it), with the command to run.
     """
+    import io
+
     processed_dir = processed_dir or paths.processed_dir()
     p = processed_dir / f"{name}.parquet"
     if not p.exists():
@@ -473,15 +650,27 @@ def read_table(name: str, processed_dir: Path | None = None) -> Any:
             f"processed table {name!r} not found at {p}. Run `solihull-analytics data build` "
             "(or `make reports`) first."
         )
+    data = p.read_bytes()
+    recorded = _read_manifest(processed_dir).get(name, {}).get("sha256")
+    if recorded is None or hashlib.sha256(data).hexdigest() != recorded:
+        why = (
+            "has no checksum in the build manifest"
+            if recorded is None
+            else "does not match the sha256 the build recorded (damaged or changed by hand)"
+        )
+        raise TableCorruptError(
+            f"processed table {name!r} at {p} {why}; it was not used. Run "
+            f"`solihull-analytics data build --only {name}` to rebuild it, then run again."
+        )
     registry = load_registry()
     spec = registry.get(name)
     if spec is not None and spec.geo:
         import geopandas
 
-        return geopandas.read_parquet(p)
+        return geopandas.read_parquet(io.BytesIO(data))
     import pandas
 
-    return pandas.read_parquet(p)
+    return pandas.read_parquet(io.BytesIO(data))
 
 
 def manifest(processed_dir: Path | None = None) -> dict[str, Any]:

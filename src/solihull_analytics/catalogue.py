@@ -1,7 +1,9 @@
 """The data catalogue: one entry per published file the suite reads.
 
-The catalogue (``data/catalogue.yaml``) is the only place that names a published file. Adding
-next year's release means adding an entry here; no analysis code changes.
+The catalogue (``data/catalogue.yaml``) is the only place that names a published file; which
+release each file belongs to is in the release registry beside it (:mod:`.releases`). Adding
+next year's release means adding an entry here and in the registry (``solihull-analytics data
+add`` does both); no analysis code changes.
 
 Each entry records who published the file, which release and vintage it is, its licence, where
 it can be downloaded, the sha256 of the published bytes, and where a local mirror keeps a copy.

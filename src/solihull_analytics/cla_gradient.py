@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from solihull_analytics import releases as registry
 from solihull_analytics.build import read_table
 from solihull_analytics.disclosure import PublishedCounts
 from solihull_analytics.geography import LocalAuthority, la_info
@@ -407,16 +408,36 @@ def map_postcodes(
 
 
 # -- deprivation and populations ------------------------------------------------------------
+#: Notebook value: the IoD release in force in the cohort year (the latest published by then).
+FOR_COHORT = "cohort"
+
+
+def resolve_idaci_release(release: str, cohort_year: int) -> str:
+    """Resolve an IoD release label, ``"latest"`` or ``"cohort"`` (release registry).
+
+    ``"cohort"`` is the latest release whose year is not after ``cohort_year``.
+    """
+    if release == FOR_COHORT:
+        known = [r for r in registry.releases("iod") if r.year <= cohort_year]
+        if not known:
+            raise ValueError(f"no IoD release of the registry was published by {cohort_year}.")
+        return known[-1].label
+    return registry.get("iod", release).label
+
+
 def release_vintage(release: str, processed_dir: Path | None = None) -> int:
-    """LSOA vintage of an IoD release (``IoD2019`` -> 2011)."""
-    rel = read_table("iod_releases", processed_dir)
-    row = rel[rel["release"] == release]
-    if row.empty:
-        raise ValueError(f"unknown IoD release {release!r}; available: {', '.join(rel['release'])}")
-    return int(row["lsoa_vintage"].iloc[0])
+    """LSOA vintage of an IoD release (release registry), e.g. 2011 for a release on 2011 LSOAs.
+
+    ``processed_dir`` is accepted for compatibility and not used.
+    """
+    try:
+        rel = registry.get("iod", release)
+    except registry.RegistryError as exc:
+        raise ValueError(str(exc)) from exc
+    return int(rel.lsoa_vintage or 0)
 
 
-def lsoa_idaci_decile(release: str = "IoD2019", processed_dir: Path | None = None) -> pd.DataFrame:
+def lsoa_idaci_decile(release: str, processed_dir: Path | None = None) -> pd.DataFrame:
     """Each LSOA's national IDACI decile (1 = most deprived 10% in England) for a release.
 
     Returns
@@ -456,7 +477,7 @@ def lsoa_denominators(
     lsoa_codes: Iterable[str],
     cohort_year: int = 2019,
     cohort: str = "during_year",
-    release: str = "IoD2019",
+    release: str = FOR_COHORT,
     processed_dir: Path | None = None,
 ) -> Denominators:
     """Children aged 0-17 per LSOA from the small-area estimates nearest the cohort.
@@ -471,6 +492,7 @@ def lsoa_denominators(
     Denominators
     """
     codes = pd.Index(sorted(set(lsoa_codes)))
+    release = resolve_idaci_release(release, cohort_year)
     vintage = release_vintage(release, processed_dir)
     pop = read_table("population_lsoa", processed_dir)
     sape = pop[
@@ -942,7 +964,7 @@ def cla_gradient(
     *,
     cohort_year: int = 2019,
     cohort: str = "during_year",
-    idaci_release: str = "IoD2019",
+    idaci_release: str = FOR_COHORT,
     postcode_lookup: str | Path | None = None,
     n_sims: int = 1000,
     seed: int = 20240331,
@@ -962,8 +984,9 @@ def cla_gradient(
         Collection year (ending 31 March).
     cohort : {"during_year", "at_31_march"}
         Cohort definition.
-    idaci_release : str, default "IoD2019"
-        IoD release whose national IDACI deciles are used.
+    idaci_release : str, default "cohort"
+        IoD release whose national IDACI deciles are used: a label, "latest", or "cohort" (the
+        latest release published by the cohort year; see :func:`resolve_idaci_release`).
     postcode_lookup : str or Path, optional
         ONSPD/NSPL CSV for postcode to LSOA.
     n_sims, seed : int
@@ -976,6 +999,7 @@ def cla_gradient(
     GradientResult
     """
     coh = build_cohort(extract, cohort_year, cohort)
+    idaci_release = resolve_idaci_release(idaci_release, cohort_year)
     vintage = release_vintage(idaci_release, processed_dir)
     deciles = lsoa_idaci_decile(idaci_release, processed_dir)
     la_lsoas = deciles[deciles["la_code"] == la_code]
@@ -1240,7 +1264,7 @@ def prepare(
     *,
     cohort_year: int = 2019,
     cohort: str = "during_year",
-    idaci_release: str = "IoD2019",
+    idaci_release: str = FOR_COHORT,
     postcode_lookup: str | Path | None = None,
     synthetic_seed: int = 1,
     synthetic_gradient: float = 25.0,
@@ -1256,14 +1280,17 @@ def prepare(
     processed_dir : str or Path, optional
         Processed tables folder; empty or None for the project's ``data/processed``.
     private_dir : str or Path, optional
-        Folder with the LA's SSDA903 CSVs; empty or None for ``data/private/``. When it holds
-        no extract, a synthetic extract is generated (or reused) instead.
+        Folder with the LA's SSDA903 return (CSV, Excel or XML); empty or None for
+        ``SOLIHULL_PRIVATE_DIR`` or ``data/private/`` (see
+        :func:`solihull_analytics.ssda903.requested_folder`). Only when none of these asks for
+        an extract is a synthetic extract generated (or reused) instead.
     cohort_year : int, default 2019
         Collection year, ending 31 March.
     cohort : {"during_year", "at_31_march"}
         Cohort definition.
-    idaci_release : str, default "IoD2019"
-        IoD release of the national IDACI deciles.
+    idaci_release : str, default "cohort"
+        IoD release of the national IDACI deciles: a label, "latest", or "cohort" (the latest
+        release published by the cohort year).
     postcode_lookup : str or Path, optional
         ONSPD/NSPL CSV for postcode to LSOA; empty or None for the point-in-polygon join.
     synthetic_seed : int, default 1
@@ -1281,16 +1308,21 @@ def prepare(
 
     Raises
     ------
+    solihull_analytics.ssda903.SSDA903Error
+        If the extract asked for is missing, unreadable or unusable (the message says why).
     NoChildrenInAreaError
         When no child in the extract has a home postcode in the LA (usually a wrong LA code
         or another LA's extract), unless ``allow_no_children_in_la``.
     """
-    from solihull_analytics import paths, ssda903, synthetic
+    from solihull_analytics import ssda903, synthetic
 
     processed = Path(processed_dir) if processed_dir else None
+    idaci_release = resolve_idaci_release(idaci_release, cohort_year)
     la = la_info(la_code, processed)
-    private = Path(private_dir) if private_dir else paths.private_dir()
-    is_synthetic = not ssda903.has_extract(private)
+    # An extract asked for (argument, SOLIHULL_PRIVATE_DIR or a non-empty data/private/) is used
+    # or load_extract raises: a synthetic extract stands in only when none was asked for.
+    private = ssda903.requested_folder(private_dir or None)
+    is_synthetic = private is None
     if is_synthetic:
         extract_dir = synthetic.ensure_synthetic_extract(
             la.code,
@@ -1303,6 +1335,14 @@ def prepare(
     else:
         extract_dir = private
     extract = ssda903.load_extract(extract_dir, cohort_year)
+    if build_cohort(extract, cohort_year, cohort).children.empty:
+        # Not a page of zeros: an extract for another year (or only short breaks) stops here.
+        start, end = collection_year_dates(cohort_year)
+        raise ssda903.SSDA903Error(
+            f"{extract_dir}: no child in the extract was looked after (other than for short "
+            f"breaks) between {start:%d %B %Y} and {end:%d %B %Y}; check that cohort_year "
+            f"({cohort_year}) is the collection year of the extract."
+        )
     result = cla_gradient(
         extract,
         la.code,

@@ -16,7 +16,8 @@ The building blocks of notebook 01:
 Conventions (see the mirror's ``data/cla/SOURCES.md``): "year" is the position at 31 March. DfE's
 rate for 31 March of year Y uses the ONS mid-(Y-1) estimate of children aged 0-17
 (``convention="dfe"``, the default); ``convention="same_year"`` uses mid-Y, which is what the
-report did for 2022 (99.7 = 478 / 47,942). "Non-UASC" is all CLA minus unaccompanied
+report did (2007: 44.6 = 205 / 45,948; 2022: 99.7 = 478 / 47,942), so its figures are reconciled
+on that convention. "Non-UASC" is all CLA minus unaccompanied
 asylum-seeking children (UASC); DfE's published rates are for all CLA.
 """
 
@@ -32,7 +33,9 @@ import numpy as np
 import pandas as pd
 
 from solihull_analytics import rates
+from solihull_analytics import releases as registry
 from solihull_analytics.geography import LocalAuthority
+from solihull_analytics.neighbours import NeighbourSet
 from solihull_analytics.page import Block, Chart, TableBlock
 
 ENGLAND_CODE = "E92000001"
@@ -49,20 +52,34 @@ CONVENTION_LABELS: dict[str, str] = {
 REBASED_SOURCE_PATTERN = re.compile(r"rebased|mye2[2-9]|mid20(?:2[1-9])", re.IGNORECASE)
 PRE_REBASING_SOURCE_PATTERN = re.compile(r"pre_rebasing|pre-rebasing|pre_census", re.IGNORECASE)
 
-#: Order of the ``population_la_year`` vintages (higher = more recent). ONS's Census-2021-based
-#: series as republished by DfE in 2025 revises the first releases of mid-2022 and mid-2023.
-VINTAGE_RANK: dict[str, int] = {
-    "pre_census2021": 1,
-    "mye2022_first_release": 2,
-    "mye2023_first_release": 3,
-    "census2021_rebased": 4,
-}
-VINTAGE_LABELS: dict[str, str] = {
-    "pre_census2021": "ONS estimate, pre-Census 2021 series",
-    "mye2022_first_release": "ONS mid-2022, first release",
-    "mye2023_first_release": "ONS mid-2023, first release",
-    "census2021_rebased": "ONS estimate, Census 2021-based (latest)",
-}
+# The order of the ``population_la_year`` vintages (higher = more recent), their labels and the
+# census each is based on are in the release registry (kind ``population``): ONS's
+# Census-2021-based series as republished by DfE in 2025 revises the first releases of mid-2022
+# and mid-2023.
+
+
+def vintage_rank() -> dict[str, int]:
+    """Population vintage -> order (higher = more recent), from the release registry."""
+    return registry.order_of("population")
+
+
+def revised_vintages() -> dict[str, str]:
+    """Population vintage -> the vintage it revises (registry fact ``revises``)."""
+    return {
+        r.label: str(r.fact("revises"))
+        for r in registry.releases("population")
+        if r.fact("revises")
+    }
+
+
+def vintage_labels() -> dict[str, str]:
+    """Population vintage -> the label pages show, from the release registry."""
+    latest = registry.labels("population")[-1:]
+    return {
+        r.label: str(r.fact("title", r.label)) + (" (latest)" if r.label in latest else "")
+        for r in registry.releases("population")
+    }
+
 
 SERIES_LABELS = {"all": "all children looked after", "non_uasc": "excluding UASC"}
 
@@ -158,6 +175,25 @@ REPORT_FIGURES: tuple[ReportFigure, ...] = (
 )
 REPORT_WINDOW = (2007, 2022)
 
+#: Published counts the reconciliation needs that no file read here holds, quoted with their
+#: source (one row each: ``la_code``, ``year``, ``release``, ``release_year``, ``cla_uasc``,
+#: ``note``). DfE first published England's 2022 UASC count as 5,570 (later revised to 5,680);
+#: with the 82,170 all-CLA count of the same release it gives the 76,600 non-UASC count the
+#: report's England 2022 figure of 63.3 rests on.
+QUOTED_UASC_COUNTS = pd.DataFrame(
+    [
+        {
+            "la_code": ENGLAND_CODE,
+            "year": 2022,
+            "release": "EES reporting year 2022",
+            "release_year": 2022,
+            "cla_uasc": 5570,
+            "note": "UASC 5,570 as first published in DfE's 2022 national tables, quoted as "
+            "the mirror's cla/SOURCES.md records it: that table is not among the files read here",
+        }
+    ]
+)
+
 
 # ------------------------------------------------------------------------------------------
 # Denominators
@@ -167,10 +203,16 @@ REPORT_WINDOW = (2007, 2022)
 def _is_census2021_based(
     mid_year: pd.Series, source_id: pd.Series, vintage: pd.Series
 ) -> pd.Series:
+    # The registry says which census each vintage is based on; a vintage it does not know
+    # (e.g. a hand-made table) is judged by the words in its source id.
+    base = vintage.astype(str).map(
+        {r.label: r.fact("census_base") for r in registry.releases("population")}
+    )
     text = source_id.fillna("").astype(str) + " " + vintage.fillna("").astype(str)
-    rebased = text.str.contains(REBASED_SOURCE_PATTERN) & ~text.str.contains(
+    guessed = text.str.contains(REBASED_SOURCE_PATTERN) & ~text.str.contains(
         PRE_REBASING_SOURCE_PATTERN
     )
+    rebased = base.eq(2021).where(base.notna(), guessed).astype(bool)
     return (mid_year.astype(int) >= 2021) | ((mid_year.astype(int) >= 2012) & rebased)
 
 
@@ -211,7 +253,7 @@ def population_candidates(population: pd.DataFrame) -> pd.DataFrame:
     elif "release_year" in df:
         out["vintage_rank"] = pd.to_numeric(df["release_year"], errors="coerce").to_numpy()
     elif "vintage" in df:
-        out["vintage_rank"] = df["vintage"].astype(str).map(VINTAGE_RANK).fillna(0).to_numpy()
+        out["vintage_rank"] = df["vintage"].astype(str).map(vintage_rank()).fillna(0).to_numpy()
     else:
         out["vintage_rank"] = 0
     out["census2021_based"] = _is_census2021_based(
@@ -439,6 +481,80 @@ def dfe_rate_census2021_based(cla: pd.DataFrame, vintages: pd.DataFrame | None) 
     release_year = release_year.fillna(parsed)
     based = ((cla["year"] - 1) >= 2021) | (release_year >= 2023)
     return based.where(cla["dfe_rate_per_10k"].notna()).astype("boolean")
+
+
+def denominator_runs(table: pd.DataFrame) -> list[tuple[int, int, str]]:
+    """Consecutive years of a rate series whose denominators share a vintage.
+
+    Returns
+    -------
+    list of (first year, last year, vintage)
+    """
+    runs: list[tuple[int, int, str]] = []
+    known = table.dropna(subset=["denominator_vintage"]).sort_values("year")
+    for year, vintage in zip(known["year"].astype(int), known["denominator_vintage"].astype(str),
+                             strict=True):
+        if runs and runs[-1][2] == vintage and runs[-1][1] == year - 1:
+            runs[-1] = (runs[-1][0], year, vintage)
+        else:
+            runs.append((year, year, vintage))
+    return runs
+
+
+def series_break_statement(
+    table: pd.DataFrame, candidates: pd.DataFrame, la_code: str, la_name: str
+) -> str:
+    """Which ONS series each stretch of years uses, and how it differs from DfE's at the time.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The LA's rows of :func:`cla_rates`.
+    candidates : pandas.DataFrame
+        From :func:`population_candidates` (for an example of the revision).
+    la_code, la_name : str
+        The LA.
+
+    Returns
+    -------
+    str
+        "" when every year uses one vintage.
+    """
+    runs = denominator_runs(table)
+    if len(runs) < 2:
+        return ""
+    spans = "; ".join(
+        f"{a}-{b}: {_vintage_label(v)}" if a != b else f"{a}: {_vintage_label(v)}"
+        for a, b, v in runs
+    )
+    text = f"Denominators by year: {spans}."
+    revises = revised_vintages()
+    revised = [r for r in runs if r[2] in revises]
+    if revised:
+        first, last = revised[0][0], revised[-1][1]
+        new, old = revised[0][2], revises[revised[0][2]]
+        mids = set(table.loc[table["year"].between(first, last), "denominator_mid_year"].dropna())
+        c = candidates[(candidates["la_code"] == la_code) & candidates["mid_year"].isin(mids)]
+        both = c.pivot_table(index="mid_year", columns="vintage", values="population",
+                             aggfunc="first")
+        example = ""
+        if {old, new} <= set(both.columns):
+            diff = both.dropna(subset=[old, new])
+            diff = diff[diff[old] != diff[new]]
+            if len(diff):
+                y = int(diff.index.max())
+                example = (
+                    f" (for example {la_name} mid-{y}: {diff.loc[y, old]:,.0f} as "
+                    f"DfE published it, {diff.loc[y, new]:,.0f} revised)"
+                )
+        text += (
+            f" For {first}-{last} the recomputed rates use ONS's pre-Census 2021 series as ONS "
+            "later revised it (after the 2011 Census), not the estimates DfE used when it "
+            f"published those years' rates{example}; this is a break in the series like the "
+            "Census 2021 rebasing, and one reason the recomputed all-CLA rate and DfE's "
+            "published rate (crosses) differ in those years."
+        )
+    return text
 
 
 def census2021_break_year(
@@ -791,6 +907,85 @@ def _rate_row(table: pd.DataFrame, code: str, year: int) -> pd.Series | None:
     return None if rows.empty else rows.iloc[0]
 
 
+def _area_phrase(name: str, mid_year: int, census2021_based: object) -> str:
+    based = "Census 2021-based" if bool(census2021_based) else "pre-rebasing"
+    return f"{name}'s {based} mid-{mid_year} estimate"
+
+
+def _rate_explanation(
+    f: ReportFigure,
+    name: str,
+    r: pd.Series,
+    a: pd.Series | None,
+    count_vintages: pd.DataFrame | None,
+    candidates: pd.DataFrame | None,
+    code: str,
+) -> tuple[str, str]:
+    """Sentence and verdict for a rate figure (``a`` is the report-convention row)."""
+    count = float(r["cla_non_uasc"])
+    parts = []
+    verdict = "not reproduced"
+    alt = float(a["rate_non_uasc"]) if a is not None and pd.notna(a["rate_non_uasc"]) else np.nan
+    if pd.notna(alt):
+        same = (
+            f"{count:,.0f} / {a['denominator_population']:,.0f} "
+            f"({_vintage_label(a['denominator_vintage'])}, mid-{a['denominator_mid_year']}) "
+            f"= {alt:.2f}"
+        )
+        if round(alt, 1) == f.value:
+            verdict = "reproduced"
+            parts.append(f"Reproduced on the same mid-year: {same}")
+        else:
+            parts.append(f"On the same mid-year {same}, not the report's {f.value}")
+    if pd.notna(r["rate_non_uasc"]):
+        dfe = float(r["rate_non_uasc"])
+        approx = "" if bool(r["denominator_exact"]) else ", the nearest estimate held"
+        parts.append(
+            f"on DfE's convention (mid-{r['denominator_mid_year']}{approx}, "
+            f"{r['denominator_population']:,.0f}) it would be {dfe:.1f}"
+        )
+    if verdict != "reproduced":
+        parts.append(
+            f"the report's {f.value} implies a denominator of "
+            f"{implied_denominator(count, f.value):,.0f}"
+        )
+        if count_vintages is not None and candidates is not None:
+            found = find_reproductions(
+                f.value, count_vintages, candidates, code, [f.year],
+                range(f.year - 3, f.year + 1),
+            )
+            if not found.empty:
+                m = found.iloc[0]
+                based = candidates[
+                    (candidates["la_code"] == code)
+                    & (candidates["mid_year"] == m["mid_year"])
+                    & (candidates["population"] == m["population"])
+                ]["census2021_based"].any()
+                parts.append(
+                    f"it comes out only as {m['count']:,} ({m['count_label']}) / "
+                    f"{m['population']:,} ({_area_phrase(name, int(m['mid_year']), based)})"
+                    + (
+                        f", an older denominator than the mid-{f.year} estimate the report "
+                        "used elsewhere"
+                        if int(m["mid_year"]) != f.year
+                        else ""
+                    )
+                )
+                verdict = "explained (different denominator)"
+            else:
+                parts.append("no published count and estimate tried reproduces it")
+    why = "; ".join(parts) + " (denominator)."
+    return why[0].upper() + why[1:], verdict
+
+
+def _change_from_report(figures: tuple[ReportFigure, ...], area: str) -> list[tuple[float, float]]:
+    """The report's own start and end rates for ``area`` (every end figure it printed)."""
+    start, end = REPORT_WINDOW
+    starts = [f.value for f in figures if f.kind == "rate" and f.area == area and f.year == start]
+    ends = [f.value for f in figures if f.kind == "rate" and f.area == area and f.year == end]
+    return [(s, e) for s in starts for e in ends]
+
+
 def reconciliation_table(
     default: pd.DataFrame,
     alternative: pd.DataFrame,
@@ -802,16 +997,20 @@ def reconciliation_table(
 ) -> pd.DataFrame:
     """Compare the report's figures with ours and explain each difference in one sentence.
 
+    Rates, changes and the "times faster" ratio are ours on the report's own convention (the
+    rate at 31 March Y on the mid-Y estimate, ``alternative``); each rate's sentence also gives
+    the figure on DfE's convention (``default``).
+
     Parameters
     ----------
     default : pandas.DataFrame
-        :func:`cla_rates` on DfE's convention with ``nearest=True`` (so that 2007 has an
-        approximate rate, flagged), for the LA and England.
+        :func:`cla_rates` on DfE's convention (``nearest=True`` flags any approximate
+        denominator), for the LA and England.
     alternative : pandas.DataFrame
-        The same on the ``same_year`` convention (what the report did for 2022).
+        The same on the ``same_year`` convention (the report's).
     la_code, la_name : str
         The LA (the report is about Solihull; for any other LA the figures are still
-        Solihull's and the table says so in its caption).
+        Solihull's and the page says so).
     count_vintages : pandas.DataFrame, optional
         Count vintages for :func:`find_reproductions` (``la_code``, ``year``, ``count``,
         ``label``).
@@ -823,16 +1022,18 @@ def reconciliation_table(
     Returns
     -------
     pandas.DataFrame
-        ``figure``, ``report``, ``ours``, ``difference``, ``explanation`` (and ``key``).
+        ``figure``, ``report``, ``ours``, ``difference``, ``verdict``, ``explanation`` (and
+        ``key``, ``ours_value``). ``verdict`` is "reproduced", "explained (...)" or
+        "not reproduced".
     """
     start, end = REPORT_WINDOW
-    growth_default = growth_table(default, la_code, start, end, series=("non_uasc",)).iloc[0]
+    growth = growth_table(alternative, la_code, start, end, series=("non_uasc",)).iloc[0]
     rows = []
     for f in figures:
         code = la_code if f.area == "la" else ENGLAND_CODE
         name = la_name if f.area == "la" else "England"
         ours: float = np.nan
-        why = ""
+        why, verdict = "", "not reproduced"
         if f.kind == "count":
             r = _rate_row(default, code, f.year)
             ours = (
@@ -841,6 +1042,7 @@ def reconciliation_table(
                 else np.nan
             )
             if r is not None and pd.notna(ours):
+                verdict = "reproduced" if ours == f.value else "not reproduced"
                 rounded = int(r["counts_rounded_to"]) if pd.notna(r["counts_rounded_to"]) else 1
                 base = (
                     f"{int(r['cla_all']):,} all CLA minus {int(r['cla_uasc']):,} UASC = {ours:,.0f}"
@@ -856,83 +1058,59 @@ def reconciliation_table(
         elif f.kind == "rate":
             r = _rate_row(default, code, f.year)
             a = _rate_row(alternative, code, f.year)
-            ours = float(r["rate_non_uasc"]) if r is not None else np.nan
+            ours = float(a["rate_non_uasc"]) if a is not None else np.nan
             if r is None or pd.isna(r["cla_non_uasc"]):
                 why = f"No non-UASC count for {name} in {f.year} in the published files."
             else:
-                count = float(r["cla_non_uasc"])
-                implied = implied_denominator(count, f.value)
-                parts = []
-                if bool(r["denominator_exact"]):
-                    parts.append(
-                        f"On DfE's convention {count:,.0f} / {r['denominator_population']:,.0f} "
-                        f"(mid-{r['denominator_mid_year']}) = {ours:.1f}"
-                    )
-                elif pd.notna(r["denominator_population"]):
-                    parts.append(
-                        f"No ONS 0-17 estimate for mid-{r['denominator_wanted_mid_year']} is in "
-                        f"the published files; on the nearest held (mid-"
-                        f"{r['denominator_mid_year']}, {r['denominator_population']:,.0f}) "
-                        f"{count:,.0f} gives {ours:.1f}"
-                    )
-                if a is not None and pd.notna(a["rate_non_uasc"]) and bool(a["denominator_exact"]):
-                    alt = float(a["rate_non_uasc"])
-                    verdict = (
-                        "matching the report"
-                        if round(alt, 1) == f.value
-                        else "not the report's figure either"
-                    )
-                    parts.append(
-                        f"on the same mid-year (mid-{a['denominator_mid_year']}, "
-                        f"{a['denominator_population']:,.0f}) it is {alt:.1f}, {verdict}"
-                    )
-                if not any(
-                    round(float(x), 1) == f.value
-                    for x in (ours, a["rate_non_uasc"] if a is not None else np.nan)
-                    if pd.notna(x)
-                ):
-                    parts.append(f"the report's {f.value} implies a denominator of {implied:,.0f}")
-                    if count_vintages is not None and candidates is not None:
-                        found = find_reproductions(
-                            f.value,
-                            count_vintages,
-                            candidates,
-                            code,
-                            [f.year],
-                            range(f.year - 3, f.year + 1),
-                        )
-                        if not found.empty:
-                            m = found.iloc[0]
-                            parts.append(
-                                f"it is reproduced only as {m['count']:,} ({m['count_label']}) / "
-                                f"{m['population']:,} (mid-{m['mid_year']}, {m['vintage']})"
-                            )
-                        else:
-                            parts.append("no published count and estimate tried reproduces it")
-                why = "; ".join(parts) + " (denominator)."
-                why = why[0].upper() + why[1:]
+                why, verdict = _rate_explanation(
+                    f, name, r, a, count_vintages, candidates, code
+                )
         elif f.kind == "change":
             side = "la" if f.area == "la" else "comparator"
-            ours = float(growth_default[f"{side}_change"])
-            start_rate = growth_default[f"{side}_start_rate"]
-            end_rate = growth_default[f"{side}_end_rate"]
+            ours = float(growth[f"{side}_change"])
             why = (
-                f"{name} non-UASC rate {start_rate:.1f} in {start} to {end_rate:.1f} in {end} "
-                f"on DfE's convention"
+                f"{name} non-UASC rate {growth[f'{side}_start_rate']:.2f} in {start} to "
+                f"{growth[f'{side}_end_rate']:.2f} in {end} on the report's convention"
             )
-            if growth_default["approximate"]:
-                why += f" ({start} on the nearest 0-17 estimate held, so approximate)"
-            why += "; differences follow from the rates above (denominator)."
+            own = [
+                (s, e, rates.percent_change(s, e))
+                for s, e in _change_from_report(figures, f.area)
+            ]
+            match = [(s, e, c) for s, e, c in own if round(c) == f.value]
+            if round(ours) == f.value:
+                verdict = "reproduced"
+            elif match:
+                s, e, c = match[0]
+                verdict = "explained (rounding)" if round(e, 1) == round(
+                    float(growth[f"{side}_end_rate"]), 1) else "explained (report's own figures)"
+                why += f"; the report's {f.value:+.0f}% is its own rounded {s} to {e} ({c:+.1f}%)"
+            others = [(s, e, c) for s, e, c in own if (s, e, c) not in match]
+            for s, e, c in others:
+                why += f"; from its {s} to {e} it would be {c:+.0f}%"
+            why += "."
         elif f.kind == "ratio":
-            ours = float(growth_default["ratio"])
-            la_change, eng_change = growth_default["la_change"], growth_default["comparator_change"]
+            ours = float(growth["ratio"])
+            la_change, eng_change = growth["la_change"], growth["comparator_change"]
             rep = {x.key: x.value for x in figures}
+            printed = rep["la_change"] / rep["england_change"]
+            verdict = "reproduced" if round(ours) == f.value else (
+                "explained (report's own figures)" if round(printed) == f.value
+                else "not reproduced")
             why = (
-                f"{la_change:+.0f}% / {eng_change:+.0f}% on our rates; the report's "
-                f"{rep['la_change']:+.0f}% / {rep['england_change']:+.0f}% gives "
-                f"{rep['la_change'] / rep['england_change']:.1f}, which it rounded "
-                "to 'four' (rounding, denominator)."
+                f"{la_change:+.1f}% / {eng_change:+.1f}% on the report's convention gives "
+                f"{ours:.1f}; the report's {rep['la_change']:+.0f}% / "
+                f"{rep['england_change']:+.0f}% gives {printed:.1f}, which it rounded to "
+                "'four'."
             )
+            ends = [e for s, e in _change_from_report(figures, "england")]
+            starts = [s for s, e in _change_from_report(figures, "england")]
+            if len(set(ends)) > 1 and starts:
+                alts = [
+                    f"{rep['la_change'] / rates.percent_change(starts[0], e):.1f} with England's "
+                    f"{e}"
+                    for e in sorted(set(ends))
+                ]
+                why += " On the report's own England figures it is " + " or ".join(alts) + "."
         diff = ours - f.value if pd.notna(ours) else np.nan
         rows.append(
             {
@@ -943,6 +1121,7 @@ def reconciliation_table(
                 "difference": (f"{diff:+.1f}" if f.kind != "count" else f"{diff:+,.0f}")
                 if pd.notna(diff)
                 else "–",
+                "verdict": verdict,
                 "ours_value": ours,
                 "explanation": why,
             }
@@ -950,9 +1129,51 @@ def reconciliation_table(
     return pd.DataFrame(rows)
 
 
+def report_convention_sentence(
+    default: pd.DataFrame, alternative: pd.DataFrame, la_code: str, la_name: str
+) -> str:
+    """One sentence on which denominator convention the report used, from the numbers.
+
+    The report's LA rates are tried on both conventions; the sentence names the one that
+    reproduces all of them (or says that neither does).
+    """
+    figures = [f for f in REPORT_FIGURES if f.kind == "rate" and f.area == "la"]
+
+    def reproduced(table: pd.DataFrame) -> list[pd.Series]:
+        rows = [_rate_row(table, la_code, f.year) for f in figures]
+        return [
+            r for r, f in zip(rows, figures, strict=True)
+            if r is not None and pd.notna(r["rate_non_uasc"])
+            and round(float(r["rate_non_uasc"]), 1) == f.value
+        ]
+
+    same, dfe = reproduced(alternative), reproduced(default)
+    if len(same) == len(figures) > len(dfe):
+        shown = " and ".join(
+            f"{int(r['year'])} ({int(r['cla_non_uasc']):,} / "
+            f"{r['denominator_population']:,.0f}, mid-{r['denominator_mid_year']})"
+            for r in same
+        )
+        return (
+            "The report divided each year's count at 31 March by the ONS estimate for the same "
+            f"mid-year, not DfE's mid-(Y-1): {la_name}'s rates for {shown} all come out that "
+            "way, so the rates, changes and ratio below are on that convention."
+        )
+    return (
+        f"Neither convention reproduces all of {la_name}'s report rates; the rates below are "
+        "on the same mid-year, with DfE's convention in each explanation."
+    )
+
+
 def count_vintages_table(vintages: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
-    """Non-UASC counts as published in each release, for :func:`find_reproductions`."""
-    v = vintages[vintages["la_code"].isin(codes)]
+    """Non-UASC counts as published in each release, for :func:`find_reproductions`.
+
+    Rows of :data:`QUOTED_UASC_COUNTS` for ``codes`` are added as UASC counts of their release,
+    and their note is carried into the label.
+    """
+    quoted = QUOTED_UASC_COUNTS[QUOTED_UASC_COUNTS["la_code"].isin(codes)]
+    v = pd.concat([vintages[vintages["la_code"].isin(codes)], quoted], ignore_index=True)
+    notes = {(r.la_code, r.year, r.release): r.note for r in quoted.itertuples()}
     base = pd.DataFrame(
         {
             "la_code": v["la_code"].astype(str),
@@ -967,15 +1188,32 @@ def count_vintages_table(vintages: pd.DataFrame, codes: list[str]) -> pd.DataFra
     pairs = alls.merge(uascs, on=["la_code", "year"], suffixes=("", "_uasc"))
     pairs["count"] = pairs["all"] - pairs["uasc"]
     same = pairs["release"] == pairs["release_uasc"]
+    if "release_year" in v:
+        first_year = v.groupby(["la_code", "year"])["release_year"].min()
+        release_year = dict(zip(v["release"].astype(str), v["release_year"], strict=False))
+        first = [
+            release_year.get(rel) == first_year.get((code, year))
+            for code, year, rel in zip(pairs["la_code"], pairs["year"], pairs["release"],
+                                       strict=True)
+        ]
+    else:
+        first = [False] * len(pairs)
     pairs["label"] = np.where(
         same,
-        pairs["year"].astype(str) + " count as published in " + pairs["release"],
+        pairs["year"].astype(str)
+        + np.where(first, " non-UASC count as first published, in ", " count as published in ")
+        + pairs["release"],
         pairs["year"].astype(str)
         + " all CLA from "
         + pairs["release"]
         + ", UASC from "
         + pairs["release_uasc"],
     )
+    pairs["label"] = [
+        f"{label}; {notes[(code, year, rel)]}" if (code, year, rel) in notes else label
+        for label, code, year, rel in zip(pairs["label"], pairs["la_code"], pairs["year"],
+                                          pairs["release_uasc"], strict=True)
+    ]
     pairs = pairs.assign(_same=same).sort_values("_same", ascending=False, kind="mergesort")
     return (
         pairs[["la_code", "year", "label", "count"]]
@@ -1032,6 +1270,7 @@ def plot_trend(
     la_name: str,
     break_year: int | None,
     title: str,
+    before_label: str | None = None,
 ) -> object:
     """Chart: LA and England rates (all CLA and non-UASC) with CI bands and DfE's rate.
 
@@ -1045,6 +1284,8 @@ def plot_trend(
         First year on Census-2021-based estimates; a dotted vertical line is drawn before it.
     title : str
         Chart title (say the finding).
+    before_label : str, optional
+        What the years before ``break_year`` use (annotated left of the line).
 
     Returns
     -------
@@ -1099,6 +1340,17 @@ def plot_trend(
             va="top",
             fontsize=9,
         )
+        if before_label:
+            import textwrap
+
+            ax.annotate(
+                textwrap.fill(f"Before here: {before_label}", 26),
+                (break_year - 0.6, 0.97),
+                xycoords=("data", "axes fraction"),
+                va="top",
+                ha="right",
+                fontsize=9,
+            )
     ax.set_title(title, loc="left", wrap=True)
     ax.set_xlabel("Year (position at 31 March)")
     ax.set_ylabel("Children looked after per 10,000 aged 0-17")
@@ -1326,7 +1578,7 @@ _POPULATION_COLUMNS = {
 
 
 def _vintage_label(value: object) -> object:
-    return VINTAGE_LABELS.get(value, value)  # type: ignore[arg-type]
+    return vintage_labels().get(value, value)  # type: ignore[arg-type]
 
 
 def _ordinal(rank: int) -> str:
@@ -1354,10 +1606,12 @@ class TrendContext:
         The processed tables.
     processed : Path or None
         Processed-tables folder (None: the project's default).
-    indicators, neighbours : pandas.DataFrame
-        Neighbour indicators (all LAs) and the chosen statistical neighbours.
+    neighbours : NeighbourSet
+        Statistical neighbours for the latest year (DfE's current model).
+    report_neighbours : NeighbourSet
+        Statistical neighbours for the report period (DfE's model in use in March 2023).
     table : pandas.DataFrame
-        :func:`cla_rates` for the LA, England, its region and its neighbours.
+        :func:`cla_rates` for the LA, England, its region and both sets of neighbours.
     la_rows, eng_rows : pandas.DataFrame
         The LA's and England's rows of ``table``, by year.
     latest_year : int
@@ -1373,8 +1627,8 @@ class TrendContext:
     la: LocalAuthority
     inputs: TrendInputs
     processed: Path | None
-    indicators: pd.DataFrame
-    neighbours: pd.DataFrame
+    neighbours: NeighbourSet
+    report_neighbours: NeighbourSet
     table: pd.DataFrame
     la_rows: pd.DataFrame
     eng_rows: pd.DataFrame
@@ -1412,7 +1666,8 @@ class TrendContext:
         """Catalogue ids the page uses, in the order the sections use them."""
         ids = (
             self.inputs.source_ids(self.areas)
-            + list(self.indicators.attrs.get("source_ids", []))
+            + self.neighbours.source_ids
+            + self.report_neighbours.source_ids
             + self.inputs.source_ids([REPORT_LA, ENGLAND_CODE])
         )
         return list(dict.fromkeys(ids))
@@ -1429,9 +1684,21 @@ class TrendContext:
             self.table,
             self.la.code,
             self.la.region_code,
-            self.neighbours["la_code"].tolist(),
+            self.neighbours.codes,
             self.latest_year,
             self.since,
+        )
+
+    @cached_property
+    def report_comparison(self) -> pd.DataFrame:
+        """:func:`comparison_table` at the window's end against the report-period neighbours."""
+        return comparison_table(
+            self.table,
+            self.la.code,
+            None,
+            self.report_neighbours.codes,
+            self.window_end,
+            self.window_start,
         )
 
     @cached_property
@@ -1489,13 +1756,15 @@ def prepare(
     ci_level : float
         Confidence level of the limits.
     n_neighbours : int
-        Number of statistical neighbours.
+        Number of statistical neighbours (DfE lists ten).
     first_year : int, optional
         First year shown.
 
     Returns
     -------
     TrendContext
+        Neighbours are DfE's: the current model for the latest year, the model in use when the
+        report was written for the report window (see :func:`neighbours.neighbour_set`).
     """
     from solihull_analytics import neighbours as nb
     from solihull_analytics.geography import la_info
@@ -1503,10 +1772,10 @@ def prepare(
     processed = Path(processed_dir) if processed_dir else None
     la = la_info(la_code, processed)
     inputs = load_inputs(processed)
-    indicators = nb.load_indicator_table(processed)
-    neighbours = nb.statistical_neighbours(indicators, la.code, n=n_neighbours)
+    neighbours = nb.neighbour_set(la.code, la.name, "current", processed, n_neighbours)
+    report_neighbours = nb.neighbour_set(la.code, la.name, "report", processed, n_neighbours)
     areas = [la.code, ENGLAND_CODE] + ([la.region_code] if la.region_code else [])
-    all_codes = list(dict.fromkeys(areas + neighbours["la_code"].tolist()))
+    all_codes = list(dict.fromkeys(areas + neighbours.codes + report_neighbours.codes))
     table = cla_rates(
         inputs.cla,
         inputs.candidates,
@@ -1522,8 +1791,8 @@ def prepare(
         la=la,
         inputs=inputs,
         processed=processed,
-        indicators=indicators,
         neighbours=neighbours,
+        report_neighbours=report_neighbours,
         table=table,
         la_rows=la_rows,
         eng_rows=eng_rows,
@@ -1569,7 +1838,12 @@ def trend_section(ctx: TrendContext) -> list[Block]:
         f"and {la_last['rate_all']:.1f} in {year} (excluding UASC "
         f"{la_last['rate_non_uasc']:.1f}); England {eng_last['rate_all']:.1f} "
         f"({eng_last['rate_non_uasc']:.1f} excluding UASC). Crosses show DfE's published "
-        "all-CLA rate, which also covers the years without a denominator here."
+        "all-CLA rate"
+        + (
+            ", which also covers the years without a denominator here."
+            if la_rows["rate_all"].isna().any()
+            else "."
+        )
         + (
             f" A dotted line before {ctx.break_year} marks the switch to Census-2021-based "
             "population estimates."
@@ -1577,9 +1851,25 @@ def trend_section(ctx: TrendContext) -> list[Block]:
             else ""
         )
     )
+    runs = denominator_runs(la_rows)
+    before = (
+        _vintage_label(runs[0][2]).replace("ONS estimate, ", "")
+        if ctx.break_year and runs and runs[0][0] < ctx.break_year
+        else None
+    )
+    if before and runs[0][2] in revised_vintages():
+        alt += (
+            f" Before the line, {int(runs[0][0])}-{int(runs[0][1])} rates use ONS's revised "
+            "pre-Census 2021 series, not the estimates DfE used at the time."
+        )
     blocks: list[Block] = [
-        Chart(plot_trend(la_rows, eng_rows, la.name, ctx.break_year, title), alt, TREND_SOURCE),
+        Chart(
+            plot_trend(la_rows, eng_rows, la.name, ctx.break_year, title, before_label=before),
+            alt,
+            TREND_SOURCE,
+        ),
         describe_trend(la_rows, eng_rows, la.name),
+        series_break_statement(la_rows, ctx.inputs.candidates, la.code, la.name) or None,
     ]
     gaps = la_rows[la_rows["rate_all"].isna()]
     if len(gaps):
@@ -1643,9 +1933,8 @@ def comparison_section(ctx: TrendContext) -> list[Block]:
     list of Block
         Method statement, dot chart, paragraph, comparison table and neighbour table.
     """
-    from solihull_analytics import neighbours as nb
-
     la, year, pct, comparison = ctx.la, ctx.latest_year, ctx.pct, ctx.comparison
+    model = ctx.neighbours.label
     la_rate = ctx.la_last["rate_non_uasc"]
     rank, n_ranked = rank_among(comparison, la.code)
     region_row = comparison[comparison["role"] == "region"]
@@ -1659,14 +1948,14 @@ def comparison_section(ctx: TrendContext) -> list[Block]:
     )
     title = (
         f"{la.name} ranks {rank} of {n_ranked} with its statistical neighbours on children "
-        f"looked after excluding UASC, {year}"
+        f"looked after excluding UASC, {year} ({model})"
     )
     alt = (
         f"Dot chart of children looked after excluding UASC per 10,000 aged 0-17 at 31 March "
         f"{year}, with {pct} confidence intervals, for {la.name} ({la_rate:.1f}), England "
         f"({ctx.eng_last['rate_non_uasc']:.1f})"
         + (f", {region}" if region else "")
-        + f" and {len(ctx.neighbours)} statistical neighbours, ranging from "
+        + f" and {len(ctx.neighbours.codes)} statistical neighbours ({model}), ranging from "
         f"{comparison['rate_non_uasc'].min():.1f} to {comparison['rate_non_uasc'].max():.1f}."
     )
     text = (
@@ -1683,23 +1972,22 @@ def comparison_section(ctx: TrendContext) -> list[Block]:
     )
     columns = {**_COMPARISON_COLUMNS, "non_uasc_change": f"change {ctx.since}-{year} (%)"}
     return [
-        nb.method_statement(ctx.n_neighbours),
+        ctx.neighbours.statement(),
         Chart(
             plot_comparison(comparison, year, title),
             alt,
-            "DfE children looked after statistics; ONS mid-year estimates; neighbours chosen "
-            "by this suite (method above).",
+            f"DfE children looked after statistics; ONS mid-year estimates; neighbours: {model}.",
         ),
         text,
         TableBlock(
             comparison[list(columns)].rename(columns=columns),
             caption=f"Children looked after at 31 March {year} per 10,000 aged 0-17: "
-            f"{la.name}, England, region and statistical neighbours, with the change in "
-            f"the non-UASC rate since {ctx.since}",
+            f"{la.name}, England, region and statistical neighbours ({model}), with the change "
+            f"in the non-UASC rate since {ctx.since}",
         ),
         TableBlock(
-            _preformat(nb.display_table(ctx.neighbours), "{:,.2f}"),
-            caption=f"Statistical neighbours of {la.name} and the indicators used (nearest first)",
+            _preformat(ctx.neighbours.display(), "{:,.2f}"),
+            caption=f"Statistical neighbours of {la.name}, nearest first ({model})",
         ),
     ]
 
@@ -1811,6 +2099,86 @@ def growth_section(ctx: TrendContext) -> list[Block]:
         ),
         describe_population_growth(pop, la_name),
         TableBlock(pop_shown, caption=f"Population aged 0-17, {la_name} and England"),
+        *report_neighbours_section(ctx),
+    ]
+
+
+def report_neighbours_table(ctx: TrendContext) -> pd.DataFrame:
+    """Non-UASC rates at the window's ends for the LA, England and the report-period neighbours.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``role``, ``la_code``, ``la_name``, ``start_rate``, ``end_rate``, ``change`` (percent):
+        the LA, England, then the neighbours in DfE's order.
+    """
+    start, end = ctx.window_start, ctx.window_end
+    roles = {ctx.la.code: "this LA", ENGLAND_CODE: "England"}
+    for code in ctx.report_neighbours.codes:
+        roles.setdefault(code, "neighbour")
+    t = ctx.table[ctx.table["la_code"].isin(roles)]
+    rate = t.pivot_table(index="la_code", columns="year", values="rate_non_uasc", aggfunc="first")
+    names = t.drop_duplicates("la_code").set_index("la_code")["la_name"]
+    listed = dict(zip(ctx.report_neighbours.codes,
+                      ctx.report_neighbours.table["la_name"], strict=True))
+    rows = []
+    for code, role in roles.items():
+        a = rate.loc[code, start] if code in rate.index and start in rate.columns else np.nan
+        b = rate.loc[code, end] if code in rate.index and end in rate.columns else np.nan
+        name = names.get(code, listed.get(code, code))
+        rows.append({"role": role, "la_code": code, "la_name": name, "start_rate": a,
+                     "end_rate": b, "change": rates.percent_change(a, b)})
+    return pd.DataFrame(rows)
+
+
+def report_neighbours_section(ctx: TrendContext) -> list[Block]:
+    """The window's change against the neighbours DfE listed when the report was written.
+
+    Returns
+    -------
+    list of Block
+        A paragraph and a table naming the model.
+    """
+    la, start, end = ctx.la.name, ctx.window_start, ctx.window_end
+    nset = ctx.report_neighbours
+    t = report_neighbours_table(ctx)
+    me = t.iloc[0]
+    nbrs = t[t["role"] == "neighbour"].dropna(subset=["change"])
+    text = f"Over {start}-{end}, against {nset.label}"
+    if nset.model == nset.requested and not nset.is_stand_in:
+        text += ", the model in use when the Commissioner's report was written"
+    text += ": "
+    if pd.notna(me["change"]) and len(nbrs):
+        faster = int((nbrs["change"] > me["change"]).sum())
+        text += (
+            f"{la}'s non-UASC rate went from {me['start_rate']:.1f} to {me['end_rate']:.1f} "
+            f"({me['change']:+.0f}%); its neighbours' median change was "
+            f"{nbrs['change'].median():+.0f}%, and {faster} of the {len(nbrs)} neighbours with "
+            f"a rate in both years rose by more."
+        )
+    else:
+        text += f"{la}'s non-UASC rate change cannot be computed from the published data."
+    if t["change"].isna().any():
+        text += (
+            " A dash means no non-UASC rate for that year: the authority did not exist in "
+            "that form yet, or DfE did not publish its UASC count (suppressed or not reported)."
+        )
+    if nset.note:
+        text += f" {nset.note}"
+    if nset.is_stand_in:
+        text += " " + nset.statement()
+    shown = t.drop(columns="la_code").rename(columns={
+        "role": "role", "la_name": "area", "start_rate": f"rate excl. UASC {start}",
+        "end_rate": f"rate excl. UASC {end}", "change": "change (%)"})
+    return [
+        text,
+        TableBlock(
+            shown,
+            caption=f"Children looked after excluding UASC per 10,000 aged 0-17, {start} and "
+            f"{end}: {la}, England and its statistical neighbours ({nset.label}, in DfE's "
+            "order)",
+            source=f"DfE; ONS; {CONVENTION_LABELS[ctx.convention]}.",
+        ),
     ]
 
 
@@ -1840,7 +2208,7 @@ def reconciliation_section(ctx: TrendContext) -> list[Block]:
     name = la_info(REPORT_LA, ctx.processed).name
     counts = count_vintages_table(inputs.vintages, codes) if inputs.vintages is not None else None
     rec = reconciliation_table(default, alt, REPORT_LA, name, counts, inputs.candidates)
-    matched = rec[rec["ours"] == rec["report"]]
+    matched = rec[rec["verdict"] == "reproduced"]
     text = (
         (
             f"These are {name}'s figures (the report's subject), whichever authority this page "
@@ -1848,16 +2216,17 @@ def reconciliation_section(ctx: TrendContext) -> list[Block]:
             if ctx.la.code != REPORT_LA
             else ""
         )
-        + f"Of the report's {len(rec)} figures, {len(matched)} are reproduced exactly on "
-        "DfE's convention; the others are shown next to ours with the reason. No figure is "
+        + report_convention_sentence(default, alt, REPORT_LA, name)
+        + f" Of the report's {len(rec)} figures, {len(matched)} are reproduced exactly on "
+        "that convention; the others are shown next to ours with the reason. No figure is "
         f"forced to match. Source of the report's figures: {REPORT_CITATION}."
     )
     return [
         text,
         TableBlock(
-            rec[["figure", "report", "ours", "difference", "explanation"]],
-            caption="The report's figures (non-UASC, at 31 March) against ours "
-            "on DfE's convention (rate at 31 March Y on the mid-(Y-1) estimate)",
+            rec[["figure", "report", "ours", "difference", "verdict", "explanation"]],
+            caption="The report's figures (non-UASC, at 31 March) against ours on the "
+            "report's convention (rate at 31 March Y on the mid-Y estimate)",
         ),
     ]
 

@@ -43,60 +43,69 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from solihull_analytics import releases as registry
 from solihull_analytics.geography import LocalAuthority, la_info
 from solihull_analytics.page import Block, Chart, MissingData, TableBlock, Uses
 
 #: Bands of England's most deprived LSOAs shown in Table 1 (percent).
 BANDS: tuple[int, ...] = (20, 10, 5, 2)
-#: Releases in order, with the LSOA vintage each is published on.
-RELEASE_VINTAGE: dict[str, int] = {
-    "ID2007": 2001,
-    "ID2010": 2001,
-    "IoD2015": 2011,
-    "IoD2019": 2011,
-    "IoD2025": 2021,
-}
-#: Year the short label of each release refers to (as in the report's Table 1).
-RELEASE_YEAR: dict[str, int] = {
-    "ID2007": 2007,
-    "ID2010": 2010,
-    "IoD2015": 2015,
-    "IoD2019": 2019,
-    "IoD2025": 2025,
-}
-#: Reference year of each release's income data/denominators (for the nearest population).
-RELEASE_DATA_YEAR: dict[str, int] = {
-    "ID2007": 2005,
-    "ID2010": 2008,
-    "IoD2015": 2012,
-    "IoD2019": 2015,
-    "IoD2025": 2022,
-}
-#: Catalogue ids of official files holding IDACI ranks, per release (first = preferred).
-IDACI_RANK_FILES: dict[str, tuple[str, ...]] = {
-    "ID2007": ("id2007_indices_zip",),
-    "ID2010": ("id2010_all_domains",),
-    "IoD2015": ("iod2015_file7", "iod2015_file3"),
-    "IoD2019": ("iod2019_file3", "iod2019_file7"),
-    "IoD2025": ("iod2025_file3", "iod2025_file7"),
-}
-#: Catalogue ids of official files holding 0-15 denominators for every LSOA, per release.
-DENOMINATOR_FILES: dict[str, tuple[str, ...]] = {
-    "ID2007": ("id2007_indices_zip",),
-    "ID2010": ("id2010_all_domains",),
-    "IoD2015": ("iod2015_file7",),
-    "IoD2019": ("iod2019_file6", "iod2019_file7"),
-    "IoD2025": ("iod2025_file6", "iod2025_file7"),
-}
+#: Notebook value meaning "the latest release that qualifies", resolved from the registry.
+LATEST = registry.LATEST
+
+
+def release_names() -> list[str]:
+    """IoD release labels in order (release registry)."""
+    return registry.labels("iod")
+
+
+def release_vintage() -> dict[str, int]:
+    """Release label -> the LSOA vintage it is published on (release registry)."""
+    return {r.label: int(r.lsoa_vintage or 0) for r in registry.releases("iod")}
+
+
+def release_year() -> dict[str, int]:
+    """Release label -> the year its short label refers to (as in the report's Table 1)."""
+    return {r.label: r.year for r in registry.releases("iod")}
+
+
+def release_data_year() -> dict[str, int]:
+    """Release label -> reference year of its income data/denominators (nearest population)."""
+    return {r.label: int(r.fact("data_year", r.year)) for r in registry.releases("iod")}
+
+
+def idaci_rank_files() -> dict[str, tuple[str, ...]]:
+    """Release label -> catalogue ids of official files holding IDACI ranks (preferred first)."""
+    return {r.label: tuple(r.fact("idaci_rank_files") or ()) for r in registry.releases("iod")}
+
+
+def report_table1() -> dict[str, dict[int, int]]:
+    """The report's Table 1 per release (Solihull LSOAs in England's most deprived p%)."""
+    return {
+        r.label: {int(k): int(v) for k, v in r.fact("report_table1").items()}
+        for r in registry.releases("iod")
+        if r.fact("report_table1")
+    }
+
+
+def _gives_children(entry_id: str) -> bool:
+    """Whether the registry says an IoD file holds 0-15 denominators."""
+    found = registry.release_of(entry_id, "iod")
+    if found is None:
+        return False
+    f = found[1]
+    return "children_0_15" in (*f.fields, *f.optional_fields) or "children" in f.gives
+
+
+def report_children_share() -> tuple[str, float] | None:
+    """The release and share of 0-15s in the most deprived 20% the report states, if any."""
+    for r in registry.releases("iod"):
+        if r.fact("report_children_share_20pct") is not None:
+            return r.label, float(r.fact("report_children_share_20pct"))
+    return None
+
+
 NOT_AVAILABLE = "not available in the data used"
 
-#: The report's Table 1: Solihull LSOAs in England's most deprived p% on IDACI.
-REPORT_TABLE1: dict[str, dict[int, int]] = {
-    "ID2007": {20: 17, 10: 4, 5: 0, 2: 0},
-    "ID2010": {20: 20, 10: 7, 5: 0, 2: 0},
-    "IoD2015": {20: 22, 10: 16, 5: 7, 2: 2},
-    "IoD2019": {20: 23, 10: 20, 5: 9, 2: 2},
-}
 REPORT_LA_CODE = "E08000029"
 REPORT_CITATION = (
     "Commissioner's report on children's services in Solihull Metropolitan Borough Council, "
@@ -104,9 +113,6 @@ REPORT_CITATION = (
     "March 2023 (GOV.UK: 'Solihull children's services: commissioner report'), Table 1; data "
     "section prepared by Solihull Council's Business Intelligence & Improvement Team."
 )
-#: The report's statement on children at IoD2019 (share of 0-15s in the most deprived 20%).
-REPORT_CHILDREN_SHARE_20PCT_IOD2019 = 0.21
-
 
 # --------------------------------------------------------------------------------------------
 # Bands, ties and deciles
@@ -210,7 +216,7 @@ def ties_at_cutoff(ranks: Any, n_lsoas: int, pct: float) -> int:
 
 
 def _release_order(releases: Iterable[str]) -> list[str]:
-    known = [r for r in RELEASE_VINTAGE if r in set(releases)]
+    known = [r for r in release_names() if r in set(releases)]
     return known + sorted(set(releases) - set(known))
 
 
@@ -237,7 +243,7 @@ def band_counts(
     bands : sequence of int
         Bands in percent.
     releases : sequence of str, optional
-        Releases to report (default: every release in :data:`RELEASE_VINTAGE`); a release with
+        Releases to report (default: every IoD release in the release registry); a release with
         no rows in ``iod`` still gets a row (all counts missing).
 
     Returns
@@ -248,8 +254,9 @@ def band_counts(
         ``n_<p>pct`` (Int64, missing when not computable) and ``method_<p>pct`` (``"ranks"``,
         ``"deciles"`` or ``None``).
     """
-    releases = list(releases) if releases is not None else list(RELEASE_VINTAGE)
+    releases = list(releases) if releases is not None else release_names()
     rows = []
+    years, vintages = release_year(), release_vintage()
     for rel in releases:
         part = la_release(iod, la_code, rel)
         all_rel = iod[iod["release"] == rel]
@@ -258,8 +265,8 @@ def band_counts(
         has_dec = bool(len(part)) and bool(part["idaci_decile"].notna().all())
         row: dict[str, Any] = {
             "release": rel,
-            "year": RELEASE_YEAR.get(rel),
-            "lsoa_vintage": RELEASE_VINTAGE.get(rel),
+            "year": years.get(rel),
+            "lsoa_vintage": vintages.get(rel),
             "lsoas_in_england": n_eng,
             "lsoas_in_la": int(part["lsoa_code"].nunique()) if len(part) else None,
             "idaci_ranks": has_ranks,
@@ -300,7 +307,7 @@ def decile_counts(
         ``release, lsoa_vintage, decile (1-10), lsoas, share`` (share of the LA's LSOAs),
         with every decile present (zeros included), plus ``decile_source``.
     """
-    releases = list(releases) if releases is not None else list(RELEASE_VINTAGE)
+    releases = list(releases) if releases is not None else release_names()
     frames = []
     for rel in releases:
         part = la_release(iod, la_code, rel)
@@ -318,7 +325,7 @@ def decile_counts(
             pd.DataFrame(
                 {
                     "release": rel,
-                    "lsoa_vintage": RELEASE_VINTAGE.get(rel),
+                    "lsoa_vintage": release_vintage().get(rel),
                     "decile": range(1, 11),
                     "lsoas": counts.to_numpy().astype("int64"),
                     "share": counts.to_numpy() / len(part),
@@ -418,12 +425,12 @@ def table1(
                     int(n) if method == "ranks" else f"{int(n)} (from deciles)"
                 )
             if show_report:
-                pub = REPORT_TABLE1.get(rel, {}).get(p)
+                pub = report_table1().get(rel, {}).get(p)
                 row[f"Most deprived {p}%: report (published)"] = (
                     pub if pub is not None else "not in the report"
                 )
         row["Official file for missing cells"] = (
-            official_url(IDACI_RANK_FILES.get(rel, ()), catalogue) if needs_file else ""
+            official_url(idaci_rank_files().get(rel, ()), catalogue) if needs_file else ""
         )
         rows.append(row)
     return pd.DataFrame(rows)
@@ -436,9 +443,10 @@ def compare_with_report(counts: pd.DataFrame, bands: Sequence[int] = BANDS) -> p
     either side is missing).
     """
     rows = []
+    table1 = report_table1()
     for r in counts.itertuples(index=False):
         for p in bands:
-            pub = REPORT_TABLE1.get(r.release, {}).get(p)
+            pub = table1.get(r.release, {}).get(p)
             comp = getattr(r, f"n_{p}pct")
             comp = None if pd.isna(comp) else int(comp)
             agrees = None if comp is None or pub is None else comp == pub
@@ -668,14 +676,16 @@ def child_denominators(
             part.set_index("lsoa_code")["children_0_15"].astype("int64"),
             f"{release} population denominators (aged 0-15, mid-{y})" if y else release,
             y,
-            tuple(i for i in ids if "6" in i or "7" in i or "denominator" in i) or tuple(ids),
+            tuple(i for i in ids if _gives_children(i)) or tuple(ids),
             True,
         )
     vintage = int(part["lsoa_vintage"].iloc[0])
     pop = population[(population["lsoa_vintage"] == vintage) & (population["age_band"] == age_band)]
     if pop.empty:
         return None
-    target = RELEASE_DATA_YEAR.get(release, RELEASE_YEAR.get(release, 2015))
+    target = release_data_year().get(release)
+    if target is None:
+        raise ValueError(f"IoD release {release!r} is not in the release registry.")
     years = sorted(pop["year"].unique(), key=lambda y: (abs(int(y) - target), -int(y)))
     year = int(years[0])
     chosen = pop[pop["year"] == year]
@@ -712,7 +722,7 @@ def children_in_bands(
         denominator_from_release, source_ids`` and per band ``children_<p>pct`` and
         ``share_<p>pct`` (missing where ranks/deciles or denominators are not available).
     """
-    releases = list(releases) if releases is not None else list(RELEASE_VINTAGE)
+    releases = list(releases) if releases is not None else release_names()
     rows = []
     for rel in releases:
         part = la_release(iod, la_code, rel)
@@ -885,7 +895,7 @@ def describe_report_comparison(cmp: pd.DataFrame) -> str:
         )
     text += "."
     if len(unchecked):
-        rels = sorted(set(unchecked["release"]), key=list(RELEASE_VINTAGE).index)
+        rels = sorted(set(unchecked["release"]), key=release_names().index)
         text += (
             f" {len(unchecked)} cannot be checked here ({', '.join(rels)}) because the IDACI "
             "ranks of those releases are not in the data used; the report's figures are shown "
@@ -1265,7 +1275,7 @@ def release_status(inp: IdaciInputs, catalogue: dict[str, Any] | None = None) ->
     """
     rows = []
     rel_table = inp.releases.set_index("release") if inp.releases is not None else None
-    for rel, vintage in RELEASE_VINTAGE.items():
+    for rel, vintage in release_vintage().items():
         part = inp.iod[inp.iod["release"] == rel] if inp.iod is not None else pd.DataFrame()
         in_data = len(part) > 0
         ranks = in_data and bool(part["idaci_rank"].notna().any())
@@ -1289,7 +1299,7 @@ def release_status(inp: IdaciInputs, catalogue: dict[str, Any] | None = None) ->
                 "In the data used": holds,
                 "Official file for IDACI ranks": ""
                 if ranks
-                else official_url(IDACI_RANK_FILES[rel], catalogue),
+                else official_url(idaci_rank_files()[rel], catalogue),
                 "Note": note,
             }
         )
@@ -1435,12 +1445,12 @@ GROWTH_PERIODS: tuple[tuple[str, str, str, str], ...] = (
 
 
 def growth_views(
-    inp: IdaciInputs, la_code: str, classify_release: str = "IoD2019"
+    inp: IdaciInputs, la_code: str, classify_release: str = LATEST
 ) -> dict[str, dict[str, pd.DataFrame]]:
     """Child population growth by deprivation for each period in :data:`GROWTH_PERIODS`.
 
     The LA's 2011 LSOAs are classified by ``classify_release`` (a release on 2011 LSOAs with
-    IDACI ranks; IoD2019 by default). Census 2021 counts are put on 2011 LSOAs with
+    IDACI ranks; by default the latest such). Census 2021 counts are put on 2011 LSOAs with
     :func:`apportion_to_2011` (weights: Census 2011 children). Census 2021 gives 0-15 only at
     LSOA level, so the census comparison is for 0-15 and the small-area estimates for 0-17.
 
@@ -1453,6 +1463,7 @@ def growth_views(
     out: dict[str, dict[str, pd.DataFrame]] = {}
     if inp.iod is None or inp.population is None:
         return out
+    classify_release = resolve_classify_release(inp.iod, classify_release)
     classify = la_release(inp.iod, la_code, classify_release)
     if classify.empty or classify["idaci_rank"].isna().any():
         return out
@@ -1676,7 +1687,7 @@ class IdaciContext:
     processed_dir: Path | None
     inp: IdaciInputs = field(repr=False)
     like_for_like_vintage: int = 2011
-    classify_release: str = "IoD2019"
+    classify_release: str = LATEST
 
     @property
     def is_report_la(self) -> bool:
@@ -1714,7 +1725,7 @@ def prepare(
     processed_dir: str | Path | None = None,
     *,
     like_for_like_vintage: int = 2011,
-    classify_release: str = "IoD2019",
+    classify_release: str = LATEST,
 ) -> IdaciContext:
     """Read the tables notebook 02 uses, for one LA.
 
@@ -1726,21 +1737,43 @@ def prepare(
         Processed tables folder; empty or None for the project's ``data/processed``.
     like_for_like_vintage : int, default 2011
         LSOA vintage every release is mapped onto for the like-for-like view.
-    classify_release : str, default "IoD2019"
-        Release used to group the LA's 2011 LSOAs for child population growth.
+    classify_release : str, default "latest"
+        Release used to group the LA's 2011 LSOAs for child population growth; "latest" is the
+        latest release on 2011 LSOAs with IDACI ranks (see :func:`resolve_classify_release`).
 
     Returns
     -------
     IdaciContext
     """
     processed = Path(processed_dir) if processed_dir else None
+    inp = load_inputs(processed)
     return IdaciContext(
         la=la_info(la_code, processed),
         processed_dir=processed,
-        inp=load_inputs(processed),
+        inp=inp,
         like_for_like_vintage=like_for_like_vintage,
-        classify_release=classify_release,
+        classify_release=resolve_classify_release(inp.iod, classify_release),
     )
+
+
+def resolve_classify_release(iod: pd.DataFrame | None, value: str, vintage: int = 2011) -> str:
+    """Resolve the release used to group 2011 LSOAs: ``"latest"`` or a release label.
+
+    ``"latest"`` is the latest release (registry order) on ``vintage`` LSOAs whose IDACI ranks
+    are in ``iod``; any other value must be a release of the registry.
+    """
+    if value != LATEST:
+        return registry.get("iod", value).label
+    vintages = release_vintage()
+    ranked = set()
+    if iod is not None and len(iod):
+        ranked = set(iod.loc[iod["idaci_rank"].notna(), "release"])
+    candidates = [r for r in release_names() if vintages.get(r) == vintage and r in ranked]
+    if not candidates:
+        candidates = [r for r in release_names() if vintages.get(r) == vintage]
+    if not candidates:
+        raise ValueError(f"no IoD release on {vintage} LSOAs in the release registry.")
+    return candidates[-1]
 
 
 def input_notes(ctx: IdaciContext) -> list[PageBlock]:
@@ -1971,7 +2004,7 @@ def maps_section(ctx: IdaciContext) -> list[PageBlock]:
     out: list[PageBlock] = []
     mapped = []
     available = set(ctx.deciles["release"])
-    for rel in [r for r in RELEASE_VINTAGE if r in available]:
+    for rel in [r for r in release_names() if r in available]:
         poly, deciles, vint, note = decile_map_data(inp, la.code, rel, b11, b21)
         if poly is None:
             out.append(
@@ -1995,7 +2028,7 @@ def maps_section(ctx: IdaciContext) -> list[PageBlock]:
         )
         mapped.append(rel)
     out.append(Uses(("geo_lsoa11_bsc_ew", "geo_lsoa21_bgc_wmca", "geo_ward25_bgc_west_midlands")))
-    unmapped = [r for r in RELEASE_VINTAGE if r not in mapped]
+    unmapped = [r for r in release_names() if r not in mapped]
     if unmapped:
         out.append(
             "Not mapped: " + ", ".join(unmapped) + f" (IDACI deciles {NOT_AVAILABLE}; "
@@ -2005,16 +2038,23 @@ def maps_section(ctx: IdaciContext) -> list[PageBlock]:
 
 
 def report_children_text(ch: pd.DataFrame, la_name: str) -> str | None:
-    """The report's IoD2019 children share set against the File 6 figure (None if unknown)."""
-    if "IoD2019" not in set(ch["release"]):
+    """The report's children share set against the release's own figure (None if unknown).
+
+    The release and share are those the registry records as ``report_children_share_20pct``.
+    """
+    stated = report_children_share()
+    if stated is None or stated[0] not in set(ch["release"]):
         return None
-    row = ch.set_index("release").loc["IoD2019"]
+    rel, share = stated
+    row = ch.set_index("release").loc[rel]
     if pd.isna(row["share_20pct"]):
         return None
+    year = row.get("denominator_year")
+    when = f"mid-{int(year)} " if year is not None and not pd.isna(year) else ""
     return (
-        f"The report says {REPORT_CHILDREN_SHARE_20PCT_IOD2019:.0%} of {la_name}'s children "
-        f"lived in England's 20% most income-deprived LSOAs at IoD2019; with the IoD2019 File 6 "
-        f"mid-2015 denominators the share is {float(row['share_20pct']):.1%} "
+        f"The report says {share:.0%} of {la_name}'s children "
+        f"lived in England's 20% most income-deprived LSOAs at {rel}; with {rel}'s own "
+        f"{when}denominators the share is {float(row['share_20pct']):.1%} "
         f"({int(row['children_20pct']):,} of {int(row['children_la']):,}), which the report "
         "appears to have truncated rather than rounded."
     )

@@ -21,6 +21,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +88,26 @@ def _copy_hashing(src: Path, dest: Path, gunzip: bool, advance: Callable[[int], 
             fout.write(chunk)
             advance(len(chunk))
     return h.hexdigest()
+
+
+def _copy_from_mirror(entry: Entry, src: Path, dest: Path, advance: Callable[[int], None]) -> str:
+    """Copy (and decompress) a mirror file, turning a damaged copy into a :class:`FetchError`."""
+    gunzip = entry.mirror_compression == "gzip"
+    try:
+        return _copy_hashing(src, dest, gunzip, advance)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        # EOFError: a truncated gzip; BadGzipFile: not gzip at all; zlib.error: corrupt data.
+        raise FetchError(
+            f"{entry.id!r}: the mirror copy {src} is not a valid gzip file "
+            f"({type(exc).__name__}: {exc or 'truncated'}); skipped, nothing saved. Restore it "
+            f"from the official URL ({entry.download_url or entry.landing_page}) or from a good "
+            "mirror."
+        ) from exc
+    except OSError as exc:
+        raise FetchError(
+            f"{entry.id!r}: cannot copy {src} to {dest.parent}: {exc.strerror or exc}; "
+            "nothing saved. Check the disk space and permissions, then run again."
+        ) from exc
 
 
 def _install(tmp: Path, target: Path) -> None:
@@ -183,7 +204,7 @@ def fetch_entry(
         mirror_file = mirror / entry.mirror_path if mirror and entry.mirror_path else None
         if mirror_file is not None and mirror_file.exists():
             source = str(mirror_file)
-            actual = _copy_hashing(mirror_file, tmp, entry.mirror_compression == "gzip", advance)
+            actual = _copy_from_mirror(entry, mirror_file, tmp, advance)
         elif not entry.mirrored and not entry.download_url:
             return FetchResult(
                 entry.id,

@@ -1,14 +1,25 @@
-"""Statistical neighbours: the local authorities most like a given one on published indicators.
+"""Statistical neighbours: DfE's lists, and a computed stand-in for an LA without one.
 
-DfE's own children's services statistical neighbour benchmarking tool (the NFER model) is not in
-the published files this suite reads (it was not found in the mirror's DfE files, including the
-LAIT data and its data dictionary). This module therefore builds a transparent stand-in:
+DfE publishes children's services statistical neighbours (ten per LA, in order, with a closeness
+band); the ``statistical_neighbours`` table holds every model in the catalogue (April 2021 and
+2025). :func:`neighbour_set` picks the list a page shows:
+
+- ``model="current"``: the latest model (for comparisons in the latest year);
+- ``model="report"``: the model in use when the Commissioner's report was written (March 2023),
+  i.e. the April 2021 model, for pages that reproduce the report period;
+- an LA reorganised after that model (North Yorkshire and Somerset in 2023, Cumberland and
+  Westmorland and Furness, created in 2023) gets the latest model's list, and the page says so;
+- only an LA with no DfE list in any model falls back to the computed stand-in below, labelled
+  as such on the page.
+
+The computed stand-in:
 
 1. for every children's-services LA, a few indicators that do **not** involve children looked
    after (so that the neighbours are not chosen on the outcome they are compared on):
 
-   - ``idaci_top20_share``: share of the LA's children aged 0-15 (IoD2019 denominators) who live
-     in an LSOA among England's 20% most income-deprived for children (IDACI deciles 1-2);
+   - ``idaci_top20_share``: share of the LA's children aged 0-15 (the denominators of the latest
+     IoD release published with them for all England, :func:`release_with_denominators`) who
+     live in an LSOA among England's 20% most income-deprived for children (IDACI deciles 1-2);
    - ``low_income_rate``: children aged 0-15 in relative low income (DWP/HMRC, latest financial
      year held) per 100 children aged 0-15 (Census 2021);
    - ``log_children_0_17``: natural log of the Census 2021 population aged 0-17;
@@ -25,18 +36,32 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from solihull_analytics import paths
+from solihull_analytics import releases as registry
 from solihull_analytics.build import BuildError, read_table
+
+
+def release_with_denominators(iod_lsoa: pd.DataFrame) -> str | None:
+    """The latest IoD release (registry order) with deciles and 0-15 denominators for 90% of
+    England's LSOAs, or ``None``."""
+    held = iod_lsoa.dropna(subset=["idaci_decile", "children_0_15"])
+    counts = held.groupby("release")["lsoa_code"].nunique()
+    total = iod_lsoa.groupby("release")["lsoa_code"].nunique()
+    full = {r for r in counts.index if counts[r] >= 0.9 * total[r]}
+    labels = [r for r in registry.labels("iod") if r in full]
+    return labels[-1] if labels else None
+
 
 #: Indicators used, with a plain-English label.
 INDICATORS: dict[str, str] = {
     "idaci_top20_share": "share of children aged 0-15 in England's 20% most income-deprived "
-    "LSOAs for children (IDACI, IoD2019)",
+    "LSOAs for children (IDACI, the latest release published with its own 0-15 denominators)",
     "low_income_rate": "children aged 0-15 in relative low income per 100 children aged 0-15 "
     "(DWP/HMRC children in low income families, latest year; Census 2021 denominator)",
     "log_children_0_17": "size of the population aged 0-17 (Census 2021, log scale)",
@@ -103,7 +128,7 @@ def indicator_table(
     out = las.set_index("la_code")[["la_name", "region_code", "region_name"]].copy()
     out.index = out.index.astype(str)
 
-    iod = iod_lsoa[iod_lsoa["release"] == "IoD2019"].dropna(
+    iod = iod_lsoa[iod_lsoa["release"] == release_with_denominators(iod_lsoa)].dropna(
         subset=["idaci_decile", "children_0_15"]
     )
     if not iod.empty:
@@ -259,3 +284,184 @@ def display_table(neighbours: pd.DataFrame) -> pd.DataFrame:
         :data:`INDICATOR_HEADINGS`.
     """
     return neighbours.drop(columns=["la_code"]).rename(columns=INDICATOR_HEADINGS)
+
+
+# ------------------------------------------------------------------------------------------
+# DfE's statistical neighbours
+# ------------------------------------------------------------------------------------------
+
+#: Year the Commissioner's report was written (March 2023): its period uses the DfE model that
+#: was current then.
+REPORT_YEAR = 2023
+STAND_IN = "stand-in"
+STAND_IN_LABEL = "computed stand-in (not DfE's list: DfE publishes none for this authority)"
+#: Columns of a DfE neighbour list as pages show it.
+DFE_HEADINGS = {
+    "rank": "Rank",
+    "la_name": "Authority",
+    "closeness": "Closeness (DfE band)",
+}
+
+
+def model_label(model: str) -> str:
+    """What a model is called on a page, e.g. ``"DfE statistical neighbours, 2025 model"``."""
+    from solihull_analytics.sources.neighbours import MODEL_LABELS
+
+    return MODEL_LABELS.get(model, STAND_IN_LABEL if model == STAND_IN else model)
+
+
+def resolve_model(table: pd.DataFrame, model: str) -> str:
+    """Turn ``"current"`` or ``"report"`` into a model held in ``table`` (e.g. ``"2025"``).
+
+    ``"current"`` is the latest model; ``"report"`` the latest model published no later than
+    :data:`REPORT_YEAR`. Any other value must be a model in the table.
+    """
+    held = sorted(table["model"].astype(str).unique(), key=int)
+    if not held:
+        raise ValueError("the statistical_neighbours table is empty")
+    if model == "current":
+        return held[-1]
+    if model == "report":
+        before = [m for m in held if int(m) <= REPORT_YEAR]
+        if not before:
+            raise ValueError(f"no DfE neighbour model from {REPORT_YEAR} or earlier is held")
+        return before[-1]
+    if model not in held:
+        raise ValueError(f"neighbour model {model!r} is not held (held: {', '.join(held)})")
+    return model
+
+
+def dfe_list(table: pd.DataFrame, la_code: str, model: str) -> pd.DataFrame:
+    """DfE's list for ``la_code`` in ``model`` (empty when the LA has none under its code then).
+
+    An LA whose code at the model's date differs from its code now (reorganised since) has no
+    list here: its list described a different authority.
+    """
+    rows = table[
+        (table["model"].astype(str) == model)
+        & (table["la_code"] == la_code)
+        & (table["la_code_at_model"] == la_code)
+    ]
+    out = rows.sort_values("rank")[["rank", "neighbour_code", "neighbour_name", "closeness",
+                                    "source_id"]]
+    return out.rename(columns={"neighbour_code": "la_code", "neighbour_name": "la_name"})
+
+
+@dataclass
+class NeighbourSet:
+    """The statistical neighbours a page shows, and where they come from.
+
+    Attributes
+    ----------
+    la_code, la_name : str
+        The LA.
+    requested : str
+        The model asked for (``"2021"``, ``"2025"``).
+    model : str
+        The model used: ``requested``, the latest model for an LA reorganised since, or
+        :data:`STAND_IN`.
+    table : pandas.DataFrame
+        ``rank``, ``la_code``, ``la_name`` and ``closeness`` (DfE) or ``distance`` and the
+        indicators (stand-in), nearest first.
+    note : str
+        Why the model used differs from the one asked for ("" when it does not).
+    source_ids : list of str
+        Catalogue ids behind the list.
+    """
+
+    la_code: str
+    la_name: str
+    requested: str
+    model: str
+    table: pd.DataFrame = field(repr=False)
+    note: str = ""
+    source_ids: list[str] = field(default_factory=list)
+
+    @property
+    def codes(self) -> list[str]:
+        """Neighbours' codes, nearest first."""
+        return self.table["la_code"].astype(str).tolist()
+
+    @property
+    def label(self) -> str:
+        """The model used, as a page names it."""
+        return model_label(self.model)
+
+    @property
+    def is_stand_in(self) -> bool:
+        """Whether the list is the computed stand-in."""
+        return self.model == STAND_IN
+
+    def statement(self) -> str:
+        """One paragraph: whose list this is and, when it is not the one asked for, why."""
+        if self.is_stand_in:
+            n = len(self.table)
+            return (
+                f"DfE publishes no statistical neighbour list for {self.la_name}, so the page "
+                "uses a computed stand-in. " + method_statement(n)
+            )
+        text = (
+            f"Statistical neighbours: {self.label} (DfE's children's services statistical "
+            f"neighbour benchmarking tool), the {len(self.table)} authorities DfE lists as most "
+            f"like {self.la_name}, nearest first, with DfE's closeness band."
+        )
+        return text + (f" {self.note}" if self.note else "")
+
+    def display(self) -> pd.DataFrame:
+        """The list as a page shows it (codes dropped)."""
+        if self.is_stand_in:
+            return display_table(self.table)
+        return self.table[list(DFE_HEADINGS)].rename(columns=DFE_HEADINGS)
+
+
+def neighbour_set(
+    la_code: str,
+    la_name: str,
+    model: str = "current",
+    processed_dir: Path | None = None,
+    n: int = DEFAULT_N,
+    dfe_table: pd.DataFrame | None = None,
+) -> NeighbourSet:
+    """Pick the statistical neighbours of ``la_code`` (see the module docstring).
+
+    Parameters
+    ----------
+    la_code, la_name : str
+        The LA.
+    model : str, default "current"
+        ``"current"``, ``"report"`` or a model name (``"2021"``, ``"2025"``).
+    processed_dir : Path, optional
+        Processed tables (default: the project's).
+    n : int, default 10
+        Neighbours kept (DfE lists ten).
+    dfe_table : pandas.DataFrame, optional
+        The ``statistical_neighbours`` table (read from ``processed_dir`` when omitted).
+
+    Returns
+    -------
+    NeighbourSet
+    """
+    if n < 1:
+        raise ValueError("n must be at least 1")
+    table = dfe_table if dfe_table is not None else read_table(
+        "statistical_neighbours", processed_dir or paths.processed_dir())
+    requested = resolve_model(table, model)
+    latest = resolve_model(table, "current")
+    rows = dfe_list(table, la_code, requested)
+    used, note = requested, ""
+    if rows.empty and requested != latest:
+        rows = dfe_list(table, la_code, latest)
+        used = latest
+        note = (
+            f"{la_name} has no list of its own in the {model_label(requested).split(', ')[-1]} "
+            f"(it was created or reorganised after that model), so DfE's {latest} list is used."
+        )
+    if not rows.empty:
+        rows = rows.head(n).reset_index(drop=True)
+        return NeighbourSet(la_code, la_name, requested, used, rows.drop(columns="source_id"),
+                            note, _split_ids(rows["source_id"]))
+    indicators = load_indicator_table(processed_dir)
+    stand_in = statistical_neighbours(indicators, la_code, n=n)
+    return NeighbourSet(la_code, la_name, requested, STAND_IN, stand_in,
+                        "DfE publishes no list for this authority.",
+                        list(indicators.attrs.get("source_ids", [])))

@@ -7,7 +7,9 @@ they are never silently re-aligned.
 
 The confidence intervals follow the PHE/OHID Fingertips methods for crude rates: the exact
 Poisson interval (written with chi-square quantiles) when the count is below 10 and Byar's
-approximation to it when the count is 10 or more.
+approximation to it when the count is 10 or more. Funnel limits and positions follow OHID's
+Fingertips funnel method (:func:`funnel_limits`, :func:`funnel_position`), checked against
+OHID's PHStatsMethods in ``tests/test_funnels_reference.py``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import pdtrik
 from scipy.stats import chi2, norm
 
 PER_10K = 10_000
@@ -304,24 +307,46 @@ def _level_label(level: float) -> str:
     return percent.replace(".", "_")
 
 
+#: Funnel-plot positions, from the highest to the lowest. They are OHID's five significance
+#: classes ("High (0.001)", "High (0.025)", "Not significant", "Low (0.025)", "Low (0.001)").
+FUNNEL_POSITIONS = ("above 99.8%", "above 95%", "within 95%", "below 95%", "below 99.8%")
+
+
+def _funnel_count_limits(expected: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """OHID's funnel limits for a count with mean ``expected``, as continuous counts."""
+    # pdtrik(p, E) is the (continuous) k with P(X <= k | E) = p, i.e. gammaincc(k + 1, E) = p.
+    # Lower limit: the count whose exact upper limit is E, so P(X <= k | E) = alpha/2; where
+    # exp(-E) >= alpha/2 even a count of 0 has an upper limit above E, and the limit is 0.
+    # Upper limit: the count whose exact lower limit is E, so P(X <= k - 1 | E) = 1 - alpha/2.
+    with np.errstate(invalid="ignore"):
+        lower = np.maximum(pdtrik(alpha / 2, expected), 0.0)
+        upper = np.where(expected > 0, pdtrik(1 - alpha / 2, expected) + 1, 0.0)
+    missing = ~(expected >= 0)
+    return np.where(missing, np.nan, lower), np.where(missing, np.nan, upper)
+
+
 def funnel_limits(
     target_rate_per_10k: float,
     populations: ArrayLike,
     levels: Iterable[float] = (0.95, 0.998),
     per: float = PER_10K,
 ) -> pd.DataFrame:
-    """Funnel-plot control limits for a crude rate around a target (e.g. England's rate).
+    """Funnel-plot control limits for a crude rate around a target, by OHID's method.
 
-    For each population the expected count is ``E = target * population / per``. The control
-    limits for the observed count are the exact Poisson limits with ``E`` in place of the
-    observed count, written with chi-square quantiles as in the PHE funnel-plot method::
+    This is the method of OHID's Fingertips funnel plots (``calculate_funnel_limits`` in
+    PHEindicatormethods and PHStatsMethods): a count ``O`` lies on a limit when the exact
+    Poisson confidence interval of ``O`` just reaches the expected count
+    ``E = target * population / per``. The limits, as counts, solve::
 
-        lower = chi2.ppf(alpha/2, 2*E) / 2          (0 when E == 0)
-        upper = chi2.ppf(1 - alpha/2, 2*E + 2) / 2
+        lower: P(X <= O | E) = alpha/2            (0 where exp(-E) >= alpha/2)
+        upper: P(X <= O - 1 | E) = 1 - alpha/2
 
-    and are divided by the population and multiplied by ``per`` to give rate limits. These
-    are smooth in ``E``, unlike the step-shaped quantiles of a Poisson(E) distribution, and
-    differ from them by less than one count.
+    with the Poisson distribution function made continuous in ``O`` (the regularised upper
+    incomplete gamma function, ``gammaincc(O + 1, E)``), so they are smooth in ``E``. At a
+    whole-number ``O`` they are OHID's points exactly. They are divided by the population and
+    multiplied by ``per`` to give rate limits. They are not the exact interval of a count of
+    ``E`` (this suite's earlier method): that sits about ``1/3 + z**2/6`` counts higher, about one
+    count at 95% and two at 99.8%.
 
     Parameters
     ----------
@@ -343,6 +368,10 @@ def funnel_limits(
         level, where ``<L>`` is the level in percent with ``_`` for the decimal point
         (``lower_95``, ``upper_95``, ``lower_99_8``, ``upper_99_8``). Populations of zero or
         less give ``nan`` limits.
+
+    See Also
+    --------
+    funnel_position : which of :data:`FUNNEL_POSITIONS` an observed count is in.
     """
     if target_rate_per_10k < 0:
         raise ValueError("target rate must not be negative")
@@ -352,9 +381,54 @@ def funnel_limits(
     table = pd.DataFrame({"population": population_values, "expected_count": expected}, index=index)
     valid = population_values > 0
     for level in levels:
-        lower_count, upper_count = _exact_poisson_count_limits(expected, _alpha(level))
+        lower_count, upper_count = _funnel_count_limits(expected, _alpha(level))
         label = _level_label(level)
         with np.errstate(divide="ignore", invalid="ignore"):
             table[f"lower_{label}"] = np.where(valid, lower_count / population_values * per, np.nan)
             table[f"upper_{label}"] = np.where(valid, upper_count / population_values * per, np.nan)
     return table
+
+
+def funnel_position(observed: ArrayLike, expected: ArrayLike) -> Any:
+    """Where an observed count lies on a funnel plot, classed as OHID classes it.
+
+    OHID's funnel significance (``assign_funnel_significance`` in PHStatsMethods) compares the
+    expected count with the observed count's confidence interval by the Fingertips method
+    (:func:`poisson_count_ci`: exact below 10, Byar's from 10): "above 99.8%" when ``E`` is
+    below the 99.8% lower limit of ``O``, "above 95%" when below the 95% one, and the same
+    downwards. A count of 0 has lower limit 0 and upper limit ``-ln(alpha/2)``, so it is
+    "within 95%" while ``E <= 3.69``, "below 95%" up to ``E = 6.91`` and "below 99.8%" beyond.
+    Apart from Byar's approximation from 10 (which can move a count lying within a small
+    fraction of a count of a limit), this is the same as comparing ``O`` with
+    :func:`funnel_limits`.
+
+    Parameters
+    ----------
+    observed : scalar, array-like or pandas.Series
+        Observed counts; must not be negative.
+    expected : scalar, array-like or pandas.Series
+        Expected counts under the target (``target * population / per`` for a rate funnel,
+        the model's expected count for an observed/expected funnel).
+
+    Returns
+    -------
+    str, numpy.ndarray of object or pandas.Series
+        One of :data:`FUNNEL_POSITIONS` per value; ``None`` (``nan`` in a Series) where either
+        input is missing.
+    """
+    _check_same_index(observed, expected)
+    counts, means = np.broadcast_arrays(
+        np.atleast_1d(_as_float_array(observed)), np.atleast_1d(_as_float_array(expected))
+    )
+    positions = np.full(counts.shape, FUNNEL_POSITIONS[2], dtype=object)
+    # From the weakest class to the strongest, so the strongest that applies wins.
+    for level, high, low in ((0.95, 1, 3), (0.998, 0, 4)):
+        interval = poisson_count_ci(counts, level)
+        positions[means < interval.lower] = FUNNEL_POSITIONS[high]
+        positions[means > interval.upper] = FUNNEL_POSITIONS[low]
+    positions[np.isnan(counts) | np.isnan(means)] = None
+    if isinstance(observed, pd.Series) or isinstance(expected, pd.Series):
+        return _like_input(positions, observed, expected)
+    if np.ndim(observed) == 0 and np.ndim(expected) == 0:
+        return positions[0]
+    return positions

@@ -25,8 +25,9 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -56,6 +57,10 @@ def _local_socket_kernel_manager(socket_dir: Path) -> type:
             super().__init__(**kwargs)
             self.transport = "ipc"
             self.ip = str(socket_dir / "kernel")
+            # The connection file holds the kernel's signing key: keep it in the same private
+            # folder (removed at the end, or by the next run if this one is killed), not in
+            # Jupyter's shared runtime folder.
+            self.connection_file = str(socket_dir / "kernel.json")
 
         def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
             # The kernel logs a harmless "KeyboardInterrupt caught" at every shutdown; a failing
@@ -146,14 +151,23 @@ def _processed_fingerprint(processed_dir: Path) -> str:
     ).hexdigest()
 
 
-def _private_fingerprint(private_dir: Path) -> str:
-    if not private_dir.is_dir():
-        return "none"
-    h = hashlib.sha256()
-    for p in sorted(private_dir.rglob("*.csv")):
-        st = p.stat()
-        h.update(f"{p.name}:{st.st_size}:{st.st_mtime_ns}".encode())
-    return h.hexdigest()
+def _private_extract(notebook: Path, parameters: dict[str, Any]) -> str:
+    """Settle here which SSDA903 extract a notebook reads; return its fingerprint.
+
+    The folder (``private_dir``, ``SOLIHULL_PRIVATE_DIR`` or a non-empty ``data/private/``) is
+    resolved in this process, against the user's working directory, and passed to the kernel
+    as an absolute path; the fingerprint covers that folder's files, so a changed extract
+    re-renders the page. Notebooks without a ``private_dir`` parameter do not depend on it.
+    """
+    from solihull_analytics import ssda903
+
+    if b"private_dir" not in notebook.read_bytes():
+        parameters.pop("private_dir", None)
+        return ""
+    folder = ssda903.requested_folder(parameters.get("private_dir") or None)
+    if folder is not None:
+        parameters["private_dir"] = str(folder)
+    return ssda903.fingerprint(folder)
 
 
 def render_key(notebook: Path, parameters: dict[str, Any], library: str, processed: str) -> str:
@@ -240,9 +254,65 @@ def validate_headline(doc: dict[str, Any]) -> None:
 def _write_atomic(target: Path, text: str) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, target)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        # A full disk or an interrupted write: leave the previous file and no temporary behind.
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+KERNEL_DIR_PREFIX = "sa-kernel-"
+#: Held (locked) while a run uses its kernel folder; a folder whose lock is free was left by a
+#: run that was killed.
+KERNEL_DIR_LOCK = ".in-use"
+#: The lock file of ``reports/<LA>/``, held while a pack is rendered into it.
+REPORT_LOCK = ".render.lock"
+
+
+@contextmanager
+def _private_kernel_dir() -> Iterator[Path]:
+    """A temporary folder only this user can read (mode 0700) for a kernel's connection file and
+    sockets; removed on exit, and by :func:`clean_stale_kernel_dirs` if the run is killed."""
+    from solihull_analytics.locking import hold_lock
+
+    with tempfile.TemporaryDirectory(prefix=KERNEL_DIR_PREFIX) as name:
+        folder = Path(name)
+        with hold_lock(folder / KERNEL_DIR_LOCK, "report"):
+            yield folder
+
+
+def clean_stale_kernel_dirs(
+    temp_root: Path | None = None, min_age_seconds: float = 24 * 3600
+) -> int:
+    """Remove kernel folders (with their connection keys) left by killed runs; return how many.
+
+    A folder whose lock is held belongs to a live run and is kept, and so is one made in the
+    last few seconds (its run may not have taken the lock yet). One without a lock file (made by
+    an older version) is removed only when older than ``min_age_seconds``.
+    """
+    from solihull_analytics.locking import is_locked
+
+    root = temp_root or Path(tempfile.gettempdir())
+    removed = 0
+    for folder in root.glob(f"{KERNEL_DIR_PREFIX}*"):
+        try:
+            st = folder.stat()
+            if not folder.is_dir() or (hasattr(os, "getuid") and st.st_uid != os.getuid()):
+                continue
+            age = time.time() - st.st_mtime
+            lock = folder / KERNEL_DIR_LOCK
+            if age < 5 or (lock.exists() and is_locked(lock)):
+                continue
+            if not lock.exists() and age < min_age_seconds:
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed += not folder.exists()
+    return removed
 
 
 def render_notebook(
@@ -276,7 +346,7 @@ def render_notebook(
         **(extra_parameters or {}),
     }
     library = library or _library_fingerprint()
-    extra_fp = _private_fingerprint(paths.private_dir())
+    extra_fp = _private_extract(notebook, parameters)
     key = render_key(
         notebook, parameters, library + extra_fp, _processed_fingerprint(processed_dir)
     )
@@ -293,7 +363,7 @@ def render_notebook(
 
     with (
         tempfile.TemporaryDirectory(dir=out_dir, prefix=".staging-") as staging_name,
-        tempfile.TemporaryDirectory(prefix="sa-kernel-") as socket_dir,  # mode 0700
+        _private_kernel_dir() as socket_dir,  # mode 0700
     ):
         staging = Path(staging_name)
         executed = staging / f"{name}.ipynb"
@@ -323,9 +393,11 @@ def render_notebook(
             page = notebook_to_html(executed, headline)
         except Exception as exc:  # noqa: BLE001
             return failed(f"{type(exc).__name__}: {exc}", stage="rendering")
+        # The page first: if it cannot be written (a full disk), nothing of this run replaces
+        # the previous version.
+        _write_atomic(html_file, page)
         (out_dir / "executed").mkdir(exist_ok=True)
         os.replace(executed, out_dir / "executed" / f"{name}.ipynb")
-        _write_atomic(html_file, page)
         os.replace(headline_path, out_dir / f"{name}.json")
     _write_atomic(state_file, json.dumps({"key": key, "rendered_at": run_date}))
     return NotebookResult(la_code, name, "rendered", time.perf_counter() - start)
@@ -519,17 +591,22 @@ def render_pack(
             library=library,
         )
 
+    from solihull_analytics.locking import hold_lock
+
     selected = discover_notebooks(notebooks)
     out_dir.mkdir(parents=True, exist_ok=True)
-    # Threads are enough: the work happens in the kernel processes papermill starts.
-    with ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1)) as pool:
-        for r in pool.map(one, selected):
-            result.notebooks.append(r)
-            if on_result:
-                on_result(r)
-    if out_dir.exists():
-        result.index_path = write_la_index(out_dir)
-        write_top_index(reports_dir)
+    clean_stale_kernel_dirs()
+    with hold_lock(out_dir / REPORT_LOCK, f"report for {la_code}"):
+        clean_staging(reports_dir, la_code)  # no live run holds them: we hold the lock
+        # Threads are enough: the work happens in the kernel processes papermill starts.
+        with ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1)) as pool:
+            for r in pool.map(one, selected):
+                result.notebooks.append(r)
+                if on_result:
+                    on_result(r)
+        if out_dir.exists():
+            result.index_path = write_la_index(out_dir)
+            write_top_index(reports_dir)
     return result
 
 
@@ -550,7 +627,9 @@ def render_many(
     codes = list(la_codes)
     jobs = jobs or os.cpu_count() or 1
     results: list[PackResult] = []
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    from solihull_analytics.build import exit_with_parent
+
+    with ProcessPoolExecutor(max_workers=jobs, initializer=exit_with_parent) as pool:
         # LAs run in parallel, so each LA renders its notebooks one at a time.
         futures = {
             pool.submit(_render_pack_worker, {"la_code": c, "jobs": 1, **kwargs}): c for c in codes
@@ -569,7 +648,11 @@ def render_many(
     return sorted(results, key=lambda r: r.la_code)
 
 
-def clean_staging(reports_dir: Path | None = None) -> None:
-    """Remove staging folders left by a killed run."""
-    for p in (reports_dir or paths.reports_dir()).glob("*/.staging-*"):
+def clean_staging(reports_dir: Path | None = None, la_code: str | None = None) -> None:
+    """Remove staging folders left by a killed run (of one LA, or of every LA).
+
+    Call it only while holding the LA's render lock, or when no run is going on.
+    """
+    pattern = f"{la_code or '*'}/.staging-*"
+    for p in (reports_dir or paths.reports_dir()).glob(pattern):
         shutil.rmtree(p, ignore_errors=True)

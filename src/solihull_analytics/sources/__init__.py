@@ -9,4 +9,5 @@ the processed tables it builds with :func:`solihull_analytics.build.table`.
 - ``population``: ONS population aged 0-17 by LA and mid-year, by vintage.
 - ``census``: Census 2011/2021 and small-area population estimates at LSOA/MSOA/LA.
 - ``cin``: DfE children in need, referrals, child protection plans and workforce.
+- ``neighbours``: DfE children's services statistical neighbours (April 2021 and 2025 models).
 """

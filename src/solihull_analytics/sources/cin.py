@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
+from solihull_analytics import releases
 from solihull_analytics.build import BuildError, Inputs, table
 from solihull_analytics.sources._common import (
     current_la_code,
@@ -38,8 +39,9 @@ JOINT_AREA_CODE = r"^E(0[6-9]|10|12|13|92)[0-9]{6}( / E(0[6-9]|10)[0-9]{6})*$"
 LEVELS = ["local_authority", "region", "country"]
 
 #: Measures read from each EES file: source column -> (measure, rate-per-10k column or None).
+#: Keys are file layouts (``layout`` of a CIN file in the release registry, data/releases.yaml).
 CIN_MEASURES: dict[str, dict[str, tuple[str, str | None]]] = {
-    "cin_ees2025_b1": {
+    "cin_ees_b1_2025": {
         "At31_episodes": ("cin_31_march", None),
         "Anypoint_episodes": ("cin_episodes_in_year", None),
         "Anypoint_child": ("cin_children_in_year", None),
@@ -49,7 +51,7 @@ CIN_MEASURES: dict[str, dict[str, tuple[str, str | None]]] = {
         "Ended_child": ("cin_children_ended", None),
         "awaiting_assessment": ("cin_awaiting_assessment", None),
     },
-    "cin_ees2022_b1": {
+    "cin_ees_b1_2022": {
         "At31_episodes": ("cin_31_march", "At31_episodes_rate"),
         "Anypoint_episodes": ("cin_episodes_in_year", "Anypoint_episodes_rate"),
         "Anypoint_child": ("cin_children_in_year", "Anypoint_child_rate"),
@@ -59,7 +61,7 @@ CIN_MEASURES: dict[str, dict[str, tuple[str, str | None]]] = {
         "Ended_child": ("cin_children_ended", "Ended_child_rate"),
         "Awaiting_assessment": ("cin_awaiting_assessment", "Awaiting_assessment_rate"),
     },
-    "cin_ees2025_c1_referrals": {
+    "cin_ees_c1_2025": {
         "referral_count": ("referrals", None),
         "rereferral_count": ("re_referrals", None),
         "rereferral_percent": ("re_referral_pct", None),
@@ -71,7 +73,7 @@ CIN_MEASURES: dict[str, dict[str, tuple[str, str | None]]] = {
         "rereferral_child_count": ("re_referrals_children", None),
         "rereferral_child_percent": ("re_referral_children_pct", None),
     },
-    "cin_ees2022_c1_referrals": {
+    "cin_ees_c1_2022": {
         "Referrals": ("referrals", "Referrals_rate"),
         "Re_referrals": ("re_referrals", None),
         "Re_referrals_percent": ("re_referral_pct", None),
@@ -83,10 +85,10 @@ CIN_MEASURES: dict[str, dict[str, tuple[str, str | None]]] = {
         "Re_referrals_child": ("re_referrals_children", None),
         "Re_referrals_child_percent": ("re_referral_children_pct", None),
     },
-    "cin_ees2025_d5_cpp": {
+    "cin_ees_d5_2025": {
         "CPP_At31": ("cpp_31_march", None),
     },
-    "cin_ees2022_d1_cpp": {
+    "cin_ees_d1_2022": {
         "CPP_At31": ("cpp_31_march", "CPP_At31_rate"),
         "CPP_start": ("cpp_started", "CPP_start_rate"),
         "CPP_child_start": ("cpp_children_started", "CPP_child_start_rate"),
@@ -96,9 +98,26 @@ CIN_MEASURES: dict[str, dict[str, tuple[str, str | None]]] = {
         "CPP_child_anypoint": ("cpp_children_in_year", "CPP_child_anypoint_rate"),
     },
 }
-#: Releases in order of preference for values (latest first).
-CIN_RELEASES_2025 = ("cin_ees2025_b1", "cin_ees2025_c1_referrals", "cin_ees2025_d5_cpp")
-CIN_RELEASES_2022 = ("cin_ees2022_b1", "cin_ees2022_c1_referrals", "cin_ees2022_d1_cpp")
+
+
+def cin_files() -> list[tuple[releases.Release, releases.ReleaseFile]]:
+    """CIN releases' files in a layout of :data:`CIN_MEASURES`, latest release first."""
+    return [
+        (rel, f)
+        for rel in reversed(releases.releases("cin"))
+        for f in rel.files
+        if f.layout in CIN_MEASURES
+    ]
+
+
+def cin_inputs() -> list[str]:
+    """Catalogue ids of the files ``cin_la_year`` reads (release registry)."""
+    return [f.id for _, f in cin_files()]
+
+
+def workforce_inputs() -> list[str]:
+    """Catalogue ids of the workforce files (release registry, layout ``workforce_ees``)."""
+    return releases.file_ids("workforce", layouts=("workforce_ees",))
 
 
 def read_ees_csv(path: Path) -> pd.DataFrame:
@@ -183,45 +202,48 @@ CIN_LA_YEAR_SCHEMA = pa.DataFrameSchema(
 
 @table(
     "cin_la_year",
-    inputs=[*CIN_RELEASES_2025, *CIN_RELEASES_2022],
+    inputs=cin_inputs,
     schema=CIN_LA_YEAR_SCHEMA,
+    release_kinds=("cin",),
     description="Children in need, referrals and child protection plans by LA and year (DfE EES).",
 )
 def build_cin_la_year(inputs: Inputs) -> pd.DataFrame:
     """CIN, referral and CPP measures by LA, region and England, reporting years to 31 March.
 
-    Values come from the 2025 release where it has the measure and year, otherwise from the 2022
-    release (``source_id`` says which). ``rate_per_10k`` is the rate the 2022 release published
-    for that year (2013-2022; ``rate_source_id``), on the population estimates of that release;
-    where the 2025 release revised the count the rate may not equal value / population. Measures
-    ending ``_pct`` are percentages (0-100) as published.
+    The releases and their files are those of the release registry (kind ``cin``), each file
+    read by its layout (:data:`CIN_MEASURES`). A value comes from the latest release that has the
+    measure and year (``source_id`` says which). ``rate_per_10k`` is the rate published for that
+    year by the latest release that published one (``rate_source_id``; today the 2022 release,
+    2013-2022), on the population estimates of that release; where a later release revised the
+    count the rate may not equal value / population. Measures ending ``_pct`` are percentages
+    (0-100) as published.
     """
-    frames = {eid: read_ees_csv(inputs.path(eid)) for eid in CIN_MEASURES}
-    code_map = dfe_current_la_codes(
-        [frames[e] for e in (*CIN_RELEASES_2025, *CIN_RELEASES_2022)]
-    )
+    files = cin_files()
+    frames = {f.id: read_ees_csv(inputs.path(f.id)) for _, f in files}
+    code_map = dfe_current_la_codes([frames[f.id] for _, f in files])
     key = ["la_code", "year", "measure"]
-    longs = {}
-    for eid, measures in CIN_MEASURES.items():
-        long = ees_long(frames[eid], measures, code_map, inputs.path(eid))
-        long["source_id"] = eid
-        longs[eid] = long
-    new = pd.concat([longs[e] for e in CIN_RELEASES_2025], ignore_index=True)
-    old = pd.concat([longs[e] for e in CIN_RELEASES_2022], ignore_index=True)
-    for name, frame in (("2025", new), ("2022", old)):
+    by_release: dict[str, list[pd.DataFrame]] = {}
+    for rel, f in files:
+        long = ees_long(frames[f.id], CIN_MEASURES[f.layout], code_map, inputs.path(f.id))
+        long["source_id"] = f.id
+        by_release.setdefault(rel.label, []).append(long)
+    # Releases latest first: a value comes from the latest release that has it.
+    for label, parts in by_release.items():
+        frame = pd.concat(parts, ignore_index=True)
         dup = frame.duplicated(key)
         if dup.any():
             raise BuildError(
-                f"cin_la_year: the {name} CIN files hold {int(dup.sum())} repeated "
+                f"cin_la_year: the {label} CIN files hold {int(dup.sum())} repeated "
                 f"area/year/measure rows (e.g. {frame.loc[dup, key].iloc[0].tolist()}); "
                 "check the files for duplicated LA codes."
             )
-    rates = old.loc[old["rate_per_10k"].notna(), [*key, "rate_per_10k", "source_id"]].rename(
-        columns={"source_id": "rate_source_id"}
-    )
-    old_only = old.merge(new[key], on=key, how="left", indicator=True)
-    old_only = old_only[old_only["_merge"] == "left_only"].drop(columns="_merge")
-    values = pd.concat([new, old_only], ignore_index=True).drop(columns="rate_per_10k")
+    everything = pd.concat([p for parts in by_release.values() for p in parts], ignore_index=True)
+    values = everything.drop_duplicates(key, keep="first")
+    # Rates as published, from the latest release that published one for the row.
+    rates = everything.loc[everything["rate_per_10k"].notna(),
+                           [*key, "rate_per_10k", "source_id"]]
+    rates = rates.drop_duplicates(key).rename(columns={"source_id": "rate_source_id"})
+    values = values.drop(columns="rate_per_10k")
     out = values.merge(rates, on=key, how="left")
     out["rate_per_10k"] = out["rate_per_10k"].astype("Float64")
     out["rate_source_id"] = out["rate_source_id"].astype("string")
@@ -269,23 +291,7 @@ WORKFORCE_SCHEMA = pa.DataFrameSchema(
 )
 
 
-@table(
-    "workforce_la_year",
-    inputs=["workforce_ees2025_indicators"],
-    schema=WORKFORCE_SCHEMA,
-    description="Children's social work workforce indicators at 30 September by LA (DfE EES).",
-)
-def build_workforce_la_year(inputs: Inputs) -> pd.DataFrame:
-    """Children's social work workforce at 30 September of ``year``, one row per area and year.
-
-    Rates are percentages (0-100) on FTE as published: turnover = leavers / average in post,
-    agency rate = agency FTE / (agency + employed FTE), vacancy rate = vacancies / (vacancies +
-    employed FTE); ``caseload_average`` is cases per case-holding FTE. LAs that run a joint
-    service are reported by DfE as one row with joined codes and names (e.g.
-    ``E09000021 / E09000027``, Kingston upon Thames / Richmond upon Thames; North and West
-    Northamptonshire); those rows are kept as published.
-    """
-    path = inputs.path("workforce_ees2025_indicators")
+def _workforce_frame(path: Path, source_id: str) -> pd.DataFrame:
     raw = read_ees_csv(path)
     require_columns(raw, list(WORKFORCE_COLUMNS), path)
     code_map = dfe_current_la_codes([raw])
@@ -303,7 +309,33 @@ def build_workforce_la_year(inputs: Inputs) -> pd.DataFrame:
     )
     for src, dst in WORKFORCE_COLUMNS.items():
         out[dst] = to_number(df[src])
-    out["source_id"] = "workforce_ees2025_indicators"
+    out["source_id"] = source_id
+    return out
+
+
+@table(
+    "workforce_la_year",
+    inputs=workforce_inputs,
+    schema=WORKFORCE_SCHEMA,
+    release_kinds=("workforce",),
+    description="Children's social work workforce indicators at 30 September by LA (DfE EES).",
+)
+def build_workforce_la_year(inputs: Inputs) -> pd.DataFrame:
+    """Children's social work workforce at 30 September of ``year``, one row per area and year.
+
+    Rates are percentages (0-100) on FTE as published: turnover = leavers / average in post,
+    agency rate = agency FTE / (agency + employed FTE), vacancy rate = vacancies / (vacancies +
+    employed FTE); ``caseload_average`` is cases per case-holding FTE. LAs that run a joint
+    service are reported by DfE as one row with joined codes and names (e.g.
+    ``E09000021 / E09000027``, Kingston upon Thames / Richmond upon Thames; North and West
+    Northamptonshire); those rows are kept as published.
+    """
+    ids = workforce_inputs()
+    if not ids:
+        raise BuildError("the release registry lists no workforce file in layout workforce_ees.")
+    # Latest release first; an area and year keeps the latest release's row.
+    frames = [_workforce_frame(inputs.path(i), i) for i in reversed(ids)]
+    out = pd.concat(frames, ignore_index=True).drop_duplicates(["la_code", "year"])
     return out.sort_values(["la_code", "year"]).reset_index(drop=True)
 
 

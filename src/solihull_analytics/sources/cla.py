@@ -1,6 +1,7 @@
 """Children looked after (CLA) at 31 March by local authority, region and England, 2006 onward.
 
-Two tables are built from every DfE release in the catalogue:
+Two tables are built from every DfE release in the release registry (``data/releases.yaml``,
+kind ``cla``; each file is read by its layout):
 
 ``cla_la_year_vintages``
     Every figure as found in each release: one row per area, year and source file, with the
@@ -52,6 +53,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
+from solihull_analytics import releases
 from solihull_analytics.build import BuildError, Inputs, table
 from solihull_analytics.sources._common import (
     read_rds_frame,
@@ -62,77 +64,42 @@ from solihull_analytics.sources._common import (
 # ----------------------------------------------------------------------------------------------
 # Releases: label, publication order and the catalogue ids that belong to each
 # ----------------------------------------------------------------------------------------------
+# All of it is in the release registry (data/releases.yaml, kind ``cla``): each release's label,
+# year and order, and its files with their layout and, within a release, the ``priority`` of a
+# file for a measure (higher wins: the unrounded 2010 underlying file over the rounded LA
+# tables, EES number/rate files over the national time series, and the national time series
+# over the dashboard object).
 
-#: Catalogue id -> (release label, release rank). The rank orders releases by publication; files
-#: of the same release share a rank and are ordered by :data:`SOURCE_PRIORITY`.
-RELEASES: dict[str, tuple[str, int]] = {
-    "cla_sfr27_2010_la_tables": ("SFR 27/2010 (2010)", 2010),
-    "cla_sfr27_2010_march": ("SFR 27/2010 (2010)", 2010),
-    "cla_sfr21_2011": ("SFR 21/2011 (2011)", 2011),
-    "cla_sfr20_2012": ("SFR 20/2012 (2012)", 2012),
-    "cla_sfr36_2013": ("SFR 36/2013 (2013)", 2013),
-    "cla_sfr36_2014": ("SFR 36/2014 (2014)", 2014),
-    "cla_sfr34_2015": ("SFR 34/2015 (2015)", 2015),
-    "cla_sfr41_2016": ("SFR 41/2016 (2016)", 2016),
-    "cla_sfr50_2017": ("SFR 50/2017 (2017)", 2017),
-    "cla2018_underlying": ("CLA 2017 to 2018 (2018)", 2018),
-    "cla2019_underlying": ("CLA 2018 to 2019 (2019)", 2019),
-    "cla_ees2021_number_rate": ("EES reporting year 2021", 2021),
-    "cla_ees2022_number_rate": ("EES reporting year 2022", 2022),
-    "cla_ees2023_number_rate": ("EES reporting year 2023", 2023),
-    "cla_ees2024_number_rate": ("EES reporting year 2024", 2024),
-    "cla_ees2024_national_time_series": ("EES reporting year 2024", 2024),
-    "cla_dashboard_characteristics_2020_2024": ("EES reporting year 2024", 2024),
-    "cla_ees2025_number_rate": ("EES reporting year 2025", 2025),
-    "cla_dashboard_characteristics_2021_2025": ("EES reporting year 2025", 2025),
-}
-
-#: Within one release, the file preferred for a measure (higher wins): the unrounded 2010
-#: underlying file over the rounded LA tables, EES number/rate files over the national time
-#: series, and the national time series (an original publication) over the dashboard object.
-SOURCE_PRIORITY: dict[str, int] = {
-    "cla_sfr27_2010_la_tables": 1,
-    "cla_sfr27_2010_march": 2,
-    "cla_ees2024_number_rate": 3,
-    "cla_ees2024_national_time_series": 2,
-    "cla_dashboard_characteristics_2020_2024": 1,
-    "cla_ees2025_number_rate": 3,
-    "cla_dashboard_characteristics_2021_2025": 1,
-}
-
-EES_NUMBER_RATE_IDS = (
-    "cla_ees2021_number_rate",
-    "cla_ees2022_number_rate",
-    "cla_ees2023_number_rate",
-    "cla_ees2024_number_rate",
-    "cla_ees2025_number_rate",
-)
-SFR_SINGLE_YEAR_IDS = {
-    "cla_sfr21_2011": 2011,
-    "cla_sfr20_2012": 2012,
-    "cla_sfr36_2013": 2013,
-    "cla_sfr36_2014": 2014,
-    "cla_sfr34_2015": 2015,
-    "cla_sfr41_2016": 2016,
-    "cla_sfr50_2017": 2017,
-}
-DASHBOARD_IDS = (
-    "cla_dashboard_characteristics_2020_2024",
-    "cla_dashboard_characteristics_2021_2025",
-)
-REQUIRED_INPUTS = (
-    "cla_sfr27_2010_la_tables",
+#: File layouts this module reads (``layout`` of a CLA file in the release registry).
+LAYOUTS = (
     "cla_sfr27_2010_march",
-    "cla_sfr21_2011",
-    "cla_sfr20_2012",
-    "cla_sfr36_2013",
-    "cla2018_underlying",
-    "cla2019_underlying",
-    *EES_NUMBER_RATE_IDS,
-    "cla_ees2024_national_time_series",
-    *DASHBOARD_IDS,
+    "cla_sfr27_2010_la_tables",
+    "cla_sfr_single_year",
+    "cla_underlying_multi_year",
+    "cla_ees_number_rate",
+    "cla_national_time_series",
+    "cla_dashboard_uasc",
 )
-OPTIONAL_INPUTS = ("cla_sfr36_2014", "cla_sfr34_2015", "cla_sfr41_2016", "cla_sfr50_2017")
+
+
+def _cla_files(optional: bool | None = None) -> list[tuple[releases.Release, releases.ReleaseFile]]:
+    return [
+        (rel, f)
+        for rel in releases.releases("cla")
+        for f in rel.files
+        if f.layout in LAYOUTS and (optional is None or f.optional == optional)
+    ]
+
+
+def required_inputs() -> list[str]:
+    """Catalogue ids of the CLA files the registry lists as always present."""
+    return [f.id for _, f in _cla_files(optional=False)]
+
+
+def optional_inputs() -> list[str]:
+    """Catalogue ids of the CLA files used when present (not in the mirror)."""
+    return [f.id for _, f in _cla_files(optional=True)]
+
 
 NATIONAL, REGIONAL, LOCAL = "National", "Regional", "Local authority"
 #: Geographic levels as every processed table names them (EES files say National/Regional/...).
@@ -689,40 +656,61 @@ def read_dashboard_uasc(path: Path, source_id: str, lookup: AreaLookup) -> pd.Da
 
 def _paths_key(inputs: Inputs) -> tuple[tuple[str, str, int, int], ...]:
     key = []
-    for entry_id in REQUIRED_INPUTS + OPTIONAL_INPUTS:
-        p = inputs.path(entry_id) if entry_id in REQUIRED_INPUTS else inputs.optional_path(entry_id)
+    for _, f in _cla_files():
+        p = inputs.optional_path(f.id) if f.optional else inputs.path(f.id)
         if p is not None:
             st = p.stat()
-            key.append((entry_id, str(p), st.st_size, st.st_mtime_ns))
+            key.append((f.id, str(p), st.st_size, st.st_mtime_ns))
     return tuple(key)
 
 
 def read_all_records(inputs: Inputs) -> pd.DataFrame:
-    """Read every CLA release in the catalogue into one long frame of records."""
-    return _read_all_records_cached(_paths_key(inputs))
+    """Read every CLA release in the release registry into one long frame of records."""
+    return _read_all_records_cached(_paths_key(inputs), releases.fingerprint("cla"))
+
+
+def _read_file(rel: releases.Release, f: releases.ReleaseFile, path: Path,
+               lookup: AreaLookup, ees: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Read one CLA file by its layout (the release's year and the file's options as needed)."""
+    if f.layout == "cla_sfr27_2010_march":
+        return read_sfr27_2010_march(path, lookup)
+    if f.layout == "cla_sfr27_2010_la_tables":
+        return read_sfr27_2010_la_tables(path, lookup)
+    if f.layout == "cla_sfr_single_year":
+        return read_sfr_single_year(path, int(f.option("year", rel.year)), f.id, lookup)
+    if f.layout == "cla_underlying_multi_year":
+        years = range(int(f.option("first_year")), rel.year + 1)
+        return read_multi_year_underlying(
+            path, years, int(f.option("population_offset", 0)), f.id, lookup)
+    if f.layout == "cla_ees_number_rate":
+        return read_ees_number_rate(ees[f.id], f.id, lookup)
+    if f.layout == "cla_national_time_series":
+        return read_national_time_series(path)
+    return read_dashboard_uasc(path, f.id, lookup)
 
 
 @lru_cache(maxsize=2)
-def _read_all_records_cached(key: tuple[tuple[str, str, int, int], ...]) -> pd.DataFrame:
+def _read_all_records_cached(
+    key: tuple[tuple[str, str, int, int], ...], registry: str
+) -> pd.DataFrame:
     paths = {entry_id: Path(p) for entry_id, p, _size, _mtime in key}
-    ees = {i: read_ees_frame(paths[i]) for i in EES_NUMBER_RATE_IDS}
+    # Read layout by layout (in the order of LAYOUTS), releases in order within a layout: the
+    # assembly keeps the first of equal records.
+    files = sorted(
+        ((rel, f) for rel, f in _cla_files() if f.id in paths),
+        key=lambda rf: (LAYOUTS.index(rf[1].layout), rf[0].order),
+    )
+    ees = {f.id: read_ees_frame(paths[f.id]) for _, f in files if f.layout == "cla_ees_number_rate"}
+    if not ees:
+        raise BuildError("the release registry lists no CLA file in layout cla_ees_number_rate.")
     lookup = AreaLookup(list(ees.values()))
-    parts = [read_sfr27_2010_march(paths["cla_sfr27_2010_march"], lookup)]
-    parts.append(read_sfr27_2010_la_tables(paths["cla_sfr27_2010_la_tables"], lookup))
-    for source_id, year in SFR_SINGLE_YEAR_IDS.items():
-        if source_id in paths:
-            parts.append(read_sfr_single_year(paths[source_id], year, source_id, lookup))
-    parts.append(read_multi_year_underlying(
-        paths["cla2018_underlying"], range(2014, 2019), 0, "cla2018_underlying", lookup))
-    parts.append(read_multi_year_underlying(
-        paths["cla2019_underlying"], range(2015, 2020), -1, "cla2019_underlying", lookup))
-    parts += [read_ees_number_rate(df, i, lookup) for i, df in ees.items()]
-    parts.append(read_national_time_series(paths["cla_ees2024_national_time_series"]))
-    parts += [read_dashboard_uasc(paths[i], i, lookup) for i in DASHBOARD_IDS]
+    parts = [_read_file(rel, f, paths[f.id], lookup, ees) for rel, f in files]
+    release_of = {f.id: (rel.label, rel.year) for rel, f in files}
+    priority = {f.id: int(f.option("priority", 0)) for _, f in files}
     records = pd.concat(parts, ignore_index=True)
-    records["release"] = records["source_id"].map(lambda s: RELEASES[s][0])
-    records["release_year"] = records["source_id"].map(lambda s: RELEASES[s][1]).astype(int)
-    records["source_priority"] = records["source_id"].map(SOURCE_PRIORITY).fillna(0).astype(int)
+    records["release"] = records["source_id"].map(lambda s: release_of[s][0])
+    records["release_year"] = records["source_id"].map(lambda s: release_of[s][1]).astype(int)
+    records["source_priority"] = records["source_id"].map(priority).fillna(0).astype(int)
     records["year"] = records["year"].astype(int)
     for flag in ("has_count", "has_uasc", "has_rate"):
         records[flag] = records[flag].astype("boolean").fillna(False).astype(bool)
@@ -769,8 +757,8 @@ AREA_COLUMNS = ["geographic_level", "la_code", "old_la_code", "la_name", "region
 
 
 @lru_cache(maxsize=2)
-def _assemble_latest(key: tuple[tuple[str, str, int, int], ...]) -> pd.DataFrame:
-    records = _read_all_records_cached(key)
+def _assemble_latest(key: tuple[tuple[str, str, int, int], ...], registry: str) -> pd.DataFrame:
+    records = _read_all_records_cached(key, registry)
     counts = _latest(records, "has_count",
                      [*AREA_COLUMNS, "cla_all", "counts_rounded_to", "source_id", "release"])
     uasc = _latest(records, "has_uasc", ["cla_uasc", "uasc_rounded_to", "source_id"]).rename(
@@ -852,15 +840,16 @@ CLA_LA_YEAR_SCHEMA = pa.DataFrameSchema(
 
 @table(
     "cla_la_year",
-    inputs=list(REQUIRED_INPUTS),
-    optional_inputs=list(OPTIONAL_INPUTS),
+    inputs=required_inputs,
+    optional_inputs=optional_inputs,
+    release_kinds=("cla",),
     schema=CLA_LA_YEAR_SCHEMA,
     description="CLA at 31 March by LA/region/England 2006+: all, UASC, non-UASC, DfE rate "
     "(latest release wins)",
 )
 def build_cla_la_year(inputs: Inputs) -> pd.DataFrame:
     """CLA at 31 March by area and year, each measure from the latest release that states it."""
-    out = _assemble_latest(_paths_key(inputs)).copy()
+    out = _assemble_latest(_paths_key(inputs), releases.fingerprint("cla")).copy()
     out["geographic_level"] = out["geographic_level"].map(OUTPUT_LEVEL).astype("str")
     return out
 
@@ -905,8 +894,9 @@ CLA_VINTAGES_SCHEMA = pa.DataFrameSchema(
 
 @table(
     "cla_la_year_vintages",
-    inputs=list(REQUIRED_INPUTS),
-    optional_inputs=list(OPTIONAL_INPUTS),
+    inputs=required_inputs,
+    optional_inputs=optional_inputs,
+    release_kinds=("cla",),
     schema=CLA_VINTAGES_SCHEMA,
     description="CLA at 31 March as published in each release (one row per area, year, file)",
 )

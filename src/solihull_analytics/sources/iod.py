@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +30,7 @@ import pandera.pandas as pa
 import pyreadr
 import python_calamine
 
+from solihull_analytics import releases
 from solihull_analytics.build import BuildError, Inputs, MissingInputError, table
 from solihull_analytics.sources._common import find_column, require_columns
 from solihull_analytics.sources.geo import (
@@ -45,50 +45,15 @@ from solihull_analytics.sources.geo import (
 LSOAS_IN_ENGLAND = {2001: 32_482, 2011: 32_844, 2021: 33_755}
 
 
-@dataclass(frozen=True)
-class Release:
-    """One release of the Indices of Deprivation."""
-
-    release: str
-    published: str  # ISO date; month only where the day is not verified
-    lsoa_vintage: int
-    landing_page: str
+def iod_releases() -> list[releases.Release]:
+    """The IoD releases of the release registry, oldest first."""
+    return releases.releases("iod")
 
 
-RELEASES = (
-    Release(
-        "ID2007",
-        "2007-12",
-        2001,
-        "https://webarchive.nationalarchives.gov.uk/ukgwa/20100411141238/http://www.communities."
-        "gov.uk/communities/neighbourhoodrenewal/deprivation/deprivation07/",
-    ),
-    Release(
-        "ID2010",
-        "2011-03-24",
-        2001,
-        "https://www.gov.uk/government/statistics/english-indices-of-deprivation-2010",
-    ),
-    Release(
-        "IoD2015",
-        "2015-09-30",
-        2011,
-        "https://www.gov.uk/government/statistics/english-indices-of-deprivation-2015",
-    ),
-    Release(
-        "IoD2019",
-        "2019-09-26",
-        2011,
-        "https://www.gov.uk/government/statistics/english-indices-of-deprivation-2019",
-    ),
-    Release(
-        "IoD2025",
-        "2025-10-30",
-        2021,
-        "https://www.gov.uk/government/statistics/english-indices-of-deprivation-2025",
-    ),
-)
-RELEASE_NAMES = [r.release for r in RELEASES]
+def release_names() -> list[str]:
+    """Labels of the IoD releases in the registry, oldest first."""
+    return [r.label for r in iod_releases()]
+
 
 #: Header words that identify each field in the official files (first matching set wins).
 FIELD_WORDS: dict[str, list[tuple[str, ...]]] = {
@@ -125,20 +90,6 @@ VALUE_FIELDS = [
 INT_FIELDS = ["idaci_rank", "idaci_decile", "imd_rank", "imd_decile", "children_0_15"]
 _MID_YEAR = re.compile(r"mid[\s-]*(\d{4})", re.IGNORECASE)
 
-#: Optional official files per release, and what each adds (used for the missing-data notes).
-OPTIONAL_FILES: dict[str, list[tuple[str, str, frozenset[str]]]] = {
-    "ID2007": [],
-    "ID2010": [("id2010_all_domains", "1871702.csv", frozenset({"ranks", "scores"}))],
-    "IoD2015": [
-        ("iod2015_file3", "File 3", frozenset({"ranks", "deciles"})),
-        ("iod2015_file7", "File 7", frozenset({"ranks", "deciles", "scores", "children"})),
-    ],
-    "IoD2019": [("iod2019_file7", "File 7", frozenset({"ranks", "deciles", "scores"}))],
-    "IoD2025": [
-        ("iod2025_file7", "File 7", frozenset({"ranks", "deciles", "scores", "children"})),
-        ("iod2025_file6", "File 6", frozenset({"children"})),
-    ],
-}
 _GAP_LABELS = {
     "ranks": "IDACI ranks",
     "deciles": "IDACI deciles",
@@ -342,131 +293,68 @@ class _ReleaseFrame:
         return out
 
 
-def _optional(inputs: Inputs, entry_id: str) -> Path | None:
-    return inputs.optional_path(entry_id)
+#: Layouts the IoD reader knows (``layout`` of a file in the release registry).
+LAYOUTS = ("iod_table", "iod_rda", "none")
 
 
-def _read_official(
-    inputs: Inputs, entry_id: str, required: Sequence[str], optional: Sequence[str] = ()
-) -> tuple[pd.DataFrame, Path]:
-    path = inputs.path(entry_id)
-    return extract_fields(read_table_file(path), path, required, optional), path
-
-
-def _add_optional(
-    frame: _ReleaseFrame,
-    inputs: Inputs,
-    entry_id: str,
-    required: Sequence[str],
-    optional: Sequence[str] = (),
-) -> None:
-    path = _optional(inputs, entry_id)
-    if path is not None:
-        frame.add(extract_fields(read_table_file(path), path, required, optional), entry_id, path)
-
-
-_IDACI_ALL = ("idaci_rank", "idaci_decile", "idaci_score")
-
-
-def _iod2019(inputs: Inputs) -> pd.DataFrame:
-    base, _ = _read_official(
-        inputs, "iod2019_file1", ["lsoa_name", "lad_code", "imd_rank", "imd_decile"]
+def read_release_file(file: releases.ReleaseFile, path: Path) -> pd.DataFrame:
+    """Read one IoD file by its layout: ``iod_table`` (header words) or ``iod_rda`` (R object)."""
+    if file.layout == "iod_table":
+        return extract_fields(read_table_file(path), path, file.fields, file.optional_fields)
+    if file.layout == "iod_rda":
+        columns = file.option("columns") or {}
+        return _rda_fields(path, str(file.option("object")), dict(columns))
+    raise BuildError(
+        f"{path} ({file.id}): layout {file.layout!r} is not one the IoD reader knows "
+        f"({', '.join(LAYOUTS[:-1])}); fix the file's layout in the release registry."
     )
-    frame = _ReleaseFrame("IoD2019", base, "iod2019_file1")
-    f3, p3 = _read_official(inputs, "iod2019_file3", ["idaci_rank", "idaci_decile"], ["imd_rank"])
-    frame.add(f3, "iod2019_file3", p3)
-    f6, p6 = _read_official(inputs, "iod2019_file6", ["children_0_15"])
-    frame.add(f6, "iod2019_file6", p6)
-    _add_optional(frame, inputs, "iod2019_file7", ["idaci_score"], [*_IDACI_ALL, "children_0_15"])
+
+
+def read_release(inputs: Inputs, release: releases.Release) -> pd.DataFrame:
+    """Read one IoD release from its files in the registry (base file first, then the rest).
+
+    Raises
+    ------
+    MissingInputError
+        When the base file or another non-optional file is not in the raw cache.
+    """
+    readable = [f for f in release.files if f.layout != "none"]
+    base = [f for f in readable if f.role == "base"]
+    if len(base) != 1:
+        raise BuildError(
+            f"IoD release {release.label}: the release registry must list exactly one file "
+            f"with role 'base' (found {len(base)})."
+        )
+    path = inputs.path(base[0].id)
+    frame = _ReleaseFrame(release.label, read_release_file(base[0], path), base[0].id)
+    for file in readable:
+        if file is base[0]:
+            continue
+        path = inputs.optional_path(file.id) if file.optional else inputs.path(file.id)
+        if path is not None:
+            frame.add(read_release_file(file, path), file.id, path)
     return frame.frame()
-
-
-def _iod2025(inputs: Inputs) -> pd.DataFrame:
-    base, _ = _read_official(
-        inputs, "iod2025_file1", ["lsoa_name", "lad_code", "imd_rank", "imd_decile"]
-    )
-    frame = _ReleaseFrame("IoD2025", base, "iod2025_file1")
-    f3, p3 = _read_official(inputs, "iod2025_file3", ["idaci_rank", "idaci_decile"], ["imd_rank"])
-    frame.add(f3, "iod2025_file3", p3)
-    _add_optional(frame, inputs, "iod2025_file6", ["children_0_15"])
-    _add_optional(frame, inputs, "iod2025_file7", ["idaci_score"], [*_IDACI_ALL, "children_0_15"])
-    ext, pe = _read_official(inputs, "iod2025_file6_solihull_extract", ["children_0_15"])
-    frame.add(ext, "iod2025_file6_solihull_extract", pe)
-    return frame.frame()
-
-
-def _iod2015(inputs: Inputs) -> pd.DataFrame:
-    base = _rda_fields(
-        inputs.path("iod2015_imd_derived"),
-        "imd2015_england_lsoa11",
-        {
-            "lsoa11_code": "lsoa_code",
-            "lsoa11_name": "lsoa_name",
-            "lad13_code": "lad_code",
-            "IMD_rank": "imd_rank",
-            "IMD_decile": "imd_decile",
-        },
-    )
-    frame = _ReleaseFrame("IoD2015", base, "iod2015_imd_derived")
-    _add_optional(frame, inputs, "iod2015_file3", ["idaci_rank", "idaci_decile"], ["imd_rank"])
-    _add_optional(frame, inputs, "iod2015_file7", ["idaci_rank"], [*_IDACI_ALL, "children_0_15"])
-    deciles, pd_ = _read_official(inputs, "iod2015_idaci_deciles_derived", ["idaci_decile"])
-    frame.add(deciles, "iod2015_idaci_deciles_derived", pd_)
-    return frame.frame()
-
-
-def _id2010(inputs: Inputs) -> pd.DataFrame:
-    base = _rda_fields(
-        inputs.path("id2010_imd_domains_derived"),
-        "imd2010_england_lsoa01",
-        {"lsoa01_code": "lsoa_code", "IMD_rank": "imd_rank", "IMD_decile": "imd_decile"},
-    )
-    frame = _ReleaseFrame("ID2010", base, "id2010_imd_domains_derived")
-    _add_optional(frame, inputs, "id2010_all_domains", ["idaci_rank"], ["idaci_score", "lad_code"])
-    return frame.frame()
-
-
-def _id2007(inputs: Inputs) -> pd.DataFrame:
-    base = _rda_fields(
-        inputs.path("id2007_imd_derived"),
-        "imd2007_england_lsoa01",
-        {
-            "lsoa01_code": "lsoa_code",
-            "lad07_code": "lad_code",
-            "IMD_rank": "imd_rank",
-            "IMD_decile": "imd_decile",
-        },
-    )
-    return _ReleaseFrame("ID2007", base, "id2007_imd_derived").frame()
 
 
 IOD_REQUIRED = [
     "geo_la_hierarchy",
     "geo_lookup_lsoa01_lsoa11",
 ]
-#: The files each release is built from. They are declared optional so that a release whose
-#: files are absent (e.g. removed from the raw cache) is left out and the others still build.
-IOD_RELEASE_FILES = [
-    "iod2019_file1",
-    "iod2019_file3",
-    "iod2019_file6",
-    "iod2025_file1",
-    "iod2025_file3",
-    "iod2025_file6_solihull_extract",
-    "iod2015_idaci_deciles_derived",
-    "iod2015_imd_derived",
-    "id2010_imd_domains_derived",
-    "id2007_imd_derived",
-]
-IOD_OPTIONAL = [
-    *IOD_RELEASE_FILES,
-    "iod2015_file3",
-    "iod2015_file7",
-    "iod2019_file7",
-    "iod2025_file7",
-    "iod2025_file6",
-    "id2010_all_domains",
-]
+
+
+def iod_file_ids() -> list[str]:
+    """Catalogue ids of every readable IoD file in the registry.
+
+    All are declared optional so that a release whose files are absent (e.g. removed from the
+    raw cache) is left out and the others still build.
+    """
+    return [i for i in releases.file_ids("iod") if i not in IOD_REQUIRED and _readable(i)]
+
+
+def _readable(entry_id: str) -> bool:
+    found = releases.release_of(entry_id, "iod")
+    return found is not None and found[1].layout != "none"
+
 
 IOD_COLUMNS = [
     "release",
@@ -490,10 +378,11 @@ IOD_COLUMNS = [
 
 def _inputs_key(inputs: Inputs) -> tuple[tuple[str, int, int], ...]:
     key = []
-    for entry_id in IOD_REQUIRED + IOD_OPTIONAL:
+    for entry_id in IOD_REQUIRED + iod_file_ids():
         path = inputs.entry(entry_id).raw_path(inputs.raw_dir)
         st = path.stat() if path.exists() else None
         key.append((str(path), st.st_size if st else -1, st.st_mtime_ns if st else -1))
+    key.append(("registry", releases.fingerprint("iod"), 0))
     return tuple(key)
 
 
@@ -505,12 +394,13 @@ def assemble_iod(inputs: Inputs) -> pd.DataFrame:
     key = _inputs_key(inputs)
     if key in _CACHE:
         return _CACHE[key].copy()
-    vintage = {r.release: r.lsoa_vintage for r in RELEASES}
+    known = iod_releases()
+    vintage = {r.label: r.lsoa_vintage for r in known}
     frames = []
     skipped = []
-    for read_release in (_id2007, _id2010, _iod2015, _iod2019, _iod2025):
+    for release in known:
         try:
-            frames.append(read_release(inputs))
+            frames.append(read_release(inputs, release))
         except MissingInputError as exc:
             # A release whose files are absent is left out; iod_releases says what is missing.
             skipped.append(str(exc))
@@ -564,7 +454,7 @@ def assemble_iod(inputs: Inputs) -> pd.DataFrame:
     df["idaci_score"] = df["idaci_score"].astype("Float64")
     for field in ("lsoa_name", "lad_code", "source_id", "release", "lsoa_code"):
         df[field] = df[field].astype("str")
-    df["release_order"] = df["release"].map({name: i for i, name in enumerate(RELEASE_NAMES)})
+    df["release_order"] = df["release"].map({r.label: r.order for r in known})
     df = df.sort_values(["release_order", "lsoa_code"]).reset_index(drop=True)[IOD_COLUMNS]
     _CACHE.clear()
     _CACHE[key] = df
@@ -578,9 +468,13 @@ def _rank_within_england(df: pd.DataFrame) -> pd.Series:
     return ok
 
 
+_IN_REGISTRY = pa.Check(
+    lambda s: s.isin(release_names()), error="release must be an IoD release of the registry"
+)
+
 IOD_LSOA_SCHEMA = pa.DataFrameSchema(
     {
-        "release": pa.Column(str, pa.Check.isin(RELEASE_NAMES)),
+        "release": pa.Column(str, _IN_REGISTRY),
         "lsoa_code": pa.Column(str, pa.Check.str_matches(ENGLISH_LSOA)),
         "lsoa_vintage": pa.Column(int, pa.Check.isin(list(LSOAS_IN_ENGLAND))),
         "lsoa_name": pa.Column(str, nullable=True),
@@ -595,7 +489,7 @@ IOD_LSOA_SCHEMA = pa.DataFrameSchema(
         "imd_rank": pa.Column("Int64", pa.Check.ge(1), nullable=True),
         "imd_decile": pa.Column("Int64", pa.Check.in_range(1, 10), nullable=True),
         "children_0_15": pa.Column("Int64", pa.Check.ge(0), nullable=True),
-        "denominator_year": pa.Column("Int64", pa.Check.in_range(2001, 2030), nullable=True),
+        "denominator_year": pa.Column("Int64", pa.Check.in_range(2001, 2100), nullable=True),
         "lsoas_in_england": pa.Column(int, pa.Check.isin(list(LSOAS_IN_ENGLAND.values()))),
         "source_id": pa.Column(str),
     },
@@ -608,7 +502,8 @@ IOD_LSOA_SCHEMA = pa.DataFrameSchema(
 @table(
     "iod_lsoa",
     inputs=IOD_REQUIRED,
-    optional_inputs=IOD_OPTIONAL,
+    optional_inputs=iod_file_ids,
+    release_kinds=("iod",),
     schema=IOD_LSOA_SCHEMA,
     description="Indices of Deprivation by release x LSOA: IDACI, IMD, 0-15 denominators",
 )
@@ -637,8 +532,8 @@ def build_iod_lsoa(inputs: Inputs) -> pd.DataFrame:
 
 IOD_RELEASES_SCHEMA = pa.DataFrameSchema(
     {
-        "release": pa.Column(str, pa.Check.isin(RELEASE_NAMES), unique=True),
-        "published": pa.Column(str, pa.Check.str_matches(r"^\d{4}-\d{2}(-\d{2})?$")),
+        "release": pa.Column(str, _IN_REGISTRY, unique=True),
+        "published": pa.Column(str, pa.Check.str_matches(r"^\d{4}(-\d{2}(-\d{2})?)?$")),
         "lsoa_vintage": pa.Column(int, pa.Check.isin(list(LSOAS_IN_ENGLAND))),
         "lsoas_in_england": pa.Column(int, pa.Check.isin(list(LSOAS_IN_ENGLAND.values()))),
         "idaci_ranks_available": pa.Column(bool),
@@ -654,34 +549,35 @@ IOD_RELEASES_SCHEMA = pa.DataFrameSchema(
 )
 
 
-def _missing_note(release: str, present: dict[str, bool]) -> str | None:
-    """Say which IDACI data a release lacks and which catalogue ids would supply them."""
+def _missing_note(release: releases.Release, present: dict[str, bool]) -> str | None:
+    """Say which IDACI data a release lacks and which catalogue ids would supply them.
+
+    The remedies are the release's optional files and what each ``gives`` (registry); a release
+    may record ``note_when_no_idaci`` for IDACI that no catalogued file supplies.
+    """
     gaps = [gap for gap, ok in present.items() if not ok]
     if not gaps:
         return None
+    optional = [f for f in release.files if f.optional and f.layout != "none"]
     by_remedy: dict[str, list[str]] = {}
     for gap in gaps:
-        files = [
-            f"{eid} ({label})" for eid, label, gives in OPTIONAL_FILES[release] if gap in gives
-        ]
+        files = [f"{f.id} ({f.label})" for f in optional if gap in f.gives]
         if files:
             remedy = "add " + " or ".join(files) + " to data/raw"
-        elif release == "ID2007" and gap != "children":
-            remedy = (
-                "no reader yet: the official indices2007.zip (catalogue id id2007_indices_zip) "
-                "is not verified to hold IDACI"
-            )
+        elif release.fact("note_when_no_idaci") and gap != "children":
+            remedy = str(release.fact("note_when_no_idaci"))
         else:
             remedy = "no catalogued file supplies it"
         by_remedy.setdefault(remedy, []).append(_GAP_LABELS[gap])
     notes = [f"no {', '.join(labels)} ({remedy})" for remedy, labels in by_remedy.items()]
-    return f"{release}: " + "; ".join(notes) + "."
+    return f"{release.label}: " + "; ".join(notes) + "."
 
 
 @table(
     "iod_releases",
     inputs=IOD_REQUIRED,
-    optional_inputs=IOD_OPTIONAL,
+    optional_inputs=iod_file_ids,
+    release_kinds=("iod",),
     schema=IOD_RELEASES_SCHEMA,
     description="One row per IoD release: what IDACI data it holds, sources, landing page",
 )
@@ -693,16 +589,18 @@ def build_iod_releases(inputs: Inputs) -> pd.DataFrame:
     """
     df = assemble_iod(inputs)
     rows = []
-    for rel in RELEASES:
-        part = df[df["release"] == rel.release]
+    for rel in iod_releases():
+        part = df[df["release"] == rel.label]
+        if part.empty:
+            continue
         ids = sorted({s for joined in part["source_id"].unique() for s in joined.split(",")})
         ranks = bool(part["idaci_rank"].notna().any())
         deciles = bool(part["idaci_decile"].notna().any())
         scores = bool(part["idaci_score"].notna().any())
         rows.append(
             {
-                "release": rel.release,
-                "published": rel.published,
+                "release": rel.label,
+                "published": str(rel.fact("published", rel.year)),
                 "lsoa_vintage": rel.lsoa_vintage,
                 "lsoas_in_england": int(part["lsoas_in_england"].iloc[0]),
                 "idaci_ranks_available": ranks,
@@ -711,9 +609,9 @@ def build_iod_releases(inputs: Inputs) -> pd.DataFrame:
                 "imd_ranks_available": bool(part["imd_rank"].notna().any()),
                 "lsoas_with_children_0_15": int(part["children_0_15"].notna().sum()),
                 "source_ids": ",".join(ids),
-                "landing_page": rel.landing_page,
+                "landing_page": str(rel.fact("landing_page", "")),
                 "missing_note": _missing_note(
-                    rel.release,
+                    rel,
                     {
                         "ranks": ranks,
                         "deciles": deciles,

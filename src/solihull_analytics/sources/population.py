@@ -4,6 +4,9 @@
 one row per area, mid-year, age band and vintage, so that rate calculations can choose their
 denominator explicitly (this module does not choose):
 
+The vintages, their order and their files (with each file's layout) are listed in the release
+registry (``data/releases.yaml``, kind ``population``); as registered today:
+
 ======================  =====================================  ==========  ======  =========
 vintage                 source                                 mid-years   ages    rounding
 ======================  =====================================  ==========  ======  =========
@@ -12,6 +15,7 @@ pre_census2021          pop_0_17_la_2012_2020_pre_rebasing     2012-2020   0-17 
 pre_census2021          cla_sfr27_2010_march (Mid2009Pop0-17)  2009        0-17    100 (10)
 pre_census2021          cin_osr26_2011 (Mid2010Pop0-17)        2010        0-17    none
 pre_census2021          pop_statxplore_la_age_* (DWP)          2008-2020   0-16    none
+pre_census2021_revised  ons_mye_la_sya_mid1997_mid2020 (Nomis) 1997-2020   0-17    none
 mye2022_first_release   ons_mye_mid2022_first_release          2022        0-17    none
 mye2023_first_release   ons_mye_mid2023_first_release          2023        0-17    none
 ======================  =====================================  ==========  ======  =========
@@ -21,6 +25,15 @@ The Stat-Xplore files give ages 0-4, 5-9, 10-14, 15 and 16 only: their sum is la
 authorities by name on April-2021 boundaries; names are matched to codes through the ONS
 hierarchy (``geo_la_hierarchy``) and summed to the current upper-tier authority, region and
 England.
+
+The Nomis single-year-of-age file (vintage ``pre_census2021_revised``) is ONS's pre-Census-2021
+series as it stood in 2022: mid-2001 to mid-2010 are the estimates ONS revised after the 2011
+Census, so they differ slightly from the figures DfE published at the time (vintage
+``pre_census2021``, e.g. Solihull mid-2010 44,978 against 44,881); mid-2012 to mid-2020 equal
+DfE's pre-rebasing denominators. It lists districts on April-2021 boundaries, summed here to
+the current upper-tier authority, region and England; the two counties split since 2019
+(Cumbria, Northamptonshire) are also summed from their districts, for the years DfE reported
+them.
 
 DfE's rate for 31 March of year Y uses the estimate for mid-(Y-1) (see ``cla_la_year``).
 """
@@ -33,6 +46,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
+from solihull_analytics import releases
 from solihull_analytics.build import BuildError, Inputs, table
 from solihull_analytics.sources._common import current_la_code, require_columns, to_number
 
@@ -42,23 +56,21 @@ OUTPUT_LEVEL = {NATIONAL: "country", REGIONAL: "region", LOCAL: "local_authority
 ENGLAND_CODE, ENGLAND_NAME = "E92000001", "England"
 AGE_0_17, AGE_0_16 = "0-17", "0-16"
 
-STATXPLORE_IDS = (
-    "pop_statxplore_la_age_0_4",
-    "pop_statxplore_la_age_5_9",
-    "pop_statxplore_la_age_10_14",
-    "pop_statxplore_la_age_15",
-    "pop_statxplore_la_age_16",
-)
-INPUTS = (
-    "pop_0_17_la_2012_2024_rebased",
-    "pop_0_17_la_2012_2020_pre_rebasing",
-    "ons_mye_mid2022_first_release",
-    "ons_mye_mid2023_first_release",
-    *STATXPLORE_IDS,
-    "cla_sfr27_2010_march",
-    "cin_osr26_2011",
-    "geo_la_hierarchy",
-)
+#: Counties abolished after April 2021 whose districts the Nomis file still lists, so that
+#: their children-looked-after rates (reported under the county code) get a denominator.
+FORMER_COUNTIES = {
+    "E10000006": ("Cumbria", ("E06000063", "E06000064")),  # split April 2023
+    "E10000021": ("Northamptonshire", ("E06000061", "E06000062")),  # split April 2021
+}
+#: File layouts this module reads (``layout`` of a population file in the release registry).
+LAYOUTS = ("dfe_population", "dfe_underlying_population", "ons_mye_workbook", "statxplore",
+           "nomis_sya")
+
+
+def population_inputs() -> list[str]:
+    """Catalogue ids of every population file the registry lists in a known layout."""
+    return [*releases.file_ids("population", layouts=LAYOUTS), "geo_la_hierarchy"]
+
 
 OUTPUT_COLUMNS = [
     "la_code",
@@ -167,6 +179,7 @@ def read_dfe_underlying_population(
     lookup: pd.DataFrame,
     region_codes: dict[str, str],
     rounded_to: int,
+    vintage: str,
 ) -> pd.DataFrame:
     """Read the ONS 0-17 estimate carried by a 2010/2011 DfE underlying file.
 
@@ -203,7 +216,7 @@ def read_dfe_underlying_population(
     out["mid_year"] = mid_year
     out["age_band"] = AGE_0_17
     out["population"] = to_number(df[column])
-    out["vintage"] = "pre_census2021"
+    out["vintage"] = vintage
     out["source_id"] = source_id
     out["rounded_to"] = rounded_to
     out = out[keep & out["population"].notna()]
@@ -349,7 +362,9 @@ def parse_statxplore_csv(path: Path | str, text: str | None = None) -> pd.DataFr
     return out
 
 
-def read_statxplore(paths: list[Path], hierarchy_path: Path) -> pd.DataFrame:
+def read_statxplore(
+    paths: list[Path], hierarchy_path: Path, vintage: str, source_ids: list[str]
+) -> pd.DataFrame:
     """Sum the Stat-Xplore age files to 0-16 and aggregate to upper tier, region and England."""
     parts = [parse_statxplore_csv(p) for p in paths]
     ages = pd.concat(parts).groupby(["area_name", "mid_year"], as_index=False)["population"].sum()
@@ -396,8 +411,8 @@ def read_statxplore(paths: list[Path], hierarchy_path: Path) -> pd.DataFrame:
         la_code=ENGLAND_CODE, la_name=ENGLAND_NAME, geographic_level=NATIONAL)
     out = pd.concat([eng, rgn, la], ignore_index=True)
     out["age_band"] = AGE_0_16
-    out["vintage"] = "pre_census2021"
-    out["source_id"] = "+".join(STATXPLORE_IDS)
+    out["vintage"] = vintage
+    out["source_id"] = "+".join(source_ids)
     out["rounded_to"] = 1
     return out[OUTPUT_COLUMNS]
 
@@ -413,6 +428,81 @@ def _is_outside_england(name: str) -> bool:
 
 
 # ----------------------------------------------------------------------------------------------
+# ONS single year of age by district (Nomis NM_2002_1), mid-1997 to mid-2020
+# ----------------------------------------------------------------------------------------------
+
+
+def district_children(path: Path) -> pd.DataFrame:
+    """Children aged 0-17 by English district and mid-year from the Nomis single-year-of-age export.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lad_code``, ``mid_year`` and ``population`` (ages 0 to 17 summed; every one of them
+        must be a number). Welsh, Scottish and Northern Irish areas are dropped.
+    """
+    ages = [f"Age {a}" for a in range(18)]
+    df = _read_csv_text(path)
+    require_columns(df, ["code", "year", *ages], path)
+    df = df[df["code"].str.strip().str.match(r"^E0[6-9]")]
+    values = df[ages].apply(to_number)
+    if values.isna().any().any():
+        row = values.index[values.isna().any(axis=1)][0]
+        raise BuildError(
+            f"{path}: row {row + 2} ({df.loc[row, 'code']}, {df.loc[row, 'year']}) has a missing "
+            "or non-numeric count for an age 0-17. Check the file against its catalogue entry."
+        )
+    return pd.DataFrame(
+        {
+            "lad_code": df["code"].str.strip(),
+            "mid_year": pd.to_numeric(df["year"]).astype(int),
+            "population": values.sum(axis=1).astype("int64"),
+        }
+    )
+
+
+def read_nomis_single_year(
+    path: Path, hierarchy_path: Path, vintage: str, source_id: str
+) -> pd.DataFrame:
+    """Sum the Nomis districts' 0-17 estimates to upper-tier LA, region and England.
+
+    England is the sum of the English districts (E06/E07/E08/E09); each district is mapped to
+    today's children's-services LA with the ONS hierarchy (``geo_la_hierarchy``, the same
+    lookup as ``la_lookup``), and the counties in :data:`FORMER_COUNTIES` are added as the sum
+    of their successors.
+    """
+    from solihull_analytics.sources.geo import la_of_district, read_district_lookup
+
+    districts = read_district_lookup(hierarchy_path)
+    kids = district_children(path)
+    kids["la_code"] = la_of_district(kids["lad_code"], districts, str(path)).to_numpy()
+    info = districts.drop_duplicates("la_code").set_index("la_code")
+    la = kids.groupby(["la_code", "mid_year"], as_index=False)["population"].sum()
+    la["la_name"] = la["la_code"].map(info["la_name"])
+    la["geographic_level"] = LOCAL
+    kids["region_code"] = kids["la_code"].map(info["region_code"])
+    rgn = kids.groupby(["region_code", "mid_year"], as_index=False)["population"].sum()
+    rgn = rgn.rename(columns={"region_code": "la_code"})
+    region_names = districts.drop_duplicates("region_code").set_index("region_code")["region_name"]
+    rgn["la_name"] = rgn["la_code"].map(region_names)
+    rgn["geographic_level"] = REGIONAL
+    eng = kids.groupby("mid_year", as_index=False)["population"].sum().assign(
+        la_code=ENGLAND_CODE, la_name=ENGLAND_NAME, geographic_level=NATIONAL)
+    counties = []
+    for code, (name, successors) in FORMER_COUNTIES.items():
+        part = la[la["la_code"].isin(successors)]
+        if part["la_code"].nunique() == len(successors):
+            county = part.groupby("mid_year", as_index=False)["population"].sum()
+            counties.append(county.assign(la_code=code, la_name=name, geographic_level=LOCAL))
+    out = pd.concat([eng, rgn, la, *counties], ignore_index=True)
+    out["age_band"] = AGE_0_17
+    out["vintage"] = vintage
+    out["source_id"] = source_id
+    out["rounded_to"] = 1
+    return out[OUTPUT_COLUMNS]
+
+
+# ----------------------------------------------------------------------------------------------
 # The table
 # ----------------------------------------------------------------------------------------------
 
@@ -423,13 +513,13 @@ POPULATION_SCHEMA = pa.DataFrameSchema(
         ),
         "la_name": pa.Column("str"),
         "geographic_level": pa.Column("str", pa.Check.isin(list(OUTPUT_LEVEL.values()))),
-        "mid_year": pa.Column(int, pa.Check.in_range(2000, 2100)),
+        "mid_year": pa.Column(int, pa.Check.in_range(1990, 2100)),
         "age_band": pa.Column("str", pa.Check.isin([AGE_0_17, AGE_0_16])),
         "population": pa.Column("int64", pa.Check.gt(0)),
         "vintage": pa.Column(
             "str",
-            pa.Check.isin(["pre_census2021", "census2021_rebased", "mye2022_first_release",
-                           "mye2023_first_release"]),
+            pa.Check(lambda s: s.isin(releases.labels("population")),
+                     error="vintage must be a population release of the registry"),
         ),
         "source_id": pa.Column("str"),
         "rounded_to": pa.Column("int64", pa.Check.isin([1, 10, 100])),
@@ -442,38 +532,46 @@ POPULATION_SCHEMA = pa.DataFrameSchema(
 
 @table(
     "population_la_year",
-    inputs=list(INPUTS),
+    inputs=population_inputs,
     schema=POPULATION_SCHEMA,
+    release_kinds=("population",),
     description="ONS child population (0-17; 0-16 from Stat-Xplore) by LA/region/England, "
-    "mid-2008 to mid-2024, every vintage",
+    "mid-1997 to mid-2024, every vintage",
 )
 def build_population_la_year(inputs: Inputs) -> pd.DataFrame:
-    """Every ONS child-population estimate in the catalogue, by area, mid-year and vintage."""
-    rebased_path = inputs.path("pop_0_17_la_2012_2024_rebased")
-    pre_path = inputs.path("pop_0_17_la_2012_2020_pre_rebasing")
-    rebased = read_dfe_population(rebased_path, "census2021_rebased",
-                                  "pop_0_17_la_2012_2024_rebased")
-    pre = read_dfe_population(pre_path, "pre_census2021", "pop_0_17_la_2012_2020_pre_rebasing")
-    lookup = old_code_lookup([_read_csv_text(pre_path), _read_csv_text(rebased_path)])
-    regions = rebased[rebased["geographic_level"].eq(REGIONAL)].drop_duplicates("la_code")
+    """Every ONS child-population estimate in the registry, by area, mid-year and vintage.
+
+    Each vintage's files are read by their layout (release registry): DfE EES files first (they
+    give the DfE code lookup and the region codes for the other layouts), then the rest.
+    """
+    vintages = releases.releases("population")
+    dfe = [(rel, f) for rel in vintages for f in rel.files_with(layout="dfe_population")]
+    if not dfe:
+        raise BuildError("the release registry lists no population file in layout dfe_population.")
+    frames = [read_dfe_population(inputs.path(f.id), rel.label, f.id) for rel, f in dfe]
+    lookup = old_code_lookup([_read_csv_text(inputs.path(f.id)) for _, f in dfe])
+    regions = frames[-1][frames[-1]["geographic_level"].eq(REGIONAL)].drop_duplicates("la_code")
     region_codes = {normalise_name(n): c for c, n in zip(regions["la_code"], regions["la_name"],
                                                          strict=True)}
     region_codes["yorkshire and humber"] = "E12000003"
-    parts = [
-        rebased,
-        pre,
-        read_dfe_underlying_population(
-            inputs.path("cla_sfr27_2010_march"), "Mid2009Pop0-17", 2009, "cla_sfr27_2010_march",
-            lookup, region_codes, rounded_to=100),
-        read_dfe_underlying_population(
-            inputs.path("cin_osr26_2011"), "Mid2010Pop0-17", 2010, "cin_osr26_2011",
-            lookup, region_codes, rounded_to=1),
-        read_ons_mye_workbook(inputs.path("ons_mye_mid2022_first_release"), 2022,
-                              "mye2022_first_release", "ons_mye_mid2022_first_release"),
-        read_ons_mye_workbook(inputs.path("ons_mye_mid2023_first_release"), 2023,
-                              "mye2023_first_release", "ons_mye_mid2023_first_release"),
-        read_statxplore([inputs.path(i) for i in STATXPLORE_IDS], inputs.path("geo_la_hierarchy")),
-    ]
+    parts = list(frames)
+    for rel in vintages:
+        for f in rel.files_with(layout="dfe_underlying_population"):
+            parts.append(read_dfe_underlying_population(
+                inputs.path(f.id), str(f.option("column")), int(f.option("mid_year")), f.id,
+                lookup, region_codes, rounded_to=int(f.option("rounded_to", 1)),
+                vintage=rel.label))
+        for f in rel.files_with(layout="ons_mye_workbook"):
+            parts.append(read_ons_mye_workbook(
+                inputs.path(f.id), int(f.option("mid_year")), rel.label, f.id))
+        statxplore = rel.files_with(layout="statxplore")
+        if statxplore:
+            parts.append(read_statxplore(
+                [inputs.path(f.id) for f in statxplore], inputs.path("geo_la_hierarchy"),
+                rel.label, [f.id for f in statxplore]))
+        for f in rel.files_with(layout="nomis_sya"):
+            parts.append(read_nomis_single_year(
+                inputs.path(f.id), inputs.path("geo_la_hierarchy"), rel.label, f.id))
     out = pd.concat([p[OUTPUT_COLUMNS] for p in parts], ignore_index=True)
     for column in ("la_code", "la_name", "geographic_level", "age_band", "vintage", "source_id"):
         out[column] = out[column].astype("str")

@@ -1,0 +1,401 @@
+"""The next-year drill: new releases registered and used with no change to code or notebooks.
+
+Each test works in a temporary copy: a data folder (``SOLIHULL_DATA_DIR``) whose raw cache links
+to the project's verified files and whose processed tables start as a copy of the project's, and
+a copy of the catalogue and the release registry (``SOLIHULL_CATALOGUE``; the registry is the
+``releases.yaml`` beside it). New files go in only through the public interfaces: the
+``solihull-analytics data add`` command, then ``data build`` and the report renderer. No module
+constant is patched.
+
+1. A new Indices of Deprivation: IoD2025's files, byte for byte, registered as "IoD2030".
+2. A new DfE CLA release: the 2025 release's file with every year moved on by one (2026).
+3. A new ONS population vintage, which becomes the denominator series.
+
+The command's rejections (unknown ``--like``, duplicate id, a file in another layout) are
+tested on small files.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from solihull_analytics import paths
+from solihull_analytics.cli import app
+
+SOLIHULL = "E08000029"
+RUN_DATE = "2026-01-31"
+SRC = Path(__file__).resolve().parents[1] / "src" / "solihull_analytics"
+
+
+def _link_tree(src: Path, dst: Path) -> None:
+    """Recreate ``src``'s folders under ``dst`` with each file a symbolic link (no copying)."""
+    for path in src.rglob("*"):
+        target = dst / path.relative_to(src)
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(path.resolve())
+
+
+@pytest.fixture()
+def workspace(processed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A temporary data folder, catalogue and registry (the project's files are not touched)."""
+    data = tmp_path / "data"
+    _link_tree(paths.raw_dir(), data / "raw")
+    shutil.copytree(processed, data / "processed")
+    catalogue_dir = tmp_path / "catalogue"
+    catalogue_dir.mkdir()
+    shutil.copy(paths.catalogue_path(), catalogue_dir / "catalogue.yaml")
+    shutil.copy(paths.catalogue_path().with_name("releases.yaml"), catalogue_dir)
+    monkeypatch.setenv("SOLIHULL_DATA_DIR", str(data))
+    monkeypatch.setenv("SOLIHULL_CATALOGUE", str(catalogue_dir / "catalogue.yaml"))
+    monkeypatch.delenv("SOLIHULL_RELEASES", raising=False)
+    return tmp_path
+
+
+def cli(*args: str, ok: bool = True) -> str:
+    result = CliRunner().invoke(app, list(args))
+    out = result.output + (result.stderr if result.stderr_bytes else "")
+    if ok:
+        assert result.exit_code == 0, out
+    else:
+        assert result.exit_code == 2, out
+    return out
+
+
+def _build() -> str:
+    out = cli("data", "build")
+    assert "0 failed" in out, out
+    return out
+
+
+def _render(workspace: Path, notebooks: list[str]) -> Path:
+    from solihull_analytics.report import render_pack
+
+    reports = workspace / "reports"
+    result = render_pack(
+        SOLIHULL,
+        notebooks=notebooks,
+        reports_dir=reports,
+        processed_dir=paths.processed_dir(),
+        run_date=RUN_DATE,
+    )
+    failed = [r for r in result.notebooks if r.status == "failed"]
+    assert not failed, [(r.notebook, r.message) for r in failed]
+    return reports / SOLIHULL
+
+
+def _raw(entry_id: str) -> Path:
+    from solihull_analytics.catalogue import load_catalogue
+
+    return load_catalogue()[entry_id].raw_path()
+
+
+def _headlines(pack: Path, page: str) -> list[dict]:
+    doc = json.loads((pack / f"{page}.json").read_text(encoding="utf-8"))
+    return doc["headlines"] if isinstance(doc, dict) else doc
+
+
+# ------------------------------------------------------------------------------------------
+# 1. A new IoD
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.mirror
+def test_new_iod_release_iod2030(workspace: Path) -> None:
+    from bs4 import BeautifulSoup
+
+    incoming = workspace / "incoming"
+    incoming.mkdir()
+    for like in ("iod2025_file1", "iod2025_file3", "iod2025_file6_solihull_extract"):
+        src = _raw(like)
+        copy = incoming / src.name.replace("2025", "2030")
+        shutil.copyfile(src, copy)
+        out = cli("data", "add", str(copy), "--like", like, "--release", "IoD2030")
+        assert f"added {like.replace('2025', '2030')} (iod" in out
+        assert "iod_lsoa" in out and "02_idaci_deprivation" in out
+        assert hashlib.sha256(copy.read_bytes()).hexdigest()[:12] in out
+    from solihull_analytics import releases
+
+    assert releases.labels("iod")[-1] == "IoD2030"
+    assert releases.get("iod", "latest").year == 2030
+    _build()
+
+    pack = _render(workspace, ["02", "03", "05"])
+
+    page02 = BeautifulSoup((pack / "02_idaci_deprivation.html").read_text("utf-8"), "html.parser")
+    table1 = next(
+        t for t in page02.find_all("table")
+        if "Most deprived 20%: computed" in t.get_text()
+    )
+    rows = {
+        tr.find_all(["td", "th"])[0].get_text(strip=True): [
+            c.get_text(strip=True) for c in tr.find_all(["td", "th"])
+        ]
+        for tr in table1.find_all("tr")[1:]
+    }
+    assert list(rows) == ["ID2007", "ID2010", "IoD2015", "IoD2019", "IoD2025", "IoD2030"]
+    headers = [c.get_text(strip=True) for c in table1.find_all("tr")[0].find_all(["td", "th"])]
+    counts = [rows["IoD2030"][headers.index(f"Most deprived {p}%: computed")]
+              for p in (20, 10, 5, 2)]
+    assert counts == ["20", "9", "2", "0"]
+    assert counts == [rows["IoD2025"][headers.index(f"Most deprived {p}%: computed")]
+                      for p in (20, 10, 5, 2)]
+
+    periods03 = {h["period"] for h in _headlines(pack, "03_north_south")}
+    assert "IoD2030" in periods03
+    periods05 = {h["period"] for h in _headlines(pack, "05_benchmarking")}
+    assert "IoD2030" in periods05 and "IoD2025" not in periods05
+    page05 = (pack / "05_benchmarking.html").read_text("utf-8")
+    assert "English Indices of Deprivation (IoD2030)" in page05
+
+
+# ------------------------------------------------------------------------------------------
+# 2. A new CLA release
+# ------------------------------------------------------------------------------------------
+
+
+def _shift_years_csv(src: Path, dst: Path, by: int) -> None:
+    df = pd.read_csv(src, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    df["time_period"] = (df["time_period"].astype(int) + by).astype(str)
+    df.to_csv(dst, index=False)
+
+
+@pytest.mark.mirror
+def test_new_cla_release_extends_page01_to_2026(workspace: Path, processed: Path) -> None:
+    from bs4 import BeautifulSoup
+
+    src = _raw("cla_ees2025_number_rate")
+    new = workspace / src.name.replace("release2025_2021-2025", "release2026_2022-2026")
+    _shift_years_csv(src, new, 1)
+    out = cli("data", "add", str(new), "--like", "cla_ees2025_number_rate")
+    assert "added cla_ees2026_number_rate (cla new release EES reporting year 2026)" in out
+    assert "cla_la_year" in out and "01_cla_trend" in out
+    _build()
+    from solihull_analytics.build import read_table
+
+    cla = read_table("cla_la_year")
+    assert cla["year"].max() == 2026
+    sol = cla[(cla["la_code"] == SOLIHULL) & (cla["year"] == 2026)].iloc[0]
+    assert sol["source_id"] == "cla_ees2026_number_rate"
+
+    project = pd.read_parquet(processed / "cla_la_year.parquet")
+    count_2025 = int(project.query("la_code == @SOLIHULL and year == 2025")["cla_all"].iloc[0])
+
+    pack = _render(workspace, ["01"])
+    page = BeautifulSoup((pack / "01_cla_trend.html").read_text("utf-8"), "html.parser")
+    trend = next(t for t in page.find_all("table")
+                 if "all CLA" in t.get_text() and "DfE rate" in t.get_text())
+    header = [c.get_text(strip=True) for c in trend.find_all("tr")[0].find_all(["td", "th"])]
+    rows = {r[0]: r for r in (
+        [c.get_text(strip=True) for c in tr.find_all(["td", "th"])]
+        for tr in trend.find_all("tr")[1:]
+    )}
+    assert list(rows)[-1] == "2026"
+    # The 2026 count is the shifted file's (the 2025 release's 2025 count) with DfE's rate; the
+    # recomputed rate needs the ONS mid-2025 estimate, which the page names as missing.
+    assert int(rows["2026"][header.index("all CLA")].replace(",", "")) == count_2025
+    assert float(rows["2026"][header.index("DfE rate")]) > 0
+    assert "mid-2025" in page.get_text()
+
+
+# ------------------------------------------------------------------------------------------
+# 3. A new ONS population vintage
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.mirror
+def test_new_population_vintage_becomes_the_denominator(workspace: Path) -> None:
+    from solihull_analytics import cla_trend as ct
+    from solihull_analytics.build import read_table
+
+    src = _raw("pop_0_17_la_2012_2024_rebased")
+    df = pd.read_csv(src, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    # A revised series: every estimate 1% higher (so the new vintage is recognisable).
+    values = pd.to_numeric(df["population_estimate"], errors="coerce")
+    df["population_estimate"] = (values * 1.01).round().astype("Int64").astype(str)
+    new = workspace / "dfe_ons_mid-year_population_estimates_0-17_2012_to_2025_revised.csv"
+    df.to_csv(new, index=False)
+    out = cli("data", "add", str(new), "--like", "pop_0_17_la_2012_2024_rebased",
+              "--release", "census2021_rebased_revised", "--year", "2025")
+    assert "population new release census2021_rebased_revised" in out
+    assert "population_la_year" in out and "01_cla_trend" in out
+    _build()
+
+    population = read_table("population_la_year")
+    assert "census2021_rebased_revised" in set(population["vintage"])
+    cla = read_table("cla_la_year")
+    # DfE's convention: 31 March Y uses mid-(Y-1); the new series covers mid-2012 to mid-2024.
+    rates = ct.cla_rates(cla, ct.population_candidates(population), [SOLIHULL], first_year=2013)
+    held = rates[(rates["year"] >= 2013) & (rates["year"] <= 2025)]
+    assert not held.empty
+    assert set(held["denominator_vintage"].dropna()) == {"census2021_rebased_revised"}
+    sol_2023 = population[
+        (population["la_code"] == SOLIHULL) & (population["mid_year"] == 2023)
+        & (population["age_band"] == "0-17")
+    ].set_index("vintage")["population"]
+    assert sol_2023["census2021_rebased_revised"] == round(sol_2023["census2021_rebased"] * 1.01)
+
+
+# ------------------------------------------------------------------------------------------
+# The command's rejections (small files; nothing written when rejected)
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def small_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A temporary catalogue, registry and empty data folder."""
+    (tmp_path / "data" / "raw").mkdir(parents=True)
+    shutil.copy(paths.catalogue_path(), tmp_path / "catalogue.yaml")
+    shutil.copy(paths.catalogue_path().with_name("releases.yaml"), tmp_path)
+    monkeypatch.setenv("SOLIHULL_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SOLIHULL_CATALOGUE", str(tmp_path / "catalogue.yaml"))
+    monkeypatch.delenv("SOLIHULL_RELEASES", raising=False)
+    return tmp_path
+
+
+def _unchanged(ws: Path) -> bool:
+    return (ws / "catalogue.yaml").read_bytes() == paths.catalogue_path().read_bytes() and (
+        ws / "releases.yaml"
+    ).read_bytes() == paths.catalogue_path().with_name("releases.yaml").read_bytes()
+
+
+def test_data_add_rejects_unknown_like(small_workspace: Path) -> None:
+    f = small_workspace / "x_2026.csv"
+    f.write_text("a,b\n1,2\n", encoding="utf-8")
+    out = cli("data", "add", str(f), "--like", "no_such_file", ok=False)
+    assert "--like 'no_such_file' is not a catalogue id" in out
+    assert _unchanged(small_workspace)
+
+
+def test_data_add_rejects_duplicate_id(small_workspace: Path) -> None:
+    f = small_workspace / "cla_2026.csv"
+    f.write_text("time_period\n2026\n", encoding="utf-8")
+    out = cli("data", "add", str(f), "--like", "cla_ees2025_number_rate",
+              "--id", "cla_ees2024_number_rate", ok=False)
+    assert "catalogue id 'cla_ees2024_number_rate' already exists" in out
+    assert _unchanged(small_workspace)
+
+
+def test_data_add_rejects_a_file_in_another_layout(small_workspace: Path) -> None:
+    # The layout check compares with the file it is like; write that file's header here.
+    like = small_workspace / "data" / "raw" / "cla" / (
+        "ees_cla_number_and_rate_per_10k_children_release2025_2021-2025.csv"
+    )
+    like.parent.mkdir(parents=True)
+    like.write_text("time_period,geographic_level,new_la_code,population_type,children_count\n"
+                    "2025,National,,x,1\n", encoding="utf-8")
+    f = small_workspace / "cla_2026.csv"
+    f.write_text("time_period,geographic_level,new_la_code,population_type,number\n"
+                 "2026,National,,x,1\n", encoding="utf-8")
+    out = cli("data", "add", str(f), "--like", "cla_ees2025_number_rate", ok=False)
+    assert "column 'children_count' not found" in out
+    assert _unchanged(small_workspace)
+    assert not (like.parent / "ees_cla_number_and_rate_per_10k_children_release2026_2022-2026.csv"
+                ).exists()
+
+
+def test_data_add_names_the_missing_iod_field(small_workspace: Path) -> None:
+    f = small_workspace / "IoD2030_File3.csv"
+    f.write_text("LSOA code (2021),IDACI decile\nE01000001,1\n", encoding="utf-8")
+    out = cli("data", "add", str(f), "--like", "iod2025_file3", "--release", "IoD2030", ok=False)
+    assert "IDACI rank" in out and "IoD2030_File3.csv" in out
+    assert _unchanged(small_workspace)
+
+
+# ------------------------------------------------------------------------------------------
+# No release facts in code
+# ------------------------------------------------------------------------------------------
+
+#: IoD labels, population vintage names and IoD catalogue ids; none may appear as a string in
+#: analysis code (docstrings aside) or as a notebook parameter default.
+RELEASE_WORDS = re.compile(
+    r"\b(ID20\d\d|IoD20\d\d|iod20\d\d_\w+|id20\d\d_\w+|pre_census2021|census2021_rebased|"
+    r"mye20\d\d_first_release|mye_sya_\w+)\b"
+)
+ANALYSIS_MODULES = ("deprivation", "benchmarking", "area_profile", "cla_trend", "cla_gradient",
+                    "neighbours", "provenance", "page", "report")
+
+
+def _string_constants(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.FunctionDef | ast.ClassDef | ast.AsyncFunctionDef)
+        and node.body and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        n.value for n in ast.walk(tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings
+    ]
+
+
+@pytest.mark.parametrize("module", ANALYSIS_MODULES)
+def test_no_release_named_in_analysis_code(module: str) -> None:
+    found = [s for s in _string_constants(SRC / f"{module}.py") if RELEASE_WORDS.search(s)]
+    assert not found, f"{module}.py names releases: {found[:5]}; read them from the registry"
+
+
+def test_notebook_defaults_name_no_release() -> None:
+    for nb in sorted((SRC.parents[1] / "notebooks").glob("*.ipynb")):
+        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        params = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+        text = "".join(params[0]["source"]) if params else ""
+        assert not RELEASE_WORDS.search(text), f"{nb.name} parameters name a release"
+        assert not re.search(r"=\s*\"?20\d\d", "\n".join(
+            line for line in text.splitlines()
+            if re.match(r"\s*(iod|idaci|classify|vintage)", line)
+        )), nb.name
+
+
+def test_registry_env_follows_the_catalogue(tmp_path: Path, monkeypatch) -> None:
+    from solihull_analytics import releases
+
+    (tmp_path / "releases.yaml").write_text(
+        "releases:\n- {kind: iod, label: X1, year: 2001, order: 1, files: "
+        "[{id: a, role: base, layout: iod_table}]}\n", encoding="utf-8")
+    monkeypatch.setenv("SOLIHULL_CATALOGUE", str(tmp_path / "catalogue.yaml"))
+    monkeypatch.delenv("SOLIHULL_RELEASES", raising=False)
+    assert releases.registry_path() == (tmp_path / "releases.yaml").resolve()
+    assert releases.labels("iod") == ["X1"]
+    assert os.environ["SOLIHULL_CATALOGUE"].endswith("catalogue.yaml")
+
+
+def test_data_add_second_file_joins_the_named_release(small_workspace: Path) -> None:
+    from solihull_analytics import releases
+    from solihull_analytics.catalogue import load_catalogue
+
+    a = small_workspace / "cla_number_rate_2026.csv"
+    a.write_text("time_period,children_count\n2026,1\n", encoding="utf-8")
+    out = cli("data", "add", str(a), "--like", "cla_ees2025_number_rate")
+    assert "cla new release EES reporting year 2026" in out and "cla_la_year" in out
+    b = small_workspace / "cla_national_2026.csv"
+    b.write_text("time_period,number\n2026,1\n", encoding="utf-8")
+    out = cli("data", "add", str(b), "--like", "cla_ees2024_national_time_series",
+              "--release", "EES reporting year 2026", "--id", "cla_ees2026_national_time_series")
+    assert "added to release EES reporting year 2026" in out
+    new = releases.get("cla", "latest")
+    assert new.label == "EES reporting year 2026" and new.year == 2026
+    assert [(f.id, f.layout) for f in new.files] == [
+        ("cla_ees2026_number_rate", "cla_ees_number_rate"),
+        ("cla_ees2026_national_time_series", "cla_national_time_series"),
+    ]
+    assert releases.get("cla", "EES reporting year 2025").file_ids == [
+        "cla_ees2025_number_rate", "cla_dashboard_characteristics_2021_2025"]
+    entry = load_catalogue()["cla_ees2026_number_rate"]
+    assert entry.sha256 == hashlib.sha256(a.read_bytes()).hexdigest() and not entry.mirrored
+    assert entry.raw_path().read_bytes() == a.read_bytes()
+    assert "2026" in entry.release and "2025" not in entry.release
