@@ -110,9 +110,14 @@ def test_decile_statistics_known_values() -> None:
     s = cg.decile_statistics(counts, pops, n_sims=200)
     assert s.ratio == pytest.approx(10.0)
     assert s.ratio_lower < 10 < s.ratio_upper
-    # rates fall by 40 per 10,000 per decile: a straight line in rank, SII = 40 * 10 = 400
-    assert s.sii == pytest.approx(400.0)
-    assert s.rii == pytest.approx(400.0 / 220.0)
+    # rates fall by 40 per 10,000 per decile: a straight line in rank, 420 - 400 * rank, so
+    # PHE's SII = fitted(1) - fitted(0) = -400 and RII = fitted(1) / fitted(0) = 20 / 420
+    assert s.sii == pytest.approx(-400.0)
+    assert s.rii == pytest.approx(20.0 / 420.0)
+    assert s.rises_with_deprivation
+    gap = cg.decile_statistics(counts, pops, n_sims=200, sii_definition="gap")
+    assert gap.sii == pytest.approx(400.0) and gap.rii == pytest.approx(400.0 / 220.0)
+    assert gap.rises_with_deprivation
     # a decile with no population is left out of the ratio and the slope
     pops2 = pops.copy()
     pops2[10] = 0
@@ -130,6 +135,8 @@ def test_audit_detects_a_pinned_count() -> None:
     # ... with coarse rounding they do not.
     assert cg.audit_derived(counts, pops, hidden, primary, -2, 0)
     assert cg.audit_derived(counts, pops, hidden & False, primary & False, 3, 4)
+    # the same holds for the earlier ("gap") definition of SII and RII
+    assert not cg.audit_derived(counts, pops, hidden, primary, 3, 4, definition="gap")
 
 
 @pytest.mark.mirror
@@ -193,17 +200,25 @@ def _stub_context(ratio, sii, rii, synthetic=True):
     """A GradientContext around a stand-in result, for the page helpers (no data needed)."""
     from types import SimpleNamespace
 
+    from solihull_analytics.disclosure import PublishedCounts
     from solihull_analytics.geography import LocalAuthority
 
+    counts = PublishedCounts()
+    counts.add("cohort:total", 430)
+    counts.add("group:in_area", 400)
+    counts.suppress()
     result = SimpleNamespace(
         cohort_total=430,
         in_area=400,
+        counts=counts,
+        too_small=False,
+        sii_published=sii is not None,
         cohort=SimpleNamespace(description="children looked after on 31 March 2019"),
         ratio=lambda: ratio,
         sii=lambda: sii,
         rii=lambda: rii,
         source_ids=["a", "b"],
-        stats=SimpleNamespace(sii=12.0),
+        stats=SimpleNamespace(sii=-12.0, rises_with_deprivation=True),
     )
     return cg.GradientContext(
         la=LocalAuthority(SOLIHULL, "Solihull", None, None, None),
@@ -233,6 +248,8 @@ def test_headlines_and_summary_published() -> None:
     ]
     assert heads["cla_idaci_ratio_most_least"]["value"] == 12.3
     assert heads["cla_idaci_sii"]["lower"] == 120.0
+    assert heads["cla_gradient_in_area"]["value"] == 400
+    assert "400" in heads["cla_gradient_cohort"]["statement"]
     assert all(h["statement"].startswith("SYNTHETIC DATA: ") for h in heads.values())
     assert all(h["period"] == "2018-19" and h["area"] == "Solihull" for h in heads.values())
     assert cg.summary(ctx).startswith("SYNTHETIC DATA: Children in Solihull's most deprived")
@@ -256,4 +273,4 @@ def test_headlines_withheld_when_suppressed() -> None:
         "How the rate of being looked after varies with neighbourhood deprivation."
     )
     assert cg.synthetic_notice(ctx) is None
-    assert cg.chart_title(ctx.result).startswith("The rate of being looked after rises")
+    assert cg.chart_title(ctx.result).startswith("Rates of being looked after by")

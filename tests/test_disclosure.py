@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 
 from solihull_analytics.disclosure import (
+    PublishedCounts,
     primary_suppression_mask,
     suppress_counts,
     suppress_dependent,
@@ -238,3 +239,91 @@ def test_suppress_dependent_series_and_frame_masks():
 def test_suppress_dependent_rejects_misaligned_index():
     with pytest.raises(ValueError, match="same index"):
         suppress_dependent(pd.Series([1.0], index=["a"]), pd.Series([True], index=["b"]))
+
+
+# --- PublishedCounts: a page's counts as one set of linked tables ------------------------------
+
+
+def _groups(uasc, no_pc, outside, in_area, extra=()):
+    pc = PublishedCounts()
+    for name, value in (("uasc", uasc), ("no_pc", no_pc), ("outside", outside)):
+        pc.add(name, value)
+    pc.add("in_area", in_area, keep=5)
+    pc.add("total", uasc + no_pc + outside + in_area, keep=4)
+    pc.relate("total", ["uasc", "no_pc", "outside", "in_area"])
+    for name, value in extra:
+        pc.add(name, value)
+    return pc
+
+
+def test_linked_counts_hide_small_counts_everywhere_and_a_protecting_second():
+    # The 23-child example: UASC 3 hidden alone would follow from the total.
+    pc = _groups(uasc=3, no_pc=0, outside=0, in_area=20).suppress()
+    assert pc.safe
+    assert pc.shown("uasc") == "c"
+    # the only non-zero cells left are the in-area count and the total; the total is hidden
+    # (lower keep), never a zero
+    assert pc.shown("total") == "c" and pc.shown("in_area") == 20
+    assert pc.shown("no_pc") == 0 and pc.shown("outside") == 0
+    assert not pc.derivable() & pc.primary
+
+
+def test_secondary_never_a_count_shown_elsewhere():
+    # "uasc rows kept 6" shows the same number as the UASC group: hiding the group alone
+    # protects nothing, so a count whose value is shown once is preferred ...
+    pc = _groups(uasc=6, no_pc=2, outside=9, in_area=40, extra=[("uasc_rows_kept", 6)])
+    pc.suppress()
+    assert pc.shown("no_pc") == "c"
+    assert pc.shown("uasc") == 6 and pc.shown("outside") == "c"
+    # ... and when the only choice is a count shown elsewhere, both copies are hidden.
+    pc = _groups(uasc=3, no_pc=0, outside=0, in_area=20, extra=[("header_rows", 23)])
+    pc.suppress()
+    assert pc.shown("total") == "c" and pc.shown("header_rows") == "c"
+    assert pc.shown("in_area") == 20
+
+
+def test_unpublished_zero_links_are_assumed_known():
+    # Header rows kept = cohort + short breaks + others (0): the short-break count of 2 would
+    # follow from two shown figures, so one of them is hidden.
+    pc = _groups(uasc=0, no_pc=0, outside=7, in_area=30)
+    pc.add("short_break", 2)
+    pc.add("header_kept", 39)
+    pc.add("not_in_cohort", 0, published=False)
+    pc.relate("header_kept", ["total", "short_break", "not_in_cohort"])
+    pc.suppress()
+    assert pc.shown("short_break") == "c"
+    assert "short_break" not in pc.derivable()
+    assert pc.shown("header_kept") == "c"  # lowest keep, unique value
+    # with others = 4 unknown, nothing else needs hiding
+    pc2 = _groups(uasc=0, no_pc=0, outside=7, in_area=30)
+    pc2.add("short_break", 2)
+    pc2.add("header_kept", 43)
+    pc2.add("not_in_cohort", 4, published=False)
+    pc2.relate("header_kept", ["total", "short_break", "not_in_cohort"])
+    pc2.suppress()
+    assert pc2.hidden == {"short_break"}
+
+
+def test_hidden_ones_adding_to_their_count_are_protected():
+    # Two hidden cells of 1 each under a shown total: the reader knows both are 1.
+    pc = _groups(uasc=1, no_pc=1, outside=0, in_area=30).suppress()
+    assert not pc.derivable() & pc.primary
+    assert len(pc.hidden) >= 3
+
+
+def test_tiny_extract_is_not_publishable():
+    pc = _groups(uasc=0, no_pc=1, outside=0, in_area=3).suppress()
+    assert pc.is_hidden("total") and pc.is_hidden("in_area")
+    assert pc.text("in_area") == "c"
+
+
+def test_relations_must_hold_and_publishing_needs_suppress():
+    pc = PublishedCounts()
+    pc.add("a", 3)
+    pc.add("b", 4)
+    with pytest.raises(ValueError, match="not the sum"):
+        pc.relate("a", ["b"])
+    with pytest.raises(RuntimeError):
+        pc.shown("a")
+    with pytest.raises(ValueError):
+        pc.add("a", 1)

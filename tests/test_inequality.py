@@ -59,7 +59,7 @@ def linear_gradient_data(intercept, slope, populations):
 def test_sii_recovers_known_gradient_without_noise():
     populations = np.linspace(800_000, 1_200_000, 10)
     counts, midpoints = linear_gradient_data(120.0, -80.0, populations)
-    result = slope_index_of_inequality(counts, populations, DECILES)
+    result = slope_index_of_inequality(counts, populations, DECILES, definition="gap")
     # Independent fit: numpy polyfit weights the residuals, so pass sqrt(population).
     rates = counts / populations * 10_000
     slope, _ = np.polyfit(midpoints, rates, 1, w=np.sqrt(populations))
@@ -76,7 +76,7 @@ def test_sii_confidence_interval_contains_truth_with_poisson_noise():
     populations = np.full(10, 1_000_000.0)
     _, midpoints = linear_gradient_data(120.0, -80.0, populations)
     counts = rng.poisson((120.0 - 80.0 * midpoints) * populations / 10_000)
-    result = slope_index_of_inequality(counts, populations, DECILES, seed=11)
+    result = slope_index_of_inequality(counts, populations, DECILES, seed=11, definition="gap")
     assert result.sii_lower < 80.0 < result.sii_upper
     # True overall rate is the rate at the mean rank 0.5, i.e. 80, so the true RII is 1.
     assert result.rii_lower < 1.0 < result.rii_upper
@@ -99,10 +99,10 @@ def test_sii_monte_carlo_width_matches_analytic_standard_error():
 def test_sii_sign_is_positive_when_deprived_groups_have_higher_rates():
     populations = np.full(10, 200_000.0)
     counts, _ = linear_gradient_data(150.0, -100.0, populations)
-    deprived_high = slope_index_of_inequality(counts, populations, DECILES)
+    deprived_high = slope_index_of_inequality(counts, populations, DECILES, definition="gap")
     assert deprived_high.sii > 0 and deprived_high.rii > 0
     # Reversing the deprivation order (decile 10 treated as most deprived) flips the sign.
-    reversed_order = slope_index_of_inequality(counts, populations, DECILES[::-1])
+    reversed_order = slope_index_of_inequality(counts, populations, DECILES[::-1], definition="gap")
     assert reversed_order.sii == pytest.approx(-deprived_high.sii, rel=1e-9)
     assert reversed_order.sii_upper < 0
 
@@ -124,9 +124,12 @@ def test_flat_gradient_gives_interval_containing_zero():
     rng = np.random.default_rng(2024)
     populations = np.full(10, 20_000.0)
     counts = rng.poisson(70.0 * populations / 10_000)
-    result = slope_index_of_inequality(counts, populations, DECILES, seed=99)
+    result = slope_index_of_inequality(counts, populations, DECILES, seed=99, definition="gap")
     assert result.sii_lower < 0 < result.sii_upper
     assert result.rii_lower < 0 < result.rii_upper
+    phe = slope_index_of_inequality(counts, populations, DECILES, seed=99)
+    assert phe.sii_lower < 0 < phe.sii_upper
+    assert phe.rii_lower < 1 < phe.rii_upper
 
 
 def test_midpoint_ranks_with_unequal_populations():
@@ -140,13 +143,62 @@ def test_midpoint_ranks_with_unequal_populations():
 def test_sii_is_reproducible_with_seed_and_records_method():
     populations = np.full(10, 10_000.0)
     counts = np.arange(30, 20, -1)
-    first = slope_index_of_inequality(counts, populations, DECILES, seed=42)
-    second = slope_index_of_inequality(counts, populations, DECILES, seed=42)
-    other = slope_index_of_inequality(counts, populations, DECILES, seed=43)
+    first = slope_index_of_inequality(counts, populations, DECILES, seed=42, definition="gap")
+    second = slope_index_of_inequality(counts, populations, DECILES, seed=42, definition="gap")
+    other = slope_index_of_inequality(counts, populations, DECILES, seed=43, definition="gap")
     assert (first.sii_lower, first.sii_upper) == (second.sii_lower, second.sii_upper)
     assert first.sii_lower != other.sii_lower
     assert first.n_sims == 1000
     assert "Monte Carlo" in first.method and "RII = SII / overall rate" in first.method
+
+
+# --- the PHE (PHEindicatormethods / Fingertips) definition -------------------------------------
+
+
+def test_phe_definition_is_fitted_least_minus_most_and_their_ratio():
+    # Rates exactly on 120 - 80 * rank: fitted(0) = 120, fitted(1) = 40, so PHE's SII is
+    # 40 - 120 = -80 and its RII is 40 / 120 = 1/3 (phe_sii's RII = (Y0 + SII) / Y0).
+    populations = np.full(10, 1_000_000.0)
+    _, midpoints = linear_gradient_data(120.0, -80.0, populations)
+    counts = (120.0 - 80.0 * midpoints) * populations / 10_000  # exact, non-integer counts
+    phe = slope_index_of_inequality(counts, populations, DECILES, n_sims=50)
+    assert phe.definition == "phe"
+    assert phe.sii == pytest.approx(-80.0, rel=1e-12)
+    assert phe.rii == pytest.approx(40.0 / 120.0, rel=1e-12)
+    gap = slope_index_of_inequality(counts, populations, DECILES, n_sims=50, definition="gap")
+    assert gap.sii == pytest.approx(80.0, rel=1e-12)
+    assert gap.rii == pytest.approx(80.0 / 80.0, rel=1e-12)  # overall rate 80 at mean rank 0.5
+    assert "least deprived end minus" in phe.method and "PHEindicatormethods" in phe.method
+
+
+def test_phe_rii_goes_negative_on_a_steep_gradient():
+    # fitted(0) = 100, slope -150: the line crosses zero before the least deprived end.
+    populations = np.full(10, 1_000_000.0)
+    _, midpoints = linear_gradient_data(100.0, -150.0, populations)
+    rates = np.clip(100.0 - 150.0 * midpoints, 0, None)
+    counts = rates * populations / 10_000
+    phe = slope_index_of_inequality(counts, populations, DECILES, n_sims=50)
+    fit_slope, fit_intercept = np.polyfit(midpoints, rates, 1)
+    assert phe.sii == pytest.approx(fit_slope, rel=1e-9)
+    assert phe.rii == pytest.approx((fit_intercept + fit_slope) / fit_intercept, rel=1e-9)
+    assert phe.rii < 0
+    gap = slope_index_of_inequality(counts, populations, DECILES, n_sims=50, definition="gap")
+    assert gap.rii > 0
+
+
+def test_phe_limits_cover_the_truth():
+    rng = np.random.default_rng(7)
+    populations = np.full(10, 1_000_000.0)
+    _, midpoints = linear_gradient_data(120.0, -80.0, populations)
+    counts = rng.poisson((120.0 - 80.0 * midpoints) * populations / 10_000)
+    result = slope_index_of_inequality(counts, populations, DECILES, seed=11)
+    assert result.sii_lower < -80.0 < result.sii_upper
+    assert result.rii_lower < 1 / 3 < result.rii_upper
+
+
+def test_unknown_definition_is_rejected():
+    with pytest.raises(ValueError, match="definition"):
+        slope_index_of_inequality([1, 2], [100, 100], definition="fingertips")
 
 
 @pytest.mark.parametrize(

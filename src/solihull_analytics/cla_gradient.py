@@ -13,10 +13,15 @@ Steps (each a function, :func:`cla_gradient` runs them all):
    the IoD population file).
 4. :func:`decile_statistics`: rates per 10,000 by decile with 95% CIs, the ratio of the most to
    the least deprived decile, and the slope and relative indices of inequality.
-5. Disclosure control: counts 1-5 shown as "c" with secondary suppression
-   (:func:`solihull_analytics.disclosure.suppress_counts`); rates from hidden counts hidden;
-   the end-decile ratio withheld when either end is hidden; SII and RII rounded, with an audit
-   that the rounded values do not pin any hidden count (:func:`audit_derived`).
+5. Disclosure control, once, over every count the page publishes (:func:`page_counts`: the
+   checks table, the cohort's groups, the decile counts, and the counts in the text and the
+   headline JSON, linked by their totals): counts 1-5 shown as "c" with secondary suppression
+   (:class:`solihull_analytics.disclosure.PublishedCounts`); rates and intervals from hidden
+   counts hidden; the end-decile ratio withheld when either end is hidden; SII and RII
+   withheld when most deciles are hidden, else rounded, with an audit that the rounded values
+   do not pin any hidden count (:func:`audit_derived`).
+   When the children placed in the authority cannot be shown, the extract is too small to
+   publish and the page says so instead of giving numbers (:attr:`GradientResult.too_small`).
 
 Nothing child-level is returned in a form meant for display: :class:`GradientResult` holds
 aggregate tables only.
@@ -36,9 +41,15 @@ import pandas as pd
 
 from solihull_analytics import releases as registry
 from solihull_analytics.build import read_table
-from solihull_analytics.disclosure import suppress_counts, suppress_dependent
+from solihull_analytics.disclosure import PublishedCounts
 from solihull_analytics.geography import LocalAuthority, la_info
-from solihull_analytics.inequality import rate_ratio_ci, slope_index_of_inequality
+from solihull_analytics.inequality import (
+    DEFAULT_SII_DEFINITION,
+    DEFINITION_TEXT,
+    rate_ratio_ci,
+    sii_rii_from_fit,
+    slope_index_of_inequality,
+)
 from solihull_analytics.rates import poisson_rate_ci, rate_per_10k
 from solihull_analytics.ssda903 import SSDA903Extract
 
@@ -60,6 +71,24 @@ POSTCODE_PATTERN = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
 NEAREST_LSOA_MAX_METRES = 250.0
 #: Roundings tried for SII (decimals) and RII (decimals), finest first.
 ROUNDINGS = ((1, 2), (0, 1), (-1, 0))
+#: The cohort's groups: key in :func:`page_counts` and label in the groups table.
+GROUPS = {
+    "uasc": "Unaccompanied asylum-seeking children",
+    "no_postcode": "No home postcode recorded",
+    "not_found": "Home postcode not found in the postcode directory",
+    "outside": "Home postcode outside the local authority",
+    "in_area": "Home postcode in the local authority",
+}
+DECIMALS_IN_WORDS = {
+    -1: "the nearest ten",
+    0: "a whole number",
+    1: "one decimal place",
+    2: "two decimal places",
+}
+
+
+class NoChildrenInAreaError(ValueError):
+    """No child in the extract has a home postcode in the authority (wrong ``--la``?)."""
 
 
 # -- cohort ---------------------------------------------------------------------------------
@@ -526,6 +555,12 @@ class DecileStatistics:
     overall_rate: float
     sii_method: str
     fitted: pd.Series = field(repr=False)  # fitted rate by decile
+    sii_definition: str = DEFAULT_SII_DEFINITION
+
+    @property
+    def rises_with_deprivation(self) -> bool:
+        """Whether the fitted rate is higher at the most deprived end."""
+        return (self.sii < 0) if self.sii_definition == "phe" else (self.sii > 0)
 
 
 def decile_statistics(
@@ -535,6 +570,7 @@ def decile_statistics(
     *,
     n_sims: int = 1000,
     seed: int = 20240331,
+    sii_definition: str = DEFAULT_SII_DEFINITION,
 ) -> DecileStatistics:
     """Rates by decile, the most/least deprived ratio and SII/RII.
 
@@ -549,6 +585,8 @@ def decile_statistics(
         Monte Carlo simulations for the SII/RII limits.
     seed : int
         Seed for those simulations.
+    sii_definition : {"phe", "gap"}, default "phe"
+        SII/RII definition (see :mod:`solihull_analytics.inequality`).
 
     Returns
     -------
@@ -600,7 +638,12 @@ def decile_statistics(
             fitted=pd.Series(dtype=float),
         )
     sii = slope_index_of_inequality(
-        present["count"], present["population"], order=present.index, n_sims=n_sims, seed=seed
+        present["count"],
+        present["population"],
+        order=present.index,
+        n_sims=n_sims,
+        seed=seed,
+        definition=sii_definition,
     )
     fitted = pd.Series(sii.groups["fitted_rate"].to_numpy(), index=sii.groups["order"].to_numpy())
     return DecileStatistics(
@@ -619,10 +662,13 @@ def decile_statistics(
         overall_rate=float(overall),
         sii_method=sii.method,
         fitted=fitted,
+        sii_definition=sii_definition,
     )
 
 
-def _sii_rii_many(counts: np.ndarray, populations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _sii_rii_many(
+    counts: np.ndarray, populations: np.ndarray, definition: str = DEFAULT_SII_DEFINITION
+) -> tuple[np.ndarray, np.ndarray]:
     """SII and RII for many count vectors at once (rows), same fit as the inequality module."""
     shares = populations / populations.sum()
     mid = np.cumsum(shares) - shares / 2
@@ -630,11 +676,8 @@ def _sii_rii_many(counts: np.ndarray, populations: np.ndarray) -> tuple[np.ndarr
     wd = design * populations[:, None]
     proj = np.linalg.solve(design.T @ wd, wd.T)
     rates = counts / populations * 10_000
-    sii = -(rates @ proj[1])
     overall = counts.sum(axis=1) / populations.sum() * 10_000
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rii = np.where(overall > 0, sii / overall, np.nan)
-    return sii, rii
+    return sii_rii_from_fit(rates @ proj[0], rates @ proj[1], overall, definition)
 
 
 def _compositions(total: int, parts: int, limit: int) -> np.ndarray | None:
@@ -658,6 +701,7 @@ def audit_derived(
     sii_decimals: int,
     rii_decimals: int,
     limit: int = 300_000,
+    definition: str = DEFAULT_SII_DEFINITION,
 ) -> bool:
     """Whether publishing rounded SII and RII leaves every hidden count undetermined.
 
@@ -677,6 +721,8 @@ def audit_derived(
     limit : int, default 300_000
         Most completions to enumerate; above it the hidden cells are taken as safe (many hidden
         cells with a large hidden total cannot all be pinned by two numbers).
+    definition : {"phe", "gap"}
+        SII/RII definition of the published values.
 
     Returns
     -------
@@ -693,14 +739,94 @@ def audit_derived(
         return True
     cand = np.repeat(values[None, :], len(comps), axis=0)
     cand[:, hidden_pos] = comps
-    sii, rii = _sii_rii_many(cand, pops)
-    sii_true, rii_true = _sii_rii_many(values[None, :], pops)
-    ok = (np.round(sii, sii_decimals) == np.round(sii_true[0], sii_decimals)) & (
-        np.round(rii, rii_decimals) == np.round(rii_true[0], rii_decimals)
-    )
+    sii, rii = _sii_rii_many(cand, pops, definition)
+    sii_true, rii_true = _sii_rii_many(values[None, :], pops, definition)
+    with np.errstate(invalid="ignore"):
+        ok = (np.round(sii, sii_decimals) == np.round(sii_true[0], sii_decimals)) & (
+            (np.round(rii, rii_decimals) == np.round(rii_true[0], rii_decimals))
+            | (np.isnan(rii) & np.isnan(rii_true[0]))
+        )
     feasible = cand[ok]
     prim = primary.to_numpy(dtype=bool)
     return all(np.unique(feasible[:, j]).size >= 2 for j in hidden_pos if prim[j])
+
+
+# -- the page's published counts ------------------------------------------------------------
+def page_counts(
+    checks: pd.DataFrame,
+    short_break_only: int,
+    groups: pd.Series,
+    decile_counts: pd.Series,
+) -> PublishedCounts:
+    """Every count page 04 publishes, linked by its totals, with disclosure control applied.
+
+    Names: ``checks:<table>:<check>`` (the checks table; ``checks:excluded_all`` is the sum of
+    the tables' excluded rows, given in the text), ``cohort:short_break_only``,
+    ``cohort:total``, ``group:<key>`` (keys of :data:`GROUPS`) and ``decile:<d>`` for the
+    deciles with neighbourhoods in the authority. Relations: rows read = excluded + kept (and
+    excluded = the sum of its reasons when it is), the cohort = its groups, the children placed
+    in the authority = the deciles, Header rows kept = cohort + short-break-only + children
+    not looked after in the period (unpublished), UASC rows kept = UASC children in the cohort
+    + others (unpublished).
+
+    Parameters
+    ----------
+    checks : pandas.DataFrame
+        :meth:`SSDA903Extract.summary` (``table``, ``check``, ``rows``).
+    short_break_only : int
+        Children excluded as looked after only for short breaks.
+    groups : pandas.Series
+        Children by group, indexed by the keys of :data:`GROUPS`.
+    decile_counts : pandas.Series
+        Children placed in the authority by IDACI decile (deciles with neighbourhoods only).
+
+    Returns
+    -------
+    PublishedCounts
+        Suppressed and ready to format.
+    """
+    pc = PublishedCounts()
+    excluded_any = []
+    for table, sub in checks.groupby("table", sort=False):
+        names = {check: f"checks:{table}:{check}" for check in sub["check"]}
+        for check, rows in zip(sub["check"], sub["rows"], strict=True):
+            pc.add(names[check], int(rows))
+        read, kept = names.get("rows read"), names.get("rows kept")
+        excluded = names.get("rows excluded (any reason)")
+        if read and kept and excluded:
+            excluded_any.append(excluded)
+            if pc.value(read) == pc.value(excluded) + pc.value(kept):
+                pc.relate(read, [excluded, kept])
+            reasons = [n for c, n in names.items() if c.startswith("excluded: ")]
+            if reasons and pc.value(excluded) == sum(pc.value(n) for n in reasons):
+                pc.relate(excluded, reasons)
+    pc.add("checks:excluded_all", sum(pc.value(n) for n in excluded_any))
+    pc.relate("checks:excluded_all", excluded_any)
+    pc.add("cohort:short_break_only", int(short_break_only))
+    for key in GROUPS:
+        pc.add(f"group:{key}", int(groups[key]), keep=5 if key == "in_area" else 1)
+    total = int(groups[list(GROUPS)].sum())
+    pc.add("cohort:total", total, keep=4)
+    pc.relate("cohort:total", [f"group:{key}" for key in GROUPS])
+    header_kept = "checks:header:rows kept"
+    if header_kept in pc:
+        rest = pc.value(header_kept) - total - int(short_break_only)
+        if rest >= 0:
+            pc.add("header:not_in_cohort", rest, published=False)
+            pc.relate(
+                header_kept, ["cohort:total", "cohort:short_break_only", "header:not_in_cohort"]
+            )
+    uasc_kept = "checks:uasc:rows kept"
+    if uasc_kept in pc and pc.value(uasc_kept) >= pc.value("group:uasc"):
+        pc.add("uasc:not_in_cohort", pc.value(uasc_kept) - pc.value("group:uasc"), published=False)
+        pc.relate(uasc_kept, ["group:uasc", "uasc:not_in_cohort"])
+    deciles = []
+    for decile, n in decile_counts.items():
+        pc.add(f"decile:{int(decile)}", int(n), keep=2)
+        deciles.append(f"decile:{int(decile)}")
+    if deciles:
+        pc.relate("group:in_area", deciles)
+    return pc.suppress()
 
 
 # -- the whole analysis ---------------------------------------------------------------------
@@ -710,6 +836,14 @@ class GradientResult:
 
     Attributes
     ----------
+    counts : PublishedCounts
+        Every count the page publishes, suppressed together; format counts through it.
+    too_small : bool
+        True when the extract is too small to publish safely (the children placed in the
+        authority would have to be hidden, or no suppression pattern protects every small
+        count): the page then shows no figures from the extract.
+    checks : pandas.DataFrame
+        Published checks table (``table``, ``check``, ``rows`` with "c").
     groups : pandas.DataFrame
         The cohort split into groups (``group``, ``children``, published with "c").
     deciles : pandas.DataFrame
@@ -719,11 +853,17 @@ class GradientResult:
         Decile, rate, lower, upper, fitted, hidden (bool): what the chart may draw.
     ratio_published : bool
         False when either end decile's count is hidden.
+    cohort_total, in_area : int
+        True counts, for computing only: publish ``counts.text("cohort:total")`` and
+        ``counts.text("group:in_area")``.
     """
 
     la_code: str
     cohort: Cohort = field(repr=False)
     stats: DecileStatistics = field(repr=False)
+    counts: PublishedCounts = field(repr=False)
+    too_small: bool
+    checks: pd.DataFrame
     groups: pd.DataFrame
     deciles: pd.DataFrame
     plot_table: pd.DataFrame
@@ -731,8 +871,8 @@ class GradientResult:
     postcode_method: str
     release: str
     vintage: int
-    cohort_total: int
-    in_area: int
+    cohort_total: int = field(repr=False)
+    in_area: int = field(repr=False)
     hidden_deciles: list[int]
     ratio_published: bool
     sii_published: bool
@@ -763,6 +903,60 @@ class GradientResult:
         return round(s.rii, d), round(s.rii_lower, d), round(s.rii_upper, d)
 
 
+def _decile_label(d: int) -> str:
+    return f"{d} (most deprived)" if d == 1 else f"{d} (least deprived)" if d == 10 else str(d)
+
+
+def published_deciles(
+    stats: DecileStatistics, counts: PublishedCounts, age_band: str
+) -> pd.DataFrame:
+    """The decile table as published: counts through ``counts``, rates hidden with them."""
+    t = stats.table
+    present = t["population"] > 0
+    rows = []
+    for d in t.index:
+        shown = present[d] and not counts.is_hidden(f"decile:{d}")
+        rate = [
+            t.loc[d, c] if shown else (counts.marker if present[d] else np.nan)
+            for c in ("rate", "lower", "upper")
+        ]
+        rows.append(
+            [
+                _decile_label(int(d)),
+                int(t.loc[d, "lsoas"]),
+                int(round(t.loc[d, "population"])),
+                counts.shown(f"decile:{d}") if present[d] else "–",
+                *rate,
+            ]
+        )
+    in_area_shown = not counts.is_hidden("group:in_area")
+    total_ci = poisson_rate_ci(t["count"].sum(), t["population"].sum())
+    overall = (
+        [stats.overall_rate, float(total_ci.lower), float(total_ci.upper)]
+        if in_area_shown
+        else [counts.marker] * 3
+    )
+    rows.append(
+        [
+            "All deciles",
+            int(t["lsoas"].sum()),
+            int(round(t["population"].sum())),
+            counts.shown("group:in_area"),
+            *overall,
+        ]
+    )
+    columns = [
+        "IDACI decile",
+        "Neighbourhoods (LSOAs)",
+        f"Children aged {age_band}",
+        "Children looked after",
+        "Rate per 10,000",
+        "95% CI lower",
+        "95% CI upper",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
 def cla_gradient(
     extract: SSDA903Extract,
     la_code: str,
@@ -774,6 +968,7 @@ def cla_gradient(
     postcode_lookup: str | Path | None = None,
     n_sims: int = 1000,
     seed: int = 20240331,
+    sii_definition: str = DEFAULT_SII_DEFINITION,
 ) -> GradientResult:
     """Compute the published deprivation gradient of children looked after.
 
@@ -796,6 +991,8 @@ def cla_gradient(
         ONSPD/NSPL CSV for postcode to LSOA.
     n_sims, seed : int
         Monte Carlo settings for the SII/RII limits.
+    sii_definition : {"phe", "gap"}, default "phe"
+        SII/RII definition (PHE's, as Fingertips, by default).
 
     Returns
     -------
@@ -816,20 +1013,17 @@ def cla_gradient(
     in_area_mask = lsoa.isin(set(la_lsoas["lsoa_code"]))
     groups = pd.Series(
         {
-            "Unaccompanied asylum-seeking children": int(kids["uasc"].sum()),
-            "No home postcode recorded": int((~has_pc).sum()),
-            "Home postcode not found in the postcode directory": int((has_pc & lsoa.isna()).sum()),
-            "Home postcode outside the local authority": int((lsoa.notna() & ~in_area_mask).sum()),
-            "Home postcode in the local authority": int(in_area_mask.sum()),
+            "uasc": int(kids["uasc"].sum()),
+            "no_postcode": int((~has_pc).sum()),
+            "not_found": int((has_pc & lsoa.isna()).sum()),
+            "outside": int((lsoa.notna() & ~in_area_mask).sum()),
+            "in_area": int(in_area_mask.sum()),
         }
     )
-    g = suppress_counts(groups, total_shown=True)
-    group_table = pd.DataFrame({"group": groups.index, "children": g.values.to_numpy()})
-    group_table.loc[len(group_table)] = ["All children in the cohort", int(groups.sum())]
 
     area_lsoa = lsoa[in_area_mask]
     dec_of = la_lsoas.set_index("lsoa_code")["idaci_decile"]
-    counts = area_lsoa.map(dec_of).value_counts()
+    decile_counts = area_lsoa.map(dec_of).value_counts()
     denominators = lsoa_denominators(
         la_lsoas["lsoa_code"], cohort_year, cohort, idaci_release, processed_dir
     )
@@ -839,42 +1033,31 @@ def cla_gradient(
         .sum(min_count=1)
     )
     lsoas_by = dec_of.value_counts()
-    stats = decile_statistics(counts, pop_by, lsoas_by, n_sims=n_sims, seed=seed)
-
+    stats = decile_statistics(
+        decile_counts, pop_by, lsoas_by, n_sims=n_sims, seed=seed, sii_definition=sii_definition
+    )
     t = stats.table
     present = t["population"] > 0
-    sup = suppress_counts(t["count"].where(present), total_shown=True)
-    hidden = sup.mask.fillna(False).astype(bool)
-    rates = suppress_dependent(t[["rate", "lower", "upper"]], hidden)
-    published = pd.DataFrame(
+
+    checks = extract.summary()
+    counts = page_counts(checks, coh.short_break_only, groups, t.loc[present, "count"].astype(int))
+    too_small = not counts.safe or counts.is_hidden("group:in_area")
+    hidden = pd.Series(
+        [bool(present[d]) and counts.is_hidden(f"decile:{d}") for d in t.index], index=t.index
+    )
+    published_checks = checks.assign(
+        rows=[
+            counts.shown(f"checks:{a}:{b}")
+            for a, b in zip(checks["table"], checks["check"], strict=True)
+        ]
+    )
+    group_table = pd.DataFrame(
         {
-            "IDACI decile": [
-                f"{d} (most deprived)" if d == 1 else f"{d} (least deprived)" if d == 10 else str(d)
-                for d in t.index
-            ],
-            "Neighbourhoods (LSOAs)": t["lsoas"].astype(int).to_numpy(),
-            f"Children aged {denominators.age_band}": t["population"]
-            .round()
-            .astype(int)
-            .to_numpy(),
-            "Children looked after": [
-                v if isinstance(v, str) else ("–" if pd.isna(v) else int(v))
-                for v in sup.values.tolist()
-            ],
-            "Rate per 10,000": rates["rate"].where(present).to_numpy(),
-            "95% CI lower": rates["lower"].where(present).to_numpy(),
-            "95% CI upper": rates["upper"].where(present).to_numpy(),
+            "group": [*GROUPS.values(), "All children in the cohort"],
+            "children": [counts.shown(f"group:{k}") for k in GROUPS]
+            + [counts.shown("cohort:total")],
         }
     )
-    published.loc[len(published)] = [
-        "All deciles",
-        int(t["lsoas"].sum()),
-        int(round(t["population"].sum())),
-        int(t["count"].sum()),
-        stats.overall_rate,
-        float(poisson_rate_ci(t["count"].sum(), t["population"].sum()).lower),
-        float(poisson_rate_ci(t["count"].sum(), t["population"].sum()).upper),
-    ]
     plot_table = pd.DataFrame(
         {
             "decile": t.index,
@@ -888,18 +1071,29 @@ def cla_gradient(
     ).reset_index(drop=True)
 
     hidden_deciles = [int(d) for d in t.index[hidden]]
-    ratio_published = not (hidden[stats.most] or hidden[stats.least]) and not np.isnan(
-        stats.ratio_lower
+    nobody_in_area = int(groups["in_area"]) == 0
+    ratio_published = (
+        not too_small
+        and not nobody_in_area
+        and not (hidden[stats.most] or hidden[stats.least])
+        and not np.isnan(stats.ratio_lower)
     )
     sii_published, sii_dec, rii_dec = False, 1, 2
-    for sd, rd in ROUNDINGS if not np.isnan(stats.sii) else ():
+    primary = pd.Series([f"decile:{d}" in counts.primary for d in t.index], index=t.index)
+    # Most deciles hidden: the indices would come mostly from suppressed counts (and too many
+    # ways of filling the hidden cells to audit), so they are withheld, as DfE withholds
+    # figures derived from suppressed counts.
+    mostly_hidden = int(hidden[present].sum()) * 2 > int(present.sum())
+    withhold = np.isnan(stats.sii) or too_small or nobody_in_area or mostly_hidden
+    for sd, rd in ROUNDINGS if not withhold else ():
         if audit_derived(
             t.loc[present, "count"],
             t.loc[present, "population"],
             hidden[present],
-            sup.primary_mask.fillna(False).astype(bool)[present],
+            primary[present],
             sd,
             rd,
+            definition=sii_definition,
         ):
             sii_published, sii_dec, rii_dec = True, sd, rd
             break
@@ -915,15 +1109,18 @@ def cla_gradient(
         la_code=la_code,
         cohort=coh,
         stats=stats,
+        counts=counts,
+        too_small=too_small,
+        checks=published_checks,
         groups=group_table,
-        deciles=published,
+        deciles=published_deciles(stats, counts, denominators.age_band),
         plot_table=plot_table,
         denominators=denominators,
         postcode_method=match.method,
         release=idaci_release,
         vintage=vintage,
         cohort_total=int(groups.sum()),
-        in_area=int(groups["Home postcode in the local authority"]),
+        in_area=int(groups["in_area"]),
         hidden_deciles=hidden_deciles,
         ratio_published=bool(ratio_published),
         sii_published=sii_published,
@@ -975,6 +1172,11 @@ def describe_ratio(result: GradientResult) -> str:
     """A sentence on the most/least ratio and how it compares with the CWIP benchmark."""
     r = result.ratio()
     s = result.stats
+    if r is None and np.isnan(s.ratio) and not result.hidden_deciles:
+        return (
+            f"The ratio of the rate in decile {s.most} to decile {s.least} cannot be computed: "
+            f"no child in the extract lives in decile {s.least}."
+        )
     if r is None:
         return (
             f"The ratio of the rate in decile {s.most} to decile {s.least} is not published: "
@@ -1066,6 +1268,8 @@ def prepare(
     postcode_lookup: str | Path | None = None,
     synthetic_seed: int = 1,
     synthetic_gradient: float = 25.0,
+    sii_definition: str = DEFAULT_SII_DEFINITION,
+    allow_no_children_in_la: bool = False,
 ) -> GradientContext:
     """Load the extract (or a synthetic one) and compute the gradient for notebook 04.
 
@@ -1093,6 +1297,10 @@ def prepare(
         Seed of the synthetic extract.
     synthetic_gradient : float, default 25.0
         Built-in most/least deprived ratio of the synthetic extract.
+    sii_definition : {"phe", "gap"}, default "phe"
+        SII/RII definition (PHE's, as Fingertips, by default).
+    allow_no_children_in_la : bool, default False
+        Publish a page even when no child in the extract has a home postcode in the LA.
 
     Returns
     -------
@@ -1102,6 +1310,9 @@ def prepare(
     ------
     solihull_analytics.ssda903.SSDA903Error
         If the extract asked for is missing, unreadable or unusable (the message says why).
+    NoChildrenInAreaError
+        When no child in the extract has a home postcode in the LA (usually a wrong LA code
+        or another LA's extract), unless ``allow_no_children_in_la``.
     """
     from solihull_analytics import ssda903, synthetic
 
@@ -1140,7 +1351,13 @@ def prepare(
         cohort=cohort,
         idaci_release=idaci_release,
         postcode_lookup=postcode_lookup or None,
+        sii_definition=sii_definition,
     )
+    if result.in_area == 0 and not allow_no_children_in_la:
+        raise NoChildrenInAreaError(
+            f"none of the {result.cohort_total:,} children in this extract has a home postcode "
+            f"in {la.name}: check `--la` and the extract"
+        )
     return GradientContext(
         la=la,
         result=result,
@@ -1171,27 +1388,50 @@ def synthetic_notice(ctx: GradientContext) -> str | None:
     )
 
 
+def too_small_notice(ctx: GradientContext) -> str | None:
+    """The notice shown in place of figures when the extract is too small to publish safely."""
+    if not ctx.result.too_small:
+        return None
+    return (
+        f"**This extract is too small to publish safely.** Once counts of 1 to 5 children and "
+        f"the counts that would reveal them are hidden, the number of children with a home "
+        f"postcode in {ctx.la.name} cannot be shown, so no rate, ratio or index can be either. "
+        "This page therefore shows no figures from the extract. Use a longer period (several "
+        "collection years together) or a larger cohort."
+    )
+
+
 def extract_section(ctx: GradientContext) -> list:
     """Section "The extract and its checks": rows read and excluded, by check.
 
     Returns
     -------
     list of Block
-        A paragraph and the checks table (counts only).
+        A paragraph and the checks table (counts only, suppressed with the rest of the page).
     """
     from solihull_analytics.page import TableBlock
 
-    text = (
-        f"The {'synthetic' if ctx.is_synthetic else 'SSDA903'} extract held "
-        f"{ctx.rows_read['header']:,} Header rows and {ctx.rows_read['episodes']:,} "
-        f"Episodes rows{' and a UASC table' if ctx.uasc_table else ' (no UASC table)'}. "
-        f"{ctx.rows_excluded:,} rows failed our checks (unreadable or missing dates, episodes "
-        "ending before they start, children missing from the Header, duplicate children) and "
-        "were left out. The table counts them by check; DfE's full validation rules are not run "
+    pc = ctx.result.counts
+    kind = "synthetic" if ctx.is_synthetic else "SSDA903"
+    checked = (
+        "The checks: unreadable or missing dates, episodes ending before they start, children "
+        "missing from the Header, duplicate children. DfE's full validation rules are not run "
         "here (see the README)."
     )
+    if ctx.result.too_small:
+        return [
+            f"The {kind} extract {'had' if ctx.uasc_table else 'had no'} UASC table. Its row "
+            f"counts are not shown: the extract is too small to publish safely. {checked}"
+        ]
+    text = (
+        f"The {kind} extract held {pc.text('checks:header:rows read')} Header rows and "
+        f"{pc.text('checks:episodes:rows read')} Episodes rows"
+        f"{' and a UASC table' if ctx.uasc_table else ' (no UASC table)'}. Rows failing our "
+        f"checks were left out: {pc.text('checks:excluded_all')} in all. The table counts "
+        f"them by check. {checked} Counts from 1 to 5 are shown as c."
+    )
     caption = "Rows read, excluded by check, and kept, by SSDA903 table"
-    return [text, TableBlock(ctx.checks, caption=caption)]
+    return [text, TableBlock(ctx.result.checks, caption=caption)]
 
 
 def cohort_section(ctx: GradientContext) -> list:
@@ -1205,14 +1445,31 @@ def cohort_section(ctx: GradientContext) -> list:
     from solihull_analytics.page import TableBlock
 
     res, name = ctx.result, ctx.la.name
-    text = (
-        f"The cohort is the {res.cohort.description}, {res.cohort_total:,} children in all "
-        f"(short-break-only children excluded: {res.cohort.short_break_only:,}). "
-        f"**{res.in_area:,}** had a home postcode in {name} and form the deprivation "
-        "gradient below; unaccompanied asylum-seeking children, children with no home postcode, "
-        "postcodes that could not be found and homes outside the authority are counted "
-        "separately rather than dropped. Counts from 1 to 5 are shown as c."
+    pc = res.counts
+    separate = (
+        "unaccompanied asylum-seeking children, children with no home postcode, postcodes that "
+        "could not be found and homes outside the authority are counted separately rather than "
+        "dropped."
     )
+    if res.too_small:
+        return [
+            f"The cohort is the {res.cohort.description}; children looked after only for short "
+            f"breaks are excluded, and {separate} The counts are not shown: the extract is too "
+            "small to publish safely."
+        ]
+    text = (
+        f"The cohort is the {res.cohort.description}: children in all, "
+        f"{pc.text('cohort:total')}; children looked after only for short breaks, excluded, "
+        f"{pc.text('cohort:short_break_only')}. Children with a home postcode in {name}, "
+        f"who form the deprivation gradient below: **{pc.text('group:in_area')}**. "
+        f"As the table shows, {separate} Counts from 1 to 5 are shown as c, and other counts "
+        "are hidden (also c) where they would let a hidden count be worked out."
+    )
+    if res.in_area == 0:
+        text += (
+            f" None of the children in this extract has a home postcode in {name}: check "
+            "the local authority code and the extract."
+        )
     if not res.cohort.uasc_supplied:
         text += " No UASC table was supplied, so UASC children could not be identified."
     caption = f"Children in the cohort by group, {name}, {ctx.period}"
@@ -1227,7 +1484,7 @@ def chart_title(result: GradientResult) -> str:
             f"Children in the most deprived tenth were {r[0]:.0f} times as likely to be looked "
             "after"
         )
-    if result.stats.sii > 0:
+    if result.sii_published and result.stats.rises_with_deprivation:
         return "The rate of being looked after rises with neighbourhood deprivation"
     return "Rates of being looked after by neighbourhood deprivation"
 
@@ -1236,18 +1493,23 @@ def gradient_alt(result: GradientResult, la_name: str, period: str) -> str:
     """Alt text of the gradient chart: highest and lowest drawn rates, and hidden deciles."""
     pt = result.plot_table
     shown = pt[pt["rate"].notna()]
-    hi_row = shown.loc[shown["rate"].idxmax()]
-    lo_row = shown.loc[shown["rate"].idxmin()]
     hidden_text = (
         f" Deciles {', '.join(map(str, result.hidden_deciles))} are suppressed (c) and not drawn."
         if result.hidden_deciles
         else ""
     )
-    return (
+    head = (
         f"Bar chart of children looked after per 10,000 children by national IDACI decile of "
-        f"their home neighbourhood, {la_name}, {period}. The highest rate shown is "
-        f"{hi_row['rate']:.0f} per 10,000 in decile {int(hi_row['decile'])} and the lowest "
-        f"{lo_row['rate']:.0f} in decile {int(lo_row['decile'])}." + hidden_text
+        f"their home neighbourhood, {la_name}, {period}."
+    )
+    if shown.empty:
+        return head + " No decile's rate can be shown." + hidden_text
+    hi_row = shown.loc[shown["rate"].idxmax()]
+    lo_row = shown.loc[shown["rate"].idxmin()]
+    return (
+        f"{head} The highest rate shown is {hi_row['rate']:.0f} per 10,000 in decile "
+        f"{int(hi_row['decile'])} and the lowest {lo_row['rate']:.0f} per 10,000 in decile "
+        f"{int(lo_row['decile'])}." + hidden_text
     )
 
 
@@ -1262,6 +1524,8 @@ def rates_section(ctx: GradientContext) -> list:
     from solihull_analytics.page import Chart, TableBlock
 
     res, name = ctx.result, ctx.la.name
+    if res.too_small:
+        return ["No rates are shown: the extract is too small to publish safely."]
     source = (
         f"{'SYNTHETIC ' if ctx.is_synthetic else ''}SSDA903 extract; {ctx.idaci_release} IDACI "
         f"(MHCLG); {res.denominators.source} (ONS); ONS Postcode Directory via "
@@ -1281,88 +1545,180 @@ def inequality_section(ctx: GradientContext) -> list[str]:
     Returns
     -------
     list of str
-        Three Markdown paragraphs.
+        Markdown paragraphs.
     """
     res = ctx.result
-    sii, rii = res.sii(), res.rii()
-    if sii:
-        indices = (
-            f"Taking every decile into account, the **slope index of inequality** is "
-            f"{sii[0]:,} per 10,000 (95% CI {sii[1]:,} to {sii[2]:,}): the modelled gap in the "
-            f"rate between the most and least deprived ends of {ctx.la.name}'s population. The "
-            f"**relative index of inequality** is {rii[0]} (95% CI {rii[1]} to {rii[2]}), the "
-            f"gap as a multiple of the authority's overall rate of "
-            f"{res.stats.overall_rate:.0f} per 10,000."
-        )
-    elif np.isnan(res.stats.sii):
-        indices = f"The slope and relative indices of inequality are {res.stats.sii_method}."
-    else:
-        indices = (
-            "The slope and relative indices of inequality are not published: with the counts "
-            "suppressed here, even rounded values would reveal a suppressed count."
-        )
     benchmark = (
         f"**National benchmark.** {CWIP_STATEMENT} Source: {CWIP_SOURCE} "
         "The benchmark covers children looked after or on a protection plan, so it is a "
         "guide to scale rather than a like-for-like comparison."
     )
+    if res.too_small:
+        return [
+            "The ratio and the slope and relative indices of inequality are not published: the "
+            "extract is too small to publish safely.",
+            benchmark,
+        ]
+    if res.in_area == 0:
+        return [
+            f"No rate, ratio or index of inequality can be given: none of the children in this "
+            f"extract has a home postcode in {ctx.la.name}.",
+            benchmark,
+        ]
+    sii, rii = res.sii(), res.rii()
+    if sii:
+        if res.stats.sii_definition == "phe":
+            meaning = (
+                "the modelled rate at the least deprived end of "
+                f"{ctx.la.name}'s population minus the rate at the most deprived end (negative "
+                "when more deprived neighbourhoods have higher rates)"
+            )
+            rii_meaning = "the modelled rate at the least deprived end as a multiple of that at "
+            rii_meaning += "the most deprived end"
+        else:
+            meaning = (
+                "the modelled gap in the rate between the most and least deprived ends of "
+                f"{ctx.la.name}'s population"
+            )
+            rii_meaning = (
+                "the gap as a multiple of the authority's overall rate of "
+                f"{res.stats.overall_rate:.0f} per 10,000"
+            )
+        indices = (
+            f"Taking every decile into account, the **slope index of inequality** is "
+            f"{sii[0]:,} per 10,000 (95% CI {sii[1]:,} to {sii[2]:,}): {meaning}. The "
+            f"**relative index of inequality** is {rii[0]} (95% CI {rii[1]} to {rii[2]}), "
+            f"{rii_meaning}."
+        )
+        if res.stats.sii_definition == "phe" and rii[0] <= 0:
+            indices += (
+                " A negative RII (PHE's definition) means the fitted straight line falls below "
+                "zero before the least deprived end: the gradient is too steep for a line, so "
+                "the decile rates, the ratio and the SII describe it better."
+            )
+    elif np.isnan(res.stats.sii):
+        indices = f"The slope and relative indices of inequality are {res.stats.sii_method}."
+    elif len(res.hidden_deciles) * 2 > int(res.plot_table["present"].sum()):
+        indices = (
+            "The slope and relative indices of inequality are not published: most deciles' "
+            "counts are suppressed, and the indices would be derived mostly from them."
+        )
+    else:
+        indices = (
+            "The slope and relative indices of inequality are not published: with the counts "
+            "suppressed here, even rounded values would reveal a suppressed count."
+        )
     return [describe_ratio(res), indices, benchmark]
+
+
+def sii_definition_sentences(definition: str) -> str:
+    """Two sentences for the page: which SII/RII definition and which CI method are used."""
+    which = {
+        "phe": "SII and RII follow the definitions of OHID's PHEindicatormethods, as used by "
+        "Fingertips: " + DEFINITION_TEXT["phe"].split(", as in")[0] + ".",
+        "gap": "SII and RII use the suite's earlier definitions, not Fingertips': "
+        + DEFINITION_TEXT["gap"],
+    }[definition]
+    return (
+        which + " Their 95% confidence intervals come from 1,000 Monte Carlo simulations of "
+        "Poisson counts in each decile (populations held fixed), not from PHEindicatormethods' "
+        "simulation from each decile's rate and confidence interval, so the intervals can "
+        "differ slightly from Fingertips' while the point estimates agree."
+    )
 
 
 def method_section(ctx: GradientContext) -> str:
     """Section "Method": cohort, places, deprivation, rates and disclosure control in words."""
     res = ctx.result
     desc = res.cohort.description
+    rounding = (
+        f"SII and RII are rounded (SII to {DECIMALS_IN_WORDS[res.sii_decimals]} and RII to "
+        f"{DECIMALS_IN_WORDS[res.rii_decimals]}) after checking that the rounded values "
+        "cannot reveal a suppressed count. "
+        if res.sii_published
+        else ""
+    )
     return (
         f"**Cohort.** {desc[0].upper() + desc[1:]}; "
         "episodes with legal status V3 or V4 (short breaks) are ignored. The home postcode is "
         "taken from the child's latest episode in the period that records one. "
         f"**Places.** {res.postcode_method} "
         f"**Deprivation.** Each LSOA's national IDACI decile from the {ctx.idaci_release} "
-        "(1 = most deprived 10% of neighbourhoods in England). "
+        "(decile 1 = most deprived 10% of neighbourhoods in England). "
         f"**Rates.** {res.denominators.statement} 95% confidence intervals are exact Poisson "
         "below 10 children and Byar's approximation above. The ratio's interval uses the log "
-        f"method. {res.stats.sii_method} SII and RII are rounded (SII to {res.sii_decimals} and "
-        f"RII to {res.rii_decimals} decimal places) after checking that the rounded values "
-        "cannot reveal a suppressed count. "
-        "**Disclosure control.** Counts of 1 to 5 children are shown as c, with a second count "
-        "hidden where the total would reveal the first; rates from hidden counts are hidden too "
-        "and not drawn."
+        "method. The slope and relative indices of inequality (SII, RII) come from a "
+        "population-weighted least-squares regression of the decile rates on the midpoint of "
+        "each decile's cumulative population rank (0 = most deprived, 1 = least deprived). "
+        f"{sii_definition_sentences(res.stats.sii_definition)} "
+        f"{rounding}"
+        "**Disclosure control.** Following DfE's statistical disclosure policy, every count "
+        "on this page (tables, text, chart and headline figures) is controlled together: "
+        "counts of 1 to 5 children (or rows) are shown as c, and further counts are hidden "
+        "where totals, other tables or the text would let a hidden count be worked out. "
+        "Rates, intervals and ratios from hidden counts are hidden too and not drawn; an "
+        "extract too small for this gives a page without figures."
+    )
+
+
+def _count_headline(
+    ctx: GradientContext, name: str, cell: str, statement: str, label: str, common: dict
+) -> dict:
+    pc = ctx.result.counts
+    hidden = pc.is_hidden(cell)
+    extra = {"note": "withheld: disclosure control"} if hidden else {}
+    return dict(
+        name=name,
+        value=None if hidden else pc.value(cell),
+        unit="children",
+        statement=ctx.label + statement,
+        label=label,
+        **extra,
+        **common,
     )
 
 
 def headlines(ctx: GradientContext) -> list[dict]:
     """Headline figures for the page's JSON, as keyword arguments for ``Page.headline``.
 
-    The ratio is recorded as withheld (value None) when disclosure control hides it; SII and
-    RII are left out when they cannot be published.
+    Counts come from the suppressed set (value None, with a note, when hidden); the ratio is
+    recorded as withheld when disclosure control hides it; SII and RII are left out when they
+    cannot be published.
 
     Returns
     -------
     list of dict
     """
     res, name, period, ids, label = ctx.result, ctx.la.name, ctx.period, ctx.source_ids, ctx.label
+    pc = res.counts
     common = {"period": period, "source_ids": ids, "area": name}
+    small = "withheld: the extract is too small to publish safely"
     out = [
-        dict(
-            name="cla_gradient_cohort",
-            value=res.cohort_total,
-            unit="children",
-            statement=f"{label}{res.cohort_total:,} children were in the cohort "
-            f"({res.cohort.description}); {res.in_area:,} had a home postcode in {name}.",
-            label="Children looked after in the cohort",
-            **common,
+        _count_headline(
+            ctx,
+            "cla_gradient_cohort",
+            "cohort:total",
+            f"Children in the cohort ({res.cohort.description}): {pc.text('cohort:total')}; "
+            f"with a home postcode in {name}: {pc.text('group:in_area')}."
+            if not res.too_small
+            else f"The cohort's counts are {small}.",
+            "Children looked after in the cohort",
+            common,
         ),
-        dict(
-            name="cla_gradient_in_area",
-            value=res.in_area,
-            unit="children",
-            statement=f"{label}{res.in_area:,} children looked after had a home postcode in "
-            f"{name}.",
-            label="Children with a home postcode in the authority",
-            **common,
+        _count_headline(
+            ctx,
+            "cla_gradient_in_area",
+            "group:in_area",
+            f"Children looked after with a home postcode in {name}: {pc.text('group:in_area')}."
+            if not res.too_small
+            else f"The count is {small}.",
+            "Children with a home postcode in the authority",
+            common,
         ),
     ]
+    if res.too_small:
+        for h in out:
+            h["note"] = small
     r = res.ratio()
     ratio_label = "Rate ratio, most vs least deprived decile"
     if r:
@@ -1386,10 +1742,18 @@ def headlines(ctx: GradientContext) -> list[dict]:
                 name="cla_idaci_ratio_most_least",
                 value=None,
                 unit="ratio",
-                statement=f"{label}The most/least deprived decile ratio is withheld to protect "
-                "a small count.",
+                statement=f"{label}The most/least deprived decile ratio is "
+                + (
+                    f"not computed: no child in the extract lives in {name}."
+                    if res.in_area == 0
+                    else "withheld to protect a small count."
+                ),
                 label=ratio_label,
-                note="withheld: disclosure control",
+                note=small
+                if res.too_small
+                else "not computed: no child in the authority"
+                if res.in_area == 0
+                else "withheld: disclosure control",
                 **common,
             )
         )
@@ -1431,6 +1795,8 @@ def summary(ctx: GradientContext) -> str:
             f"Children in {ctx.la.name}'s most deprived neighbourhoods were {r[0]:.0f} times "
             "as likely to be looked after as those in the least deprived."
         )
+    elif ctx.result.too_small:
+        text = "The SSDA903 extract is too small to publish a deprivation gradient safely."
     else:
         text = "How the rate of being looked after varies with neighbourhood deprivation."
     return ctx.label + text

@@ -26,6 +26,7 @@ non-negative, so it does not guard against narrow bounds for very small hidden s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -306,3 +307,235 @@ def suppress_dependent(
         aligned = mask.reindex(columns=values.columns, fill_value=False).astype(bool)
         return result.mask(aligned, marker)
     return result.mask(mask.astype(bool), marker)
+
+
+# -- a page's published counts as one set of linked tables -----------------------------------
+@dataclass
+class _Cell:
+    value: int
+    published: bool
+    keep: int
+
+
+class PublishedCounts:
+    """Every count a page publishes, with the linear relations between them, suppressed once.
+
+    A page builds one of these, adds each count it will show anywhere (tables, text, headline
+    JSON, chart labels and alt text) under one name, declares how the counts add up
+    (``total = part + part ...``, across tables as well as within them), calls
+    :meth:`suppress`, and then formats every figure through :meth:`shown` or :meth:`text`.
+    A count published in several places is one cell, so it is hidden everywhere or nowhere.
+
+    Rules (DfE's statistical disclosure convention for children's social care):
+
+    - **Primary**: published counts from ``threshold_low`` to ``threshold_high`` (1 to 5) are
+      shown as the marker. Zeros are shown.
+    - **Secondary**: the reader is assumed to know every shown count, every relation, that
+      unpublished counts which are 0 are 0 (they may guess it), and that a hidden count is at
+      least 1 (zeros are shown). While some primary-suppressed count can be worked out (it is
+      a linear combination of what is known, or a relation's hidden counts must all be 1),
+      or an unpublished count from 1 to 5 can be worked out, one more count in a relation
+      through it is hidden: never a zero, and together with every other shown count of the
+      same value (hiding a count whose value is shown elsewhere protects nothing),
+      preferring counts with a lower ``keep``, then fewer counts hidden, then the smallest.
+    - When nothing more can be hidden to protect a count, :attr:`safe` is False: the page
+      must then publish none of these counts.
+
+    Parameters
+    ----------
+    threshold_low, threshold_high : int, default 1 and 5
+        Inclusive range of counts to suppress.
+    marker : str, default "c"
+        Text shown in place of a suppressed count.
+    """
+
+    def __init__(
+        self, threshold_low: int = 1, threshold_high: int = 5, marker: str = DEFAULT_MARKER
+    ) -> None:
+        _check_thresholds(threshold_low, threshold_high)
+        self.threshold_low, self.threshold_high, self.marker = threshold_low, threshold_high, marker
+        self._cells: dict[str, _Cell] = {}
+        self._relations: list[tuple[str, tuple[str, ...]]] = []
+        self.hidden: set[str] = set()
+        self.primary: set[str] = set()
+        self.safe = True
+        self._done = False
+
+    # -- building ---------------------------------------------------------------------------
+    def add(self, name: str, value: int, *, published: bool = True, keep: int = 0) -> None:
+        """Add a count. ``published=False`` for counts the page does not show but that link
+        shown ones (e.g. children in the Header but not in the cohort); ``keep`` ranks how
+        much the page needs the count shown (higher is hidden last)."""
+        if name in self._cells:
+            raise ValueError(f"count {name!r} added twice")
+        if value < 0 or int(value) != value:
+            raise ValueError(f"count {name!r} must be a non-negative integer, got {value!r}")
+        self._cells[name] = _Cell(int(value), published, keep)
+        self._done = False
+
+    def relate(self, total: str, parts: Iterable[str]) -> None:
+        """Declare ``total = sum(parts)``; raises ValueError if the true counts disagree."""
+        parts = tuple(parts)
+        missing = [n for n in (total, *parts) if n not in self._cells]
+        if missing:
+            raise ValueError(f"unknown counts in relation: {', '.join(missing)}")
+        if self._cells[total].value != sum(self._cells[p].value for p in parts):
+            raise ValueError(f"{total} is not the sum of {', '.join(parts)}")
+        self._relations.append((total, parts))
+        self._done = False
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._cells
+
+    def value(self, name: str) -> int:
+        """The true count (for computing, never for display)."""
+        return self._cells[name].value
+
+    @property
+    def names(self) -> list[str]:
+        """Names of all counts, in the order added."""
+        return list(self._cells)
+
+    @property
+    def relations(self) -> list[tuple[str, tuple[str, ...]]]:
+        """The declared relations ``(total, parts)``."""
+        return list(self._relations)
+
+    # -- suppression ------------------------------------------------------------------------
+    def _unknown(self) -> list[str]:
+        return [
+            n
+            for n, c in self._cells.items()
+            if n in self.hidden or (not c.published and c.value != 0)
+        ]
+
+    def derivable(self) -> set[str]:
+        """Hidden or unpublished counts a reader could work out from the shown ones."""
+        unknown = self._unknown()
+        if not unknown or not self._relations:
+            return set()
+        position = {n: i for i, n in enumerate(unknown)}
+        rows = []
+        for total, parts in self._relations:
+            row = np.zeros(len(unknown))
+            if total in position:
+                row[position[total]] += 1.0
+            for p in parts:
+                if p in position:
+                    row[position[p]] -= 1.0
+            if row.any():
+                rows.append(row)
+        out: set[str] = set()
+        if rows:
+            equations = np.array(rows)
+            projection = np.linalg.pinv(equations) @ equations
+            solved = np.isclose(np.diag(projection), 1.0, atol=1e-9)
+            out |= {n for n, hit in zip(unknown, solved, strict=True) if hit}
+        # Non-negativity: hidden counts are at least 1, so k hidden parts adding to k are all 1.
+        for total, parts in self._relations:
+            if total in position:
+                continue
+            unknown_parts = [p for p in parts if p in position]
+            if unknown_parts and self.value(total) - sum(
+                self.value(p) for p in parts if p not in position
+            ) == len(unknown_parts):
+                out |= {p for p in unknown_parts if p in self.hidden}
+        return out
+
+    def _candidates(self, around: str) -> list[tuple[str, ...]]:
+        """Ways to protect ``around``: each a group of shown counts to hide together.
+
+        A count linked to ``around`` is hidden together with every other shown count of the
+        same value, since a reader seeing that value elsewhere could take it for the hidden one
+        (e.g. Header rows read equal to the cohort when every child in the Header is in it).
+        """
+        shown: dict[int, list[str]] = {}
+        for n, c in self._cells.items():
+            if c.published and n not in self.hidden:
+                shown.setdefault(c.value, []).append(n)
+        linked = {
+            n
+            for total, parts in self._relations
+            if around in (total, *parts)
+            for n in (total, *parts)
+        }
+        return [
+            tuple(shown[self._cells[n].value])
+            for n in sorted(linked)
+            if self._cells[n].published and n not in self.hidden and self._cells[n].value != 0
+        ]
+
+    def _cost(self, group: tuple[str, ...]) -> tuple[int, int, int]:
+        return (
+            max(self._cells[n].keep for n in group),
+            len(group),
+            self._cells[group[0]].value,
+        )
+
+    def suppress(self) -> PublishedCounts:
+        """Decide which counts to hide (primary, then secondary until nothing can be derived)."""
+        self.primary = {
+            n
+            for n, c in self._cells.items()
+            if c.published and self.threshold_low <= c.value <= self.threshold_high
+        }
+        self.hidden = set(self.primary)
+        self.safe = True
+        while True:
+            exposed = sorted(self.derivable() & self.sensitive, key=self.names.index)
+            if not exposed:
+                break
+            options: list[tuple[str, ...]] = []
+            frontier, seen = [exposed[0]], {exposed[0]}
+            while frontier and not options:  # nearest relations first, then further out
+                options = [n for f in frontier for n in self._candidates(f)]
+                frontier = [
+                    n
+                    for f in frontier
+                    for total, parts in self._relations
+                    if f in (total, *parts)
+                    for n in (total, *parts)
+                    if n not in seen
+                ]
+                seen |= set(frontier)
+            if not options:
+                self.safe = False
+                break
+            best = min(options, key=lambda group: (self._cost(group), group))
+            self.hidden |= set(best)
+        self._done = True
+        return self
+
+    @property
+    def sensitive(self) -> set[str]:
+        """Counts that must not be worked out: the primary-suppressed ones, and unpublished
+        counts from ``threshold_low`` to ``threshold_high``."""
+        unpublished = {
+            n
+            for n, c in self._cells.items()
+            if not c.published and self.threshold_low <= c.value <= self.threshold_high
+        }
+        return self.primary | unpublished
+
+    # -- publishing -------------------------------------------------------------------------
+    def is_hidden(self, name: str) -> bool:
+        """Whether the count is suppressed (always True when the set is not safe)."""
+        self._require_done()
+        return not self.safe or name in self.hidden
+
+    def shown(self, name: str) -> int | str:
+        """The count as published: the integer, or the marker."""
+        return self.marker if self.is_hidden(name) else self._cells[name].value
+
+    def text(self, name: str) -> str:
+        """The count as text for sentences: ``"1,234"`` or the marker."""
+        shown = self.shown(name)
+        return shown if isinstance(shown, str) else f"{shown:,}"
+
+    def published_values(self) -> dict[str, int | str]:
+        """Every published count as shown (name to integer or marker)."""
+        return {n: self.shown(n) for n, c in self._cells.items() if c.published}
+
+    def _require_done(self) -> None:
+        if not self._done:
+            raise RuntimeError("call suppress() after adding counts and before publishing")

@@ -3,6 +3,16 @@
 - :func:`rate_ratio_ci`: the ratio of two crude rates with a confidence interval.
 - :func:`slope_index_of_inequality`: the slope and relative indices of inequality (SII, RII)
   across groups ordered by deprivation (e.g. IDACI deciles), following the PHE method.
+
+Two definitions of SII and RII are offered (:data:`SII_DEFINITIONS`):
+
+- ``"phe"`` (default), as OHID's PHEindicatormethods ``phe_sii`` and Fingertips define them:
+  ``SII = fitted(1) - fitted(0)``, the fitted rate at the least deprived end minus the fitted
+  rate at the most deprived end (negative when rates are higher in more deprived groups), and
+  ``RII = fitted(1) / fitted(0)``. The RII can be negative, or undefined, when the fitted
+  line crosses zero before the least deprived end (steep gradients, small counts).
+- ``"gap"``: ``SII = fitted(0) - fitted(1)`` (positive when more deprived groups have higher
+  rates) and ``RII = SII / overall rate``, which stays finite on steep gradients.
 """
 
 from __future__ import annotations
@@ -19,6 +29,9 @@ from statsmodels.tools.tools import add_constant
 from solihull_analytics.rates import PER_10K
 
 ArrayLike = Any  # scalar, sequence, numpy array or pandas Series
+#: SII/RII definitions: "phe" (PHEindicatormethods / Fingertips) and "gap" (see module docstring).
+SII_DEFINITIONS = ("phe", "gap")
+DEFAULT_SII_DEFINITION = "phe"
 
 
 @dataclass(frozen=True)
@@ -105,11 +118,13 @@ class SlopeIndexResult:
     Attributes
     ----------
     sii, sii_lower, sii_upper : float
-        Slope index of inequality (rate per ``per``) and its limits. Positive means higher
-        rates in more deprived groups.
+        Slope index of inequality (rate per ``per``) and its limits. With the ``"phe"``
+        definition negative means higher rates in more deprived groups; with ``"gap"``,
+        positive does.
     rii, rii_lower, rii_upper : float
-        Relative index of inequality (``sii / overall rate``) and its limits. The limits are
-        ``nan`` if any simulation drew no children at all (overall rate 0).
+        Relative index of inequality and its limits (``fitted(1) / fitted(0)`` for ``"phe"``,
+        ``sii / overall rate`` for ``"gap"``). The limits are ``nan`` if the ratio is undefined
+        in any simulation (a fitted rate of 0 at the most deprived end, or no children at all).
     level : float
         Confidence level of the limits.
     n_sims : int
@@ -131,6 +146,44 @@ class SlopeIndexResult:
     n_sims: int
     method: str
     groups: pd.DataFrame = field(repr=False)
+    definition: str = DEFAULT_SII_DEFINITION
+
+
+#: One sentence per definition, for methods notes.
+DEFINITION_TEXT = {
+    "phe": "SII = fitted rate at the least deprived end minus fitted rate at the most deprived "
+    "end, and RII = the ratio of those two fitted rates (least / most deprived), as in OHID's "
+    "PHEindicatormethods and Fingertips.",
+    "gap": "SII = fitted rate at the most deprived end minus fitted rate at the least deprived "
+    "end; RII = SII / overall rate.",
+}
+
+
+def sii_rii_from_fit(
+    intercept: np.ndarray, slope: np.ndarray, overall_rate: np.ndarray, definition: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """SII and RII from fitted lines ``rate = intercept + slope * rank`` (arrays, elementwise).
+
+    Parameters
+    ----------
+    intercept, slope : numpy.ndarray
+        Fitted rate at rank 0 (most deprived end) and slope per unit rank.
+    overall_rate : numpy.ndarray
+        Total count over total population (used by ``"gap"`` only).
+    definition : {"phe", "gap"}
+        See the module docstring.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        SII and RII; the RII is ``nan`` where it is undefined (division by zero).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if definition == "phe":
+            rii = np.where(intercept != 0, (intercept + slope) / intercept, np.nan)
+            return slope, rii
+        sii = -slope
+        return sii, np.where(overall_rate > 0, sii / overall_rate, np.nan)
 
 
 def slope_index_of_inequality(
@@ -142,6 +195,7 @@ def slope_index_of_inequality(
     level: float = 0.95,
     n_sims: int = 1000,
     seed: int | np.random.Generator | None = 20240331,
+    definition: str = DEFAULT_SII_DEFINITION,
 ) -> SlopeIndexResult:
     """Slope index (SII) and relative index (RII) of inequality across deprivation groups.
 
@@ -155,13 +209,14 @@ def slope_index_of_inequality(
        squares (statsmodels ``WLS``) with **population weights**. Population weights are used
        rather than inverse-variance weights because they stay defined when a group has a
        count of zero, which is common for small authorities.
-    4. ``SII = fitted(0) - fitted(1)`` = minus the slope: the modelled gap in rate between the
-       most and least deprived ends. A positive SII means higher rates in more deprived
-       groups.
-    5. ``RII = SII / overall rate``, where the overall rate is total count over total
-       population (equal to the fitted rate at the population-weighted mean rank). This is
-       used instead of the ratio of fitted values at the two ends because that ratio is
+    4. ``definition="phe"`` (default, as PHEindicatormethods and Fingertips):
+       ``SII = fitted(1) - fitted(0)`` = the slope, and ``RII = fitted(1) / fitted(0)``. A
+       negative SII (RII below 1) means higher rates in more deprived groups. The RII is
        unstable, or negative, when the fitted rate at the least deprived end nears zero.
+    5. ``definition="gap"``: ``SII = fitted(0) - fitted(1)`` = minus the slope (positive
+       means higher rates in more deprived groups) and ``RII = SII / overall rate``, where
+       the overall rate is total count over total population (the fitted rate at the
+       population-weighted mean rank), which stays finite on steep gradients.
     6. Confidence limits come from Monte Carlo simulation: each group's count is redrawn
        ``n_sims`` times from a Poisson distribution with mean equal to its observed count
        (populations held fixed), SII and RII are recomputed for each draw, and the limits are
@@ -185,6 +240,8 @@ def slope_index_of_inequality(
         Number of simulations.
     seed : int, numpy.random.Generator or None, default 20240331
         Seed (or generator) for the simulations; a fixed default makes results reproducible.
+    definition : {"phe", "gap"}, default "phe"
+        Which SII/RII definition to use (see steps 4 and 5).
 
     Returns
     -------
@@ -200,6 +257,8 @@ def slope_index_of_inequality(
         raise ValueError(f"level must be strictly between 0 and 1, got {level!r}")
     if n_sims < 2:
         raise ValueError("n_sims must be at least 2")
+    if definition not in SII_DEFINITIONS:
+        raise ValueError(f"definition must be one of {SII_DEFINITIONS}, got {definition!r}")
     count_values = np.asarray(counts, dtype=float).reshape(-1)
     population_values = np.asarray(populations, dtype=float).reshape(-1)
     n_groups = count_values.size
@@ -228,8 +287,9 @@ def slope_index_of_inequality(
     design = add_constant(midpoints, has_constant="add")
     fit = WLS(rates, design, weights=population_values).fit()
     intercept, slope = (float(value) for value in fit.params)
-    sii = -slope
-    rii = sii / overall_rate if overall_rate > 0 else np.nan
+    sii, rii = sii_rii_from_fit(
+        np.array([intercept]), np.array([slope]), np.array([overall_rate]), definition
+    )
 
     # WLS estimates are linear in the rates, (X'WX)^-1 X'W y, so the simulations reuse this
     # projection instead of refitting the model 1000 times.
@@ -238,14 +298,16 @@ def slope_index_of_inequality(
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     simulated_counts = rng.poisson(count_values, size=(n_sims, n_groups))
     simulated_rates = simulated_counts / population_values * per
-    simulated_sii = -(simulated_rates @ projection[1])
-    simulated_overall = simulated_counts.sum(axis=1) / population_values.sum() * per
-    with np.errstate(divide="ignore", invalid="ignore"):
-        simulated_rii = np.where(simulated_overall > 0, simulated_sii / simulated_overall, np.nan)
+    simulated_sii, simulated_rii = sii_rii_from_fit(
+        simulated_rates @ projection[0],
+        simulated_rates @ projection[1],
+        simulated_counts.sum(axis=1) / population_values.sum() * per,
+        definition,
+    )
 
     tail = (1 - level) / 2 * 100
     sii_lower, sii_upper = np.percentile(simulated_sii, [tail, 100 - tail])
-    if np.isnan(simulated_rii).any():
+    if not np.isfinite(simulated_rii).all():
         rii_lower = rii_upper = np.nan
     else:
         rii_lower, rii_upper = np.percentile(simulated_rii, [tail, 100 - tail])
@@ -264,20 +326,20 @@ def slope_index_of_inequality(
     method = (
         f"Slope index of inequality: population-weighted least-squares regression of the rate "
         f"per {per:,.0f} on the midpoint of each group's cumulative population rank (0 = most "
-        f"deprived, 1 = least deprived); SII = fitted rate at the most deprived end minus "
-        f"fitted rate at the least deprived end; RII = SII / overall rate. "
+        f"deprived, 1 = least deprived); {DEFINITION_TEXT[definition]} "
         f"{level:.1%} confidence limits from {n_sims} Monte Carlo simulations of Poisson "
         f"counts per group."
     )
     return SlopeIndexResult(
-        sii=sii,
+        sii=float(sii[0]),
         sii_lower=float(sii_lower),
         sii_upper=float(sii_upper),
-        rii=float(rii),
+        rii=float(rii[0]),
         rii_lower=float(rii_lower),
         rii_upper=float(rii_upper),
         level=level,
         n_sims=n_sims,
         method=method,
         groups=groups,
+        definition=definition,
     )
