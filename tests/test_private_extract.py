@@ -255,3 +255,19 @@ def test_an_extract_for_another_year_fails_instead_of_publishing_zeros(
     assert prepare(SOLIHULL, processed, folder, cohort_year=2019).rows_read["episodes"] == 5
     with pytest.raises(SSDA903Error, match=r"no child .* between 01 April 2016 and 31 March 2017"):
         prepare(SOLIHULL, processed, folder, cohort_year=2017)
+
+
+@pytest.mark.mirror
+def test_page_04_names_the_parts_of_the_return_it_does_not_use(processed: Path, user: Path) -> None:
+    """A folder with the whole return: page 04 names the tables it leaves out (not the files)."""
+    from solihull_analytics.cla_gradient import extract_section, prepare
+
+    folder = fx.write_csv(
+        user / "extract", ("header", "episodes", "uasc", "sw_episodes", "reviews"),
+        names={"reviews": "LA_reviews_2019.csv"},
+    )
+    ctx = prepare(SOLIHULL, processed, folder, cohort_year=2019, allow_no_children_in_la=True)
+    assert ctx.tables_not_used == ("Reviews", "SW episodes")
+    text = extract_section(ctx)[0]
+    assert "does not use: Reviews, SW episodes." in text
+    assert "LA_reviews_2019" not in text

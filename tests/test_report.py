@@ -261,3 +261,22 @@ def test_chromium_headless_cli_can_print_a_page(packs: dict[str, Path], tmp_path
         capture_output=True,
     )
     assert pdf.exists() and pdf.stat().st_size > 1000
+
+
+def test_notebooks_are_passed_only_the_parameters_they_declare() -> None:
+    """Page 04's options reach notebook 04 and leave the other pages' render keys alone."""
+    from solihull_analytics.report import declared_parameters, discover_notebooks
+
+    by_name = {nb.stem: nb for nb in discover_notebooks(None)}
+    nb04 = declared_parameters(by_name["04_cla_deprivation_gradient"])
+    assert {"private_dir", "allow_no_children_in_la", "sii_definition"} <= nb04
+    assert "allow_no_children_in_la" not in declared_parameters(by_name["01_cla_trend"])
+
+
+def test_cli_offers_the_no_children_override() -> None:
+    from typer.testing import CliRunner
+
+    from solihull_analytics.cli import app
+
+    out = CliRunner().invoke(app, ["report", "--help"], env={"COLUMNS": "240"}).output
+    assert "--allow-no-children-in-la" in out

@@ -1240,6 +1240,7 @@ class GradientContext:
     idaci_release: str
     synthetic_seed: int
     synthetic_gradient: float
+    tables_not_used: tuple[str, ...] = ()
 
     @property
     def period(self) -> str:
@@ -1370,6 +1371,9 @@ def prepare(
         idaci_release=idaci_release,
         synthetic_seed=synthetic_seed,
         synthetic_gradient=synthetic_gradient,
+        tables_not_used=tuple(
+            sorted({t for t in extract.unused.values() if t in ssda903.TABLE_TITLES.values()})
+        ),
     )
 
 
@@ -1418,17 +1422,25 @@ def extract_section(ctx: GradientContext) -> list:
         "missing from the Header, duplicate children. DfE's full validation rules are not run "
         "here (see the README)."
     )
+    # Table names only: the file names are the LA's own and are not published.
+    unused = (
+        " The extract also held parts of the return this page does not use: "
+        + ", ".join(ctx.tables_not_used)
+        + "."
+        if ctx.tables_not_used
+        else ""
+    )
     if ctx.result.too_small:
         return [
-            f"The {kind} extract {'had' if ctx.uasc_table else 'had no'} UASC table. Its row "
-            f"counts are not shown: the extract is too small to publish safely. {checked}"
+            f"The {kind} extract {'had a' if ctx.uasc_table else 'had no'} UASC table. Its row "
+            f"counts are not shown: the extract is too small to publish safely. {checked}{unused}"
         ]
     text = (
         f"The {kind} extract held {pc.text('checks:header:rows read')} Header rows and "
         f"{pc.text('checks:episodes:rows read')} Episodes rows"
         f"{' and a UASC table' if ctx.uasc_table else ' (no UASC table)'}. Rows failing our "
         f"checks were left out: {pc.text('checks:excluded_all')} in all. The table counts "
-        f"them by check. {checked} Counts from 1 to 5 are shown as c."
+        f"them by check. {checked} Counts from 1 to 5 are shown as c.{unused}"
     )
     caption = "Rows read, excluded by check, and kept, by SSDA903 table"
     return [text, TableBlock(ctx.result.checks, caption=caption)]

@@ -262,6 +262,14 @@ def report(
     list_las: Annotated[
         bool, typer.Option("--list-las", help="List valid LA codes and names, then stop.")
     ] = False,
+    allow_no_children_in_la: Annotated[
+        bool,
+        typer.Option(
+            "--allow-no-children-in-la",
+            help="Page 04: publish a page that says so when no child in the extract lives in "
+            "the LA (default: stop with a message, as that usually means a wrong --la).",
+        ),
+    ] = False,
     compare_with: Annotated[
         Path | None,
         typer.Option(
@@ -296,7 +304,10 @@ def report(
     )
     _require_intact_tables()
     try:
-        kwargs["extra_parameters"] = _check_private_extract(private_dir, notebooks)
+        extra = _check_private_extract(private_dir, notebooks) or {}
+        if allow_no_children_in_la:
+            extra["allow_no_children_in_la"] = True
+        kwargs["extra_parameters"] = extra or None
         if all_las or (la and len(la) > 1):
             codes = all_las_table()["la_code"].tolist() if all_las else list(la or [])
             results = render_many(codes, jobs=jobs, **kwargs)

@@ -163,6 +163,13 @@ def _processed_fingerprint(processed_dir: Path) -> str:
     ).hexdigest()
 
 
+def declared_parameters(notebook: Path) -> set[str]:
+    """Names the notebook's ``parameters`` cell declares, as papermill reads them."""
+    import papermill
+
+    return set(papermill.inspect_notebook(str(notebook)))
+
+
 def _private_extract(notebook: Path, parameters: dict[str, Any]) -> str:
     """Settle here which SSDA903 extract a notebook reads; return its fingerprint.
 
@@ -351,11 +358,13 @@ def render_notebook(
 
     start = time.perf_counter()
     name = notebook.stem
+    declared = declared_parameters(notebook)
     parameters: dict[str, Any] = {
         "la_code": la_code,
         "processed_dir": str(processed_dir),
         "run_date": run_date,
-        **(extra_parameters or {}),
+        # Only what this notebook declares: an option for page 04 must not re-render page 01.
+        **{k: v for k, v in (extra_parameters or {}).items() if k in declared},
     }
     library = library or _library_fingerprint()
     extra_fp = _private_extract(notebook, parameters)
