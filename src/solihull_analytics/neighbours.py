@@ -305,9 +305,9 @@ DFE_HEADINGS = {
 
 def model_label(model: str) -> str:
     """What a model is called on a page, e.g. ``"DfE statistical neighbours, 2025 model"``."""
-    from solihull_analytics.sources.neighbours import MODEL_LABELS
+    from solihull_analytics.sources.neighbours import model_labels
 
-    return MODEL_LABELS.get(model, STAND_IN_LABEL if model == STAND_IN else model)
+    return model_labels().get(model, STAND_IN_LABEL if model == STAND_IN else model)
 
 
 def resolve_model(table: pd.DataFrame, model: str) -> str:

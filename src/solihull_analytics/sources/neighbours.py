@@ -24,21 +24,59 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
+from solihull_analytics import releases
 from solihull_analytics.build import BuildError, Inputs, table
 from solihull_analytics.sources._common import current_la_code, dfe_current_la_codes
 
-#: Model -> (catalogue id of DfE's list, catalogue id of the CLA release of the model's year).
-MODELS: dict[str, tuple[str, str]] = {
-    "2021": ("dfe_sn_2021_csv", "cla_ees2021_number_rate"),
-    "2025": ("dfe_sn_2025_csv", "cla_ees2025_number_rate"),
-}
-#: What each model is called on a page.
-MODEL_LABELS: dict[str, str] = {
-    "2021": "DfE statistical neighbours, April 2021 model",
-    "2025": "DfE statistical neighbours, 2025 model",
-}
+#: Layout of DfE's CSV lists (``layout`` of a neighbours file in the release registry).
+LIST_LAYOUTS = ("dfe_sn_csv", "dfe_sn_csv_wide")
+#: Layout of the CLA releases whose old/new LA code pairs map DfE's numbers to codes.
+CODES_LAYOUT = "cla_ees_number_rate"
+
+
+def _cla_code_files() -> dict[int, str]:
+    """CLA release year -> catalogue id of its EES number-and-rate file (the code pairs)."""
+    return {
+        rel.year: f.id
+        for rel in releases.releases("cla")
+        for f in rel.files_with(layout=CODES_LAYOUT)
+    }
+
+
+def models() -> dict[str, tuple[str, str]]:
+    """Model (its year, e.g. ``"2025"``) -> (DfE's list, the CLA release of the model's year).
+
+    Both are catalogue ids, read from the release registry (kind ``neighbours``); the CLA
+    release is the latest one no later than the model (its codes are the ones the model used).
+    """
+    code_files = _cla_code_files()
+    out = {}
+    for rel in releases.releases("neighbours"):
+        lists = [f for f in rel.files_with(role="neighbour_groups") if f.layout in LIST_LAYOUTS]
+        years = [y for y in code_files if y <= rel.year]
+        if lists and years:
+            out[str(rel.year)] = (lists[0].id, code_files[max(years)])
+    return out
+
+
+def model_labels() -> dict[str, str]:
+    """Model -> what a page calls it (the registry's ``title`` of the release)."""
+    return {str(r.year): str(r.fact("title", r.label)) for r in releases.releases("neighbours")}
+
+
+def _latest_code_file() -> str:
+    code_files = _cla_code_files()
+    return code_files[max(code_files)]
+
+
+def _inputs() -> list[str]:
+    found = models()
+    return [ids[0] for ids in found.values()] + sorted(
+        {ids[1] for ids in found.values()} | {_latest_code_file()}
+    )
+
+
 CLOSENESS = ("Extremely close", "Very close", "Close", "Somewhat close", "Not close")
-LATEST_RELEASE = "cla_ees2025_number_rate"
 
 OUTPUT_COLUMNS = [
     "model",
@@ -196,7 +234,10 @@ def map_to_codes(
 
 STATISTICAL_NEIGHBOURS_SCHEMA = pa.DataFrameSchema(
     {
-        "model": pa.Column("str", pa.Check.isin(list(MODELS))),
+        "model": pa.Column(
+            "str",
+            pa.Check(lambda s: s.isin(list(models())), error="model must be a registry release"),
+        ),
         "la_code": pa.Column("str", pa.Check.str_matches(r"^E(0[6-9]|10)[0-9]{6}$")),
         "la_name": pa.Column("str"),
         "old_la_code": pa.Column("str", pa.Check.str_matches(r"^\d{3}$")),
@@ -220,22 +261,23 @@ STATISTICAL_NEIGHBOURS_SCHEMA = pa.DataFrameSchema(
 
 @table(
     "statistical_neighbours",
-    inputs=[ids[0] for ids in MODELS.values()] + sorted({ids[1] for ids in MODELS.values()}),
+    inputs=_inputs,
     schema=STATISTICAL_NEIGHBOURS_SCHEMA,
     description="DfE children's services statistical neighbours (10 per LA, in order, with "
     "closeness band), April 2021 and 2025 models, on current LA codes",
 )
 def build_statistical_neighbours(inputs: Inputs) -> pd.DataFrame:
-    """Every DfE statistical neighbour list in the catalogue, one row per LA, model and rank."""
-    releases = {rid: _read_release(inputs.path(rid)) for _, rid in MODELS.values()}
-    ordered = [releases[LATEST_RELEASE]] + [
-        df for rid, df in releases.items() if rid != LATEST_RELEASE
-    ]
+    """Every DfE statistical neighbour list in the registry, one row per LA, model and rank."""
+    found = models()
+    latest = _latest_code_file()
+    code_pairs = {rid: _read_release(inputs.path(rid)) for rid in _inputs() if rid not in
+                  {ids[0] for ids in found.values()}}
+    ordered = [code_pairs[latest]] + [df for rid, df in code_pairs.items() if rid != latest]
     current = dfe_current_la_codes(ordered)
     parts = []
-    for model, (list_id, release_id) in MODELS.items():
+    for model, (list_id, release_id) in found.items():
         path = inputs.path(list_id)
-        at_model = dfe_current_la_codes([releases[release_id]])
+        at_model = dfe_current_la_codes([code_pairs[release_id]])
         mapped = map_to_codes(parse_neighbour_csv(path), current, at_model, path)
         parts.append(mapped.assign(model=model, source_id=list_id))
     out = pd.concat(parts, ignore_index=True)
