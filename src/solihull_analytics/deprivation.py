@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from solihull_analytics import downloads
 from solihull_analytics import releases as registry
 from solihull_analytics.geography import LocalAuthority, la_info
 from solihull_analytics.page import Block, Chart, MissingData, TableBlock, Uses
@@ -1971,6 +1972,7 @@ def decile_section(ctx: IdaciContext) -> list[PageBlock]:
             alt=decile_alt(dec, ctx.la.name),
             source="MHCLG/DCLG English Indices of Deprivation (published IDACI deciles)",
             data=dec,
+            name="chart_deciles",
         ),
         TableBlock(
             decile_display(dec),
@@ -1991,6 +1993,17 @@ def map_note(
         else ""
     )
     return f"**{release}** — {note}; {ward_note}; {sub_note}.{where}"
+
+
+def map_download(deciles: pd.Series, release: str) -> pd.DataFrame:
+    """The data of one decile map: each mapped LSOA's national IDACI decile in ``release``."""
+    return pd.DataFrame(
+        {
+            "release": release,
+            "lsoa_code": deciles.index.astype(str),
+            "idaci_decile": deciles.to_numpy(),
+        }
+    )
 
 
 def maps_section(ctx: IdaciContext) -> list[PageBlock]:
@@ -2030,6 +2043,8 @@ def maps_section(ctx: IdaciContext) -> list[PageBlock]:
                 source=f"MHCLG/DCLG {rel} IDACI deciles; ONS LSOA and ward boundaries "
                 "(Open Government Licence; contains OS data © Crown copyright and database "
                 "right)",
+                data=map_download(deciles, rel),
+                name=f"chart_map_{downloads.safe_stem(rel)}",
             )
         )
         mapped.append(rel)
@@ -2134,6 +2149,11 @@ def growth_section(ctx: IdaciContext) -> list[PageBlock]:
             alt=growth_alt(views),
             source="ONS Census 2011 (KS102EW), Census 2021, small-area population estimates; "
             f"MHCLG {rel} IDACI",
+            data=pd.concat(
+                [v["tenths"].assign(period=label) for label, v in views.items()],
+                ignore_index=True,
+            ),
+            name="chart_growth",
         )
     )
     out.append(
