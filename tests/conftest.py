@@ -105,3 +105,18 @@ def render_pack_for(processed: Path, tmp_path_factory: pytest.TempPathFactory):
         return reports / la_code, results
 
     return render
+
+
+@pytest.fixture()
+def workspace(processed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A temporary data folder, catalogue and registry (the project's files are not touched).
+
+    See ``tests/workspace.py``: data go in only through the public interfaces.
+    """
+    from tests.workspace import make_workspace
+
+    catalogue = make_workspace(processed, tmp_path)
+    monkeypatch.setenv("SOLIHULL_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SOLIHULL_CATALOGUE", str(catalogue))
+    monkeypatch.delenv("SOLIHULL_RELEASES", raising=False)
+    return tmp_path

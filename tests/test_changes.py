@@ -148,3 +148,83 @@ def test_cli_rejects_a_missing_compare_with_folder(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "--compare-with" in result.output and "no such folder" in result.output
+
+
+def _front_page_rows(pack: Path, notebook: str) -> dict[str, list[str]]:
+    """The front page's headline rows of one page: measure label -> the row's cell texts."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup((pack / "index.html").read_text(encoding="utf-8"), "html.parser")
+    table = soup.find("h2", id=notebook).find_next("table")
+    header = [c.get_text(strip=True) for c in table.find("thead").find_all("th")]
+    rows = {}
+    for tr in table.find("tbody").find_all("tr"):
+        cells = [c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])]
+        rows[cells[0]] = dict(zip(header, cells, strict=True))
+    return rows
+
+
+def _as_shown(value: float | int) -> str:
+    """A value as the front page prints it (two decimals under 10, else one)."""
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.2f}" if abs(value) < 10 else f"{value:,.1f}"
+
+
+@pytest.mark.slow
+@pytest.mark.mirror
+def test_two_packs_from_two_catalogue_states(workspace: Path) -> None:
+    """Page 01 rendered, a 2026 CLA release added with ``data add`` and built, page 01 rendered
+    again into the same reports folder: the front page compares with the first pack.
+
+    The new release is the 2025 release's file with every year moved on by one, so it re-states
+    2022-2025 with other counts (the overlap years DfE re-publishes) and adds 2026.
+    """
+    from tests.workspace import build, cli, headlines, raw, render, shift_years_csv
+
+    pack = render(workspace, ["01"], run_date="2025-02-01")
+    first = {h["name"]: h for h in headlines(pack, "01_cla_trend")}
+    assert "Previous" not in (pack / "index.html").read_text(encoding="utf-8")
+
+    src = raw("cla_ees2025_number_rate")
+    new = workspace / src.name.replace("release2025_2021-2025", "release2026_2022-2026")
+    shift_years_csv(src, new, 1)
+    cli("data", "add", str(new), "--like", "cla_ees2025_number_rate")
+    build()
+    pack = render(workspace, ["01"], run_date="2026-02-01")
+
+    kept = json.loads((pack / PREVIOUS_DIR / "01_cla_trend.json").read_text(encoding="utf-8"))
+    assert {h["name"]: h for h in kept["headlines"]} == first, "the first pack's JSON is kept"
+    second = headlines(pack, "01_cla_trend")
+    assert second != list(first.values()), "the new release changes page 01's figures"
+    front = (pack / "index.html").read_text(encoding="utf-8")
+    assert "run on 2025-02-01" in front
+    rows = _front_page_rows(pack, "01_cla_trend")
+    statuses = []
+    for h in second[:6]:
+        row = rows[h.get("label") or h["name"].replace("_", " ")]
+        before = first.get(h["name"])
+        if before is None:
+            assert row["Previous"] == "–" and row["Change"] == "new", row
+            statuses.append("new")
+            continue
+        old, now = before["value"], h["value"]
+        if old is not None:
+            assert row["Previous"].startswith(_as_shown(old)), (h["name"], row)
+        assert before["period"] in row["Previous"], (h["name"], row)
+        if before["period"] == h["period"] and old != now:
+            assert "revised" in row["Change"], (h["name"], row)
+            statuses.append("revised")
+        elif before["period"] != h["period"]:
+            assert "revised" not in row["Change"], (h["name"], row)
+            assert f"since {before['period']}" in row["Change"], (h["name"], row)
+            statuses.append("changed")
+        else:
+            assert row["Change"] == "no change", (h["name"], row)
+            statuses.append("unchanged")
+        if isinstance(old, float) and isinstance(now, float) and old != now:
+            places = 2 if max(abs(old), abs(now)) < 10 else 1
+            assert row["Change"].startswith(f"{now - old:+,.{places}f}"), (h["name"], row)
+    # The 2026 rate needs the ONS mid-2025 estimate, which the data lack, so the latest year
+    # stays 2025; the new release re-states 2025 and 2022, so every figure is revised.
+    assert "revised" in statuses, f"restated 2022-2025 counts revise a figure: {statuses}"

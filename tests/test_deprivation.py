@@ -429,3 +429,28 @@ def test_prepare_and_headlines_solihull(processed):
     heads = {h["name"]: h["value"] for h in dep.headlines(ctx)}
     assert [heads[f"lsoas_most_deprived_{p}pct_iod2019"] for p in (20, 10, 5, 2)] == [23, 20, 9, 2]
     assert any(n.startswith("child_growth_most_deprived_tenth") for n in heads)
+
+
+def test_decile_bars_drawn_with_seaborn_show_the_counts_in_af_colour():
+    import matplotlib.colors as mcolors
+    import matplotlib.pyplot as plt
+
+    from solihull_analytics.page import AF_COLOURS, use_af_style
+
+    use_af_style()
+    d = dep.decile_counts(_iod_fixture(), SOLIHULL)
+    fig = dep.plot_decile_bars(d, "A title")
+    panels = [ax for ax in fig.axes if ax.patches]
+    assert [ax.get_title().split("\n")[0] for ax in panels] == ["IoD2015", "IoD2019"]
+    for ax in panels:
+        rel = ax.get_title().split("\n")[0]
+        want = d[d["release"] == rel].sort_values("decile")["lsoas"].tolist()
+        bars = sorted(ax.patches, key=lambda b: b.get_x())
+        assert [round(b.get_height()) for b in bars] == want
+        assert ax.get_title(loc="left") == "", "no seaborn facet title beside the panel's own"
+        assert {mcolors.to_hex(b.get_facecolor()).upper() for b in bars} == {AF_COLOURS[0]}
+        labels = [t.get_text() for t in ax.texts]
+        assert labels == [str(v) for v in want], "every bar carries its count"
+        assert [t.get_text() for t in ax.get_xticklabels()] == [str(i) for i in range(1, 11)]
+    assert panels[0].get_ylim() == panels[1].get_ylim(), "panels share the y axis"
+    plt.close(fig)

@@ -1,6 +1,7 @@
 """The next-year drill: new releases registered and used with no change to code or notebooks.
 
-Each test works in a temporary copy: a data folder (``SOLIHULL_DATA_DIR``) whose raw cache links
+Each test works in a temporary copy (the ``workspace`` fixture of ``conftest.py``, helpers in
+``tests/workspace.py``): a data folder (``SOLIHULL_DATA_DIR``) whose raw cache links
 to the project's verified files and whose processed tables start as a copy of the project's, and
 a copy of the catalogue and the release registry (``SOLIHULL_CATALOGUE``; the registry is the
 ``releases.yaml`` beside it). New files go in only through the public interfaces: the
@@ -27,84 +28,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 from solihull_analytics import paths
-from solihull_analytics.cli import app
+from tests.workspace import SOLIHULL, cli
+from tests.workspace import build as _build
+from tests.workspace import headlines as _headlines
+from tests.workspace import raw as _raw
+from tests.workspace import render as _render
+from tests.workspace import shift_years_csv as _shift_years_csv
 
-SOLIHULL = "E08000029"
-RUN_DATE = "2026-01-31"
 SRC = Path(__file__).resolve().parents[1] / "src" / "solihull_analytics"
-
-
-def _link_tree(src: Path, dst: Path) -> None:
-    """Recreate ``src``'s folders under ``dst`` with each file a symbolic link (no copying)."""
-    for path in src.rglob("*"):
-        target = dst / path.relative_to(src)
-        if path.is_dir():
-            target.mkdir(parents=True, exist_ok=True)
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.symlink_to(path.resolve())
-
-
-@pytest.fixture()
-def workspace(processed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A temporary data folder, catalogue and registry (the project's files are not touched)."""
-    data = tmp_path / "data"
-    _link_tree(paths.raw_dir(), data / "raw")
-    shutil.copytree(processed, data / "processed")
-    catalogue_dir = tmp_path / "catalogue"
-    catalogue_dir.mkdir()
-    shutil.copy(paths.catalogue_path(), catalogue_dir / "catalogue.yaml")
-    shutil.copy(paths.catalogue_path().with_name("releases.yaml"), catalogue_dir)
-    monkeypatch.setenv("SOLIHULL_DATA_DIR", str(data))
-    monkeypatch.setenv("SOLIHULL_CATALOGUE", str(catalogue_dir / "catalogue.yaml"))
-    monkeypatch.delenv("SOLIHULL_RELEASES", raising=False)
-    return tmp_path
-
-
-def cli(*args: str, ok: bool = True) -> str:
-    result = CliRunner().invoke(app, list(args))
-    out = result.output + (result.stderr if result.stderr_bytes else "")
-    if ok:
-        assert result.exit_code == 0, out
-    else:
-        assert result.exit_code == 2, out
-    return out
-
-
-def _build() -> str:
-    out = cli("data", "build")
-    assert "0 failed" in out, out
-    return out
-
-
-def _render(workspace: Path, notebooks: list[str]) -> Path:
-    from solihull_analytics.report import render_pack
-
-    reports = workspace / "reports"
-    result = render_pack(
-        SOLIHULL,
-        notebooks=notebooks,
-        reports_dir=reports,
-        processed_dir=paths.processed_dir(),
-        run_date=RUN_DATE,
-    )
-    failed = [r for r in result.notebooks if r.status == "failed"]
-    assert not failed, [(r.notebook, r.message) for r in failed]
-    return reports / SOLIHULL
-
-
-def _raw(entry_id: str) -> Path:
-    from solihull_analytics.catalogue import load_catalogue
-
-    return load_catalogue()[entry_id].raw_path()
-
-
-def _headlines(pack: Path, page: str) -> list[dict]:
-    doc = json.loads((pack / f"{page}.json").read_text(encoding="utf-8"))
-    return doc["headlines"] if isinstance(doc, dict) else doc
 
 
 # ------------------------------------------------------------------------------------------
@@ -139,19 +72,25 @@ def test_new_iod_release_iod2030(workspace: Path) -> None:
         t for t in page02.find_all("table")
         if "Most deprived 20%: computed" in t.get_text()
     )
-    # The page shows the 20% and 10% columns; the full table (5% and 2% too) is its download.
+    rows = {
+        tr.find_all(["td", "th"])[0].get_text(strip=True): [
+            c.get_text(strip=True) for c in tr.find_all(["td", "th"])
+        ]
+        for tr in table1.find_all("tr")[1:]
+    }
+    assert list(rows) == ["ID2007", "ID2010", "IoD2015", "IoD2019", "IoD2025", "IoD2030"]
+    headers = [c.get_text(strip=True) for c in table1.find_all("tr")[0].find_all(["td", "th"])]
+    counts = [rows["IoD2030"][headers.index(f"Most deprived {p}%: computed")] for p in (20, 10)]
+    assert counts == ["20", "9"]
+    assert counts == [rows["IoD2025"][headers.index(f"Most deprived {p}%: computed")]
+                      for p in (20, 10)]
+    # The 5% and 2% columns are off the page (issue 17: the table fits); the download has them.
     link = table1.find_next("a", class_="sa-download")["href"]
-    full = pd.read_csv(pack / link, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    full = full.set_index("Release")
-    assert list(full.index) == ["ID2007", "ID2010", "IoD2015", "IoD2019", "IoD2025", "IoD2030"]
-    shown = [tr.find_all(["td", "th"])[0].get_text(strip=True) for tr in table1.find_all("tr")[1:]]
-    assert shown == list(full.index)
-
-    def computed(release: str) -> list[str]:
-        return [full.loc[release, f"Most deprived {p}%: computed"] for p in (20, 10, 5, 2)]
-
-    assert computed("IoD2030") == ["20", "9", "2", "0"]
-    assert computed("IoD2030") == computed("IoD2025")
+    whole = pd.read_csv(pack / link, dtype=str, encoding="utf-8-sig").set_index("Release")
+    counts = [whole.loc["IoD2030", f"Most deprived {p}%: computed"] for p in (20, 10, 5, 2)]
+    assert counts == ["20", "9", "2", "0"]
+    assert counts == [whole.loc["IoD2025", f"Most deprived {p}%: computed"]
+                      for p in (20, 10, 5, 2)]
 
     periods03 = {h["period"] for h in _headlines(pack, "03_north_south")}
     assert "IoD2030" in periods03
@@ -164,12 +103,6 @@ def test_new_iod_release_iod2030(workspace: Path) -> None:
 # ------------------------------------------------------------------------------------------
 # 2. A new CLA release
 # ------------------------------------------------------------------------------------------
-
-
-def _shift_years_csv(src: Path, dst: Path, by: int) -> None:
-    df = pd.read_csv(src, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    df["time_period"] = (df["time_period"].astype(int) + by).astype(str)
-    df.to_csv(dst, index=False)
 
 
 @pytest.mark.mirror

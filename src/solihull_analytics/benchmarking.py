@@ -925,6 +925,56 @@ def workforce_panel(
 # --------------------------------------------------------------------------------------------
 
 
+#: What each chart plots, offered as its download (columns of the model or funnel tables).
+MODEL_CHART_COLUMNS = (
+    "la_code",
+    "la_name",
+    "observed",
+    "population_0_17",
+    "deprivation",
+    "rate",
+    "expected_rate",
+)
+FUNNEL_CHART_COLUMNS = (
+    "la_code",
+    "la_name",
+    "observed",
+    "population_0_17",
+    "rate",
+    "lower_95",
+    "upper_95",
+    "lower_99_8",
+    "upper_99_8",
+    "funnel_position",
+)
+OE_FUNNEL_CHART_COLUMNS = (
+    "la_code",
+    "la_name",
+    "observed",
+    "expected",
+    "oe",
+    "lower_95",
+    "upper_95",
+    "lower_99_8",
+    "upper_99_8",
+    "funnel_position",
+)
+RESIDUAL_CHART_COLUMNS = (
+    "la_code",
+    "la_name",
+    "expected",
+    "deprivation",
+    "population_0_17",
+    "pearson_resid",
+    "deviance_resid",
+)
+
+
+def chart_data(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """The columns of ``table`` a chart plots (those present), for its CSV download."""
+    return table[[c for c in columns if c in table.columns]]
+
+
 def _spread_labels(ax: Any, points: list[tuple[float, float, str]], min_gap: float = 0.05) -> None:
     """Label points in one column of text, pushed apart vertically, with leader lines.
 
@@ -1744,6 +1794,8 @@ def model_section(ctx: BenchmarkContext) -> list[Block]:
             alt,
             source="DfE children looked after statistics; ONS mid-year estimates; "
             f"MHCLG English Indices of Deprivation ({release}); Census 2021 weights",
+            data=chart_data(model.data, MODEL_CHART_COLUMNS),
+            name="chart_model",
         ),
         describe_model(model, la.code, la.name),
         method,
@@ -1791,7 +1843,13 @@ def funnel_section(ctx: BenchmarkContext) -> list[Block]:
         f"authorities are above and {counts['below 99.8%']} below the 99.8% limits. "
         f"{la.name} is {POSITION_PHRASE.get(pos_text, 'not shown')}."
     )
-    crude = Chart(fig, alt, source="DfE children looked after statistics; ONS mid-year estimates")
+    crude = Chart(
+        fig,
+        alt,
+        source="DfE children looked after statistics; ONS mid-year estimates",
+        data=chart_data(funnel, FUNNEL_CHART_COLUMNS),
+        name="chart_funnel_rates",
+    )
     pos2 = oe_funnel.loc[oe_funnel["la_code"] == la.code, "funnel_position"]
     pos2_text = pos2.iloc[0] if len(pos2) else "not shown"
     c2 = position_counts(oe_funnel)
@@ -1818,7 +1876,13 @@ def funnel_section(ctx: BenchmarkContext) -> list[Block]:
             else ""
         )
     )
-    oe_chart = Chart(fig, alt, source="Model on DfE, ONS and MHCLG data (see appendix)")
+    oe_chart = Chart(
+        fig,
+        alt,
+        source="Model on DfE, ONS and MHCLG data (see appendix)",
+        data=chart_data(oe_funnel, OE_FUNNEL_CHART_COLUMNS),
+        name="chart_funnel_oe",
+    )
     outside = funnel[funnel["funnel_position"].isin(["above 99.8%", "below 99.8%"])]
     outside = outside.sort_values("rate", ascending=False)[
         ["la_name", "observed", "population_0_17", "rate", "funnel_position", "oe", "oe_rank"]
@@ -1889,7 +1953,11 @@ def change_section(ctx: BenchmarkContext) -> list[Block]:
     )
     return [
         Chart(
-            fig, alt, source="DfE children looked after statistics; ONS mid-year estimates; MHCLG"
+            fig,
+            alt,
+            source="DfE children looked after statistics; ONS mid-year estimates; MHCLG",
+            data=change,
+            name="chart_change",
         ),
         describe_change(change, la.code, la.name, start, year, eng_change),
         f"{len(change)} authorities hold a rate in both years; the others are authorities "
@@ -1928,7 +1996,13 @@ def workforce_section(ctx: BenchmarkContext) -> list[Block]:
         columns={**WORKFORCE_LABELS, "la_name": "Area", "la_code": "Code", "note": "Note"}
     ).drop(columns="year")
     return [
-        Chart(fig, alt, source="DfE Children's social work workforce"),
+        Chart(
+            fig,
+            alt,
+            source="DfE Children's social work workforce",
+            data=panel,
+            name="chart_workforce",
+        ),
         text,
         TableBlock(
             show,
@@ -2094,6 +2168,8 @@ def appendix_model_section(ctx: BenchmarkContext) -> list[Block]:
             f"deviance residuals. {d['large_residuals']} of {d['n_las']} residuals lie beyond "
             "±2.",
             source="Model on DfE, ONS and MHCLG data",
+            data=chart_data(model.data, RESIDUAL_CHART_COLUMNS),
+            name="chart_residuals",
         ),
         sensitivity_text(sens, la.name),
         TableBlock(

@@ -1560,6 +1560,15 @@ _COMPARISON_COLUMNS = {
     "rate_non_uasc_lower": "lower",
     "rate_non_uasc_upper": "upper",
 }
+#: What the comparison dot chart plots, offered as its download.
+_COMPARISON_CHART_COLUMNS = (
+    "role",
+    "la_code",
+    "la_name",
+    "rate_non_uasc",
+    "rate_non_uasc_lower",
+    "rate_non_uasc_upper",
+)
 _GROWTH_SERIES = {
     "non_uasc": "excluding UASC (recomputed)",
     "all": "all CLA (recomputed)",
@@ -1981,6 +1990,8 @@ def comparison_section(ctx: TrendContext) -> list[Block]:
             plot_comparison(comparison, year, title),
             alt,
             f"DfE children looked after statistics; ONS mid-year estimates; neighbours: {model}.",
+            data=comparison[[c for c in _COMPARISON_CHART_COLUMNS if c in comparison]],
+            name="chart_neighbours",
         ),
         text,
         TableBlock(

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from solihull_analytics import downloads
 from solihull_analytics import releases as registry
 from solihull_analytics.geography import LocalAuthority, la_info
 from solihull_analytics.page import Block, Chart, MissingData, TableBlock, Uses
@@ -1088,34 +1089,47 @@ def plot_decile_map(
 def plot_decile_bars(deciles: pd.DataFrame, title: str) -> Any:
     """Small multiples: the LA's LSOAs by national IDACI decile, one panel per release.
 
-    Bars carry their counts; panels share the y axis so releases compare directly.
+    Drawn with seaborn (a bar chart faceted by release, :func:`seaborn.catplot`) in the
+    Analysis Function style: the afcharts rcParams that :class:`page.Page` sets with
+    :func:`page.use_af_style` (seaborn's own themes are not used), the first
+    afcharts colour at full saturation. Bars carry their counts; panels share
+    the y axis so releases compare directly.
     """
-    import matplotlib.pyplot as plt
+    import seaborn as sns
 
     from solihull_analytics.page import af_colours
 
     releases = _release_order(deciles["release"].unique())
-    n = max(1, len(releases))
-    fig, axes = plt.subplots(1, n, figsize=(9, 4.2), sharey=True, squeeze=False)
-    colour = af_colours(1)[0]
+    grid = sns.catplot(
+        data=deciles,
+        kind="bar",
+        x="decile",
+        y="lsoas",
+        col="release",
+        col_order=releases,
+        order=list(range(1, 11)),
+        color=af_colours(1)[0],
+        saturation=1,  # seaborn desaturates by default; keep the afcharts colour exact
+        errorbar=None,  # one count per bar: nothing to estimate
+        width=0.8,
+        sharey=True,
+        facet_kws={"despine": False},  # spines as the afcharts style sets them
+        height=4.2,
+        aspect=9 / 4.2 / max(1, len(releases)),
+    )
+    grid.set_titles("")  # seaborn's "release = ..." (placed left by the afcharts style)
     top = max(1, int(deciles["lsoas"].max()))
-    for ax, rel in zip(axes[0], releases, strict=False):
-        part = deciles[deciles["release"] == rel].sort_values("decile")
-        bars = ax.bar(part["decile"], part["lsoas"], color=colour, width=0.8)
-        for b, v in zip(bars, part["lsoas"], strict=True):
-            ax.annotate(
-                f"{int(v)}",
-                (b.get_x() + b.get_width() / 2, v),
-                ha="center",
-                va="bottom",
-                fontsize=7,
-            )
-        vint = int(part["lsoa_vintage"].iloc[0])
-        ax.set_title(f"{rel}\n({vint} LSOAs)", fontsize=10, loc="center")
-        ax.set_xticks(range(1, 11))
+    vintages = deciles.groupby("release")["lsoa_vintage"].first()
+    for rel, ax in grid.axes_dict.items():
+        for bars in ax.containers:
+            ax.bar_label(bars, fmt="%d", fontsize=7)
+        ax.set_title(f"{rel}\n({int(vintages[rel])} LSOAs)", fontsize=10, loc="center")
+        ax.set_xlabel("")
         ax.tick_params(axis="x", labelsize=7)
         ax.set_ylim(0, top * 1.18)
-    axes[0][0].set_ylabel("LSOAs in the LA (number)")
+    grid.set_ylabels("LSOAs in the LA (number)")
+    fig = grid.figure
+    fig.set_size_inches(9, 4.2)
     fig.supxlabel("National IDACI decile (1 = England's most deprived 10%)", fontsize=9)
     fig.suptitle(textwrap.fill(title, 80), x=0.01, ha="left", fontsize=12, fontweight="bold")
     fig.tight_layout()
@@ -1971,6 +1985,7 @@ def decile_section(ctx: IdaciContext) -> list[PageBlock]:
             alt=decile_alt(dec, ctx.la.name),
             source="MHCLG/DCLG English Indices of Deprivation (published IDACI deciles)",
             data=dec,
+            name="chart_deciles",
         ),
         TableBlock(
             decile_display(dec),
@@ -1991,6 +2006,17 @@ def map_note(
         else ""
     )
     return f"**{release}** — {note}; {ward_note}; {sub_note}.{where}"
+
+
+def map_download(deciles: pd.Series, release: str) -> pd.DataFrame:
+    """The data of one decile map: each mapped LSOA's national IDACI decile in ``release``."""
+    return pd.DataFrame(
+        {
+            "release": release,
+            "lsoa_code": deciles.index.astype(str),
+            "idaci_decile": deciles.to_numpy(),
+        }
+    )
 
 
 def maps_section(ctx: IdaciContext) -> list[PageBlock]:
@@ -2030,6 +2056,8 @@ def maps_section(ctx: IdaciContext) -> list[PageBlock]:
                 source=f"MHCLG/DCLG {rel} IDACI deciles; ONS LSOA and ward boundaries "
                 "(Open Government Licence; contains OS data © Crown copyright and database "
                 "right)",
+                data=map_download(deciles, rel),
+                name=f"chart_map_{downloads.safe_stem(rel)}",
             )
         )
         mapped.append(rel)
@@ -2134,6 +2162,11 @@ def growth_section(ctx: IdaciContext) -> list[PageBlock]:
             alt=growth_alt(views),
             source="ONS Census 2011 (KS102EW), Census 2021, small-area population estimates; "
             f"MHCLG {rel} IDACI",
+            data=pd.concat(
+                [v["tenths"].assign(period=label) for label, v in views.items()],
+                ignore_index=True,
+            ),
+            name="chart_growth",
         )
     )
     out.append(
