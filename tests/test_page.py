@@ -89,3 +89,39 @@ def test_finish_writes_schema_valid_json_with_null_values(shown: list, tmp_path:
     assert written["headlines"][0]["value"] is None
     assert written["headlines"][1]["value"] is None
     assert written["sources"][0]["id"] == "iod2019_file3"
+
+
+def test_deferred_drawing_skips_redraws_and_keeps_the_image() -> None:
+    """geopandas redraws after every layer; inside the block nothing is drawn until saved."""
+    import io
+
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from solihull_analytics.page import deferred_drawing
+
+    layers = [gpd.GeoSeries([box(i, 0, i + 1, 1)]) for i in range(4)]
+
+    def render(deferred: bool) -> tuple[int, bytes]:
+        fig, ax = plt.subplots(figsize=(3, 2))
+        draws = []
+        fig.canvas.mpl_connect("draw_event", lambda event: draws.append(event))
+        if deferred:
+            with deferred_drawing(fig):
+                for layer in layers:
+                    layer.plot(ax=ax)
+            assert "draw_idle" not in vars(fig.canvas), "the canvas's own method is back"
+        else:
+            for layer in layers:
+                layer.plot(ax=ax)
+        n = len(draws)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+        plt.close(fig)
+        return n, buf.getvalue()
+
+    eager_draws, eager_png = render(False)
+    deferred_draws, deferred_png = render(True)
+    assert eager_draws == len(layers)
+    assert deferred_draws == 0
+    assert deferred_png == eager_png

@@ -28,7 +28,7 @@ import pandas as pd
 from solihull_analytics import releases as registry
 from solihull_analytics.areas import AreaDefinition, lsoa11_membership
 from solihull_analytics.build import read_table
-from solihull_analytics.page import Block, Chart, TableBlock
+from solihull_analytics.page import Block, Chart, TableBlock, deferred_drawing
 
 ENGLAND = "England"
 ENGLAND_CODE = "E92000001"
@@ -674,44 +674,45 @@ def maps_figure(layers: MapLayers, column: str, title: str, categorical: bool = 
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 8))
-    g = layers.lsoas
-    if categorical:
-        g = g.assign(decile=g[column].astype("float"))
-        g.plot(
-            column="decile",
-            cmap=plt.get_cmap("RdYlBu", 10),
-            vmin=0.5,
-            vmax=10.5,
-            ax=ax,
-            legend=True,
-            edgecolor="white",
-            linewidth=0.2,
-            legend_kwds={"label": "National IDACI decile (1 = most deprived)", "shrink": 0.6},
-            missing_kwds={"color": "lightgrey", "hatch": "///", "label": "no data"},
-        )
-    else:
-        g.plot(
-            column=column,
-            cmap="viridis_r",
-            ax=ax,
-            legend=True,
-            edgecolor="white",
-            linewidth=0.2,
-            legend_kwds={"label": "Residents aged 0-15 (%)", "shrink": 0.6},
-            missing_kwds={"color": "lightgrey", "hatch": "///", "label": "no data"},
-        )
-    if len(layers.outlines) > 1:
-        layers.outlines.boundary.plot(ax=ax, color="black", linewidth=2.2)
-        for r in layers.outlines.itertuples():
-            p = r.geometry.representative_point()
-            ax.annotate(
-                r.area,
-                (p.x, p.y),
-                ha="center",
-                fontsize=11,
-                fontweight="bold",
-                bbox={"boxstyle": "round", "fc": "white", "alpha": 0.8},
+    with deferred_drawing(fig):
+        g = layers.lsoas
+        if categorical:
+            g = g.assign(decile=g[column].astype("float"))
+            g.plot(
+                column="decile",
+                cmap=plt.get_cmap("RdYlBu", 10),
+                vmin=0.5,
+                vmax=10.5,
+                ax=ax,
+                legend=True,
+                edgecolor="white",
+                linewidth=0.2,
+                legend_kwds={"label": "National IDACI decile (1 = most deprived)", "shrink": 0.6},
+                missing_kwds={"color": "lightgrey", "hatch": "///", "label": "no data"},
             )
+        else:
+            g.plot(
+                column=column,
+                cmap="viridis_r",
+                ax=ax,
+                legend=True,
+                edgecolor="white",
+                linewidth=0.2,
+                legend_kwds={"label": "Residents aged 0-15 (%)", "shrink": 0.6},
+                missing_kwds={"color": "lightgrey", "hatch": "///", "label": "no data"},
+            )
+        if len(layers.outlines) > 1:
+            layers.outlines.boundary.plot(ax=ax, color="black", linewidth=2.2)
+            for r in layers.outlines.itertuples():
+                p = r.geometry.representative_point()
+                ax.annotate(
+                    r.area,
+                    (p.x, p.y),
+                    ha="center",
+                    fontsize=11,
+                    fontweight="bold",
+                    bbox={"boxstyle": "round", "fc": "white", "alpha": 0.8},
+                )
     ax.set_axis_off()
     ax.set_title(title, loc="left")
     fig.tight_layout()

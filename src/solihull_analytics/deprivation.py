@@ -46,7 +46,7 @@ import pandas as pd
 from solihull_analytics import downloads
 from solihull_analytics import releases as registry
 from solihull_analytics.geography import LocalAuthority, la_info
-from solihull_analytics.page import Block, Chart, MissingData, TableBlock, Uses
+from solihull_analytics.page import Block, Chart, MissingData, TableBlock, Uses, deferred_drawing
 
 #: Bands of England's most deprived LSOAs shown in Table 1 (percent).
 BANDS: tuple[int, ...] = (20, 10, 5, 2)
@@ -1016,60 +1016,64 @@ def plot_decile_map(
     cmap = plt.get_cmap("cividis", 10)
     gdf = polygons.assign(decile=polygons["lsoa_code"].map(deciles).astype("Int64"))
     fig, ax = plt.subplots(figsize=(9, 8))
-    for d in range(1, 11):
-        part = gdf[gdf["decile"] == d]
-        if len(part):
-            part.plot(
-                ax=ax,
-                color=cmap(d - 1),
-                edgecolor="white",
-                linewidth=0.2,
-                hatch=DECILE_HATCH.get(d),
-            )
-    if gdf["decile"].isna().any():
-        gdf[gdf["decile"].isna()].plot(ax=ax, color="#DDDDDD", edgecolor="white", linewidth=0.2)
-    if wards is not None and len(wards):
-        wards.boundary.plot(ax=ax, color="#3D3D3D", linewidth=0.7)
-        if label_wards and len(wards) <= 30:
-            for _, w in wards.iterrows():
-                pt = w.geometry.representative_point()
-                ax.annotate(
-                    str(w["group"]),
-                    (pt.x, pt.y),
-                    ha="center",
-                    fontsize=6.5,
-                    color="black",
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7},
+    with deferred_drawing(fig):
+        for d in range(1, 11):
+            part = gdf[gdf["decile"] == d]
+            if len(part):
+                part.plot(
+                    ax=ax,
+                    color=cmap(d - 1),
+                    edgecolor="white",
+                    linewidth=0.2,
+                    hatch=DECILE_HATCH.get(d),
                 )
-    handles = [
-        Patch(
-            facecolor=cmap(d - 1),
-            hatch=DECILE_HATCH.get(d),
-            edgecolor="white",
-            label=f"{d}{_DECILE_NOTE.get(d, '')}",
-        )
-        for d in range(1, 11)
-    ]
-    if sub_areas is not None and len(sub_areas):
-        sub_areas.boundary.plot(ax=ax, color="#F46A25", linewidth=2.6, linestyle="--")
-        for _, a in sub_areas.iterrows():
-            b = a.geometry.bounds
-            ax.annotate(
-                str(a["group"]),
-                (b[2], b[3]),
-                ha="left",
-                va="bottom",
-                fontsize=9,
-                fontweight="bold",
-                color="#801650",
+        if gdf["decile"].isna().any():
+            gdf[gdf["decile"].isna()].plot(ax=ax, color="#DDDDDD", edgecolor="white", linewidth=0.2)
+        if wards is not None and len(wards):
+            wards.boundary.plot(ax=ax, color="#3D3D3D", linewidth=0.7)
+            if label_wards and len(wards) <= 30:
+                for _, w in wards.iterrows():
+                    pt = w.geometry.representative_point()
+                    ax.annotate(
+                        str(w["group"]),
+                        (pt.x, pt.y),
+                        ha="center",
+                        fontsize=6.5,
+                        color="black",
+                        bbox={
+                            "boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
+                            "alpha": 0.7,
+                        },
+                    )
+        handles = [
+            Patch(
+                facecolor=cmap(d - 1),
+                hatch=DECILE_HATCH.get(d),
+                edgecolor="white",
+                label=f"{d}{_DECILE_NOTE.get(d, '')}",
             )
-        from matplotlib.lines import Line2D
+            for d in range(1, 11)
+        ]
+        if sub_areas is not None and len(sub_areas):
+            sub_areas.boundary.plot(ax=ax, color="#F46A25", linewidth=2.6, linestyle="--")
+            for _, a in sub_areas.iterrows():
+                b = a.geometry.bounds
+                ax.annotate(
+                    str(a["group"]),
+                    (b[2], b[3]),
+                    ha="left",
+                    va="bottom",
+                    fontsize=9,
+                    fontweight="bold",
+                    color="#801650",
+                )
+            from matplotlib.lines import Line2D
 
-        handles.append(Line2D([0], [0], color="#F46A25", lw=2.6, ls="--", label="Sub-area"))
-    if wards is not None and len(wards):
-        from matplotlib.lines import Line2D
+            handles.append(Line2D([0], [0], color="#F46A25", lw=2.6, ls="--", label="Sub-area"))
+        if wards is not None and len(wards):
+            from matplotlib.lines import Line2D
 
-        handles.append(Line2D([0], [0], color="#3D3D3D", lw=0.7, label="Ward boundary"))
+            handles.append(Line2D([0], [0], color="#3D3D3D", lw=0.7, label="Ward boundary"))
     ax.legend(
         handles=handles,
         title="National IDACI decile",

@@ -25,6 +25,7 @@ import re
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -216,19 +217,32 @@ def _add_toc(page: str) -> str:
     return page.replace("<!--SA-TOC-->", toc, 1)
 
 
+_EXPORTERS = threading.local()
+
+
+def _html_exporter() -> Any:
+    """The pack's HTML exporter, made once per thread and reused across pages (issue 16)."""
+    exporter = getattr(_EXPORTERS, "html", None)
+    if exporter is None:
+        from nbconvert import HTMLExporter
+
+        exporter = HTMLExporter(
+            template_name="pack",
+            extra_template_basedirs=[str(PACKAGE_DIR / "templates")],
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            embed_images=True,
+        )
+        _EXPORTERS.html = exporter
+    return exporter
+
+
 def notebook_to_html(executed: Path, headline: dict[str, Any]) -> str:
     """Convert an executed notebook to a standalone, accessible HTML page (code hidden)."""
     import nbformat
-    from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(
-        template_name="pack",
-        extra_template_basedirs=[str(PACKAGE_DIR / "templates")],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        embed_images=True,
-    )
+    exporter = _html_exporter()
     nb = nbformat.read(executed, as_version=4)
     # Drop error/stream outputs from the page: warnings and logs are for the executed copy only.
     for cell in nb.cells:
@@ -344,8 +358,12 @@ def render_notebook(
     extra_parameters: dict[str, Any] | None = None,
     force: bool = False,
     library: str | None = None,
+    kernel: Any = None,
 ) -> NotebookResult:
     """Execute and render one notebook for one LA into ``out_dir`` (``reports/<la>``).
+
+    ``kernel`` is an optional warm kernel kept across LAs by :mod:`solihull_analytics.batch`
+    (it has ``engine_kwargs()``); without it papermill starts and stops a fresh kernel.
 
     Returns
     -------
@@ -389,6 +407,11 @@ def render_notebook(
         staging = Path(staging_name)
         executed = staging / f"{name}.ipynb"
         parameters["output_dir"] = str(staging)
+        engine_kwargs = (
+            kernel.engine_kwargs()
+            if kernel is not None
+            else {"kernel_manager_class": _local_socket_kernel_manager(Path(socket_dir))}
+        )
         try:
             papermill.execute_notebook(
                 str(notebook),
@@ -398,7 +421,7 @@ def render_notebook(
                 progress_bar=False,
                 log_output=False,
                 cwd=str(notebook.parent),
-                kernel_manager_class=_local_socket_kernel_manager(Path(socket_dir)),
+                **engine_kwargs,
             )
         except PapermillExecutionError as exc:
             # exec_count is the code cell's execution number, as shown in the executed copy.

@@ -1,0 +1,284 @@
+"""Render the packs of many LAs with warm kernels (issue 16).
+
+:func:`solihull_analytics.report.render_many` renders each LA's pack in its own process and
+starts a fresh kernel for every notebook of every LA, so imports and table reads are paid
+153 x 6 times for a national run. Here each worker keeps one kernel per notebook and reuses it
+across LAs:
+
+- notebooks are taken one at a time; for each, ``jobs`` workers (threads, at most one per CPU)
+  each start one kernel and render their share of the LAs in it, then shut it down, so no more
+  kernels run at once than there are cores;
+- each render goes through :func:`solihull_analytics.report.render_notebook` unchanged:
+  papermill injects the parameters (the executed copy keeps its injected-parameters cell and
+  papermill's metadata), nbclient executes it on the kept kernel, and the page is converted with
+  the thread's reused nbconvert exporter;
+- between LAs the kernel's user namespace is cleared (``%reset -f``) and every matplotlib figure
+  closed, so no variable leaks from one LA to the next; imported modules (and the library's
+  cached table reads, keyed by their paths) stay warm. A kernel that died is restarted.
+
+The headline JSON and pages are the same as a one-LA render (``tests/test_batch.py``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from solihull_analytics import paths
+
+#: Run in a kept kernel before each LA: forget the previous LA's variables, close its figures.
+RESET_CODE = (
+    "get_ipython().run_line_magic('reset', '-f')\n"
+    "import sys as _sa_sys\n"
+    "if 'matplotlib.pyplot' in _sa_sys.modules:\n"
+    "    _sa_sys.modules['matplotlib.pyplot'].close('all')\n"
+    "del _sa_sys\n"
+)
+KERNEL_START_TIMEOUT = 120
+
+
+class WarmKernel:
+    """One kernel kept alive across LAs for one notebook (use as a context manager).
+
+    Parameters
+    ----------
+    cwd : Path
+        The kernel's working folder (the notebooks' folder, as papermill uses).
+    """
+
+    def __init__(self, cwd: Path) -> None:
+        self.cwd = cwd
+        self.km: Any = None
+        self.kc: Any = None
+        self.renders = 0
+        self._stack = ExitStack()
+
+    def __enter__(self) -> WarmKernel:
+        from solihull_analytics.report import _private_kernel_dir
+
+        self._socket_dir = Path(self._stack.enter_context(_private_kernel_dir()))
+        self._start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._stop()
+        finally:
+            self._stack.close()
+
+    def _start(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        from solihull_analytics.report import _local_socket_kernel_manager
+
+        self.km = _local_socket_kernel_manager(self._socket_dir)(kernel_name="python3")
+        run_sync(self.km.start_kernel)(cwd=str(self.cwd))
+        self.kc = self.km.client()
+        self.kc.allow_stdin = False
+        self.kc.start_channels()
+        run_sync(self.kc.wait_for_ready)(timeout=KERNEL_START_TIMEOUT)
+
+    def _stop(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        if self.kc is not None:
+            self.kc.stop_channels()
+            self.kc = None
+        if self.km is not None and self.km.has_kernel:
+            run_sync(self.km.shutdown_kernel)(now=True)
+        self.km = None
+
+    def is_alive(self) -> bool:
+        from jupyter_core.utils import run_sync
+
+        return self.km is not None and bool(run_sync(self.km.is_alive)())
+
+    def prepare(self) -> None:
+        """Make the kernel ready for the next LA: restart it if it died, else clear its state."""
+        from jupyter_core.utils import run_sync
+
+        if not self.is_alive():
+            self._stop()
+            self._start()
+            return
+        if self.renders:
+            reply = run_sync(self.kc.execute_interactive)(
+                RESET_CODE, silent=True, store_history=False, timeout=KERNEL_START_TIMEOUT,
+                output_hook=lambda msg: None,
+            )
+            if reply["content"].get("status") != "ok":
+                self._stop()
+                self._start()
+
+    def engine_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``papermill.execute_notebook``: run on this kept kernel."""
+        _register_engine()
+        self.prepare()
+        self.renders += 1
+        return {"engine_name": ENGINE_NAME, "warm_kernel": self}
+
+
+#: The papermill engine that executes on a kept kernel (registered on first use).
+ENGINE_NAME = "solihull-warm-kernel"
+
+
+def _register_engine() -> None:
+    """Register with papermill an engine that runs nbclient on a :class:`WarmKernel`.
+
+    papermill's own engine gives nbclient only the kernel manager, so nbclient makes a new
+    kernel client per notebook; clients of one manager share a session identity, so a client
+    left connected would take the next one's replies. Here nbclient uses the kept client.
+    """
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.utils import merge_kwargs, remove_args
+
+    if ENGINE_NAME in papermill_engines._engines:
+        return
+
+    class WarmKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(
+            cls,
+            nb_man: Any,
+            kernel_name: str,
+            log_output: bool = False,
+            stdout_file: Any = None,
+            stderr_file: Any = None,
+            start_timeout: int = 60,
+            execution_timeout: int | None = None,
+            warm_kernel: WarmKernel | None = None,
+            **kwargs: Any,
+        ) -> Any:
+            import logging
+
+            if warm_kernel is None:
+                raise ValueError(f"the {ENGINE_NAME} engine needs warm_kernel=")
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout", "km"], **kwargs)
+            client = PapermillNotebookClient(
+                nb_man,
+                km=warm_kernel.km,
+                **merge_kwargs(
+                    kwargs,
+                    timeout=execution_timeout,
+                    startup_timeout=start_timeout,
+                    kernel_name=kernel_name,
+                    log=logging.getLogger("papermill"),
+                    log_output=log_output,
+                    stdout_file=stdout_file,
+                    stderr_file=stderr_file,
+                ),
+            )
+            client.kc = warm_kernel.kc
+            return client.execute()
+
+    papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
+
+
+def _shares(codes: Sequence[str], jobs: int) -> list[list[str]]:
+    """Split the LAs into ``jobs`` interleaved shares (neighbouring codes spread out)."""
+    return [list(codes[i::jobs]) for i in range(jobs) if codes[i::jobs]]
+
+
+def render_batch(
+    la_codes: Iterable[str],
+    *,
+    notebooks: Sequence[str] | None = None,
+    reports_dir: Path | None = None,
+    processed_dir: Path | None = None,
+    run_date: str | None = None,
+    force: bool = False,
+    extra_parameters: dict[str, Any] | None = None,
+    jobs: int | None = None,
+    progress: bool = True,
+) -> list[Any]:
+    """Render the packs of many LAs with one warm kernel per worker per notebook.
+
+    Parameters are those of :func:`solihull_analytics.report.render_many`; ``jobs`` is capped
+    at the number of CPUs. One LA's failure does not stop the rest.
+
+    Returns
+    -------
+    list of PackResult
+        One per LA, sorted by LA code, notebooks in notebook order.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tqdm.auto import tqdm
+
+    from solihull_analytics.geography import la_info
+    from solihull_analytics.locking import hold_lock
+    from solihull_analytics.report import (
+        REPORT_LOCK,
+        NotebookResult,
+        PackResult,
+        _library_fingerprint,
+        clean_staging,
+        clean_stale_kernel_dirs,
+        discover_notebooks,
+        render_notebook,
+        write_la_index,
+        write_top_index,
+    )
+
+    codes = list(dict.fromkeys(la_codes))
+    reports_dir = Path(reports_dir or paths.reports_dir())
+    processed_dir = Path(processed_dir or paths.processed_dir())
+    run_date = run_date or date.today().isoformat()
+    for code in codes:
+        la_info(code, processed_dir)  # fail early, with the valid codes, on a bad code
+    cpus = os.cpu_count() or 1
+    jobs = max(1, min(jobs or cpus, cpus, len(codes) or 1))
+    selected = discover_notebooks(notebooks)
+    library = _library_fingerprint()
+    results = {code: PackResult(code) for code in codes}
+    clean_stale_kernel_dirs()
+    for code in codes:
+        (reports_dir / code).mkdir(parents=True, exist_ok=True)
+        with hold_lock(reports_dir / code / REPORT_LOCK, f"report for {code}"):
+            clean_staging(reports_dir, code)
+
+    bar = tqdm(total=len(codes) * len(selected), desc="pages", disable=not progress)
+
+    def worker(nb: Path, share: list[str]) -> list[Any]:
+        done = []
+        with WarmKernel(nb.parent) as kernel:
+            for code in share:
+                out_dir = reports_dir / code
+                try:
+                    with hold_lock(out_dir / REPORT_LOCK, f"report for {code}"):
+                        result = render_notebook(
+                            nb,
+                            code,
+                            out_dir,
+                            processed_dir=processed_dir,
+                            run_date=run_date,
+                            extra_parameters=extra_parameters,
+                            force=force,
+                            library=library,
+                            kernel=kernel,
+                        )
+                except Exception as exc:  # noqa: BLE001 - a lock or kernel restart failed
+                    error = f"{type(exc).__name__}: {exc}"
+                    result = NotebookResult(code, nb.stem, "failed", error=error)
+                done.append(result)
+                bar.update(1)
+        return done
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for nb in selected:
+            for done in pool.map(lambda share, nb=nb: worker(nb, share), _shares(codes, jobs)):
+                for r in done:
+                    results[r.la_code].notebooks.append(r)
+    bar.close()
+    for code in codes:
+        out_dir = reports_dir / code
+        with hold_lock(out_dir / REPORT_LOCK, f"report for {code}"):
+            results[code].index_path = write_la_index(out_dir)
+    write_top_index(reports_dir)
+    return [results[c] for c in sorted(codes)]
+

@@ -1,0 +1,108 @@
+"""Batch rendering with warm kernels (issue 16): the same headline JSON as one-LA renders.
+
+The warm-kernel mechanism does not depend on the notebook (every notebook goes through the same
+``render_notebook`` on a kept kernel, reset between LAs), so the slow test renders only notebook
+01 and compares with the one-LA renders that ``test_notebook_01.py`` already makes in the session.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from solihull_analytics.batch import WarmKernel, _shares
+from solihull_analytics.report import render_notebook
+
+# A then B then A again, then C: metropolitan, London, metropolitan, county.
+SEQUENCE = ["E08000029", "E09000033", "E08000029", "E10000016"]
+
+LEAKY = """
+from solihull_analytics.page import Page
+try:
+    runs_seen += 1  # noqa: F821 - defined only if a previous LA's variables leaked
+except NameError:
+    runs_seen = 0
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+plt.figure()
+page = Page("90_leak", "Leak check", la_code, la_code, output_dir, run_date or None)
+page.headline("runs_seen", runs_seen, "runs", "2026", [], f"Runs seen: {runs_seen}.")
+page.headline("open_figures", len(plt.get_fignums()), "figures", "2026", [], "Open figures.")
+_ = page.finish()
+"""
+
+
+def _notebook(folder: Path, source: str) -> Path:
+    params = new_code_cell(
+        'la_code = "E08000029"\nprocessed_dir = ""\noutput_dir = ""\nrun_date = ""'
+    )
+    params.metadata["tags"] = ["parameters"]
+    nb = new_notebook(cells=[params, new_code_cell(source)])
+    nb.metadata["kernelspec"] = {
+        "name": "python3", "display_name": "Python 3", "language": "python"
+    }
+    path = folder / "90_leak.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_shares_split_every_la_once() -> None:
+    codes = [f"E0{i}" for i in range(7)]
+    shares = _shares(codes, 3)
+    assert len(shares) == 3
+    assert sorted(c for s in shares for c in s) == sorted(codes)
+    assert _shares(codes[:1], 4) == [codes[:1]]
+
+
+def test_kept_kernel_forgets_the_previous_la(tmp_path: Path) -> None:
+    """No variable or open figure survives from one LA's render to the next in a kept kernel."""
+    import json
+
+    nb = _notebook(tmp_path, LEAKY)
+    seen, pids = [], []
+    with WarmKernel(tmp_path) as kernel:
+        for i, code in enumerate(["E08000029", "E09000033", "E08000029"]):
+            out = tmp_path / "reports" / f"{i}_{code}"
+            r = render_notebook(
+                nb, code, out, processed_dir=tmp_path, run_date="2026-01-31", force=True,
+                kernel=kernel,
+            )
+            assert r.status == "rendered", r.summary()
+            doc = json.loads((out / "90_leak.json").read_text(encoding="utf-8"))
+            seen.append({h["name"]: h["value"] for h in doc["headlines"]})
+            executed = nbformat.read(out / "executed" / "90_leak.ipynb", as_version=4)
+            assert "injected-parameters" in executed.cells[1].metadata.get("tags", [])
+            assert f'la_code = "{code}"' in executed.cells[1].source
+            pids.append(kernel.km.provisioner.pid)
+    assert seen == [{"runs_seen": 0, "open_figures": 1}] * 3
+    assert len(set(pids)) == 1, "one kernel served every LA"
+
+
+@pytest.mark.slow
+def test_batch_headline_json_matches_one_la_renders(render_pack_for, processed, tmp_path) -> None:
+    """A, B, A, C in one kept kernel: each headline JSON is byte-identical to a fresh render."""
+    from solihull_analytics.report import discover_notebooks
+
+    if not (processed / "population_la_year.parquet").exists():
+        pytest.skip("population_la_year has not been built")
+    (notebook,) = discover_notebooks(["01"])
+    batch_json = []
+    with WarmKernel(notebook.parent) as kernel:
+        for i, code in enumerate(SEQUENCE):
+            out = tmp_path / f"{i}" / code
+            r = render_notebook(
+                notebook, code, out, processed_dir=processed, run_date="2026-01-31",
+                force=True, kernel=kernel,
+            )
+            assert r.status == "rendered", r.summary()
+            batch_json.append((out / f"{notebook.stem}.json").read_bytes())
+            shutil.rmtree(out / "executed")
+    for code, got in zip(SEQUENCE, batch_json, strict=True):
+        pack, (fresh,) = render_pack_for(code, ["01"])
+        assert fresh.status != "failed", fresh.summary()
+        assert got == (pack / f"{notebook.stem}.json").read_bytes(), code
