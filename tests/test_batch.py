@@ -106,3 +106,15 @@ def test_batch_headline_json_matches_one_la_renders(render_pack_for, processed, 
         pack, (fresh,) = render_pack_for(code, ["01"])
         assert fresh.status != "failed", fresh.summary()
         assert got == (pack / f"{notebook.stem}.json").read_bytes(), code
+
+
+def test_batch_takes_every_option_the_cli_gives_a_single_pack() -> None:
+    """`report --la A B` goes through render_batch with the options `report --la A` gives
+    render_pack (a missing one is a TypeError only when several LAs are asked for)."""
+    import inspect
+
+    from solihull_analytics.batch import render_batch
+    from solihull_analytics.report import render_pack
+
+    single = set(inspect.signature(render_pack).parameters) - {"la_code", "on_result"}
+    assert single <= set(inspect.signature(render_batch).parameters)

@@ -195,11 +195,13 @@ def render_batch(
     extra_parameters: dict[str, Any] | None = None,
     jobs: int | None = None,
     progress: bool = True,
+    compare_with: Path | None = None,
 ) -> list[Any]:
     """Render the packs of many LAs with one warm kernel per worker per notebook.
 
     Parameters are those of :func:`solihull_analytics.report.render_many`; ``jobs`` is capped
-    at the number of CPUs. One LA's failure does not stop the rest.
+    at the number of CPUs; ``compare_with`` is a previous pack for the front pages (as in
+    :func:`solihull_analytics.report.render_pack`). One LA's failure does not stop the rest.
 
     Returns
     -------
@@ -278,7 +280,7 @@ def render_batch(
     for code in codes:
         out_dir = reports_dir / code
         with hold_lock(out_dir / REPORT_LOCK, f"report for {code}"):
-            results[code].index_path = write_la_index(out_dir)
+            results[code].index_path = write_la_index(out_dir, compare_with)
     write_top_index(reports_dir)
     return [results[c] for c in sorted(codes)]
 
