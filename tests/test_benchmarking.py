@@ -136,6 +136,22 @@ def test_model_recovers_known_coefficients_on_synthetic_data():
     assert m.expected_rate_at([r["deprivation"]])[0] == pytest.approx(r["expected_rate"])
 
 
+def test_expected_rate_interval_is_the_curve_s_confidence_interval():
+    """At 0% deprivation (no size term) the curve is the intercept alone: its interval is the
+    intercept's Wald interval from the coefficient table; elsewhere it brackets the curve."""
+    m = bm.fit_deprivation_model(synthetic_las(), year=2025, size=False)
+    lower, upper = m.expected_rate_interval([0.0])
+    intercept = m.params.iloc[0]
+    assert lower[0] == pytest.approx(np.exp(intercept["lower"]) * 10_000, rel=1e-9)
+    assert upper[0] == pytest.approx(np.exp(intercept["upper"]) * 10_000, rel=1e-9)
+    grid = np.linspace(0, 60, 13)
+    lo95, hi95 = m.expected_rate_interval(grid)
+    lo998, hi998 = m.expected_rate_interval(grid, level=0.998)
+    fitted = m.expected_rate_at(grid)
+    assert (lo95 < fitted).all() and (fitted < hi95).all()
+    assert (lo998 < lo95).all() and (hi95 < hi998).all()
+
+
 def test_oe_interval_without_model_uncertainty_is_byar_over_expected():
     lo, hi = bm.oe_interval([400.0], [320.0], 0.0)
     z = stats.norm.ppf(0.975)

@@ -434,6 +434,8 @@ class DeprivationModel:
     alpha_lower: float
     alpha_upper: float
     diagnostics: dict[str, Any]
+    #: Covariance of the regression coefficients (``params["coef"]``), for the curve's interval.
+    coef_cov: np.ndarray | None = None
 
     def row(self, la_code: str) -> pd.Series | None:
         """The modelled row of one LA (None when it was not in the model)."""
@@ -453,6 +455,27 @@ class DeprivationModel:
         return (
             np.exp(_design(x, log_size, self.quadratic) @ self.params["coef"].to_numpy()) * 10_000
         )
+
+    def expected_rate_interval(
+        self, share: Any, population: float | None = None, level: float = 0.95
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Confidence interval of :meth:`expected_rate_at` (per 10,000).
+
+        The interval of the fitted curve itself (where the expected rate lies), not the range of
+        rates single authorities show: exp(x'b -/+ z se(x'b)), with se from the coefficients'
+        covariance (delta method on the log scale, so the limits stay positive).
+        """
+        if self.coef_cov is None:
+            raise ValueError("this model was built without its coefficient covariance.")
+        x = np.asarray(share, dtype=float)
+        if population is None:
+            population = float(self.data["population_0_17"].median())
+        log_size = np.full_like(x, np.log(population) - self.size_centre) if self.size else None
+        design = _design(x, log_size, self.quadratic)
+        eta = design @ self.params["coef"].to_numpy()
+        se = np.sqrt(np.einsum("ij,jk,ik->i", design, self.coef_cov, design))
+        z = stats.norm.ppf(0.5 + level / 2)
+        return np.exp(eta - z * se) * 10_000, np.exp(eta + z * se) * 10_000
 
 
 def model_frame(
@@ -709,6 +732,7 @@ def fit_deprivation_model(
         alpha_lower=float(alpha_ci[0]),
         alpha_upper=float(alpha_ci[1]),
         diagnostics=diagnostics,
+        coef_cov=cov,
     )
 
 
@@ -1074,6 +1098,10 @@ def plot_deprivation(
     df = model.data
     fig, ax = plt.subplots(figsize=(9, 5.6))
     grid = np.linspace(df["deprivation"].min(), df["deprivation"].max(), 100)
+    if model.coef_cov is not None:
+        lower, upper = model.expected_rate_interval(grid)
+        ax.fill_between(grid, lower, upper, color="#12436D", alpha=0.15, lw=0, zorder=0,
+                        label="95% confidence interval of the expected rate")
     ax.plot(
         grid,
         model.expected_rate_at(grid),
@@ -1759,7 +1787,8 @@ def model_section(ctx: BenchmarkContext) -> list[Block]:
         f"Scatter chart of {model.diagnostics['n_las']} English local authorities: rate of "
         f"{series_label} per 10,000 children in {year} against the {dep_label}. The model's "
         f"expected rate rises from {model.expected_rate_at([0])[0]:.0f} at 0% to "
-        f"{model.expected_rate_at([60])[0]:.0f} at 60% for an authority of median size."
+        f"{model.expected_rate_at([60])[0]:.0f} at 60% for an authority of median size; a "
+        "shaded band shows the 95% confidence interval of that expected rate."
     )
     if me is not None:
         alt += (
