@@ -9,7 +9,6 @@ Chromium is installed, that nothing ran in a real browser.
 from __future__ import annotations
 
 import json
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from solihull_analytics.sanitise import (
     sanitise_fragment,
     sanitise_page,
 )
+from tests.browser import chromium_driver
 
 SOLIHULL = "E08000029"
 HOSTILE = "<img src=x onerror=\"document.title='PWNED'\">North"
@@ -152,29 +152,7 @@ def test_hostile_area_names_render_as_text(hostile_pack: Path) -> None:
 
 
 def _chromium_driver(tmp_path: Path):
-    from tests.test_report import _chromium
-
-    browser = _chromium()
-    if browser is None or shutil.which("chromedriver") is None:
-        pytest.skip("Chromium/chromedriver not installed (.ci/run installs them with apt-get)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    options.binary_location = browser
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--window-size=1280,1000",
-    ):
-        options.add_argument(flag)
-    return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    return chromium_driver(tmp_path / "profile", "--window-size=1280,1000")
 
 
 @pytest.mark.slow

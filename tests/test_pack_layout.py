@@ -9,12 +9,12 @@ to an A4 PDF. One browser session serves every page.
 from __future__ import annotations
 
 import base64
-import shutil
 from pathlib import Path
 
 import pytest
 
 from solihull_analytics.report import discover_notebooks
+from tests.browser import chromium_driver
 
 SOLIHULL = "E08000029"
 SCREEN_WIDTH = 1280
@@ -58,29 +58,7 @@ return problems;
 
 
 def _driver(tmp_path: Path):
-    from tests.test_report import _chromium
-
-    browser = _chromium()
-    if browser is None or shutil.which("chromedriver") is None:
-        pytest.skip("Chromium/chromedriver not installed (.ci/run installs them with apt-get)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    options.binary_location = browser
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--hide-scrollbars",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ):
-        options.add_argument(flag)
-    return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    return chromium_driver(tmp_path / "profile", "--hide-scrollbars")
 
 
 def _viewport(driver, width: int, media: str) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from solihull_analytics.report import (
     validate_headline,
     write_la_index,
 )
+from tests.browser import chromium, chromium_driver
 from tests.pages import page_text
 
 SOLIHULL = "E08000029"
@@ -214,39 +214,9 @@ def test_la_index_lists_headlines(tmp_path: Path) -> None:
     assert "Solihull: children&#x27;s services data pack" in html or "Solihull: children" in html
 
 
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
 @pytest.mark.slow
 def test_index_page_renders_in_a_real_browser(packs: dict[str, Path], tmp_path: Path) -> None:
-    browser = _chromium()
-    if browser is None or shutil.which("chromedriver") is None:
-        pytest.skip("Chromium/chromedriver not installed (.ci/run installs them with apt-get)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    options.binary_location = browser
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--window-size=1280,1600",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    driver = chromium_driver(tmp_path / "profile", "--window-size=1280,1600")
     try:
         pages = [packs[SOLIHULL] / "index.html"] + sorted(packs[SOLIHULL].glob("0[0-9]_*.html"))
         for page in pages:
@@ -271,7 +241,7 @@ def test_index_page_renders_in_a_real_browser(packs: dict[str, Path], tmp_path: 
 
 def test_chromium_headless_cli_can_print_a_page(packs: dict[str, Path], tmp_path: Path) -> None:
     """Pages print (A4 PDF) without error."""
-    browser = _chromium()
+    browser = chromium()
     if browser is None:
         pytest.skip("Chromium not installed (.ci/run installs it with apt-get)")
     pdf = tmp_path / "index.pdf"
