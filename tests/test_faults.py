@@ -29,31 +29,14 @@ from solihull_analytics import cli, report
 from solihull_analytics.build import TableCorruptError, TableSpec, build, read_table
 from solihull_analytics.fetch import fetch
 from solihull_analytics.locking import LockBusyError, hold_lock, is_locked
+from tests.catalogue_fixtures import catalogue_entry
 
 CSV = b"code,value\nA,1\nB,2\nC,3\n"
 SCHEMA = pa.DataFrameSchema({"code": pa.Column(str), "value": pa.Column(int, pa.Check.ge(0))})
 TABLE = "tiny_table"
 
 
-def _entry(entry_id: str, path: str, sha: str, **over: object) -> dict:
-    e = {
-        "id": entry_id,
-        "title": entry_id,
-        "publisher": "test",
-        "release": "test",
-        "vintage": "test",
-        "licence": "OGL v3.0",
-        "landing_page": "https://example.org/landing",
-        "format": "csv",
-        "kind": "original",
-        "theme": "test",
-        "path": path,
-        "mirrored": True,
-        "mirror_path": path,
-        "sha256": sha,
-    }
-    e.update(over)
-    return e
+_entry = catalogue_entry
 
 
 def _cli(

@@ -18,30 +18,14 @@ from solihull_analytics.fetch import (
     fetch,
     fetch_entry,
 )
+from tests.catalogue_fixtures import catalogue_entry
 
 CSV = b"lsoa21_code,value\nE01010108,1\nE01010109,2\n"
 TXT = b"published notes\n" * 50
 
 
 def _entry(entry_id: str, path: str, sha: str, **over: object) -> dict:
-    e = {
-        "id": entry_id,
-        "title": entry_id,
-        "publisher": "ONS",
-        "release": "test",
-        "vintage": "test",
-        "licence": "OGL v3.0",
-        "landing_page": "https://example.org/landing",
-        "format": "csv",
-        "kind": "original",
-        "theme": "test",
-        "path": path,
-        "mirrored": True,
-        "mirror_path": path,
-        "sha256": sha,
-    }
-    e.update(over)
-    return e
+    return catalogue_entry(entry_id, path, sha, **{"publisher": "ONS", **over})
 
 
 @pytest.fixture()
