@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from extract_factory import relations, write_extract
+from extract_factory import CATEGORIES, relations, write_extract
 
 from solihull_analytics.ssda903 import SSDA903Error
 
@@ -271,16 +271,8 @@ def cached_tables(monkeypatch: pytest.MonkeyPatch):
 
 def random_mix(rng: np.random.Generator) -> tuple[dict[str, int], int]:
     n = int(rng.integers(1, 61))
-    categories = [
-        "in_area",
-        "outside",
-        "not_found",
-        "no_postcode",
-        "uasc",
-        "short_break",
-        "not_in_year",
-    ]
-    weights = rng.dirichlet(np.where(np.arange(7) == 0, 3.0, 0.5))
+    categories = list(CATEGORIES)
+    weights = rng.dirichlet(np.where(np.arange(len(categories)) == 0, 3.0, 0.5))
     counts = rng.multinomial(n, weights)
     mix = dict(zip(categories, (int(c) for c in counts), strict=True))
     in_cohort = sum(mix[c] for c in categories[:5])
