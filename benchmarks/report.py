@@ -39,8 +39,8 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 FLOOR_IMPORTS = """
 import pandas, numpy, geopandas, matplotlib, scipy, statsmodels.api
-from solihull_analytics.page import Page
-from solihull_analytics.geography import la_info
+from solihull_analytics.report.page import Page
+from solihull_analytics.geo.las import la_info
 la = la_info(la_code)
 page = Page("99_floor", "Floor", la.code, la.name, output_dir, run_date or None)
 _ = page.finish()
@@ -127,7 +127,7 @@ def time_floor(floor_nbs: list[Path], la: str, out_dir: Path, jobs: int) -> floa
     from concurrent.futures import ThreadPoolExecutor
 
     from solihull_analytics import paths
-    from solihull_analytics.report import render_notebook
+    from solihull_analytics.report.pipeline import render_notebook
 
     def one(nb: Path) -> str:
         r = render_notebook(
@@ -163,9 +163,9 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
 
-    from solihull_analytics.batch import render_batch
-    from solihull_analytics.geography import list_las
-    from solihull_analytics.report import (
+    from solihull_analytics.geo.las import list_las
+    from solihull_analytics.report.batch import render_batch
+    from solihull_analytics.report.pipeline import (
         discover_notebooks,
         render_many,
         render_pack,

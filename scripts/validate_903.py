@@ -12,7 +12,8 @@ cannot share the project's environment. This script:
    (``scripts/run_903_rules.py``, in the validator's environment) and prints the rules fired.
 
 It exits 0 when no rule fires other than those the generator documents
-(:data:`solihull_analytics.synthetic.DFE_RULES_EXPECTED`), 1 when another fires, and 2 when the
+(:data:`~solihull_analytics.ssda903.synthetic.DFE_RULES_EXPECTED`), 1 when another fires, and 2
+when the
 validator cannot be installed (with the reason).
 
 Usage::
@@ -85,7 +86,7 @@ def write_synthetic(
     folder: Path, year: int, la_code: str, seed: int, processed_dir: Path | None = None
 ) -> Path:
     """Write the default synthetic extract for ``la_code`` and ``year`` into ``folder``."""
-    from solihull_analytics.synthetic import default_children, generate_903
+    from solihull_analytics.ssda903.synthetic import default_children, generate_903
 
     children = default_children(la_code, processed_dir)
     extract = generate_903(la_code, year, children, seed=seed, processed_dir=processed_dir)
@@ -109,7 +110,7 @@ def rules_fired(folder: Path, year: int, la_code: str, python: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from solihull_analytics.synthetic import DFE_RULES_EXPECTED
+    from solihull_analytics.ssda903.synthetic import DFE_RULES_EXPECTED
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--years", type=int, nargs="+", default=[2019, 2025])

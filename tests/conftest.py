@@ -83,7 +83,7 @@ def render_pack_for(processed: Path, tmp_path_factory: pytest.TempPathFactory):
     The result is the pack folder ``<tmp>/reports/<la_code>``; failures are returned, not raised,
     so tests can assert on them. Renders are cached per (LA, notebook) for the session.
     """
-    from solihull_analytics.report import render_pack
+    from solihull_analytics.report.pipeline import render_pack
 
     reports = tmp_path_factory.mktemp("reports")
     done: dict[tuple[str, str], object] = {}

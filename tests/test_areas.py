@@ -1,4 +1,5 @@
-"""Sub-area configuration (solihull_analytics.areas): validation on small in-memory lookups."""
+"""Sub-area configuration (solihull_analytics.geo.sub_areas): validation on small in-memory
+lookups."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from solihull_analytics.areas import (
+from solihull_analytics.geo.sub_areas import (
     AreaConfigError,
     lsoa11_membership,
     parse_area_config,
@@ -153,12 +154,12 @@ def test_config_for_another_la_via_file(processed, tmp_path):
     assert len(d.areas[0].lsoa21) == 28  # 15 + 13 LSOAs (ONS 2022 best-fit lookup)
 
 
-# -- page sections and headlines built from the definition (solihull_analytics.area_profile) ----
+# -- page sections and headlines built from the definition (pages.area_profile) ----
 
 
 def test_definition_section_lists_sub_areas(lookup):
-    from solihull_analytics.areas import definition_section
-    from solihull_analytics.page import TableBlock
+    from solihull_analytics.geo.sub_areas import definition_section
+    from solihull_analytics.report.page import TableBlock
 
     doc = _doc({"name": "North", "wards": ["Ward A"]})
     d = parse_area_config(doc, LA, "Testshire", lookup, config_path=Path("x/E08000099.yaml"))
@@ -208,7 +209,7 @@ def _frames(la: str = "Testshire"):
 
 
 def test_headline_rows_missing_values_are_null_with_a_note(lookup):
-    from solihull_analytics.area_profile import headline_rows
+    from solihull_analytics.pages.area_profile.page import headline_rows
 
     d = parse_area_config(_doc({"name": "North", "wards": ["Ward A"]}), LA, "Testshire", lookup)
     pop, growth, eth, eth19, hh, li, idaci = _frames()
@@ -232,8 +233,8 @@ def test_headline_rows_missing_values_are_null_with_a_note(lookup):
 
 
 def test_headline_null_survives_page_json(lookup):
-    from solihull_analytics.area_profile import headline_rows
-    from solihull_analytics.page import Headline
+    from solihull_analytics.pages.area_profile.page import headline_rows
+    from solihull_analytics.report.page import Headline
 
     d = parse_area_config(_doc({"name": "North", "wards": ["Ward A"]}), LA, "Testshire", lookup)
     rows = headline_rows(d, *_frames()[:6], 2021, _frames()[6])
@@ -243,7 +244,7 @@ def test_headline_null_survives_page_json(lookup):
 
 
 def test_alt_text_helpers():
-    from solihull_analytics.area_profile import idaci_alt, values_list
+    from solihull_analytics.pages.area_profile.page import idaci_alt, values_list
 
     pop, *_, idaci = _frames()
     assert values_list(pop.head(2), "pct_0_15") == "North 25.0%; Rest 15.0%"

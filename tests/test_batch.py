@@ -14,14 +14,14 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from solihull_analytics.batch import WarmKernel, _shares
-from solihull_analytics.report import render_notebook
+from solihull_analytics.report.batch import WarmKernel, _shares
+from solihull_analytics.report.pipeline import render_notebook
 
 # A then B then A again, then C: metropolitan, London, metropolitan, county.
 SEQUENCE = ["E08000029", "E09000033", "E08000029", "E10000016"]
 
 LEAKY = """
-from solihull_analytics.page import Page
+from solihull_analytics.report.page import Page
 try:
     runs_seen += 1  # noqa: F821 - defined only if a previous LA's variables leaked
 except NameError:
@@ -86,7 +86,7 @@ def test_kept_kernel_forgets_the_previous_la(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_batch_headline_json_matches_one_la_renders(render_pack_for, processed, tmp_path) -> None:
     """A, B, A, C in one kept kernel: each headline JSON is byte-identical to a fresh render."""
-    from solihull_analytics.report import discover_notebooks
+    from solihull_analytics.report.pipeline import discover_notebooks
 
     if not (processed / "population_la_year.parquet").exists():
         pytest.skip("population_la_year has not been built")
@@ -113,8 +113,8 @@ def test_batch_takes_every_option_the_cli_gives_a_single_pack() -> None:
     render_pack (a missing one is a TypeError only when several LAs are asked for)."""
     import inspect
 
-    from solihull_analytics.batch import render_batch
-    from solihull_analytics.report import render_pack
+    from solihull_analytics.report.batch import render_batch
+    from solihull_analytics.report.pipeline import render_pack
 
     single = set(inspect.signature(render_pack).parameters) - {"la_code", "on_result"}
     assert single <= set(inspect.signature(render_batch).parameters)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import optimize, stats
 
-from solihull_analytics import benchmarking as bm
+from solihull_analytics.pages.benchmarking import page as bm
 
 SOLIHULL = "E08000029"
 
@@ -337,7 +337,7 @@ def test_sensitivity_text_picks_lowest_aic_of_first_four():
 
 
 def test_prepare_sections_and_headlines_on_mirror_data(processed):
-    from solihull_analytics.page import Chart, TableBlock
+    from solihull_analytics.report.page import Chart, TableBlock
 
     ctx = bm.prepare(SOLIHULL, processed, year=2025)
     assert ctx.year == 2025 and len(ctx.neighbour_codes) == 10

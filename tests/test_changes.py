@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from solihull_analytics.changes import (
+from solihull_analytics.report.changes import (
     PREVIOUS_DIR,
     Change,
     change_cells,
@@ -16,7 +16,7 @@ from solihull_analytics.changes import (
     keep_previous,
     previous_docs,
 )
-from solihull_analytics.report import render_notebook, write_la_index
+from solihull_analytics.report.pipeline import render_notebook, write_la_index
 from tests.test_report import SOLIHULL, _notebook
 
 
@@ -105,7 +105,7 @@ def test_front_page_compares_with_previous_or_named_pack(tmp_path: Path) -> None
 
 VALUE_FROM_FILE = """
 from pathlib import Path
-from solihull_analytics.page import Page
+from solihull_analytics.report.page import Page
 page = Page("90_fixture", "Fixture page", la_code, "Solihull", output_dir, run_date or None)
 value, period = Path({path!r}).read_text().split()
 page.headline("answer", float(value), "things", period, [], f"The answer is {{value}}.")

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from solihull_analytics import cla_gradient as cg
+from solihull_analytics.pages.cla_gradient import page as cg
 from solihull_analytics.ssda903 import COLUMNS, load_extract
 
 SOLIHULL = "E08000029"
@@ -145,7 +145,7 @@ def test_estimators_recover_the_generators_gradient(processed: Path) -> None:
     CI in at least 17 (P(X <= 16) = 1.6% for a correct 95% interval). Cohort 2,000 children in
     Solihull, homes drawn by the generator; point estimates must also be unbiased on average
     (mean log ratio within 0.15 of log 25)."""
-    from solihull_analytics.synthetic import draw_home_lsoas, gradient_truth, lsoa_frame
+    from solihull_analytics.ssda903.synthetic import draw_home_lsoas, gradient_truth, lsoa_frame
 
     lsoas = lsoa_frame(SOLIHULL, processed)
     lsoas = lsoas[lsoas["population"] > 0]
@@ -169,7 +169,7 @@ def test_estimators_recover_the_generators_gradient(processed: Path) -> None:
 
 @pytest.mark.mirror
 def test_full_pipeline_on_a_synthetic_extract(processed: Path, tmp_path: Path) -> None:
-    from solihull_analytics.synthetic import generate_903
+    from solihull_analytics.ssda903.synthetic import generate_903
 
     syn = generate_903(SOLIHULL, 2019, 426, 25.0, seed=3, processed_dir=processed)
     folder = syn.write(tmp_path / "x")
@@ -200,8 +200,8 @@ def _stub_context(ratio, sii, rii, synthetic=True):
     """A GradientContext around a stand-in result, for the page helpers (no data needed)."""
     from types import SimpleNamespace
 
-    from solihull_analytics.disclosure import PublishedCounts
-    from solihull_analytics.geography import LocalAuthority
+    from solihull_analytics.geo.las import LocalAuthority
+    from solihull_analytics.methods.disclosure import PublishedCounts
 
     counts = PublishedCounts()
     counts.add("cohort:total", 430)

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from solihull_analytics import cla_trend as ct
-from solihull_analytics import neighbours as nb
-from solihull_analytics import rates
+from solihull_analytics.geo import neighbours as nb
+from solihull_analytics.methods import rates
+from solihull_analytics.pages.cla_trend import page as ct
 
 LA, ENG = "E08000029", ct.ENGLAND_CODE
 

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from solihull_analytics import deprivation as dep
+from solihull_analytics.pages.deprivation import page as dep
 
 SOLIHULL = "E08000029"
 
@@ -319,7 +319,7 @@ def test_like_for_like_iod2025_on_2011_lsoas(inputs):
 
 
 def _ctx_fixture() -> dep.IdaciContext:
-    from solihull_analytics.geography import LocalAuthority
+    from solihull_analytics.geo.las import LocalAuthority
 
     pop = pd.DataFrame(
         columns=["lsoa_code", "lsoa_vintage", "year", "source", "age_band", "population"]
@@ -435,7 +435,7 @@ def test_decile_bars_drawn_with_seaborn_show_the_counts_in_af_colour():
     import matplotlib.colors as mcolors
     import matplotlib.pyplot as plt
 
-    from solihull_analytics.page import AF_COLOURS, use_af_style
+    from solihull_analytics.report.page import AF_COLOURS, use_af_style
 
     use_af_style()
     d = dep.decile_counts(_iod_fixture(), SOLIHULL)

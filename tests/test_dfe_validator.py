@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from solihull_analytics.synthetic import DFE_RULES_EXPECTED
+from solihull_analytics.ssda903.synthetic import DFE_RULES_EXPECTED
 
 SOLIHULL = "E08000029"
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "validate_903.py"

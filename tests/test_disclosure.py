@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from solihull_analytics.disclosure import (
+from solihull_analytics.methods.disclosure import (
     PublishedCounts,
     primary_suppression_mask,
     suppress_counts,

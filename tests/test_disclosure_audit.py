@@ -13,7 +13,7 @@ checks that no true count from 1 to 5 can be
   reader who also assumes unpublished zero counts are zero and that a "c" hides at least 1,
 - or recovered from a derived figure (a rate shown with its population, a ratio).
 
-Two real renders through :mod:`solihull_analytics.report` check the HTML, the JSON and the
+Two real renders through :mod:`solihull_analytics.report.pipeline` check the HTML, the JSON and the
 executed notebook of one small extract the same way, and that an extract with no child in the
 LA stops the page with a one-line message, keeping the previous page.
 """
@@ -89,8 +89,8 @@ def build_content(ctx) -> Content:
     """Page 04's content, built with the calls notebook 04 makes."""
     import matplotlib.pyplot as plt
 
-    from solihull_analytics import cla_gradient as cg
-    from solihull_analytics.page import Chart, TableBlock
+    from solihull_analytics.pages.cla_gradient import page as cg
+    from solihull_analytics.report.page import Chart, TableBlock
 
     content = Content()
     blocks = [cg.synthetic_notice(ctx), cg.too_small_notice(ctx)]
@@ -263,7 +263,7 @@ def geography(processed: Path):
 @pytest.fixture()
 def cached_tables(monkeypatch: pytest.MonkeyPatch):
     """Read each processed table once for the many extracts (same data, less time)."""
-    from solihull_analytics import cla_gradient as cg
+    from solihull_analytics.pages.cla_gradient import page as cg
 
     cached = functools.lru_cache(maxsize=None)(cg.read_table)
     monkeypatch.setattr(cg, "read_table", lambda name, d=None: cached(name, d).copy())
@@ -281,7 +281,7 @@ def random_mix(rng: np.random.Generator) -> tuple[dict[str, int], int]:
 
 
 def _prepare(processed, truth, **kwargs):
-    from solihull_analytics import cla_gradient as cg
+    from solihull_analytics.pages.cla_gradient import page as cg
 
     return cg.prepare(
         SOLIHULL,
@@ -459,7 +459,7 @@ def notebook_content(path: Path) -> Content:
 def test_rendered_page_json_and_notebook_disclose_nothing(processed, geography, tmp_path) -> None:
     """One real render of the issue's 23-child example, then a render of an extract with no
     child in the LA: that page fails with the one-line message and the first page is kept."""
-    from solihull_analytics.report import render_pack
+    from solihull_analytics.report.pipeline import render_pack
 
     la_deciles, outside = geography
     truth = write_extract(
@@ -517,7 +517,7 @@ def test_rendered_page_json_and_notebook_disclose_nothing(processed, geography, 
 
 def test_no_child_in_the_la_is_said_plainly(processed, geography, cached_tables, tmp_path):
     """An extract for another LA stops with one line; asked for, the page says so plainly."""
-    from solihull_analytics import cla_gradient as cg
+    from solihull_analytics.pages.cla_gradient import page as cg
 
     la_deciles, outside = geography
     truth = write_extract(

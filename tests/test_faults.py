@@ -25,10 +25,11 @@ import pytest
 import yaml
 
 from solihull_analytics import build as build_module
-from solihull_analytics import cli, report
+from solihull_analytics import cli
 from solihull_analytics.build import TableCorruptError, TableSpec, build, read_table
 from solihull_analytics.fetch import fetch
 from solihull_analytics.locking import LockBusyError, hold_lock, is_locked
+from solihull_analytics.report import pipeline as report
 from tests.catalogue_fixtures import catalogue_entry
 
 CSV = b"code,value\nA,1\nB,2\nC,3\n"
@@ -309,7 +310,7 @@ def test_a_read_only_reports_folder_gives_one_line(
         monkeypatch.setattr(Path, "mkdir", read_only_mkdir)
     else:
         reports.chmod(0o555)
-    monkeypatch.setattr("solihull_analytics.geography.la_info", lambda *a, **k: None)
+    monkeypatch.setattr("solihull_analytics.geo.las.la_info", lambda *a, **k: None)
     monkeypatch.setattr(cli, "_require_intact_tables", lambda: None)
     try:
         code, err = _run_in_process(["report", "--out", str(reports)], monkeypatch, capsys)
@@ -492,7 +493,7 @@ def test_a_killed_reports_staging_folder_is_removed_by_the_next_run(
         assert not stale.exists(), "the leftover is gone before notebooks run"
         return report.NotebookResult(la_code, notebook.stem, "rendered")
 
-    monkeypatch.setattr("solihull_analytics.geography.la_info", lambda *a, **k: None)
+    monkeypatch.setattr("solihull_analytics.geo.las.la_info", lambda *a, **k: None)
     monkeypatch.setattr(report, "render_notebook", fake_render)
     monkeypatch.setattr(report, "clean_stale_kernel_dirs", lambda: 0)
     result = report.render_pack(la, reports_dir=tmp_path, notebooks=["00"])
@@ -548,7 +549,7 @@ def test_a_second_report_on_the_same_la_waits_then_stops(
 ) -> None:
     la = "E08000029"
     held_lock(tmp_path / la / report.REPORT_LOCK)
-    monkeypatch.setattr("solihull_analytics.geography.la_info", lambda *a, **k: None)
+    monkeypatch.setattr("solihull_analytics.geo.las.la_info", lambda *a, **k: None)
     monkeypatch.setattr(report, "render_notebook", lambda *a, **k: pytest.fail("rendered"))
     monkeypatch.setenv("SOLIHULL_LOCK_WAIT", "0.5")
     with pytest.raises(LockBusyError, match=f"another report for {la}"):

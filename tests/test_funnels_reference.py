@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from solihull_analytics import rates
+from solihull_analytics.methods import rates
 
 ph = pytest.importorskip(
     "PHStatsMethods", reason="phstatsmethods (OHID's reference, dev extra) is not installed"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from solihull_analytics.sanitise import (
+from solihull_analytics.report.sanitise import (
     CONTENT_SECURITY_POLICY,
     add_csp,
     escape_markdown_html,
@@ -120,7 +120,7 @@ def _hostile_areas(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def hostile_pack(processed: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from solihull_analytics.report import render_pack
+    from solihull_analytics.report.pipeline import render_pack
 
     tmp = tmp_path_factory.mktemp("hostile")
     reports = tmp / "reports"

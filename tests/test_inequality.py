@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from solihull_analytics.inequality import rate_ratio_ci, slope_index_of_inequality
+from solihull_analytics.methods.inequality import rate_ratio_ci, slope_index_of_inequality
 
 # --- rate_ratio_ci ------------------------------------------------------------------------------
 

@@ -150,8 +150,8 @@ def test_new_cla_release_extends_page01_to_2026(workspace: Path, processed: Path
 
 @pytest.mark.mirror
 def test_new_population_vintage_becomes_the_denominator(workspace: Path) -> None:
-    from solihull_analytics import cla_trend as ct
     from solihull_analytics.build import read_table
+    from solihull_analytics.pages.cla_trend import page as ct
 
     src = _raw("pop_0_17_la_2012_2024_rebased")
     df = pd.read_csv(src, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -257,8 +257,13 @@ RELEASE_WORDS = re.compile(
     r"\b(ID20\d\d|IoD20\d\d|iod20\d\d_\w+|id20\d\d_\w+|pre_census2021|census2021_rebased|"
     r"mye20\d\d_first_release|mye_sya_\w+)\b"
 )
-ANALYSIS_MODULES = ("deprivation", "benchmarking", "area_profile", "cla_trend", "cla_gradient",
-                    "neighbours", "provenance", "page", "report")
+#: Every module that analyses, draws, writes or assembles (the registry and the readers of
+#: published files in ``sources/`` are where release names belong).
+ANALYSIS_MODULES = sorted(
+    str(p.relative_to(SRC).with_suffix("")).replace("\\", "/")
+    for folder in ("pages", "methods", "geo", "report", "reference")
+    for p in (SRC / folder).rglob("*.py")
+) + ["provenance"]
 
 
 def _string_constants(path: Path) -> list[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from solihull_analytics.geography import la_info
+from solihull_analytics.geo.las import la_info
 from tests.pages import has_error_text, page_text
 
 NB = "02_idaci_deprivation"
@@ -100,7 +100,7 @@ def test_notebook_02_renders_without_iod2025(processed, tmp_path, monkeypatch):
     from solihull_analytics import paths
     from solihull_analytics.build import build
     from solihull_analytics.catalogue import load_catalogue
-    from solihull_analytics.report import render_pack
+    from solihull_analytics.report.pipeline import render_pack
 
     real_raw = paths.raw_dir()
     cat = load_catalogue()

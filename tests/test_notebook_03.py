@@ -207,7 +207,7 @@ def test_solihull_page(render_pack_for):
 
 @pytest.fixture(scope="module")
 def birmingham(processed, tmp_path_factory):
-    from solihull_analytics.report import render_pack
+    from solihull_analytics.report.pipeline import render_pack
 
     cfg = tmp_path_factory.mktemp("areas") / "birmingham.yaml"
     cfg.write_text(

@@ -69,8 +69,8 @@ def _plant_markers(folder: Path) -> list[str]:
 
 
 def test_no_child_level_data_in_any_output(processed: Path, tmp_path: Path) -> None:
-    from solihull_analytics.report import render_pack
-    from solihull_analytics.synthetic import generate_903
+    from solihull_analytics.report.pipeline import render_pack
+    from solihull_analytics.ssda903.synthetic import generate_903
 
     private = tmp_path / "private"
     generate_903(SOLIHULL, 2019, 426, 25.0, seed=11, processed_dir=processed).write(private)

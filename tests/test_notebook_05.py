@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from solihull_analytics.geography import la_info
+from solihull_analytics.geo.las import la_info
 from tests.pages import has_error_text, page_text
 
 LAS = ["E08000029", "E09000033", "E10000016", "E06000023"]  # metropolitan, London, county, unitary

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from solihull_analytics.report import discover_notebooks
+from solihull_analytics.report.pipeline import discover_notebooks
 from tests.browser import chromium_driver
 
 SOLIHULL = "E08000029"

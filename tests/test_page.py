@@ -12,8 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from solihull_analytics.page import Chart, MissingData, Page, TableBlock, Uses  # noqa: E402
-from solihull_analytics.report import validate_headline  # noqa: E402
+from solihull_analytics.report.page import Chart, MissingData, Page, TableBlock, Uses  # noqa: E402
+from solihull_analytics.report.pipeline import validate_headline  # noqa: E402
 
 
 @pytest.fixture()
@@ -98,7 +98,7 @@ def test_deferred_drawing_skips_redraws_and_keeps_the_image() -> None:
     import geopandas as gpd
     from shapely.geometry import box
 
-    from solihull_analytics.page import deferred_drawing
+    from solihull_analytics.report.page import deferred_drawing
 
     layers = [gpd.GeoSeries([box(i, 0, i + 1, 1)]) for i in range(4)]
 

@@ -128,7 +128,7 @@ def test_a_non_empty_default_private_folder_is_used_not_replaced(
 )
 def test_common_export_forms_are_accepted(user: Path, monkeypatch, form: str, read: str) -> None:
     """The extract is read and handed, as an absolute path, to the page renderer."""
-    from solihull_analytics import report as report_module
+    from solihull_analytics.report import pipeline as report_module
 
     target = user / "extract"
     if form == "bom crlf":
@@ -164,7 +164,7 @@ def test_relative_extract_is_rendered_and_a_changed_extract_re_renders(
 ) -> None:
     """The real extract (not synthetic) is used from a relative SOLIHULL_PRIVATE_DIR, in UTF-16
     with odd-case names and ISO dates; when it changes, page 04 is rendered again."""
-    from solihull_analytics.synthetic import generate_903
+    from solihull_analytics.ssda903.synthetic import generate_903
 
     syn = generate_903(SOLIHULL, 2019, 200, 25.0, seed=5, processed_dir=processed)
     folder = syn.write(user / "extract")
@@ -210,7 +210,7 @@ def test_an_extract_in_a_subfolder_of_data_private_is_not_replaced(
 
 def test_the_render_key_follows_the_extract_actually_used(user: Path, monkeypatch) -> None:
     """render_notebook settles the folder in the user's process and fingerprints it."""
-    from solihull_analytics.report import _private_extract
+    from solihull_analytics.report.pipeline import _private_extract
 
     nb04 = user / "04.ipynb"
     nb04.write_text('{"cells": [{"source": "private_dir = \\"\\""}]}', encoding="utf-8")
@@ -233,7 +233,7 @@ def test_the_render_key_follows_the_extract_actually_used(user: Path, monkeypatc
 @pytest.mark.mirror
 def test_prepare_never_falls_back_to_synthetic(processed: Path, user: Path, monkeypatch) -> None:
     """Notebook 04 run on its own (no CLI check first) fails rather than going synthetic."""
-    from solihull_analytics.cla_gradient import prepare
+    from solihull_analytics.pages.cla_gradient.page import prepare
     from solihull_analytics.ssda903 import SSDA903Error
 
     with pytest.raises(SSDA903Error, match="no such folder"):
@@ -248,7 +248,7 @@ def test_prepare_never_falls_back_to_synthetic(processed: Path, user: Path, monk
 def test_an_extract_for_another_year_fails_instead_of_publishing_zeros(
     processed: Path, user: Path
 ) -> None:
-    from solihull_analytics.cla_gradient import prepare
+    from solihull_analytics.pages.cla_gradient.page import prepare
     from solihull_analytics.ssda903 import SSDA903Error
 
     folder = fx.write_csv(user / "extract")  # episodes from April 2017
@@ -260,7 +260,7 @@ def test_an_extract_for_another_year_fails_instead_of_publishing_zeros(
 @pytest.mark.mirror
 def test_page_04_names_the_parts_of_the_return_it_does_not_use(processed: Path, user: Path) -> None:
     """A folder with the whole return: page 04 names the tables it leaves out (not the files)."""
-    from solihull_analytics.cla_gradient import extract_section, prepare
+    from solihull_analytics.pages.cla_gradient.page import extract_section, prepare
 
     folder = fx.write_csv(
         user / "extract", ("header", "episodes", "uasc", "sw_episodes", "reviews"),

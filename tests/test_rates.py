@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from solihull_analytics.rates import (
+from solihull_analytics.methods.rates import (
     FUNNEL_POSITIONS,
     add_rate_columns,
     funnel_limits,

@@ -12,7 +12,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from typer.testing import CliRunner
 
-from solihull_analytics.report import (
+from solihull_analytics.report.pipeline import (
     discover_notebooks,
     render_notebook,
     validate_headline,
@@ -45,7 +45,7 @@ def _notebook(path: Path, body: str, name: str) -> Path:
 
 GOOD = """
 from pathlib import Path
-from solihull_analytics.page import Page
+from solihull_analytics.report.page import Page
 page = Page("90_fixture", "Fixture page", la_code, "Solihull", output_dir, run_date or None)
 page.markdown("A fixture paragraph that says 42.")
 page.headline("answer", 42, "things", "2026", [], "The answer is 42.")
@@ -266,7 +266,7 @@ def test_chromium_headless_cli_can_print_a_page(packs: dict[str, Path], tmp_path
 
 def test_notebooks_are_passed_only_the_parameters_they_declare() -> None:
     """Page 04's options reach notebook 04 and leave the other pages' render keys alone."""
-    from solihull_analytics.report import declared_parameters, discover_notebooks
+    from solihull_analytics.report.pipeline import declared_parameters, discover_notebooks
 
     by_name = {nb.stem: nb for nb in discover_notebooks(None)}
     nb04 = declared_parameters(by_name["04_cla_deprivation_gradient"])

@@ -8,9 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from solihull_analytics import synthetic
-from solihull_analytics.ssda903 import COLUMNS, load_extract
-from solihull_analytics.synthetic import relative_rate
+from solihull_analytics.ssda903 import COLUMNS, load_extract, synthetic
+from solihull_analytics.ssda903.synthetic import relative_rate
 
 SOLIHULL = "E08000029"
 
@@ -82,7 +81,7 @@ def test_generated_rows_follow_dfe_rules(year: int) -> None:
 
 @pytest.mark.mirror
 def test_generated_extract_is_valid_and_reproducible(processed: Path, tmp_path: Path) -> None:
-    from solihull_analytics.synthetic import generate_903
+    from solihull_analytics.ssda903.synthetic import generate_903
 
     a = generate_903(SOLIHULL, 2019, 200, 10.0, seed=7, processed_dir=processed)
     b = generate_903(SOLIHULL, 2019, 200, 10.0, seed=7, processed_dir=processed)
@@ -106,7 +105,7 @@ def test_synthetic_903_command(processed: Path, tmp_path: Path) -> None:
     import typer
     from typer.testing import CliRunner
 
-    from solihull_analytics.synthetic import synthetic_903_command
+    from solihull_analytics.ssda903.synthetic import synthetic_903_command
 
     app = typer.Typer()
     app.command()(synthetic_903_command)

@@ -12,9 +12,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from solihull_analytics.downloads import PROVENANCE_COLUMNS, publish, stem_from  # noqa: E402
-from solihull_analytics.page import Chart, Page, TableBlock  # noqa: E402
-from solihull_analytics.tables import (  # noqa: E402
+from solihull_analytics.report.downloads import PROVENANCE_COLUMNS, publish, stem_from  # noqa: E402
+from solihull_analytics.report.page import Chart, Page, TableBlock  # noqa: E402
+from solihull_analytics.report.tables import (  # noqa: E402
     LONG_TABLE_ROWS,
     SUMMARY_ROWS,
     column_kind,

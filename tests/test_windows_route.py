@@ -10,8 +10,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from solihull_analytics import report
 from solihull_analytics.cli import app
+from solihull_analytics.report import pipeline as report
 
 ROOT = Path(__file__).resolve().parents[1]
 

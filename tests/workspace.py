@@ -66,7 +66,7 @@ def build() -> str:
 
 def render(workspace: Path, notebooks: list[str], run_date: str = RUN_DATE) -> Path:
     """Render pages for Solihull into ``<workspace>/reports``; return the pack folder."""
-    from solihull_analytics.report import render_pack
+    from solihull_analytics.report.pipeline import render_pack
 
     reports = workspace / "reports"
     result = render_pack(

@@ -285,10 +285,10 @@ def report(
     if jobs is not None and jobs < 1:
         raise _fail(f"--jobs {jobs}: give at least 1 (or leave it out to use every core).")
     from solihull_analytics import paths
-    from solihull_analytics.batch import render_batch
-    from solihull_analytics.geography import UnknownAreaError
-    from solihull_analytics.geography import list_las as all_las_table
-    from solihull_analytics.report import ReportError, render_pack
+    from solihull_analytics.geo.las import UnknownAreaError
+    from solihull_analytics.geo.las import list_las as all_las_table
+    from solihull_analytics.report.batch import render_batch
+    from solihull_analytics.report.pipeline import ReportError, render_pack
     from solihull_analytics.ssda903 import SSDA903Error
 
     if list_las:
@@ -350,7 +350,7 @@ def _check_private_extract(
     stops instead of publishing synthetic figures or a page of zeros.
     """
     from solihull_analytics import ssda903
-    from solihull_analytics.report import discover_notebooks
+    from solihull_analytics.report.pipeline import discover_notebooks
 
     folder = ssda903.requested_folder(private_dir)
     if folder is None:
@@ -396,7 +396,7 @@ def synthetic_903(
     postcodes of the LA, and home areas are drawn with the stated deprivation gradient.
     """
     _validate_synthetic_options(la, children, gradient)
-    from solihull_analytics.synthetic import synthetic_903_command
+    from solihull_analytics.ssda903.synthetic import synthetic_903_command
 
     synthetic_903_command(
         la=la, year=year, children=children, gradient=gradient, seed=seed, out=out
@@ -460,7 +460,7 @@ def _validate_synthetic_options(la: str, children: int, gradient: float) -> None
             f"--gradient {gradient:g}: give a positive ratio (most deprived decile's rate / "
             "least deprived decile's rate), e.g. 25."
         )
-    from solihull_analytics.geography import UnknownAreaError, la_info
+    from solihull_analytics.geo.las import UnknownAreaError, la_info
 
     _require_data_dir()
     try:
@@ -477,7 +477,7 @@ def _one_line_error(exc: BaseException) -> str | None:
     from solihull_analytics.catalogue import CatalogueError
     from solihull_analytics.fetch import FetchError
     from solihull_analytics.locking import LockBusyError
-    from solihull_analytics.report import ReportError
+    from solihull_analytics.report.pipeline import ReportError
 
     known = (BuildError, TableCorruptError, CatalogueError, FetchError, LockBusyError, ReportError)
     if isinstance(exc, known):

@@ -45,8 +45,10 @@ _SHIFTED = ("data_year", "mid_year", "first_year", "year")
 #: Catalogue fields that describe the mirror's copy, dropped for a newly added file.
 _MIRROR_FIELDS = ("mirror_path", "mirror_compression", "mirror_sha256", "archive_member")
 #: Library modules that only look up names and codes (not a page's data).
-_HELPER_MODULES = {"geography", "areas", "page", "paths", "build", "releases", "rates",
-                   "inequality", "disclosure", "catalogue", "headline", "ssda903"}
+_HELPER_MODULES = {"geo.las", "geo.sub_areas", "report", "methods", "paths", "build", "releases",
+                   "catalogue", "ssda903", "constants", "reference"}
+#: Modules whose page lists every catalogued file (so it changes whenever a file is added).
+_LISTS_EVERY_FILE = {"provenance", "pages.data_sources"}
 
 
 class DataAddError(ValueError):
@@ -345,12 +347,60 @@ def tables_reading(entry_id: str) -> list[str]:
     return [n for n, s in load_registry().items() if entry_id in s.inputs + s.optional_inputs]
 
 
+def _module_file(package: Path, dotted: str) -> Path | None:
+    """The source file of ``solihull_analytics.<dotted>`` (a module or a package's ``__init__``)."""
+    base = package.joinpath(*dotted.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _imported_modules(package: Path, code: str) -> set[str]:
+    """Dotted names (below the package) of the modules ``code`` imports."""
+    out = set(re.findall(r"from solihull_analytics import (\w+)", code))
+    for parent, name in re.findall(r"from solihull_analytics\.([\w.]+) import (\w+)", code):
+        child = f"{parent}.{name}"
+        out.add(child if _module_file(package, child) is not None else parent)
+    return out
+
+
+def _is_helper(dotted: str) -> bool:
+    return any(dotted == h or dotted.startswith(h + ".") for h in _HELPER_MODULES)
+
+
+def _page_source(package: Path, code: str) -> tuple[set[str], str]:
+    """Modules a notebook's code imports, and the text of those that may read tables.
+
+    A page package counts as a whole (all its files); other modules count one import deep.
+    Helpers that only look up names and codes are left out.
+    """
+    dotted = _imported_modules(package, code)
+    text, seen = "", set()
+    for name in sorted(dotted):
+        if name.startswith("pages."):
+            page_dir = package.joinpath(*name.split(".")[:2])
+            text += "".join(f.read_text(encoding="utf-8") for f in sorted(page_dir.glob("*.py")))
+            continue
+        src = _module_file(package, name)
+        if src is None or _is_helper(name) or name in seen:
+            continue
+        seen.add(name)
+        text += src.read_text(encoding="utf-8")
+    for sub in sorted(_imported_modules(package, text)):
+        src = _module_file(package, sub)
+        if src is not None and not _is_helper(sub) and sub not in seen:
+            seen.add(sub)
+            text += src.read_text(encoding="utf-8")
+    return dotted, text
+
+
 def pages_reading(tables: list[str]) -> list[str]:
     """Notebooks (pages) whose library modules read any of ``tables``.
 
-    A page's modules are those its notebook imports from the package and the package modules
-    they import in turn (helpers that only look up names are left out). Page 00 lists every
-    catalogued file, so it always changes.
+    A page's modules are its page package and the package modules they import in turn (helpers
+    that only look up names are left out). Page 00 lists every catalogued file, so it always
+    changes.
     """
     package = Path(__file__).resolve().parent
     wanted = set(tables)
@@ -358,23 +408,9 @@ def pages_reading(tables: list[str]) -> list[str]:
     for nb in sorted(paths.notebooks_dir().glob("*.ipynb")):
         cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
         code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
-        modules = set(re.findall(r"from solihull_analytics import (\w+)", code))
-        modules |= set(re.findall(r"from solihull_analytics\.(\w+) import", code))
-        seen = set()
-        reads = set()
-        for name in list(modules):
-            src = package / f"{name}.py"
-            if not src.exists() or name in _HELPER_MODULES:
-                continue
-            text = src.read_text(encoding="utf-8")
-            seen.add(name)
-            for sub in re.findall(r"from solihull_analytics(?:\.| import )(\w+)", text):
-                sub_src = package / f"{sub}.py"
-                if sub not in _HELPER_MODULES and sub not in seen and sub_src.exists():
-                    text += sub_src.read_text(encoding="utf-8")
-                    seen.add(sub)
-            reads |= set(re.findall(r"\"([a-z0-9_]+)\"", text)) & wanted
-        if reads or "provenance" in modules:
+        modules, text = _page_source(package, code)
+        reads = set(re.findall(r"\"([a-z0-9_]+)\"", text)) & wanted
+        if reads or any(m in _LISTS_EVERY_FILE for m in modules):
             why = ", ".join(sorted(reads)) if reads else "lists every catalogued file"
             out.append(f"{nb.stem} ({why})")
     return out

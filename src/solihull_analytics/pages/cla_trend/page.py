@@ -32,11 +32,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from solihull_analytics import rates
 from solihull_analytics import releases as registry
-from solihull_analytics.geography import LocalAuthority
-from solihull_analytics.neighbours import NeighbourSet
-from solihull_analytics.page import Block, Chart, TableBlock
+from solihull_analytics.geo.las import LocalAuthority
+from solihull_analytics.geo.neighbours import NeighbourSet
+from solihull_analytics.methods import rates
+from solihull_analytics.report.page import Block, Chart, TableBlock
 
 ENGLAND_CODE = "E92000001"
 Convention = Literal["dfe", "same_year"]
@@ -1293,7 +1293,7 @@ def plot_trend(
     """
     import matplotlib.pyplot as plt
 
-    from solihull_analytics.page import LINE_STYLES, MARKERS, af_colours
+    from solihull_analytics.report.page import LINE_STYLES, MARKERS, af_colours
 
     colours = af_colours(2)
     fig, ax = plt.subplots(figsize=(9, 5.5))
@@ -1366,7 +1366,7 @@ def plot_comparison(comparison: pd.DataFrame, year: int, title: str) -> object:
     """Horizontal dot chart of non-UASC rates with 95% CIs for the LA and its comparators."""
     import matplotlib.pyplot as plt
 
-    from solihull_analytics.page import MARKERS, af_colours
+    from solihull_analytics.report.page import MARKERS, af_colours
 
     d = comparison.dropna(subset=["rate_non_uasc"]).sort_values("rate_non_uasc")
     colours = af_colours(3)
@@ -1775,8 +1775,8 @@ def prepare(
         Neighbours are DfE's: the current model for the latest year, the model in use when the
         report was written for the report window (see :func:`neighbours.neighbour_set`).
     """
-    from solihull_analytics import neighbours as nb
-    from solihull_analytics.geography import la_info
+    from solihull_analytics.geo import neighbours as nb
+    from solihull_analytics.geo.las import la_info
 
     processed = Path(processed_dir) if processed_dir else None
     la = la_info(la_code, processed)
@@ -2210,7 +2210,7 @@ def reconciliation_section(ctx: TrendContext) -> list[Block]:
     list of Block
         A paragraph and the reconciliation table.
     """
-    from solihull_analytics.geography import la_info
+    from solihull_analytics.geo.las import la_info
 
     inputs = ctx.inputs
     codes = [REPORT_LA, ENGLAND_CODE]

@@ -25,9 +25,10 @@ from typing import Any
 
 import pandas as pd
 
-from solihull_analytics import __version__, downloads, paths, tables
+from solihull_analytics import __version__, paths
 from solihull_analytics.catalogue import load_catalogue
-from solihull_analytics.sanitise import escape_markdown_html
+from solihull_analytics.report import downloads, tables
+from solihull_analytics.report.sanitise import escape_markdown_html
 
 #: Analysis Function categorical palette (afcharts), in order.
 AF_COLOURS = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
@@ -105,9 +106,10 @@ class TableBlock:
 
     ``page_columns`` names the columns shown on the page when the table is too wide for it, and
     ``page_rows`` which rows are shown (default: all of a table under
-    :data:`~solihull_analytics.tables.LONG_TABLE_ROWS` rows, else the first
-    :data:`~solihull_analytics.tables.SUMMARY_ROWS`; a negative number: the last rows; or one
-    flag per row, see :func:`~solihull_analytics.tables.rows_around`). The full table is always
+    :data:`~solihull_analytics.report.tables.LONG_TABLE_ROWS` rows, else the first
+    :data:`~solihull_analytics.report.tables.SUMMARY_ROWS`; a negative number: the last rows; or one
+    flag per row, see :func:`~solihull_analytics.report.tables.rows_around`). The full table is
+    always
     in the CSV download, named ``name`` (default: from the caption).
     """
 

@@ -16,7 +16,7 @@ Steps (each a function, :func:`cla_gradient` runs them all):
 5. Disclosure control, once, over every count the page publishes (:func:`page_counts`: the
    checks table, the cohort's groups, the decile counts, and the counts in the text and the
    headline JSON, linked by their totals): counts 1-5 shown as "c" with secondary suppression
-   (:class:`solihull_analytics.disclosure.PublishedCounts`); rates and intervals from hidden
+   (:class:`solihull_analytics.methods.disclosure.PublishedCounts`); rates and intervals from hidden
    counts hidden; the end-decile ratio withheld when either end is hidden; SII and RII
    withheld when most deciles are hidden, else rounded, with an audit that the rounded values
    do not pin any hidden count (:func:`audit_derived`).
@@ -41,16 +41,16 @@ import pandas as pd
 
 from solihull_analytics import releases as registry
 from solihull_analytics.build import read_table
-from solihull_analytics.disclosure import PublishedCounts
-from solihull_analytics.geography import LocalAuthority, la_info
-from solihull_analytics.inequality import (
+from solihull_analytics.geo.las import LocalAuthority, la_info
+from solihull_analytics.methods.disclosure import PublishedCounts
+from solihull_analytics.methods.inequality import (
     DEFAULT_SII_DEFINITION,
     DEFINITION_TEXT,
     rate_ratio_ci,
     sii_rii_from_fit,
     slope_index_of_inequality,
 )
-from solihull_analytics.rates import poisson_rate_ci, rate_per_10k
+from solihull_analytics.methods.rates import poisson_rate_ci, rate_per_10k
 from solihull_analytics.ssda903 import SSDA903Extract
 
 SHORT_BREAK_CODES = ("V3", "V4")
@@ -586,7 +586,7 @@ def decile_statistics(
     seed : int
         Seed for those simulations.
     sii_definition : {"phe", "gap"}, default "phe"
-        SII/RII definition (see :mod:`solihull_analytics.inequality`).
+        SII/RII definition (see :mod:`solihull_analytics.methods.inequality`).
 
     Returns
     -------
@@ -1142,7 +1142,7 @@ def plot_gradient(result: GradientResult, title: str | None = None):
     """
     import matplotlib.pyplot as plt
 
-    from solihull_analytics.page import af_colours
+    from solihull_analytics.report.page import af_colours
 
     pt = result.plot_table
     colour, line_colour = af_colours(2)
@@ -1205,7 +1205,7 @@ class GradientContext:
 
     Attributes
     ----------
-    la : solihull_analytics.geography.LocalAuthority
+    la : solihull_analytics.geo.las.LocalAuthority
         The local authority.
     result : GradientResult
         The published gradient.
@@ -1315,7 +1315,8 @@ def prepare(
         When no child in the extract has a home postcode in the LA (usually a wrong LA code
         or another LA's extract), unless ``allow_no_children_in_la``.
     """
-    from solihull_analytics import ssda903, synthetic
+    from solihull_analytics import ssda903
+    from solihull_analytics.ssda903 import synthetic
 
     processed = Path(processed_dir) if processed_dir else None
     idaci_release = resolve_idaci_release(idaci_release, cohort_year)
@@ -1381,7 +1382,7 @@ def synthetic_notice(ctx: GradientContext) -> str | None:
     """The banner shown at the top of the page when the data are synthetic (else None)."""
     if not ctx.is_synthetic:
         return None
-    from solihull_analytics.synthetic import DFE_VALIDATION_STATEMENT
+    from solihull_analytics.ssda903.synthetic import DFE_VALIDATION_STATEMENT
 
     return (
         "**SYNTHETIC DATA. Every figure on this page comes from a synthetic SSDA903 "
@@ -1413,7 +1414,7 @@ def extract_section(ctx: GradientContext) -> list:
     list of Block
         A paragraph and the checks table (counts only, suppressed with the rest of the page).
     """
-    from solihull_analytics.page import TableBlock
+    from solihull_analytics.report.page import TableBlock
 
     pc = ctx.result.counts
     kind = "synthetic" if ctx.is_synthetic else "SSDA903"
@@ -1454,7 +1455,7 @@ def cohort_section(ctx: GradientContext) -> list:
     list of Block
         A paragraph and the groups table.
     """
-    from solihull_analytics.page import TableBlock
+    from solihull_analytics.report.page import TableBlock
 
     res, name = ctx.result, ctx.la.name
     pc = res.counts
@@ -1533,7 +1534,7 @@ def rates_section(ctx: GradientContext) -> list:
     list of Block
         The chart (hidden deciles not drawn) and the decile table.
     """
-    from solihull_analytics.page import Chart, TableBlock
+    from solihull_analytics.report.page import Chart, TableBlock
 
     res, name = ctx.result, ctx.la.name
     if res.too_small:

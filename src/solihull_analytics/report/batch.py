@@ -1,6 +1,6 @@
 """Render the packs of many LAs with warm kernels (issue 16).
 
-:func:`solihull_analytics.report.render_many` renders each LA's pack in its own process and
+:func:`solihull_analytics.report.pipeline.render_many` renders each LA's pack in its own process and
 starts a fresh kernel for every notebook of every LA, so imports and table reads are paid
 153 x 6 times for a national run. Here each worker keeps one kernel per notebook and reuses it
 across LAs:
@@ -8,7 +8,7 @@ across LAs:
 - notebooks are taken one at a time; for each, ``jobs`` workers (threads, at most one per CPU)
   each start one kernel and render their share of the LAs in it, then shut it down, so no more
   kernels run at once than there are cores;
-- each render goes through :func:`solihull_analytics.report.render_notebook` unchanged:
+- each render goes through :func:`solihull_analytics.report.pipeline.render_notebook` unchanged:
   papermill injects the parameters (the executed copy keeps its injected-parameters cell and
   papermill's metadata), nbclient executes it on the kept kernel, and the page is converted with
   the thread's reused nbconvert exporter;
@@ -58,7 +58,7 @@ class WarmKernel:
         self._stack = ExitStack()
 
     def __enter__(self) -> WarmKernel:
-        from solihull_analytics.report import _private_kernel_dir
+        from solihull_analytics.report.pipeline import _private_kernel_dir
 
         self._socket_dir = Path(self._stack.enter_context(_private_kernel_dir()))
         self._start()
@@ -73,7 +73,7 @@ class WarmKernel:
     def _start(self) -> None:
         from jupyter_core.utils import run_sync
 
-        from solihull_analytics.report import _local_socket_kernel_manager
+        from solihull_analytics.report.pipeline import _local_socket_kernel_manager
 
         self.km = _local_socket_kernel_manager(self._socket_dir)(kernel_name="python3")
         run_sync(self.km.start_kernel)(cwd=str(self.cwd))
@@ -199,9 +199,10 @@ def render_batch(
 ) -> list[Any]:
     """Render the packs of many LAs with one warm kernel per worker per notebook.
 
-    Parameters are those of :func:`solihull_analytics.report.render_many`; ``jobs`` is capped
-    at the number of CPUs; ``compare_with`` is a previous pack for the front pages (as in
-    :func:`solihull_analytics.report.render_pack`). One LA's failure does not stop the rest.
+    Parameters are those of :func:`~solihull_analytics.report.pipeline.render_many`; ``jobs`` is
+    capped at the number of CPUs; ``compare_with`` is a previous pack for the front pages (as in
+    :func:`~solihull_analytics.report.pipeline.render_pack`). One LA's failure does not stop the
+    rest.
 
     Returns
     -------
@@ -212,9 +213,9 @@ def render_batch(
 
     from tqdm.auto import tqdm
 
-    from solihull_analytics.geography import la_info
+    from solihull_analytics.geo.las import la_info
     from solihull_analytics.locking import hold_lock
-    from solihull_analytics.report import (
+    from solihull_analytics.report.pipeline import (
         REPORT_LOCK,
         NotebookResult,
         PackResult,

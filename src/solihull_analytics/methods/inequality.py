@@ -26,7 +26,7 @@ from scipy.stats import norm
 from statsmodels.regression.linear_model import WLS
 from statsmodels.tools.tools import add_constant
 
-from solihull_analytics.rates import PER_10K
+from solihull_analytics.methods.rates import PER_10K
 
 ArrayLike = Any  # scalar, sequence, numpy array or pandas Series
 #: SII/RII definitions: "phe" (PHEindicatormethods / Fingertips) and "gap" (see module docstring).

@@ -43,10 +43,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from solihull_analytics import downloads
 from solihull_analytics import releases as registry
-from solihull_analytics.geography import LocalAuthority, la_info
-from solihull_analytics.page import Block, Chart, MissingData, TableBlock, Uses, deferred_drawing
+from solihull_analytics.geo.las import LocalAuthority, la_info
+from solihull_analytics.report import downloads
+from solihull_analytics.report.page import (
+    Block,
+    Chart,
+    MissingData,
+    TableBlock,
+    Uses,
+    deferred_drawing,
+)
 
 #: Bands of England's most deprived LSOAs shown in Table 1 (percent).
 BANDS: tuple[int, ...] = (20, 10, 5, 2)
@@ -1101,7 +1108,7 @@ def plot_decile_bars(deciles: pd.DataFrame, title: str) -> Any:
     """
     import seaborn as sns
 
-    from solihull_analytics.page import af_colours
+    from solihull_analytics.report.page import af_colours
 
     releases = _release_order(deciles["release"].unique())
     grid = sns.catplot(
@@ -1150,7 +1157,7 @@ def plot_growth(tenths: dict[str, pd.DataFrame], title: str) -> Any:
     """
     import matplotlib.pyplot as plt
 
-    from solihull_analytics.page import af_colours
+    from solihull_analytics.report.page import af_colours
 
     fig, ax = plt.subplots(figsize=(9, 4.5))
     colours = af_colours(3)
@@ -1428,11 +1435,12 @@ def sub_area_outlines(
 ) -> tuple[Any | None, str]:
     """Return the LA's configured sub-areas (``areas/<la_code>.yaml``) as outlines, if any.
 
-    Uses :mod:`solihull_analytics.areas`; only named sub-areas are drawn (not the rest of the
+    Uses :mod:`~solihull_analytics.geo.sub_areas`; only named sub-areas are drawn (not the rest of
+    the
     LA). Returns ``(None, reason)`` when the LA has no configuration.
     """
     try:
-        from solihull_analytics import areas
+        from solihull_analytics.geo import sub_areas as areas
     except ImportError:  # pragma: no cover - areas.py is part of the package
         return None, "sub-area configuration module not available"
     definition = areas.resolve_areas(la_code, la_name, processed_dir)
@@ -1689,7 +1697,7 @@ class IdaciContext:
 
     Attributes
     ----------
-    la : solihull_analytics.geography.LocalAuthority
+    la : solihull_analytics.geo.las.LocalAuthority
         The local authority.
     processed_dir : Path or None
         Processed tables folder (``None``: the project's ``data/processed``).
@@ -2217,7 +2225,7 @@ def headlines(ctx: IdaciContext) -> list[dict[str, Any]]:
     Returns
     -------
     list of dict
-        Keyword arguments for :meth:`solihull_analytics.page.Page.headline`, in page order:
+        Keyword arguments for :meth:`solihull_analytics.report.page.Page.headline`, in page order:
         ``lsoas_most_deprived_<p>pct_<release>`` per band and release with a count,
         ``children_share_most_deprived_20pct_<release>`` and
         ``child_growth_most_deprived_tenth_<period>``.

@@ -35,9 +35,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from solihull_analytics import __version__, changes, paths
-from solihull_analytics.downloads import publish as publish_downloads
-from solihull_analytics.sanitise import CSP_META, sanitise_page
+from solihull_analytics import __version__, paths
+from solihull_analytics.report import changes
+from solihull_analytics.report.downloads import publish as publish_downloads
+from solihull_analytics.report.sanitise import CSP_META, sanitise_page
 
 STATE_DIR = ".state"
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -362,7 +363,7 @@ def render_notebook(
 ) -> NotebookResult:
     """Execute and render one notebook for one LA into ``out_dir`` (``reports/<la>``).
 
-    ``kernel`` is an optional warm kernel kept across LAs by :mod:`solihull_analytics.batch`
+    ``kernel`` is an optional warm kernel kept across LAs by :mod:`solihull_analytics.report.batch`
     (it has ``engine_kwargs()``); without it papermill starts and stops a fresh kernel.
 
     Returns
@@ -487,7 +488,7 @@ def write_la_index(out_dir: Path, compare_with: Path | None = None) -> Path:
     """Write ``reports/<la>/index.html``: headline figures and links to every page.
 
     When a previous pack is at hand (``<out_dir>/previous/``, or ``compare_with``), each
-    figure also shows its previous value and the change (:mod:`solihull_analytics.changes`).
+    figure also shows its previous value and the change (:mod:`solihull_analytics.report.changes`).
     """
     previous = changes.previous_docs(out_dir, compare_with)
     docs = []
@@ -633,7 +634,7 @@ def render_pack(
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from solihull_analytics.geography import la_info
+    from solihull_analytics.geo.las import la_info
 
     reports_dir = reports_dir or paths.reports_dir()
     processed_dir = processed_dir or paths.processed_dir()

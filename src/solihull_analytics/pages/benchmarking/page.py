@@ -37,11 +37,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from solihull_analytics import rates
 from solihull_analytics import releases as registry
-from solihull_analytics.deprivation import band_cutoff
-from solihull_analytics.page import Block, Chart, TableBlock
-from solihull_analytics.tables import rows_around
+from solihull_analytics.methods import rates
+from solihull_analytics.pages.deprivation.page import band_cutoff
+from solihull_analytics.report.page import Block, Chart, TableBlock
+from solihull_analytics.report.tables import rows_around
 
 ENGLAND_CODE = "E92000001"
 
@@ -1044,7 +1044,7 @@ def _spread_labels(ax: Any, points: list[tuple[float, float, str]], min_gap: flo
 def _scatter_groups(
     ax: Any, df: pd.DataFrame, x: str, y: str, la_code: str, neighbours: Sequence[str]
 ) -> None:
-    from solihull_analytics.page import AF_COLOURS
+    from solihull_analytics.report.page import AF_COLOURS
 
     others = df[~df["la_code"].isin([la_code, *neighbours])]
     nb = df[df["la_code"].isin(neighbours)]
@@ -1199,7 +1199,7 @@ def plot_workforce(panel: pd.DataFrame, la_code: str, title: str) -> Any:
     """Four dot plots (agency, turnover, vacancy, caseload): LA, neighbours and England."""
     import matplotlib.pyplot as plt
 
-    from solihull_analytics.page import AF_COLOURS
+    from solihull_analytics.report.page import AF_COLOURS
 
     fig, axes = plt.subplots(1, 4, figsize=(10, 5.4), sharey=True)
     p = panel.reset_index(drop=True)
@@ -1457,7 +1457,8 @@ _SOURCE_RATES = (
 def format_floats(df: pd.DataFrame, float_format: str) -> pd.DataFrame:
     """Return a copy of ``df`` with its float values written out with ``float_format``.
 
-    :class:`~solihull_analytics.page.TableBlock` tables are shown with one decimal place; this
+    :class:`~solihull_analytics.report.page.TableBlock` tables are shown with one decimal place;
+    this
     gives a table another number of decimals while leaving missing values, integers, booleans
     and text for the page to format as usual.
 
@@ -1492,7 +1493,7 @@ class BenchmarkContext:
 
     Attributes
     ----------
-    la : solihull_analytics.geography.LocalAuthority
+    la : solihull_analytics.geo.las.LocalAuthority
         The local authority.
     year : int
         Year at 31 March shown (resolved from 0 to the latest year with published counts).
@@ -1512,7 +1513,7 @@ class BenchmarkContext:
         :func:`deprivation_by_la`.
     model : DeprivationModel
         The fitted negative binomial model.
-    neighbour_set : solihull_analytics.neighbours.NeighbourSet
+    neighbour_set : solihull_analytics.geo.neighbours.NeighbourSet
         The LA's statistical neighbours (DfE's current model) and where they come from.
     neighbours : pandas.DataFrame
         The LA's statistical neighbours (``neighbour_set.table``).
@@ -1663,8 +1664,8 @@ def prepare(
     BenchmarkContext
         Everything the page's sections and headlines use.
     """
-    from solihull_analytics import neighbours as nbrs
-    from solihull_analytics.geography import la_info
+    from solihull_analytics.geo import neighbours as nbrs
+    from solihull_analytics.geo.las import la_info
 
     processed = Path(processed_dir) if processed_dir else None
     la = la_info(la_code, processed)

@@ -34,10 +34,10 @@ import pandas as pd
 import yaml
 
 from solihull_analytics.build import read_table
-from solihull_analytics.page import TableBlock
+from solihull_analytics.report.page import TableBlock
 
 #: Folder of per-LA sub-area files shipped with the package.
-AREAS_DIR = Path(__file__).resolve().parent / "areas"
+AREAS_DIR = Path(__file__).resolve().parent / "area_definitions"
 #: Ward vintages for which an LSOA21-to-ward lookup is in ``lsoa21_ward``.
 WARD_VINTAGES = (2022, 2024)
 WHOLE_LA = "whole LA"
@@ -277,7 +277,7 @@ def resolve_areas(
     Parameters
     ----------
     la_code, la_name : str
-        The LA (the name from :func:`solihull_analytics.geography.la_info`).
+        The LA (the name from :func:`solihull_analytics.geo.las.la_info`).
     processed_dir : Path, optional
         Processed tables folder (for ``lsoa21_ward``).
     areas_config : str or Path, optional

@@ -2,7 +2,8 @@
 children in low income families and IDACI (the "two Solihulls" page, notebook 03).
 
 Every measure is built from LSOA rows summed over each sub-area's LSOAs (see
-:mod:`solihull_analytics.areas`), so that the sub-areas add up to the LA. LA and England rows use
+:mod:`~solihull_analytics.geo.sub_areas`), so that the sub-areas add up to the LA. LA and England
+rows use
 the same LSOA sums where the measure exists at LSOA level, and LA-level published tables where it
 exists only there (e.g. age 0-17 in 2021, 19 ethnic groups, households, DWP low income).
 
@@ -11,8 +12,8 @@ Each function returns a tidy :class:`pandas.DataFrame` with one row per area (``
 headline figures and the ``say_*`` functions write commentary from the numbers.
 
 For the notebook, :func:`prepare` computes everything once into an :class:`AreaProfile`, and the
-``*_section`` functions return the blocks (Markdown, :class:`~solihull_analytics.page.Chart`,
-:class:`~solihull_analytics.page.TableBlock`) that :meth:`Page.show` displays.
+``*_section`` functions return the blocks (Markdown, :class:`~solihull_analytics.report.page.Chart`,
+:class:`~solihull_analytics.report.page.TableBlock`) that :meth:`Page.show` displays.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ import numpy as np
 import pandas as pd
 
 from solihull_analytics import releases as registry
-from solihull_analytics.areas import AreaDefinition, lsoa11_membership
 from solihull_analytics.build import read_table
-from solihull_analytics.page import Block, Chart, TableBlock, deferred_drawing
+from solihull_analytics.geo.sub_areas import AreaDefinition, lsoa11_membership
+from solihull_analytics.report.page import Block, Chart, TableBlock, deferred_drawing
 
 ENGLAND = "England"
 ENGLAND_CODE = "E92000001"
@@ -163,7 +164,8 @@ def child_growth(defn: AreaDefinition, processed_dir: Path | None = None) -> pd.
     """Children aged 0-15, Census 2011 to Census 2021, by sub-area, LA and England.
 
     2011 LSOA counts (KS102EW) are assigned to sub-areas through the ONS LSOA11-to-LSOA21
-    lookup (:func:`solihull_analytics.areas.lsoa11_membership`); 2021 counts are 2021 LSOA sums.
+    lookup (:func:`~solihull_analytics.geo.sub_areas.lsoa11_membership`); 2021 counts are 2021
+    LSOA sums.
 
     Returns
     -------
@@ -617,7 +619,7 @@ def bar_chart(df: pd.DataFrame, value: str, title: str, xlabel: str, fmt: str = 
     """Horizontal bars, one per area, labelled with their values (hatching marks LA/England)."""
     import matplotlib.pyplot as plt
 
-    from solihull_analytics.page import af_colours
+    from solihull_analytics.report.page import af_colours
 
     d = df.dropna(subset=[value]).iloc[::-1]
     fig, ax = plt.subplots(figsize=(9, 0.6 * len(d) + 1.6))
@@ -642,7 +644,7 @@ def idaci_chart(comp: pd.DataFrame, release: str, title: str) -> Any:
     """Share of children by national IDACI decile, one line (style and marker) per area."""
     import matplotlib.pyplot as plt
 
-    from solihull_analytics.page import LINE_STYLES, MARKERS, af_colours
+    from solihull_analytics.report.page import LINE_STYLES, MARKERS, af_colours
 
     d = comp[comp["release"] == release]
     fig, ax = plt.subplots(figsize=(9, 5))
@@ -1243,8 +1245,8 @@ def prepare(
     -------
     AreaProfile
     """
-    from solihull_analytics.areas import resolve_areas
-    from solihull_analytics.geography import la_info
+    from solihull_analytics.geo.las import la_info
+    from solihull_analytics.geo.sub_areas import resolve_areas
 
     processed = Path(processed_dir) if processed_dir else None
     la = la_info(la_code, processed)
@@ -1318,7 +1320,7 @@ def definition_section(ctx: AreaProfile) -> list[Block]:
     list of Block
         A paragraph, then the sub-area table or a starter YAML file.
     """
-    from solihull_analytics.areas import definition_section as _definition
+    from solihull_analytics.geo.sub_areas import definition_section as _definition
 
     return _definition(ctx.areas, ctx.processed_dir)
 

@@ -21,7 +21,7 @@ CONTENT_SECURITY_POLICY = (
 )
 CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">'
 
-#: Tags a page's content may use (what nbconvert and :mod:`solihull_analytics.page` produce).
+#: Tags a page's content may use (what nbconvert and :mod:`solihull_analytics.report.page` produce).
 ALLOWED_TAGS = frozenset(
     {
         "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del",

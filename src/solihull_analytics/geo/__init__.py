@@ -1,0 +1,2 @@
+"""Geography: local authorities, statistical neighbours, LSOA lookups across vintages,
+postcodes and sub-areas."""

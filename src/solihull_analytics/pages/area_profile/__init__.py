@@ -1,0 +1,1 @@
+"""Page 03: a profile of the LA's sub-areas."""

@@ -1,0 +1,1 @@
+"""Page 05: benchmarking every English LA against child deprivation."""

@@ -1,0 +1,1 @@
+"""Page 01: children looked after, the rate trend."""

@@ -1,0 +1,1 @@
+"""Page 02: IDACI deprivation across releases."""
