@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from solihull_analytics.methods import idaci_bands
 from solihull_analytics.pages.deprivation import page as dep
 
 SOLIHULL = "E08000029"
@@ -17,51 +18,51 @@ SOLIHULL = "E08000029"
 
 
 def test_band_cutoff_is_floor_of_exact_share():
-    assert dep.band_cutoff(32844, 10) == 3284  # 3,284.4
-    assert dep.band_cutoff(32844, 20) == 6568  # 6,568.8
-    assert dep.band_cutoff(32844, 5) == 1642
-    assert dep.band_cutoff(32844, 2) == 656  # 656.88
-    assert dep.band_cutoff(33755, 20) == 6751  # exactly 6,751.0: no float error
-    assert dep.band_cutoff(33755, 10) == 3375
-    assert dep.band_cutoff(100, 10) == 10
+    assert idaci_bands.band_cutoff(32844, 10) == 3284  # 3,284.4
+    assert idaci_bands.band_cutoff(32844, 20) == 6568  # 6,568.8
+    assert idaci_bands.band_cutoff(32844, 5) == 1642
+    assert idaci_bands.band_cutoff(32844, 2) == 656  # 656.88
+    assert idaci_bands.band_cutoff(33755, 20) == 6751  # exactly 6,751.0: no float error
+    assert idaci_bands.band_cutoff(33755, 10) == 3375
+    assert idaci_bands.band_cutoff(100, 10) == 10
     with pytest.raises(ValueError):
-        dep.band_cutoff(100, 0)
+        idaci_bands.band_cutoff(100, 0)
 
 
 def test_boundary_rank_equal_to_cutoff_is_inside():
-    flags = dep.in_most_deprived([9, 10, 11], 100, 10)
+    flags = idaci_bands.in_most_deprived([9, 10, 11], 100, 10)
     assert flags.tolist() == [True, True, False]
     # rank <= floor(p x N) and rank <= p x N agree for whole-number ranks
     n = 32844
     ranks = pd.Series(range(3280, 3290))
-    assert (dep.in_most_deprived(ranks, n, 10) == (ranks <= 0.1 * n)).all()
+    assert (idaci_bands.in_most_deprived(ranks, n, 10) == (ranks <= 0.1 * n)).all()
 
 
 def test_tied_lsoas_share_the_lower_rank_and_fall_on_the_same_side():
     # two LSOAs tied at rank 2 (the next is 4), N = 20, 10% cut-off = rank 2
     ranks = [1, 2, 2, 4, 5]
-    flags = dep.in_most_deprived(ranks, 20, 10)
+    flags = idaci_bands.in_most_deprived(ranks, 20, 10)
     assert flags.tolist() == [True, True, True, False, False]
-    assert dep.ties_at_cutoff(ranks, 20, 10) == 1
-    assert dep.ties_at_cutoff([1, 2, 3, 3], 20, 10) == 0
+    assert idaci_bands.ties_at_cutoff(ranks, 20, 10) == 1
+    assert idaci_bands.ties_at_cutoff([1, 2, 3, 3], 20, 10) == 0
 
 
 def test_missing_rank_stays_missing():
-    flags = dep.in_most_deprived(pd.array([1, None], dtype="Int64"), 100, 10)
+    flags = idaci_bands.in_most_deprived(pd.array([1, None], dtype="Int64"), 100, 10)
     assert flags.iloc[0] and pd.isna(flags.iloc[1])
 
 
 def test_decile_from_rank_uses_published_cutoffs():
-    d = dep.decile_from_rank([1, 3284, 3285, 6568, 6569, 32844], 32844)
+    d = idaci_bands.decile_from_rank([1, 3284, 3285, 6568, 6569, 32844], 32844)
     assert d.tolist() == [1, 1, 2, 2, 3, 10]
-    d = dep.decile_from_rank([3375, 3376, 6751, 6752], 33755)
+    d = idaci_bands.decile_from_rank([3375, 3376, 6751, 6752], 33755)
     assert d.tolist() == [1, 2, 2, 3]
 
 
 def test_bands_from_deciles_only_for_whole_deciles():
-    assert dep.in_band_from_decile([1, 2, 3], 20).tolist() == [True, True, False]
+    assert idaci_bands.in_band_from_decile([1, 2, 3], 20).tolist() == [True, True, False]
     with pytest.raises(ValueError):
-        dep.in_band_from_decile([1], 5)
+        idaci_bands.in_band_from_decile([1], 5)
 
 
 def test_report_table1_is_kept_with_citation():
@@ -300,7 +301,7 @@ def test_published_deciles_match_the_rank_cutoff(inputs):
     for rel in ("IoD2019", "IoD2025"):
         part = inputs.iod[inputs.iod["release"] == rel]
         n = int(part["lsoas_in_england"].iloc[0])
-        derived = dep.decile_from_rank(part["idaci_rank"], n)
+        derived = idaci_bands.decile_from_rank(part["idaci_rank"], n)
         assert (derived.to_numpy() == part["idaci_decile"].to_numpy()).all()
 
 

@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 
 from solihull_analytics import __version__
+from solihull_analytics.constants import SOLIHULL_LA_CODE
 
 app = typer.Typer(
     help=(
@@ -314,7 +315,7 @@ def report(
             # Warm kernels kept across LAs (issue 16): same pages as render_many, much faster.
             results = render_batch(codes, jobs=jobs, **kwargs)
         else:
-            code = (la or ["E08000029"])[0]
+            code = (la or [SOLIHULL_LA_CODE])[0]
             results = [
                 render_pack(code, on_result=lambda r: typer.echo(r.summary()), jobs=jobs, **kwargs)
             ]
@@ -374,7 +375,7 @@ def _existing_folder(folder: Path | None, option: str) -> Path | None:
 
 @app.command("synthetic-903")
 def synthetic_903(
-    la: Annotated[str, typer.Option(help="LA code, e.g. E08000029 (Solihull).")] = "E08000029",
+    la: Annotated[str, typer.Option(help="LA code, e.g. E08000029 (Solihull).")] = SOLIHULL_LA_CODE,
     year: Annotated[
         int, typer.Option(help="Collection year, named by the 31 March it ends.")
     ] = 2019,

@@ -15,8 +15,6 @@ import pandas as pd
 from solihull_analytics import paths
 from solihull_analytics.build import BuildError, read_table
 
-ENGLAND_CODE = "E92000001"
-
 
 class UnknownAreaError(ValueError):
     """An LA code is not a current English children's-services local authority."""

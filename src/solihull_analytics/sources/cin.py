@@ -24,6 +24,7 @@ import pandera.pandas as pa
 
 from solihull_analytics import releases
 from solihull_analytics.build import BuildError, Inputs, table
+from solihull_analytics.constants import ENGLAND_CODE
 from solihull_analytics.sources._common import (
     current_la_code,
     dfe_current_la_codes,
@@ -356,7 +357,7 @@ LAIT_INDICATORS = (
 )
 #: LAIT names of areas that are not LAs, with their GSS codes and level.
 LAIT_AREAS = {
-    "england": ("E92000001", "country"),
+    "england": (ENGLAND_CODE, "country"),
     "london (inner)": ("E13000001", "region"),
     "london (outer)": ("E13000002", "region"),
 }

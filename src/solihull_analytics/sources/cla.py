@@ -55,6 +55,7 @@ import pandera.pandas as pa
 
 from solihull_analytics import releases
 from solihull_analytics.build import BuildError, Inputs, table
+from solihull_analytics.constants import ENGLAND_CODE
 from solihull_analytics.sources._common import (
     read_rds_frame,
     require_columns,
@@ -104,7 +105,7 @@ def optional_inputs() -> list[str]:
 NATIONAL, REGIONAL, LOCAL = "National", "Regional", "Local authority"
 #: Geographic levels as every processed table names them (EES files say National/Regional/...).
 OUTPUT_LEVEL = {NATIONAL: "country", REGIONAL: "region", LOCAL: "local_authority"}
-ENGLAND_CODE, ENGLAND_NAME = "E92000001", "England"
+ENGLAND_NAME = "England"
 
 #: Upper-tier authorities abolished in 2009, before GSS codes: DfE code -> (name, region code).
 PRE_GSS_AUTHORITIES = {

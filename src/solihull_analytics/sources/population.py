@@ -48,12 +48,13 @@ import pandera.pandas as pa
 
 from solihull_analytics import releases
 from solihull_analytics.build import BuildError, Inputs, table
+from solihull_analytics.constants import ENGLAND_CODE
 from solihull_analytics.sources._common import current_la_code, require_columns, to_number
 
 NATIONAL, REGIONAL, LOCAL = "National", "Regional", "Local authority"
 #: Geographic levels as every processed table names them (EES files say National/Regional/...).
 OUTPUT_LEVEL = {NATIONAL: "country", REGIONAL: "region", LOCAL: "local_authority"}
-ENGLAND_CODE, ENGLAND_NAME = "E92000001", "England"
+ENGLAND_NAME = "England"
 AGE_0_17, AGE_0_16 = "0-17", "0-16"
 
 #: Counties abolished after April 2021 whose districts the Nomis file still lists, so that

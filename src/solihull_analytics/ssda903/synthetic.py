@@ -40,6 +40,7 @@ import pandas as pd
 import typer
 
 from solihull_analytics import paths
+from solihull_analytics.constants import SOLIHULL_LA_CODE
 
 DATE_FORMAT = "%d/%m/%Y"
 #: Bumped whenever the generator's output changes, so cached extracts are not reused.
@@ -243,7 +244,6 @@ def lsoa_frame(
 #: The 2019 SSDA903 return held 426 looked-after children with Solihull home postcodes
 #: (commissioner's report on Solihull children's services, 2023). Synthetic extracts for other
 #: LAs are scaled from it by child population.
-SOLIHULL_CODE = "E08000029"
 SOLIHULL_2019_COHORT = 426
 
 
@@ -264,10 +264,10 @@ def default_children(la_code: str, processed_dir: Path | None = None, year: int 
     int
         At least 20 children, so that even a very small LA gets a usable demonstration.
     """
-    if la_code == SOLIHULL_CODE:
+    if la_code == SOLIHULL_LA_CODE:
         return SOLIHULL_2019_COHORT
     la_pop = lsoa_frame(la_code, processed_dir, year)["population"].sum()
-    solihull_pop = lsoa_frame(SOLIHULL_CODE, processed_dir, year)["population"].sum()
+    solihull_pop = lsoa_frame(SOLIHULL_LA_CODE, processed_dir, year)["population"].sum()
     return max(20, round(SOLIHULL_2019_COHORT * la_pop / solihull_pop))
 
 
@@ -606,7 +606,7 @@ class SyntheticExtract:
 
 
 def generate_903(
-    la_code: str = "E08000029",
+    la_code: str = SOLIHULL_LA_CODE,
     year: int = 2019,
     children: int = 426,
     gradient: float = 25.0,
@@ -735,7 +735,7 @@ def ensure_synthetic_extract(
 
 
 def synthetic_903_command(
-    la: Annotated[str, _option("LA code, e.g. E08000029 (Solihull).")] = "E08000029",
+    la: Annotated[str, _option("LA code, e.g. E08000029 (Solihull).")] = SOLIHULL_LA_CODE,
     year: Annotated[int, _option("Collection year, named by the 31 March it ends.")] = 2019,
     children: Annotated[
         int, _option("Children looked after in the year with a home postcode in the LA.")

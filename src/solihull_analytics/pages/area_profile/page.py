@@ -28,11 +28,11 @@ import pandas as pd
 
 from solihull_analytics import releases as registry
 from solihull_analytics.build import read_table
+from solihull_analytics.constants import ENGLAND_CODE
 from solihull_analytics.geo.sub_areas import AreaDefinition, lsoa11_membership
 from solihull_analytics.report.page import Block, Chart, TableBlock, deferred_drawing
 
 ENGLAND = "England"
-ENGLAND_CODE = "E92000001"
 #: Catalogue ids behind each measure (for page.uses and headline source_ids).
 SOURCES: dict[str, list[str]] = {
     "areas": [

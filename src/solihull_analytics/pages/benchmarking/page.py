@@ -38,12 +38,12 @@ import pandas as pd
 from scipy import stats
 
 from solihull_analytics import releases as registry
+from solihull_analytics.constants import ENGLAND_CODE
 from solihull_analytics.methods import rates
-from solihull_analytics.pages.deprivation.page import band_cutoff
+from solihull_analytics.methods.idaci_bands import band_cutoff
 from solihull_analytics.report.page import Block, Chart, TableBlock
 from solihull_analytics.report.tables import rows_around
-
-ENGLAND_CODE = "E92000001"
+from solihull_analytics.report.wording import ordinal
 
 #: CLA series: count column and a plain-English label.
 SERIES: dict[str, tuple[str, str]] = {
@@ -1293,11 +1293,6 @@ def plot_diagnostics(model: DeprivationModel) -> Any:
 # --------------------------------------------------------------------------------------------
 
 
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 def judge_oe(lower: float, upper: float) -> str:
     """'higher than expected', 'lower than expected' or 'in line with expectation'."""
     if lower > 1:
@@ -1329,8 +1324,8 @@ def describe_model(model: DeprivationModel, la_code: str, la_name: str) -> str:
         f"after ({r['expected_rate']:.1f} per 10,000); it had {r['observed']:,.0f} "
         f"({r['rate']:.1f} per 10,000). Observed/expected is {r['oe']:.2f} (95% CI "
         f"{r['oe_lower']:.2f} to {r['oe_upper']:.2f}): {verdict}. It ranks "
-        f"{_ordinal(int(r['oe_rank']))} of {n} on this deprivation-adjusted ratio "
-        f"(1st = furthest above expected), against {_ordinal(int(r['rate_rank']))} on the crude "
+        f"{ordinal(int(r['oe_rank']))} of {n} on this deprivation-adjusted ratio "
+        f"(1st = furthest above expected), against {ordinal(int(r['rate_rank']))} on the crude "
         "rate. "
     )
     in_range = r["nb_lower"] <= r["observed"] <= r["nb_upper"]
@@ -1401,7 +1396,7 @@ def describe_change(
     rank = int((change["change"] > r["change"]).sum()) + 1
     text += (
         f"{la_name}'s rate went from {r['rate_start']:.1f} to {r['rate_end']:.1f} per 10,000 "
-        f"({r['change']:+.1f}, {r['pct_change']:+.0f}%), the {_ordinal(rank)} largest rise of "
+        f"({r['change']:+.1f}, {r['pct_change']:+.0f}%), the {ordinal(rank)} largest rise of "
         f"{len(change)}."
     )
     return text
@@ -1442,7 +1437,7 @@ def describe_deprivation(dep: pd.DataFrame, la_code: str, la_name: str, release:
     return (
         f"On {release}, {v:.1f}% of {la_name}'s children aged 0-15 live in England's 20% most "
         f"income-deprived neighbourhoods for children (England {e:.1f}%): the "
-        f"{_ordinal(rank)} highest share of {len(d)} authorities."
+        f"{ordinal(rank)} highest share of {len(d)} authorities."
     )
 
 

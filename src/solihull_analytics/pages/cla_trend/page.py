@@ -33,12 +33,13 @@ import numpy as np
 import pandas as pd
 
 from solihull_analytics import releases as registry
+from solihull_analytics.constants import ENGLAND_CODE
 from solihull_analytics.geo.las import LocalAuthority
 from solihull_analytics.geo.neighbours import NeighbourSet
 from solihull_analytics.methods import rates
 from solihull_analytics.report.page import Block, Chart, TableBlock
+from solihull_analytics.report.wording import ordinal
 
-ENGLAND_CODE = "E92000001"
 Convention = Literal["dfe", "same_year"]
 
 #: Offset from the year at 31 March to the mid-year of the denominator, per convention.
@@ -1590,10 +1591,6 @@ def _vintage_label(value: object) -> object:
     return vintage_labels().get(value, value)  # type: ignore[arg-type]
 
 
-def _ordinal(rank: int) -> str:
-    return {1: "st", 2: "nd", 3: "rd"}.get(rank, "th")
-
-
 def _preformat(df: pd.DataFrame, float_format: str) -> pd.DataFrame:
     """Format float columns as text (missing values left missing), for a table shown as is."""
     out = df.copy()
@@ -1972,7 +1969,7 @@ def comparison_section(ctx: TrendContext) -> list[Block]:
         f"{comparison['rate_non_uasc'].min():.1f} to {comparison['rate_non_uasc'].max():.1f}."
     )
     text = (
-        f"In {year} {la.name} had the {rank}{_ordinal(rank)} highest non-UASC rate of "
+        f"In {year} {la.name} had the {ordinal(rank)} highest non-UASC rate of "
         f"{n_ranked} (itself and {n_ranked - 1} neighbours). {len(higher)} neighbour(s) had a "
         f"rate clearly higher (whole {pct} interval above {la.name}'s rate) and "
         f"{len(lower)} clearly lower."
