@@ -24,8 +24,8 @@ TABLES_02 = [
     "lsoa_lookup_11_21",
     "lsoa_lookup_01_11",
     "boundaries_lsoa11",
-    "boundaries_lsoa21",
-    "boundaries_ward",
+    "boundaries_lsoa21_wmca",
+    "boundaries_ward_wm",
     "lsoa21_ward",
 ]
 

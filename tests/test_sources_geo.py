@@ -134,9 +134,9 @@ def test_boundaries_golden(processed: Path, tmp_path: Path) -> None:
     assert len(lsoa11) == 32_844, "every English 2011 LSOA (exact)"
     assert lsoa11.crs.to_epsg() == 27700
     assert lsoa11.is_valid.all()
-    lsoa21 = read_table("boundaries_lsoa21", processed)
+    lsoa21 = read_table("boundaries_lsoa21_wmca", processed)
     assert lsoa21.crs.to_epsg() == 27700 and len(lsoa21) == 1_719
-    wards = read_table("boundaries_ward", processed)
+    wards = read_table("boundaries_ward_wm", processed)
     assert (wards["la_code"] == SOLIHULL).sum() == 17
     las = read_table("boundaries_la", processed)
     assert len(las) == 153 and las.crs.to_epsg() == 27700

@@ -11,7 +11,7 @@ Tables
     ONS exact-fit LSOA lookups with change indicators.
 ``lsoa21_ward``
     2021 LSOA to ward (best fit), ward vintages 2022 and 2024, England.
-``boundaries_lsoa11``, ``boundaries_lsoa21``, ``boundaries_ward``, ``boundaries_la``
+``boundaries_lsoa11``, ``boundaries_lsoa21_wmca``, ``boundaries_ward_wm``, ``boundaries_la``
     Polygons in British National Grid (EPSG:27700), written as GeoParquet.
 
 Codes: ``la_code`` is the children's-services LA code as DfE's latest (2025) release uses it.
@@ -488,7 +488,7 @@ BOUNDARIES_LSOA21_SCHEMA = _geo_schema(
 
 
 @table(
-    "boundaries_lsoa21",
+    "boundaries_lsoa21_wmca",
     inputs=["geo_lsoa21_bgc_wmca"],
     schema=BOUNDARIES_LSOA21_SCHEMA,
     geo=True,
@@ -519,7 +519,7 @@ BOUNDARIES_WARD_SCHEMA = _geo_schema(
 
 
 @table(
-    "boundaries_ward",
+    "boundaries_ward_wm",
     inputs=["geo_ward25_bgc_west_midlands", "geo_la_hierarchy"],
     schema=BOUNDARIES_WARD_SCHEMA,
     geo=True,

@@ -537,7 +537,8 @@ def map_layers(defn: AreaDefinition, processed_dir: Path | None = None) -> MapLa
     """Build LSOA polygons (EPSG:27700) with the 2021 child share and IDACI decile.
 
     Uses 2021 LSOA polygons (deciles of the latest release on 2021 LSOAs) when the LA's are all
-    in ``boundaries_lsoa21``; otherwise 2011 LSOA polygons (England-wide super-generalised file)
+    in ``boundaries_lsoa21_wmca``; otherwise 2011 LSOA polygons (England-wide super-generalised
+    file)
     with the deciles of the latest release on 2011 LSOAs, and the Census 2021 child share on
     groups of 2011 LSOAs that changed (split or merged).
     Returns None when neither covers the LA.
@@ -548,7 +549,7 @@ def map_layers(defn: AreaDefinition, processed_dir: Path | None = None) -> MapLa
     w21 = _lsoa_wide(pop, 2021, 2021).set_index("lsoa_code")
     member = defn.membership()
     iod = table("iod_lsoa", processed_dir)
-    b21 = table("boundaries_lsoa21", processed_dir)
+    b21 = table("boundaries_lsoa21_wmca", processed_dir)
     rel21, rel11 = latest_with_deciles(iod, 2021), latest_with_deciles(iod, 2011)
     if rel21 and set(defn.la_lsoa21) and set(defn.la_lsoa21) <= set(b21["lsoa21_code"]):
         g = b21[b21["lsoa21_code"].isin(defn.la_lsoa21)][["lsoa21_code", "geometry"]]

@@ -871,7 +871,7 @@ def lsoa_polygons(la_lsoas: Sequence[str], boundaries: Any, code_col: str) -> An
     la_lsoas : sequence of str
         The LA's LSOA codes on the boundaries' vintage.
     boundaries : geopandas.GeoDataFrame
-        ``boundaries_lsoa11`` or ``boundaries_lsoa21`` (EPSG:27700).
+        ``boundaries_lsoa11`` or ``boundaries_lsoa21_wmca`` (EPSG:27700).
     code_col : str
         Its code column (``lsoa11_code`` / ``lsoa21_code``).
     """
@@ -1304,7 +1304,7 @@ def ward_outlines(
     la_code: str,
     polygons: Any,
     polygon_vintage: int,
-    boundaries_ward: Any | None,
+    boundaries_ward_wm: Any | None,
     lsoa21_ward: pd.DataFrame | None,
     lookup_11_21: pd.DataFrame | None,
 ) -> tuple[Any | None, str]:
@@ -1314,8 +1314,8 @@ def ward_outlines(
     region); elsewhere wards are drawn by dissolving the LSOA polygons by the ONS LSOA 2021 ->
     ward (2024) best-fit lookup (2011 LSOAs placed through the LSOA 2011 -> 2021 lookup).
     """
-    if boundaries_ward is not None:
-        w = boundaries_ward[boundaries_ward["la_code"] == la_code]
+    if boundaries_ward_wm is not None:
+        w = boundaries_ward_wm[boundaries_ward_wm["la_code"] == la_code]
         if len(w):
             vint = int(w["ward_vintage"].iloc[0])
             out = w.rename(columns={"ward_name": "group"})[["group", "geometry"]]
@@ -1951,8 +1951,8 @@ def maps_section(ctx: IdaciContext) -> list[PageBlock]:
     """
     la, inp = ctx.la, ctx.inp
     b11 = _optional_table("boundaries_lsoa11", ctx.processed_dir)
-    b21 = _optional_table("boundaries_lsoa21", ctx.processed_dir)
-    bward = _optional_table("boundaries_ward", ctx.processed_dir)
+    b21 = _optional_table("boundaries_lsoa21_wmca", ctx.processed_dir)
+    bward = _optional_table("boundaries_ward_wm", ctx.processed_dir)
     l21w = _optional_table("lsoa21_ward", ctx.processed_dir)
     out: list[PageBlock] = []
     mapped = []
