@@ -6,11 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from solihull_analytics.constants import ENGLAND_CODE
 from solihull_analytics.geo import neighbours as nb
 from solihull_analytics.methods import rates
-from solihull_analytics.pages.cla_trend import page as ct
+from solihull_analytics.pages.cla_trend import compute
+from solihull_analytics.pages.cla_trend import inputs as trend_inputs
+from solihull_analytics.pages.cla_trend import text as trend_text
+from solihull_analytics.reference import cla_figures
+from solihull_analytics.reference.solihull_report import REPORT_CITATION
 
-LA, ENG = "E08000029", ct.ENGLAND_CODE
+LA, ENG = "E08000029", ENGLAND_CODE
 
 
 @pytest.fixture()
@@ -51,7 +56,7 @@ def cla() -> pd.DataFrame:
 
 
 def test_candidates_rank_latest_vintage_and_flag_census2021(population):
-    cand = ct.population_candidates(population)
+    cand = trend_inputs.candidates(population)
     la22 = cand[(cand["la_code"] == LA) & (cand["mid_year"] == 2022)]
     assert la22.sort_values("vintage_rank")["vintage"].iloc[-1] == "census2021_rebased"
     assert not cand.loc[cand["mid_year"] == 2019, "census2021_based"].any()
@@ -59,7 +64,7 @@ def test_candidates_rank_latest_vintage_and_flag_census2021(population):
 
 
 def test_dfe_convention_uses_previous_mid_year_latest_vintage(population):
-    den = ct.select_denominators(ct.population_candidates(population), [LA], [2023])
+    den = compute.select_denominators(trend_inputs.candidates(population), [LA], [2023])
     row = den.iloc[0]
     assert row["denominator_mid_year"] == 2022
     assert row["denominator_population"] == 1200  # revised, not the first release (1180)
@@ -69,30 +74,30 @@ def test_dfe_convention_uses_previous_mid_year_latest_vintage(population):
 
 
 def test_same_year_convention_and_named_vintage(population):
-    cand = ct.population_candidates(population)
-    same = ct.select_denominators(cand, [LA], [2022], convention="same_year").iloc[0]
+    cand = trend_inputs.candidates(population)
+    same = compute.select_denominators(cand, [LA], [2022], convention="same_year").iloc[0]
     assert same["denominator_mid_year"] == 2022 and same["denominator_population"] == 1200
-    first = ct.select_denominators(cand, [LA], [2022], convention="same_year",
+    first = compute.select_denominators(cand, [LA], [2022], convention="same_year",
                                    vintage="mye2022_first_release").iloc[0]
     assert first["denominator_population"] == 1180
 
 
 def test_missing_denominator_is_na_with_reason_or_nearest_when_asked(population):
-    cand = ct.population_candidates(population)
-    strict = ct.select_denominators(cand, [LA], [2021]).iloc[0]  # wants mid-2020
+    cand = trend_inputs.candidates(population)
+    strict = compute.select_denominators(cand, [LA], [2021]).iloc[0]  # wants mid-2020
     assert np.isnan(strict["denominator_population"])
     assert "mid-2020" in strict["denominator_note"]
-    near = ct.select_denominators(cand, [LA], [2021], nearest=True).iloc[0]
+    near = compute.select_denominators(cand, [LA], [2021], nearest=True).iloc[0]
     assert near["denominator_mid_year"] == 2021  # tie 2019/2021 goes to the later
     assert not bool(near["denominator_exact"])
     assert "nearest" in near["denominator_note"]
     with pytest.raises(ValueError):
-        ct.select_denominators(cand, [LA], [2021], convention="other")
+        compute.select_denominators(cand, [LA], [2021], convention="other")
 
 
 def test_cla_rates_values_and_ci_methods(cla, population):
-    cand = ct.population_candidates(population)
-    t = ct.cla_rates(cla, cand, [LA, ENG]).set_index(["la_code", "year"])
+    cand = trend_inputs.candidates(population)
+    t = compute.cla_rates(cla, cand, [LA, ENG]).set_index(["la_code", "year"])
     assert np.isnan(t.loc[(LA, 2021), "rate_all"])  # mid-2020 missing
     assert t.loc[(LA, 2021), "dfe_rate_per_10k"] == 10.0  # DfE's rate still shown
     assert t.loc[(LA, 2022), "rate_non_uasc"] == pytest.approx(60 / 1100 * 10_000)
@@ -100,15 +105,15 @@ def test_cla_rates_values_and_ci_methods(cla, population):
     assert t.loc[(LA, 2022), "rate_non_uasc_lower"] == pytest.approx(ci.lower)
     # count below 10: the exact interval
     exact = rates.poisson_rate_ci(8, 1200, level=0.998)
-    t998 = ct.cla_rates(cla, cand, [LA], level=0.998).set_index("year")
+    t998 = compute.cla_rates(cla, cand, [LA], level=0.998).set_index("year")
     assert t998.loc[2023, "rate_all_upper"] == pytest.approx(exact.upper)
     assert (t998["ci_level"] == 0.998).all()
 
 
 def test_growth_table_ratio_and_window_change(cla, population):
-    cand = ct.population_candidates(population)
-    t = ct.cla_rates(cla, cand, [LA, ENG])
-    g = ct.growth_table(t, LA, 2022, 2023, series=("non_uasc", "dfe")).set_index("series")
+    cand = trend_inputs.candidates(population)
+    t = compute.cla_rates(cla, cand, [LA, ENG])
+    g = compute.growth_table(t, LA, 2022, 2023, series=("non_uasc", "dfe")).set_index("series")
     la_change = rates.percent_change(60 / 1100, 8 / 1200)
     eng_change = rates.percent_change(2100 / 110000, 2200 / 120000)
     assert g.loc["non_uasc", "la_change"] == pytest.approx(la_change)
@@ -118,23 +123,23 @@ def test_growth_table_ratio_and_window_change(cla, population):
 
 
 def test_population_growth_uses_common_nearest_years(population):
-    cand = ct.population_candidates(population)
-    pg = ct.population_growth(cand, [LA, ENG], 2018, 2022).set_index("la_code")
+    cand = trend_inputs.candidates(population)
+    pg = compute.population_growth(cand, [LA, ENG], 2018, 2022).set_index("la_code")
     assert pg.loc[LA, "start_mid_year"] == 2019
     assert pg.loc[LA, "percent_change"] == pytest.approx(20.0)
     assert "mid-2018" in pg.loc[LA, "note"]
 
 
 def test_reconciliation_rows_and_generated_explanations(cla, population):
-    cand = ct.population_candidates(population)
+    cand = trend_inputs.candidates(population)
     figs = (
-        ct.ReportFigure("la_count_2022", "count", 60, "count", "la", 2022),
-        ct.ReportFigure("la_rate_2022", "rate", 500.0, "rate", "la", 2022),
+        cla_figures.ReportFigure("la_count_2022", "count", 60, "count", "la", 2022),
+        cla_figures.ReportFigure("la_rate_2022", "rate", 500.0, "rate", "la", 2022),
     )
-    d = ct.cla_rates(cla, cand, [LA, ENG], nearest=True)
-    a = ct.cla_rates(cla, cand, [LA, ENG], convention="same_year", nearest=True)
+    d = compute.cla_rates(cla, cand, [LA, ENG], nearest=True)
+    a = compute.cla_rates(cla, cand, [LA, ENG], convention="same_year", nearest=True)
     # the change rows need the report window: give the fixture a 2007 and 2022
-    rec = ct.reconciliation_table(d, a, LA, "Testshire", figures=figs)
+    rec = cla_figures.reconciliation_table(d, a, LA, "Testshire", figures=figs)
     assert rec.loc[0, "ours"] == "60" and rec.loc[0, "difference"] == "+0"
     assert "unrounded" in rec.loc[0, "explanation"]
     assert rec.loc[0, "verdict"] == "reproduced"
@@ -142,19 +147,19 @@ def test_reconciliation_rows_and_generated_explanations(cla, population):
     assert rec.loc[1, "ours"] == "500.0" and rec.loc[1, "verdict"] == "reproduced"
     assert f"{60 / 1100 * 10_000:.1f}" in rec.loc[1, "explanation"]  # DfE's convention too
     assert "(denominator)" in rec.loc[1, "explanation"]
-    off = (ct.ReportFigure("la_rate_2022", "rate", 545.0, "rate", "la", 2022),)
-    miss = ct.reconciliation_table(d, a, LA, "Testshire", figures=off).iloc[0]
+    off = (cla_figures.ReportFigure("la_rate_2022", "rate", 545.0, "rate", "la", 2022),)
+    miss = cla_figures.reconciliation_table(d, a, LA, "Testshire", figures=off).iloc[0]
     assert miss["verdict"] == "not reproduced" and "implies a denominator" in miss["explanation"]
-    assert {f.key for f in ct.REPORT_FIGURES} >= {"la_rate_2022", "times_faster"}
-    assert all(f.citation == ct.REPORT_CITATION for f in ct.REPORT_FIGURES)
+    assert {f.key for f in cla_figures.REPORT_FIGURES} >= {"la_rate_2022", "times_faster"}
+    assert all(f.citation == REPORT_CITATION for f in cla_figures.REPORT_FIGURES)
 
 
 def test_find_reproductions_and_implied_denominator(population):
-    cand = ct.population_candidates(population)
+    cand = trend_inputs.candidates(population)
     counts = pd.DataFrame({"la_code": [LA], "year": [2022], "label": ["x"], "count": [60]})
-    found = ct.find_reproductions(60 / 1180 * 10_000, counts, cand, LA, [2022], [2022])
+    found = cla_figures.find_reproductions(60 / 1180 * 10_000, counts, cand, LA, [2022], [2022])
     assert found["population"].tolist() == [1180]
-    assert ct.implied_denominator(478, 99.7) == pytest.approx(47943.8, abs=0.1)
+    assert cla_figures.implied_denominator(478, 99.7) == pytest.approx(47943.8, abs=0.1)
 
 
 def test_neighbours_nearest_and_region_penalty():
@@ -194,26 +199,26 @@ def test_golden_counts_and_dfe_rate(processed):
 def test_golden_rate_2022_on_revised_mid_2022(processed):
     if not (processed / "population_la_year.parquet").exists():
         pytest.skip("population_la_year has not been built")
-    inputs = ct.load_inputs(processed)
-    same = ct.cla_rates(inputs.cla, inputs.candidates, [LA], convention="same_year")
+    inputs = trend_inputs.load_inputs(processed)
+    same = compute.cla_rates(inputs.cla, inputs.candidates, [LA], convention="same_year")
     row = same[same["year"] == 2022].iloc[0]
     assert row["denominator_population"] == 47942
     assert row["rate_non_uasc"] == pytest.approx(99.7, abs=0.05)
-    dfe = ct.cla_rates(inputs.cla, inputs.candidates, [LA]).set_index("year")
+    dfe = compute.cla_rates(inputs.cla, inputs.candidates, [LA]).set_index("year")
     assert dfe.loc[2022, "denominator_mid_year"] == 2021
     assert dfe.loc[2022, "rate_all"] == pytest.approx(112.5, abs=0.05)
 
 
 def test_opposite_changes_are_said_in_words_not_as_a_negative_ratio():
-    assert ct.diverged(-34.1, 26.0) and ct.diverged(5.0, -2.0)
-    assert not ct.diverged(10.0, 5.0) and not ct.diverged(-3.0, -1.0)
-    assert not ct.diverged(np.nan, 5.0)
-    assert ct.contrast_changes(-34.1, 26.0) == "fell by 34% while England's rose by 26%"
+    assert compute.diverged(-34.1, 26.0) and compute.diverged(5.0, -2.0)
+    assert not compute.diverged(10.0, 5.0) and not compute.diverged(-3.0, -1.0)
+    assert not compute.diverged(np.nan, 5.0)
+    assert trend_text.contrast_changes(-34.1, 26.0) == "fell by 34% while England's rose by 26%"
     growth = pd.DataFrame([{
         "series": "non_uasc", "la_start_rate": 60.0, "la_end_rate": 39.5, "la_change": -34.1,
         "comparator_start_rate": 51.4, "comparator_end_rate": 65.0, "comparator_change": 26.5,
         "ratio": rates.ratio_of_changes(-34.1, 26.5), "approximate": False, "notes": ""}])
-    text = ct.describe_growth(growth, "Westminster", 2007, 2022)
+    text = trend_text.describe_growth(growth, "Westminster", 2007, 2022)
     assert "fell by 34% while England's rose by 26%" in text
     assert "times" not in text
 
@@ -223,11 +228,11 @@ def test_population_growth_paragraph_ratio_only_when_both_grew():
             "end_vintage": "census2021_rebased", "start_source_id": "a", "end_source_id": "b",
             "note": "", "start_census2021_based": False, "end_census2021_based": True}
     grew = pd.DataFrame([{**base, "percent_change": 20.0}, {**base, "percent_change": 8.0}])
-    text = ct.describe_population_growth(grew, "Testshire")
+    text = trend_text.describe_population_growth(grew, "Testshire")
     assert "grew by 20.0% in Testshire and 8.0% in England" in text
     assert "2.50 times England's" in text and "different ONS series" in text
     apart = pd.DataFrame([{**base, "percent_change": -12.9}, {**base, "percent_change": 8.1}])
-    text = ct.describe_population_growth(apart, "Westminster")
+    text = trend_text.describe_population_growth(apart, "Westminster")
     assert "fell by 12.9% in Westminster while it grew by 8.1% in England" in text
     assert "times" not in text and "-12.9" not in text
 
@@ -286,8 +291,8 @@ def test_golden_2007_rates_on_the_same_year_convention(processed):
     """The report's 2007 start: Solihull 205 / 45,948 = 44.6, England 56,570 / 11,152,784 = 50.7."""
     if not (processed / "population_la_year.parquet").exists():
         pytest.skip("population_la_year has not been built")
-    inputs = ct.load_inputs(processed)
-    same = ct.cla_rates(inputs.cla, inputs.candidates, [LA, ENG], convention="same_year")
+    inputs = trend_inputs.load_inputs(processed)
+    same = compute.cla_rates(inputs.cla, inputs.candidates, [LA, ENG], convention="same_year")
     rows = same[same["year"] == 2007].set_index("la_code")
     assert rows.loc[LA, "denominator_population"] == 45948
     assert rows.loc[ENG, "denominator_population"] == 11152784
@@ -304,13 +309,13 @@ PRE_2019_DORSET = {"E06000028", "E06000029", "E10000009"}
 def test_golden_recomputed_rates_2006_to_2012_for_every_la_with_counts(processed):
     if not (processed / "population_la_year.parquet").exists():
         pytest.skip("population_la_year has not been built")
-    inputs = ct.load_inputs(processed)
+    inputs = trend_inputs.load_inputs(processed)
     cla = inputs.cla
     held = cla[cla["geographic_level"].eq("local_authority") & cla["year"].between(2006, 2012)
                & cla["cla_all"].notna() & cla["la_code"].notna()]
     codes = sorted(set(held["la_code"]) - PRE_2019_DORSET)
     assert len(codes) >= 145  # 149: the LAs of 2006-2012 less the three above
-    t = ct.cla_rates(cla, inputs.candidates, [*codes, ENG], first_year=2006)
+    t = compute.cla_rates(cla, inputs.candidates, [*codes, ENG], first_year=2006)
     t = t[t["year"].between(2006, 2012) & t["cla_all"].notna()]
     missing = t[t["rate_all"].isna()]
     assert missing.empty, missing[["la_code", "year", "denominator_note"]].head().to_string()
@@ -322,12 +327,13 @@ def test_golden_recomputed_rates_2006_to_2012_for_every_la_with_counts(processed
 def test_golden_reconciliation_verdicts(processed):
     if not (processed / "population_la_year.parquet").exists():
         pytest.skip("population_la_year has not been built")
-    inputs = ct.load_inputs(processed)
+    inputs = trend_inputs.load_inputs(processed)
     codes = [LA, ENG]
-    d = ct.cla_rates(inputs.cla, inputs.candidates, codes, nearest=True)
-    a = ct.cla_rates(inputs.cla, inputs.candidates, codes, convention="same_year", nearest=True)
-    counts = ct.count_vintages_table(inputs.vintages, codes)
-    rec = ct.reconciliation_table(d, a, LA, "Solihull", counts, inputs.candidates)
+    d = compute.cla_rates(inputs.cla, inputs.candidates, codes, nearest=True)
+    a = compute.cla_rates(inputs.cla, inputs.candidates, codes, convention="same_year",
+                          nearest=True)
+    counts = cla_figures.count_vintages_table(inputs.vintages, codes)
+    rec = cla_figures.reconciliation_table(d, a, LA, "Solihull", counts, inputs.candidates)
     rec = rec.set_index("key")
     for key in ("la_rate_2007", "england_rate_2007", "la_rate_2022", "la_count_2007"):
         assert rec.loc[key, "verdict"] == "reproduced", key
@@ -338,7 +344,7 @@ def test_golden_reconciliation_verdicts(processed):
     assert "first published" in text
     assert rec.loc["england_rate_2022_table", "verdict"] == "not reproduced"
     assert rec.loc["times_faster", "ours"] == "4.6 times"
-    assert "same mid-year" in ct.report_convention_sentence(d, a, LA, "Solihull")
+    assert "same mid-year" in cla_figures.report_convention_sentence(d, a, LA, "Solihull")
 
 
 def test_an_la_without_a_dfe_list_gets_the_labelled_stand_in(processed):

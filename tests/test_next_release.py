@@ -151,7 +151,7 @@ def test_new_cla_release_extends_page01_to_2026(workspace: Path, processed: Path
 @pytest.mark.mirror
 def test_new_population_vintage_becomes_the_denominator(workspace: Path) -> None:
     from solihull_analytics.build import read_table
-    from solihull_analytics.pages.cla_trend import page as ct
+    from solihull_analytics.pages.cla_trend import compute, inputs
 
     src = _raw("pop_0_17_la_2012_2024_rebased")
     df = pd.read_csv(src, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -170,7 +170,7 @@ def test_new_population_vintage_becomes_the_denominator(workspace: Path) -> None
     assert "census2021_rebased_revised" in set(population["vintage"])
     cla = read_table("cla_la_year")
     # DfE's convention: 31 March Y uses mid-(Y-1); the new series covers mid-2012 to mid-2024.
-    rates = ct.cla_rates(cla, ct.population_candidates(population), [SOLIHULL], first_year=2013)
+    rates = compute.cla_rates(cla, inputs.candidates(population), [SOLIHULL], first_year=2013)
     held = rates[(rates["year"] >= 2013) & (rates["year"] <= 2025)]
     assert not held.empty
     assert set(held["denominator_vintage"].dropna()) == {"census2021_rebased_revised"}

@@ -116,7 +116,7 @@ def test_iod_reader_names_the_missing_column(tmp_path: Path) -> None:
 
 
 def test_population_vintage_order_and_labels_come_from_the_registry(registry_file: Path) -> None:
-    from solihull_analytics.pages.cla_trend import page as cla_trend
+    from solihull_analytics.pages.cla_trend import inputs as cla_trend
 
     assert cla_trend.vintage_rank() == {"v1": 1}
     assert cla_trend.vintage_labels()["v1"].endswith("(latest)")
