@@ -74,25 +74,7 @@ def plot_trend(
         label=f"{la_name}, DfE published rate (all CLA)",
     )
     if break_year is not None:
-        ax.axvline(break_year - 0.5, color="#3D3D3D", linestyle=":", linewidth=1.2)
-        ax.annotate(
-            "ONS estimates rebased\non Census 2021 from here",
-            (break_year - 0.4, 0.97),
-            xycoords=("data", "axes fraction"),
-            va="top",
-            fontsize=9,
-        )
-        if before_label:
-            import textwrap
-
-            ax.annotate(
-                textwrap.fill(f"Before here: {before_label}", 26),
-                (break_year - 0.6, 0.97),
-                xycoords=("data", "axes fraction"),
-                va="top",
-                ha="right",
-                fontsize=9,
-            )
+        _mark_break(ax, break_year, before_label)
     ax.set_title(title, loc="left", wrap=True)
     ax.set_xlabel("Year (position at 31 March)")
     ax.set_ylabel("Children looked after per 10,000 aged 0-17")
@@ -102,6 +84,29 @@ def plot_trend(
     ax.set_xticks([y for y in years if y % 2 == 0])
     fig.tight_layout()
     return fig
+
+
+def _mark_break(ax: object, break_year: int, before_label: str | None) -> None:
+    """A dotted line before ``break_year`` (the Census 2021 rebasing), labelled both sides."""
+    import textwrap
+
+    ax.axvline(break_year - 0.5, color="#3D3D3D", linestyle=":", linewidth=1.2)
+    ax.annotate(
+        "ONS estimates rebased\non Census 2021 from here",
+        (break_year - 0.4, 0.97),
+        xycoords=("data", "axes fraction"),
+        va="top",
+        fontsize=9,
+    )
+    if before_label:
+        ax.annotate(
+            textwrap.fill(f"Before here: {before_label}", 26),
+            (break_year - 0.6, 0.97),
+            xycoords=("data", "axes fraction"),
+            va="top",
+            ha="right",
+            fontsize=9,
+        )
 
 
 def plot_comparison(comparison: pd.DataFrame, year: int, title: str) -> object:
