@@ -223,6 +223,47 @@ def _all_excluded(table: str, label: str, issues: list[dict]) -> SSDA903Error:
     )
 
 
+def _row_problems(df: pd.DataFrame, table: str, name: str, issues: list[dict]) -> pd.Series:
+    """Rows with no CHILD, episodes ending before they start, duplicate Header rows."""
+    blank_child = df["CHILD"] == ""
+    for row in df.loc[blank_child, "_row"]:
+        issues.append(_issue(table, name, int(row), "CHILD", "missing CHILD", True))
+    bad = blank_child.copy()
+    if table == "episodes":
+        ends_early = df["DEC"].notna() & df["DECOM"].notna() & (df["DEC"] < df["DECOM"])
+        for row in df.loc[ends_early, "_row"]:
+            issues.append(_issue(table, name, int(row), "DEC", "ends before it starts", True))
+        bad |= ends_early
+    if table == "header":
+        dup = df["CHILD"].duplicated(keep=False) & ~blank_child
+        for row in df.loc[dup, "_row"]:
+            issues.append(_issue(table, name, int(row), "CHILD", "duplicate Header row", True))
+        bad |= dup
+    return bad
+
+
+def _check_children_in_header(
+    tables: dict[str, pd.DataFrame], labels: dict[str, str], issues: list[dict]
+) -> None:
+    """Mark Episodes and UASC rows whose child is missing from the Header, or excluded there."""
+    header = tables["header"]
+    good_children = set(header.loc[~header["_bad"], "CHILD"])
+    excluded_children = set(header.loc[header["_bad"], "CHILD"]) - good_children
+    for table in ("episodes", "uasc"):
+        if table not in tables:
+            continue
+        df = tables[table]
+        name = labels[table]
+        ok_so_far = ~df["_bad"]
+        not_in_header = ok_so_far & ~df["CHILD"].isin(good_children | excluded_children)
+        header_excluded = ok_so_far & df["CHILD"].isin(excluded_children)
+        for row in df.loc[not_in_header, "_row"]:
+            issues.append(_issue(table, name, int(row), "CHILD", "CHILD not in Header", True))
+        for row in df.loc[header_excluded, "_row"]:
+            issues.append(_issue(table, name, int(row), "CHILD", "Header row excluded", True))
+        tables[table] = df.assign(_bad=df["_bad"] | not_in_header | header_excluded)
+
+
 def load_extract(folder: str | Path, year: int | None = None) -> SSDA903Extract:
     """Read an SSDA903 extract from a folder, check it and drop the rows that fail.
 
@@ -281,40 +322,9 @@ def load_extract(folder: str | Path, year: int | None = None) -> SSDA903Extract:
         ]
     )
     for table, df in tables.items():
-        name = labels[table]
-        bad = _parse_dates(df, table, name, issues, formats)
-        blank_child = df["CHILD"] == ""
-        for row in df.loc[blank_child, "_row"]:
-            issues.append(_issue(table, name, int(row), "CHILD", "missing CHILD", True))
-        bad |= blank_child
-        if table == "episodes":
-            ends_early = df["DEC"].notna() & df["DECOM"].notna() & (df["DEC"] < df["DECOM"])
-            for row in df.loc[ends_early, "_row"]:
-                issues.append(_issue(table, name, int(row), "DEC", "ends before it starts", True))
-            bad |= ends_early
-        if table == "header":
-            dup = df["CHILD"].duplicated(keep=False) & ~blank_child
-            for row in df.loc[dup, "_row"]:
-                issues.append(_issue(table, name, int(row), "CHILD", "duplicate Header row", True))
-            bad |= dup
-        tables[table] = df.assign(_bad=bad)
-
-    header = tables["header"]
-    good_children = set(header.loc[~header["_bad"], "CHILD"])
-    excluded_children = set(header.loc[header["_bad"], "CHILD"]) - good_children
-    for table in ("episodes", "uasc"):
-        if table not in tables:
-            continue
-        df = tables[table]
-        name = labels[table]
-        ok_so_far = ~df["_bad"]
-        not_in_header = ok_so_far & ~df["CHILD"].isin(good_children | excluded_children)
-        header_excluded = ok_so_far & df["CHILD"].isin(excluded_children)
-        for row in df.loc[not_in_header, "_row"]:
-            issues.append(_issue(table, name, int(row), "CHILD", "CHILD not in Header", True))
-        for row in df.loc[header_excluded, "_row"]:
-            issues.append(_issue(table, name, int(row), "CHILD", "Header row excluded", True))
-        tables[table] = df.assign(_bad=df["_bad"] | not_in_header | header_excluded)
+        bad = _parse_dates(df, table, labels[table], issues, formats)
+        tables[table] = df.assign(_bad=bad | _row_problems(df, table, labels[table], issues))
+    _check_children_in_header(tables, labels, issues)
 
     clean = {
         t: df.loc[~df["_bad"]].drop(columns=["_bad", "_row"]).reset_index(drop=True)

@@ -297,6 +297,17 @@ class SyntheticExtract:
         return folder
 
 
+def _uasc_row(header: dict[str, str]) -> dict[str, str]:
+    """A UASC child's row of the UASC table: UASC until their 18th birthday."""
+    dob = pd.to_datetime(header["DOB"], format=DATE_FORMAT)
+    return {
+        "CHILD": header["CHILD"],
+        "SEX": header["SEX"],
+        "DOB": header["DOB"],
+        "DUC": format_date(dob + pd.DateOffset(years=18)),
+    }
+
+
 def generate_903(
     la_code: str = SOLIHULL_LA_CODE,
     year: int = 2019,
@@ -384,15 +395,7 @@ def generate_903(
         headers.append(h)
         episodes.extend(eps)
         if kind == "uasc":
-            dob = pd.to_datetime(h["DOB"], format=DATE_FORMAT)
-            uasc_rows.append(
-                {
-                    "CHILD": child,
-                    "SEX": h["SEX"],
-                    "DOB": h["DOB"],
-                    "DUC": format_date(dob + pd.DateOffset(years=18)),
-                }
-            )
+            uasc_rows.append(_uasc_row(h))
     return SyntheticExtract(
         header=pd.DataFrame(headers),
         episodes=pd.DataFrame(episodes),
