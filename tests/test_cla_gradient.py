@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from solihull_analytics.geo import postcodes
+from solihull_analytics.pages.cla_gradient import charts, compute, inputs
 from solihull_analytics.pages.cla_gradient import page as cg
-from solihull_analytics.ssda903 import COLUMNS, load_extract
+from solihull_analytics.ssda903 import COLUMNS, build_cohort, load_extract
 
 SOLIHULL = "E08000029"
 
@@ -65,22 +67,23 @@ def test_cohort_rules(tmp_path: Path) -> None:
         ],
         uasc=[{"CHILD": "E", "SEX": "1", "DOB": "01/01/2010", "DUC": "01/01/2028"}],
     )
-    during = cg.build_cohort(ex, 2019, "during_year")
+    during = build_cohort(ex, 2019, "during_year")
     kids = during.children.set_index("CHILD")
     assert list(kids.index) == ["A", "D", "E"]
     assert kids.loc["A", "postcode"] == "B901AA" and kids.loc["D", "postcode"] == ""
     assert kids.loc["E", "uasc"] and not kids.loc["A", "uasc"]
     assert during.short_break_only == 1 and during.uasc_supplied
-    at_end = cg.build_cohort(ex, 2019, "at_31_march")
+    at_end = build_cohort(ex, 2019, "at_31_march")
     assert list(at_end.children["CHILD"]) == ["A", "E"]
     with pytest.raises(ValueError, match="cohort must be one of"):
-        cg.build_cohort(ex, 2019, "ever")
+        build_cohort(ex, 2019, "ever")
 
 
 def test_normalise_postcode_and_pattern() -> None:
-    assert cg.normalise_postcode(" b37  7ab ") == "B377AB"
-    assert cg.normalise_postcode(None) == ""
-    assert cg.POSTCODE_PATTERN.match("B377AB") and not cg.POSTCODE_PATTERN.match("B37")
+    assert postcodes.normalise_postcode(" b37  7ab ") == "B377AB"
+    assert postcodes.normalise_postcode(None) == ""
+    assert postcodes.POSTCODE_PATTERN.match("B377AB")
+    assert not postcodes.POSTCODE_PATTERN.match("B37")
 
 
 def test_postcode_directory_file(tmp_path: Path) -> None:
@@ -93,21 +96,21 @@ def test_postcode_directory_file(tmp_path: Path) -> None:
             "lsoa21": ["E01010001", "E01099999", "x"],
         }
     ).to_csv(f, index=False)
-    out = cg.read_postcode_file(f, ["B377AB", "B901AA", "CV77XX", "ZZ11ZZ"], 2011)
+    out = postcodes.read_postcode_file(f, ["B377AB", "B901AA", "CV77XX", "ZZ11ZZ"], 2011)
     assert out.to_dict() == {"B377AB": "E01010001", "B901AA": "E01010002"}
-    assert cg.read_postcode_file(f, ["B901AA"], 2021).to_dict() == {"B901AA": "E01099999"}
-    match = cg.map_postcodes(["B377AB", "B37", "ZZ11ZZ", ""], 2011, postcode_lookup=f)
+    assert postcodes.read_postcode_file(f, ["B901AA"], 2021).to_dict() == {"B901AA": "E01099999"}
+    match = postcodes.map_postcodes(["B377AB", "B37", "ZZ11ZZ", ""], 2011, postcode_lookup=f)
     assert (match.invalid, match.not_found) == (1, 1)
     pd.DataFrame({"x": [1]}).to_csv(tmp_path / "bad.csv", index=False)
     with pytest.raises(ValueError, match="expected a postcode column"):
-        cg.read_postcode_file(tmp_path / "bad.csv", ["B377AB"], 2011)
+        postcodes.read_postcode_file(tmp_path / "bad.csv", ["B377AB"], 2011)
 
 
 def test_decile_statistics_known_values() -> None:
     idx = pd.Index(range(1, 11))
     pops = pd.Series(1000.0, index=idx)
     counts = pd.Series([40, 36, 32, 28, 24, 20, 16, 12, 8, 4], index=idx, dtype=float)
-    s = cg.decile_statistics(counts, pops, n_sims=200)
+    s = compute.decile_statistics(counts, pops, n_sims=200)
     assert s.ratio == pytest.approx(10.0)
     assert s.ratio_lower < 10 < s.ratio_upper
     # rates fall by 40 per 10,000 per decile: a straight line in rank, 420 - 400 * rank, so
@@ -115,13 +118,13 @@ def test_decile_statistics_known_values() -> None:
     assert s.sii == pytest.approx(-400.0)
     assert s.rii == pytest.approx(20.0 / 420.0)
     assert s.rises_with_deprivation
-    gap = cg.decile_statistics(counts, pops, n_sims=200, sii_definition="gap")
+    gap = compute.decile_statistics(counts, pops, n_sims=200, sii_definition="gap")
     assert gap.sii == pytest.approx(400.0) and gap.rii == pytest.approx(400.0 / 220.0)
     assert gap.rises_with_deprivation
     # a decile with no population is left out of the ratio and the slope
     pops2 = pops.copy()
     pops2[10] = 0
-    s2 = cg.decile_statistics(counts.where(idx != 10, 0), pops2, n_sims=50)
+    s2 = compute.decile_statistics(counts.where(idx != 10, 0), pops2, n_sims=50)
     assert (s2.most, s2.least) == (1, 9) and s2.ratio == pytest.approx(5.0)
 
 
@@ -131,12 +134,12 @@ def test_audit_detects_a_pinned_count() -> None:
     hidden = pd.Series([False, True, True])
     primary = pd.Series([False, True, False])
     # With fine rounding, SII and RII pin the hidden pair (3, 9) exactly ...
-    assert not cg.audit_derived(counts, pops, hidden, primary, 3, 4)
+    assert not compute.audit_derived(counts, pops, hidden, primary, 3, 4)
     # ... with coarse rounding they do not.
-    assert cg.audit_derived(counts, pops, hidden, primary, -2, 0)
-    assert cg.audit_derived(counts, pops, hidden & False, primary & False, 3, 4)
+    assert compute.audit_derived(counts, pops, hidden, primary, -2, 0)
+    assert compute.audit_derived(counts, pops, hidden & False, primary & False, 3, 4)
     # the same holds for the earlier ("gap") definition of SII and RII
-    assert not cg.audit_derived(counts, pops, hidden, primary, 3, 4, definition="gap")
+    assert not compute.audit_derived(counts, pops, hidden, primary, 3, 4, definition="gap")
 
 
 @pytest.mark.mirror
@@ -158,7 +161,7 @@ def test_estimators_recover_the_generators_gradient(processed: Path) -> None:
     for seed in range(20):
         homes = draw_home_lsoas(lsoas, 2000, 25.0, np.random.default_rng(seed))
         counts = pd.Series(homes).map(decile_of).value_counts()
-        s = cg.decile_statistics(counts, pops, n_sims=400, seed=seed)
+        s = compute.decile_statistics(counts, pops, n_sims=400, seed=seed)
         ratio_hits += s.ratio_lower <= truth.ratio <= s.ratio_upper
         rii_hits += s.rii_lower <= truth.rii <= s.rii_upper
         logs.append(np.log(s.ratio))
@@ -180,7 +183,7 @@ def test_full_pipeline_on_a_synthetic_extract(processed: Path, tmp_path: Path) -
     eps.to_csv(folder / "episodes.csv", index=False)
     ex = load_extract(folder, 2019)
     assert ex.rows_excluded == 2
-    res = cg.cla_gradient(ex, SOLIHULL, processed, n_sims=300)
+    res = inputs.cla_gradient(ex, SOLIHULL, processed, n_sims=300)
     groups = res.groups.set_index("group")["children"]
     assert groups["Unaccompanied asylum-seeking children"] == len(syn.uasc)
     assert 420 <= res.in_area <= 426  # the child with the bad row may be lost
@@ -192,7 +195,7 @@ def test_full_pipeline_on_a_synthetic_extract(processed: Path, tmp_path: Path) -
     hidden = dec["Children looked after"] == "c"
     assert (dec.loc[hidden, "Rate per 10,000"] == "c").all()
     assert res.plot_table.loc[res.plot_table["hidden"], "rate"].isna().all()
-    fig = cg.plot_gradient(res, "t")
+    fig = charts.plot_gradient(res, "t")
     assert fig is not None
 
 
@@ -253,7 +256,7 @@ def test_headlines_and_summary_published() -> None:
     assert all(h["statement"].startswith("SYNTHETIC DATA: ") for h in heads.values())
     assert all(h["period"] == "2018-19" and h["area"] == "Solihull" for h in heads.values())
     assert cg.summary(ctx).startswith("SYNTHETIC DATA: Children in Solihull's most deprived")
-    assert "12 times" in cg.chart_title(ctx.result)
+    assert "12 times" in charts.chart_title(ctx.result)
     assert "seed 1" in cg.synthetic_notice(ctx)
     assert "except rules 392a and 392b" in cg.synthetic_notice(ctx)  # DfE's validator
 
@@ -273,4 +276,4 @@ def test_headlines_withheld_when_suppressed() -> None:
         "How the rate of being looked after varies with neighbourhood deprivation."
     )
     assert cg.synthetic_notice(ctx) is None
-    assert cg.chart_title(ctx.result).startswith("Rates of being looked after by")
+    assert charts.chart_title(ctx.result).startswith("Rates of being looked after by")

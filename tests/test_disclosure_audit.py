@@ -263,10 +263,10 @@ def geography(processed: Path):
 @pytest.fixture()
 def cached_tables(monkeypatch: pytest.MonkeyPatch):
     """Read each processed table once for the many extracts (same data, less time)."""
-    from solihull_analytics.pages.cla_gradient import page as cg
+    from solihull_analytics.geo import lsoa
 
-    cached = functools.lru_cache(maxsize=None)(cg.read_table)
-    monkeypatch.setattr(cg, "read_table", lambda name, d=None: cached(name, d).copy())
+    cached = functools.lru_cache(maxsize=None)(lsoa.read_table)
+    monkeypatch.setattr(lsoa, "read_table", lambda name, d=None: cached(name, d).copy())
 
 
 def random_mix(rng: np.random.Generator) -> tuple[dict[str, int], int]:

@@ -261,7 +261,7 @@ RELEASE_WORDS = re.compile(
 #: published files in ``sources/`` are where release names belong).
 ANALYSIS_MODULES = sorted(
     str(p.relative_to(SRC).with_suffix("")).replace("\\", "/")
-    for folder in ("pages", "methods", "geo", "report", "reference")
+    for folder in ("pages", "methods", "geo", "report", "reference", "ssda903")
     for p in (SRC / folder).rglob("*.py")
 ) + ["provenance"]
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from solihull_analytics.ssda903 import COLUMNS, load_extract, synthetic
+from solihull_analytics.ssda903 import COLUMNS, load_extract, synthetic_children
 from solihull_analytics.ssda903.synthetic import relative_rate
 
 SOLIHULL = "E08000029"
@@ -23,14 +23,14 @@ def test_relative_rate_is_log_linear() -> None:
 def _fake_children(year: int, n: int = 400, seed: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Header and Episodes rows for ``n`` children of each kind, with made-up postcodes."""
     rng = np.random.default_rng(seed)
-    places = synthetic._Places(
+    places = synthetic_children.Places(
         np.array([f"B9{i} 1AA" for i in range(40)]), np.array([f"CV{i} 2BB" for i in range(40)])
     )
     headers, episodes = [], []
     for k in range(n):
         kind = ("in", "uasc", "none", "short")[k % 4]
         home = f"B9{k % 40} 1AA" if kind == "in" else ""
-        h, eps = synthetic._child_rows(
+        h, eps = synthetic_children.child_rows(
             rng, f"C{k}", year, home, places, uasc=kind == "uasc", short_breaks=kind == "short"
         )
         headers.append({**h, "kind": kind})
@@ -48,17 +48,17 @@ def test_generated_rows_follow_dfe_rules(year: int) -> None:
     assert len(mothers) and (mothers["SEX"] == female).all() and (mothers["MC_DOB"] != "").all()
     assert (header.loc[header["SEX"] == male, "MOTHER"] == "").all()
     care = eps[eps["LS"] != "V3"]
-    for code, kind in synthetic.PLACEMENTS.items():  # rules 527-531, 529, 1015
+    for code, kind in synthetic_children.PLACEMENTS.items():  # rules 527-531, 529, 1015
         rows = care[care["PLACE"] == code]
         assert set(rows["PLACE_PROVIDER"]) <= set(kind.providers), code
-    if year > synthetic.LAST_H5_YEAR:  # K3 is rejected by the validator's 2024-25 rule 146
+    if year > synthetic_children.LAST_H5_YEAR:  # K3 is rejected by the validator's 2024-25 rule 146
         assert "H5" not in set(care["PLACE"])
     own = care[care["PLACE_PROVIDER"] == "PR1"]
     assert own["PL_POST"].str.startswith("B9").all()
     assert not ((care["PLACE"] == "P1") & (care["LS"] == "V2")).any()  # rule 378
     assert ((care["PLACE"] == "P1") == (care["PL_POST"] == care["HOME_POST"])).all()  # 392d
     sgo = care[care["REC"].isin(["E45", "E46"])]
-    assert len(sgo) and sgo["PLACE"].isin(synthetic.FOSTER).all()  # rule 516
+    assert len(sgo) and sgo["PLACE"].isin(synthetic_children.FOSTER).all()  # rule 516
     assert (eps.loc[eps["kind"] == "uasc", "HOME_POST"] == "").all()  # rule 406
     breaks = eps[eps["LS"] == "V3"]  # rules 214, 380-382, 398, 420
     assert set(breaks["kind"]) == {"short"} and set(breaks["RNE"]) == {"S"}
@@ -74,7 +74,7 @@ def test_generated_rows_follow_dfe_rules(year: int) -> None:
                 assert ended["REASON_PLACE_CHANGE"] == ""
             else:  # rules 225, 435: the reason for the move is on the episode that ends
                 assert nxt["RNE"] == "P" and ended["LS"] == nxt["LS"]
-                assert ended["REASON_PLACE_CHANGE"] in synthetic.PLACE_CHANGE_REASONS
+                assert ended["REASON_PLACE_CHANGE"] in synthetic_children.PLACE_CHANGE_REASONS
         assert rows[-1]["REASON_PLACE_CHANGE"] == ""
         assert rows[-1]["REC"] != "X1"
 

