@@ -208,3 +208,31 @@ def test_an_la_outside_the_model_gets_only_national_headlines():
     assert bm.summary(ctx) == "Testshire is not in the model for this year."
     rates_text = bm.rates_section(ctx)[0]
     assert rates_text.startswith("No IoD2025 deprivation value for Testshire. All rates below")
+
+
+def test_sections_draw_and_write_on_synthetic_tables():
+    from solihull_analytics.report.page import Chart, TableBlock
+
+    ctx = _synthetic_context("E06000004")
+    blocks = [*bm.rates_section(ctx), *bm.model_section(ctx), *bm.funnel_section(ctx),
+              *bm.change_section(ctx), *bm.workforce_section(ctx),
+              *bm.appendix_model_section(ctx), bm.appendix_all_section(ctx)]
+    charts = {b.name: b for b in blocks if isinstance(b, Chart)}
+    assert list(charts) == ["chart_model", "chart_funnel_rates", "chart_funnel_oe",
+                            "chart_change", "chart_workforce", "chart_residuals"]
+    me = ctx.me
+    assert charts["chart_model"].alt.endswith(
+        f"Testshire is at {me['deprivation']:.1f}% with a rate of {me['rate']:.1f} against an "
+        f"expected {me['expected_rate']:.1f}.")
+    assert len(charts["chart_funnel_rates"].data) == 40
+    tables = [b for b in blocks if isinstance(b, TableBlock)]
+    assert tables[0].df["Code"].tolist() == ["E06000004", "E06000001", "E06000002", ENGLAND_CODE]
+    sens = next(t for t in tables if t.caption.startswith("Sensitivity"))
+    assert len(sens.df) == 7
+    assert blocks[-1].df["Authority"].tolist()[int(me["oe_rank"]) - 1] == "Place 4"
+    texts = [b for b in blocks if isinstance(b, str)]
+    assert any(t.startswith("**Dispersion.**") for t in texts)
+    assert any("Testshire's rate went from" in t for t in texts)
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

@@ -87,22 +87,9 @@ def model_frame(
     ``min_population`` children live there (City of London and the Isles of Scilly, whose
     rates rest on a handful of children).
 
-    Parameters
-    ----------
-    rates_table : pandas.DataFrame
-        From :func:`la_year_rates`.
-    deprivation : pandas.DataFrame
-        From :func:`deprivation_by_la`.
-    year : int
-        Year at 31 March.
-    series : str
-        A key of :data:`SERIES`.
-    release : str
-        IoD release label (resolved, see :func:`resolve_release`).
-    covariate : str
-        Deprivation column.
-    min_population : float
-        Fewest children aged 0-17 an LA needs to be modelled.
+    ``rates_table`` is :func:`la_year_rates`, ``deprivation`` :func:`deprivation_by_la`;
+    ``series`` is a key of :data:`SERIES`, ``release`` a resolved IoD release label
+    (:func:`resolve_release`) and ``covariate`` a deprivation column.
 
     Returns
     -------

@@ -26,9 +26,8 @@ import pandas as pd
 from solihull_analytics.constants import ENGLAND_CODE
 from solihull_analytics.methods import rates
 from solihull_analytics.methods.idaci_bands import band_cutoff
+from solihull_analytics.releases import LATEST
 
-#: The "latest release" option value (as :data:`solihull_analytics.releases.LATEST`).
-LATEST = "latest"
 #: CLA series: count column and a plain-English label.
 SERIES: dict[str, tuple[str, str]] = {
     "non_uasc": ("cla_non_uasc", "children looked after excluding UASC"),
