@@ -27,7 +27,6 @@ NOT_YET: set[str] = {
     "data_sources",
     "deprivation",
     "area_profile",
-    "benchmarking",
 }
 
 

@@ -41,8 +41,9 @@ class HeadlineSpecError(ValueError):
 class HeadlineSpec:
     """One row of a page's headline specification table.
 
-    ``period``, ``statement``, ``statement_missing`` and ``note`` are :meth:`str.format`
-    templates over the headline's ``fields`` plus ``value``, ``lower``, ``upper`` and ``area``.
+    ``label``, ``period``, ``statement``, ``statement_missing`` and ``note`` are
+    :meth:`str.format` templates over the headline's ``fields`` plus ``value``, ``lower``,
+    ``upper`` and ``area``.
     ``statement_missing`` is used when the value is missing (default: ``statement``).
     """
 
@@ -115,7 +116,7 @@ def build_headline(spec: HeadlineSpec, values: HeadlineValues) -> dict[str, Any]
             period=spec.period.format_map(context),
             source_ids=list(values.source_ids),
             statement=statement.format_map(context),
-            label=spec.label,
+            label=spec.label.format_map(context),
         )
         if spec.note is not None:
             out["note"] = spec.note.format_map(context)
