@@ -9,14 +9,14 @@ import pytest
 
 from solihull_analytics import paths
 from solihull_analytics.build import BuildError, read_table
-from solihull_analytics.sources.census import (
+from solihull_analytics.sources.census_readers import (
     LONE_PARENT_DEPENDENT_CATEGORY,
     SINGLE_YEAR_AREA_BANDS,
     read_nomis_bulk_lsoa,
-    read_statxplore_csv,
     single_year_age_columns,
     sum_age_bands,
 )
+from solihull_analytics.sources.low_income import read_statxplore_csv
 
 SOLIHULL = "E08000029"
 NORTH_WARDS = ("Chelmsley Wood", "Kingshurst and Fordbridge", "Smith's Wood")
