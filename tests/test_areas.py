@@ -182,8 +182,8 @@ def _frames(la: str = "Testshire"):
     )
     growth = base.assign(
         pct_change=[10.0, -5.0, 1.0, 2.0],
-        children_2011=[20, 50, 70, 1_800],
-        children_2021=[22, 48, 70, 1_836],
+        children_previous=[20, 50, 70, 1_800],
+        children_latest=[22, 48, 70, 1_836],
     )
     eth = base.assign(pct_non_white=[10.0, 20.0, 17.5, 19.0])
     eth19 = pd.DataFrame(columns=["area", "pct_non_white_british"])

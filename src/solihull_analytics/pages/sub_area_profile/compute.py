@@ -140,9 +140,8 @@ def child_growth(
     Returns
     -------
     pandas.DataFrame
-        ``area, level, children_2011, children_2021, residents_2011, residents_2021,
-        lsoas_2011_split, change, pct_change`` (``_2011``: the previous census, ``_2021``: the
-        latest; the column names are kept from the page's first release for its downloads).
+        ``area, level, children_previous, children_latest, residents_previous,
+        residents_latest, lsoas_previous_split, change, pct_change``.
     """
     w11 = previous.rename(columns={"lsoa_code": "lsoa11_code"})
     w21 = latest.rename(columns={"lsoa_code": "lsoa21_code"})
@@ -157,15 +156,15 @@ def child_growth(
         {
             "area": a["area"],
             "level": a["level"],
-            "children_2011": a["0-15"].astype("int64"),
-            "children_2021": b["0-15"].astype("int64"),
-            "residents_2011": a["all"].astype("int64"),
-            "residents_2021": b["all"].astype("int64"),
-            "lsoas_2011_split": a["split"].astype("int64"),
+            "children_previous": a["0-15"].astype("int64"),
+            "children_latest": b["0-15"].astype("int64"),
+            "residents_previous": a["all"].astype("int64"),
+            "residents_latest": b["all"].astype("int64"),
+            "lsoas_previous_split": a["split"].astype("int64"),
         }
     )
-    out["change"] = out["children_2021"] - out["children_2011"]
-    out["pct_change"] = pct(out["change"], out["children_2011"])
+    out["change"] = out["children_latest"] - out["children_previous"]
+    out["pct_change"] = pct(out["change"], out["children_previous"])
     return out
 
 

@@ -256,10 +256,10 @@ def growth_section(ctx: SubAreaProfile) -> list[Block]:
         source=f"ONS {c.previous} KS102EW and {c.latest} age (6 categories), LSOA.",
         data=growth,
     )
-    cols = ["area", "level", "children_2011", "children_2021", "change", "pct_change"]
+    cols = ["area", "level", "children_previous", "children_latest", "change", "pct_change"]
     table = TableBlock(
-        growth[cols].rename(columns={"children_2011": f"aged 0-15, {c.previous_year}",
-                                     "children_2021": f"aged 0-15, {c.latest_year}",
+        growth[cols].rename(columns={"children_previous": f"aged 0-15, {c.previous_year}",
+                                     "children_latest": f"aged 0-15, {c.latest_year}",
                                      "pct_change": "% change"}),
         caption=f"Children aged 0-15, {c.previous} and {c.latest}",
         source=f"ONS {c.previous} KS102EW ({c.previous_vintage} LSOAs, matched to "
@@ -442,6 +442,7 @@ def headline_rows(
     file_id, url = lone_parent_entry[0], lone_parent_entry[1]
     lone = {"file_id": file_id, "file_name": url.rsplit("/", 1)[-1]}
     li_src = {True: LOW_INCOME_SOURCES["lsoa"], False: LOW_INCOME_SOURCES["la"]}
+    #: (values, the headline's name when it is not the spec's: a template over the fields)
     values: list[tuple[HeadlineValues, str | None]] = []
 
     def add(name: str, value: Any, ids: list[str], area: str, rename: str | None = None,
@@ -450,15 +451,16 @@ def headline_rows(
                        rename))
 
     for r in pop.itertuples():
-        add("lsoas_2021", r.lsoas, GEO_SOURCES["areas"], r.area)
+        add("lsoas", r.lsoas, GEO_SOURCES["areas"], r.area, "lsoas_{lsoa_year}")
         for name, value in (("residents", r.residents), ("children_0_15", r.children_0_15),
                             ("children_0_15_pct", r.pct_0_15)):
             add(name, value, sources["population"], r.area)
         if pd.notna(r.pct_0_17):
             add("children_0_17_pct", r.pct_0_17, sources["population"], r.area)
     for r in growth.itertuples():
-        add("children_0_15_growth_2011_2021", r.pct_change, sources["growth"], r.area,
-            before=r.children_2011, after=r.children_2021)
+        add("children_0_15_growth", r.pct_change, sources["growth"], r.area,
+            "children_0_15_growth_{previous_year}_{census_year}",
+            before=r.children_previous, after=r.children_latest)
     for r in eth.itertuples():
         add("non_white_pct", r.pct_non_white, sources["ethnicity"], r.area)
     for r in eth19.itertuples():
@@ -503,7 +505,7 @@ def _filled(values: list[tuple[HeadlineValues, str | None]]) -> list[dict[str, A
         else:
             h.pop("note", None)
         if rename:
-            h["name"] = rename
+            h["name"] = rename.format_map(v.fields)
     return built
 
 

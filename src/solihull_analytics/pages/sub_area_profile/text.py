@@ -93,7 +93,7 @@ def say_population(pop: pd.DataFrame, c: Censuses) -> str:
 def _change(r: pd.Series) -> str:
     word = "rose" if r["change"] > 0 else "fell" if r["change"] < 0 else "did not change"
     return (
-        f"{word} from {r['children_2011']:,} to {r['children_2021']:,} "
+        f"{word} from {r['children_previous']:,} to {r['children_latest']:,} "
         f"({r['pct_change']:+.1f}%)"
     )
 
@@ -107,7 +107,7 @@ def say_growth(growth: pd.DataFrame, c: Censuses) -> str:
     )
     for r in growth[growth["level"] == "sub-area"].itertuples():
         text += f" In {r.area} it {_change(pd.Series(r._asdict()))}."
-    split = int(growth.loc[growth["level"] == "sub-area", "lsoas_2011_split"].sum())
+    split = int(growth.loc[growth["level"] == "sub-area", "lsoas_previous_split"].sum())
     if split:
         text += (
             f" {split} {c.previous_vintage} LSOAs were split between sub-areas in "
