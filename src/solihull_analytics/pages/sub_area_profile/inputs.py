@@ -76,6 +76,7 @@ class Inputs:
     boundaries: pd.DataFrame  # boundaries_lsoa21_wmca
     boundaries_previous: pd.DataFrame  # boundaries_lsoa11
     lone_parent_entry: tuple[str, str, str, str]  # id, url, member, raw path (if missing)
+    previous_ethnicity_source: str  # where the previous census's ethnic group table is
 
 
 def _census_pair() -> tuple[registry.Release, registry.Release]:
@@ -139,4 +140,5 @@ def read_inputs(processed_dir: Path | None = None) -> Inputs:
         boundaries=read("boundaries_lsoa21_wmca"),
         boundaries_previous=read("boundaries_lsoa11"),
         lone_parent_entry=_lone_parent_entry(latest),
+        previous_ethnicity_source=str(previous.fact("ethnicity_source", "")),
     )

@@ -189,7 +189,7 @@ def prepare(
         inp.boundaries, inp.boundaries_previous, inp.lookup, m["m11"]))
     have_lone = bool(m["households"]["pct_lone_parent_dependent"].notna().any())
     missing = {
-        "ethnicity": [text.ethnicity_previous_missing(c)],
+        "ethnicity": [text.ethnicity_previous_missing(c, inp.previous_ethnicity_source)],
         "households": [] if have_lone else [text.lone_parent_missing(c, *inp.lone_parent_entry)],
         "low_income": [text.LOW_INCOME_LSOA_MISSING]
         if areas.configured and not m["have_lsoa_low_income"] else [],
@@ -435,8 +435,10 @@ def headline_rows(
     """Headline figures (keyword arguments of ``Page.headline``), one per measure per area.
 
     The wording, units, periods and rounding are the specification table ``headlines.yaml``;
-    this function supplies the values. A measure whose data are missing for an area has
-    ``value=None`` (null in the headline JSON) and a ``note`` naming the official file needed.
+    this function supplies the values, one ``add`` per headline and area in page order (which
+    is why it runs past 60 lines: splitting it would scatter that order). A measure whose data
+    are missing for an area has ``value=None`` (null in the headline JSON) and a ``note`` naming
+    the official file needed.
     """
     c = census_fields(censuses)
     file_id, url = lone_parent_entry[0], lone_parent_entry[1]

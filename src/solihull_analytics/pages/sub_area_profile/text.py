@@ -251,13 +251,13 @@ ABOUT = (
 )
 
 
-def ethnicity_previous_missing(c: Censuses) -> tuple[str, str]:
-    """What is missing to compare ethnic group between the censuses, and where to get it."""
+def ethnicity_previous_missing(c: Censuses, where: str) -> tuple[str, str]:
+    """What is missing to compare ethnic group between the censuses; ``where``: the registry's
+    ``ethnicity_source`` of the previous census."""
     return (
         f"{c.previous} ethnic group, needed to compare {c.previous_year} with {c.latest_year} "
         "for the LA (and the sub-areas).",
-        f"ONS {c.previous} table KS201EW 'Ethnic group' at local authority and LSOA level, "
-        f"https://www.nomisweb.co.uk/census/{c.previous_year}/ks201ew",
+        where or f"the {c.previous} ethnic group table at local authority and LSOA level (ONS)",
     )
 
 
