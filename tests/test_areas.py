@@ -154,7 +154,7 @@ def test_config_for_another_la_via_file(processed, tmp_path):
     assert len(d.areas[0].lsoa21) == 28  # 15 + 13 LSOAs (ONS 2022 best-fit lookup)
 
 
-# -- page sections and headlines built from the definition (pages.area_profile) ----
+# -- page sections and headlines built from the definition (pages.sub_area_profile) ----
 
 
 def test_definition_section_lists_sub_areas(lookup):
@@ -182,8 +182,8 @@ def _frames(la: str = "Testshire"):
     )
     growth = base.assign(
         pct_change=[10.0, -5.0, 1.0, 2.0],
-        children_2011=[20, 50, 70, 1_800],
-        children_2021=[22, 48, 70, 1_836],
+        children_previous=[20, 50, 70, 1_800],
+        children_latest=[22, 48, 70, 1_836],
     )
     eth = base.assign(pct_non_white=[10.0, 20.0, 17.5, 19.0])
     eth19 = pd.DataFrame(columns=["area", "pct_non_white_british"])
@@ -208,12 +208,26 @@ def _frames(la: str = "Testshire"):
     return pop, growth, eth, eth19, hh, li, idaci
 
 
+def _facts() -> dict:
+    """Census and source facts as the page takes them from the release registry."""
+    from solihull_analytics.pages.sub_area_profile.text import Censuses
+
+    ids = ["population", "growth", "ethnicity", "ethnicity19", "households", "lone_parents",
+           "low_income_denominator"]
+    return {
+        "censuses": Censuses("Census 2021", 2021, 2021, "Census 2011", 2011, 2011),
+        "sources": {k: [f"{k}_file"] for k in ids},
+        "lone_parent_entry": ("census2021_ts003_lsoa21", "https://x/census2021-ts003.zip",
+                              "census2021-ts003-lsoa.csv", "census/census2021-ts003-lsoa.csv"),
+    }
+
+
 def test_headline_rows_missing_values_are_null_with_a_note(lookup):
-    from solihull_analytics.pages.area_profile.page import headline_rows
+    from solihull_analytics.pages.sub_area_profile.page import headline_rows
 
     d = parse_area_config(_doc({"name": "North", "wards": ["Ward A"]}), LA, "Testshire", lookup)
     pop, growth, eth, eth19, hh, li, idaci = _frames()
-    rows = headline_rows(d, pop, growth, eth, eth19, hh, li, 2021, idaci)
+    rows = headline_rows(d, pop, growth, eth, eth19, hh, li, 2021, idaci, **_facts())
     by = {(r["name"], r["area"]): r for r in rows}
     for r in rows:
         assert r["value"] is None or isinstance(r["value"], (int, float)), r
@@ -233,18 +247,18 @@ def test_headline_rows_missing_values_are_null_with_a_note(lookup):
 
 
 def test_headline_null_survives_page_json(lookup):
-    from solihull_analytics.pages.area_profile.page import headline_rows
+    from solihull_analytics.pages.sub_area_profile.page import headline_rows
     from solihull_analytics.report.page import Headline
 
     d = parse_area_config(_doc({"name": "North", "wards": ["Ward A"]}), LA, "Testshire", lookup)
-    rows = headline_rows(d, *_frames()[:6], 2021, _frames()[6])
+    rows = headline_rows(d, *_frames()[:6], 2021, _frames()[6], **_facts())
     h = next(r for r in rows if r["value"] is None)
     out = Headline(**h).as_dict()
     assert out["value"] is None and out["note"].startswith("needs ")
 
 
 def test_alt_text_helpers():
-    from solihull_analytics.pages.area_profile.page import idaci_alt, values_list
+    from solihull_analytics.pages.sub_area_profile.text import idaci_alt, values_list
 
     pop, *_, idaci = _frames()
     assert values_list(pop.head(2), "pct_0_15") == "North 25.0%; Rest 15.0%"

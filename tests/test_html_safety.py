@@ -139,11 +139,11 @@ def hostile_pack(processed: Path, tmp_path_factory: pytest.TempPathFactory) -> P
 
 @pytest.mark.slow
 def test_hostile_area_names_render_as_text(hostile_pack: Path) -> None:
-    for name in ("03_north_south.html", "index.html"):
+    for name in ("03_sub_area_profile.html", "index.html"):
         html = (hostile_pack / name).read_text(encoding="utf-8")
         _assert_no_script(html, name)
         assert "Content-Security-Policy" in html and "script-src 'none'" in html
-    page = (hostile_pack / "03_north_south.html").read_text(encoding="utf-8")
+    page = (hostile_pack / "03_sub_area_profile.html").read_text(encoding="utf-8")
     assert "&lt;img src=x onerror=" in page, "the hostile name is shown, as text"
     alts = [a.get("alt") or "" for t, a in _elements(page) if t == "img"]
     assert alts and any(QUOTED in alt for alt in alts), (
@@ -159,7 +159,7 @@ def _chromium_driver(tmp_path: Path):
 def test_hostile_area_names_run_nothing_in_chromium(hostile_pack: Path, tmp_path: Path) -> None:
     driver = _chromium_driver(tmp_path)
     try:
-        for name in ("03_north_south.html", "index.html"):
+        for name in ("03_sub_area_profile.html", "index.html"):
             driver.get((hostile_pack / name).as_uri())
             assert "PWNED" not in driver.title, f"{name}: script from an area name ran"
             handlers = driver.execute_script(

@@ -92,7 +92,7 @@ def test_new_iod_release_iod2030(workspace: Path) -> None:
     assert counts == [whole.loc["IoD2025", f"Most deprived {p}%: computed"]
                       for p in (20, 10, 5, 2)]
 
-    periods03 = {h["period"] for h in _headlines(pack, "03_north_south")}
+    periods03 = {h["period"] for h in _headlines(pack, "03_sub_area_profile")}
     assert "IoD2030" in periods03
     periods05 = {h["period"] for h in _headlines(pack, "05_benchmarking")}
     assert "IoD2030" in periods05 and "IoD2025" not in periods05

@@ -25,7 +25,7 @@ PCT_TOL = 0.006
 
 
 def _headlines(pack: Path) -> dict[tuple[str, str], object]:
-    doc = json.loads((pack / "03_north_south.json").read_text(encoding="utf-8"))
+    doc = json.loads((pack / "03_sub_area_profile.json").read_text(encoding="utf-8"))
     return {(h["name"], h.get("area", "")): h["value"] for h in doc["headlines"]}
 
 
@@ -176,7 +176,7 @@ def test_solihull_headlines_match_raw_files(render_pack_for, expected):
     # measures without data are null, with a note naming the official file needed
     assert got[("lone_parent_dependent_pct", NORTH)] is None
     assert got[("low_income_children_0_15_pct", NORTH)] is None
-    doc = json.loads((pack / "03_north_south.json").read_text(encoding="utf-8"))
+    doc = json.loads((pack / "03_sub_area_profile.json").read_text(encoding="utf-8"))
     for h in doc["headlines"]:
         assert h["value"] is None or isinstance(h["value"], (int, float)), h
         if h["value"] is None:
@@ -189,7 +189,7 @@ def test_solihull_headlines_match_raw_files(render_pack_for, expected):
 def test_solihull_page(render_pack_for):
     pack, (result,) = render_pack_for(SOLIHULL, ["03"])
     assert result.status == "rendered", result.summary()
-    text = page_text(pack / "03_north_south.html")
+    text = page_text(pack / "03_sub_area_profile.html")
     assert not has_error_text(text)
     for words in (
         "North Solihull",
@@ -200,7 +200,7 @@ def test_solihull_page(render_pack_for):
         "IoD2025",
     ):
         assert words in text
-    doc = json.loads((pack / "03_north_south.json").read_text(encoding="utf-8"))
+    doc = json.loads((pack / "03_sub_area_profile.json").read_text(encoding="utf-8"))
     assert len(doc["missing_data"]) == 3
     assert doc["la_name"] == "Solihull"
 
@@ -242,7 +242,7 @@ def test_renders_for_birmingham_with_config(birmingham):
         got[("residents", "Aston and Alum Rock")] + got[("residents", "Rest of Birmingham")]
         == got[("residents", "Birmingham")]
     )
-    text = page_text(pack / "03_north_south.html")
+    text = page_text(pack / "03_sub_area_profile.html")
     assert not has_error_text(text) and "Alum Rock" in text
 
 
@@ -251,6 +251,6 @@ def test_renders_for_kent_without_config(render_pack_for):
     assert result.status == "rendered", result.summary()
     got = _headlines(pack)
     assert {a for _, a in got} == {"Kent", "England"}
-    text = page_text(pack / "03_north_south.html")
+    text = page_text(pack / "03_sub_area_profile.html")
     assert not has_error_text(text)
     assert "No sub-areas are defined for Kent" in text and "E10000016.yaml" in text

@@ -26,7 +26,6 @@ PAGES = ROOT / "src" / "solihull_analytics" / "pages"
 NOT_YET: set[str] = {
     "data_sources",
     "deprivation",
-    "area_profile",
 }
 
 
@@ -55,7 +54,7 @@ def _param(name: str):
     return pytest.param(name, marks=marks, id=name)
 
 
-ALL_PAGES = ["data_sources", "cla_trend", "deprivation", "area_profile", "cla_gradient",
+ALL_PAGES = ["data_sources", "cla_trend", "deprivation", "sub_area_profile", "cla_gradient",
              "benchmarking"]
 
 

@@ -9,14 +9,14 @@ import pytest
 
 from solihull_analytics import paths
 from solihull_analytics.build import BuildError, read_table
-from solihull_analytics.sources.census import (
+from solihull_analytics.sources.census_readers import (
     LONE_PARENT_DEPENDENT_CATEGORY,
     SINGLE_YEAR_AREA_BANDS,
     read_nomis_bulk_lsoa,
-    read_statxplore_csv,
     single_year_age_columns,
     sum_age_bands,
 )
+from solihull_analytics.sources.low_income import read_statxplore_csv
 
 SOLIHULL = "E08000029"
 NORTH_WARDS = ("Chelmsley Wood", "Kingshurst and Fordbridge", "Smith's Wood")
@@ -234,3 +234,61 @@ def test_low_income_solihull(processed: Path) -> None:
     assert sol.loc[2022, "children"] == 6_073, "exact"
     assert bool(sol.loc[2022, "provisional"])
     assert (df.loc[df["la_code"] == SOLIHULL, "la_name"] == "Solihull").all()
+
+
+# ---------------------------------------------------------------------------------------------
+# The census tables follow the release registry (a new census needs a registry record only)
+# ---------------------------------------------------------------------------------------------
+
+_TWO_CENSUSES = """releases:
+- {kind: census, label: Census A, year: 2021, order: 1, lsoa_vintage: 2021, lsoa_source: censusa,
+   files: [{id: a_age6, role: children_by_lsoa, layout: census_age6}]}
+- {kind: census, label: Census B, year: 2031, order: 2, lsoa_vintage: 2031, lsoa_source: censusb,
+   files: [{id: b_age6, role: children_by_lsoa, layout: %s}]}
+"""
+
+
+class _Files:
+    """Stands in for build.Inputs: catalogue id -> a file in a temporary folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def path(self, entry_id: str) -> Path:
+        return self.folder / f"{entry_id}.csv"
+
+
+def _age6(path: Path, code: str, children: int, adults: int) -> None:
+    path.write_text(
+        "lsoa21_code,age_group,usual_residents\n"
+        f"{code},Aged 15 years and under,{children}\n{code},Aged 16 to 24 years,{adults}\n",
+        encoding="utf-8",
+    )
+
+
+def test_population_lsoa_takes_every_census_from_the_registry(tmp_path: Path, monkeypatch) -> None:
+    from solihull_analytics.sources.census import build_population_lsoa, lsoa_age_files
+
+    registry = tmp_path / "releases.yaml"
+    registry.write_text(_TWO_CENSUSES % "census_age6", encoding="utf-8")
+    monkeypatch.setenv("SOLIHULL_RELEASES", str(registry))
+    assert [(f.id, year, vintage, source) for f, year, vintage, source in lsoa_age_files()] == [
+        ("a_age6", 2021, 2021, "censusa"), ("b_age6", 2031, 2031, "censusb")]
+    _age6(tmp_path / "a_age6.csv", "E01000001", 10, 30)
+    _age6(tmp_path / "b_age6.csv", "E01000001", 12, 40)
+    out = build_population_lsoa(_Files(tmp_path))
+    b = out[out["source"] == "censusb"].set_index("age_band")
+    assert b.loc["0-15", "population"] == 12 and b.loc["all", "population"] == 52
+    assert set(out["year"]) == {2021, 2031} and set(b["source_id"]) == {"b_age6"}
+
+
+def test_census_file_in_an_unknown_layout_names_file_and_layout(tmp_path: Path,
+                                                                monkeypatch) -> None:
+    from solihull_analytics.sources.census import build_population_lsoa
+
+    registry = tmp_path / "releases.yaml"
+    registry.write_text(_TWO_CENSUSES % "census_age9", encoding="utf-8")
+    monkeypatch.setenv("SOLIHULL_RELEASES", str(registry))
+    _age6(tmp_path / "a_age6.csv", "E01000001", 10, 30)
+    with pytest.raises(BuildError, match=r"b_age6: no reader for layout 'census_age9'"):
+        build_population_lsoa(_Files(tmp_path))

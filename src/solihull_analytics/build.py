@@ -20,6 +20,7 @@ import importlib
 import inspect
 import json
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -37,6 +38,7 @@ SOURCE_MODULES = (
     "solihull_analytics.sources.cla",
     "solihull_analytics.sources.population",
     "solihull_analytics.sources.census",
+    "solihull_analytics.sources.low_income",
     "solihull_analytics.sources.cin",
     "solihull_analytics.sources.neighbours",
 )
@@ -225,6 +227,20 @@ def _file_fingerprint(p: Path, entry: Entry) -> str:
     return f"{entry.sha256 or 'unhashed'}:{st.st_size}:{st.st_mtime_ns}"
 
 
+def _source_dependencies(builder: Callable[..., Any]) -> list[Path]:
+    """Files of the other ``sources`` modules (not ``_common``) the builder's module imports."""
+    module = sys.modules.get(builder.__module__)
+    if module is None:
+        return []
+    names = {getattr(v, "__module__", None) for v in vars(module).values() if callable(v)}
+    out = []
+    for name in sorted(n for n in names if n and n.startswith("solihull_analytics.sources.")):
+        dep = sys.modules.get(name)
+        if dep is not None and name != module.__name__ and not name.endswith("._common"):
+            out.append(Path(dep.__file__))
+    return out
+
+
 def _table_key(spec: TableSpec, entries: dict[str, Entry], raw_dir: Path) -> str:
     h = hashlib.sha256()
     h.update(f"{spec.name}|{__version__}".encode())
@@ -235,6 +251,9 @@ def _table_key(spec: TableSpec, entries: dict[str, Entry], raw_dir: Path) -> str
     shared = SOURCES_DIR / "_common.py"
     if shared.exists():
         h.update(shared.read_bytes())
+    # So do the readers a builder's module imports from another source module.
+    for dep in _source_dependencies(spec.builder):
+        h.update(dep.read_bytes())
     for entry_id in spec.inputs + spec.optional_inputs:
         entry = entries[entry_id]
         h.update(f"|{entry_id}={_file_fingerprint(entry.raw_path(raw_dir), entry)}".encode())

@@ -1,0 +1,144 @@
+"""Read page 03's inputs once: the processed tables and the census facts of the release registry.
+
+The two censuses the page compares are the two latest ``census`` releases of
+``data/releases.yaml``; their files are found by role (``children_by_lsoa``, ``age_by_la``,
+``ethnicity_by_lsoa`` ...), the small-area population estimates used as low-income
+denominators by the role ``estimates_by_lsoa``. Nothing here names a release.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from solihull_analytics import releases as registry
+from solihull_analytics.build import read_table
+from solihull_analytics.catalogue import load_catalogue
+from solihull_analytics.pages.sub_area_profile.compute import lsoa_wide
+from solihull_analytics.pages.sub_area_profile.text import Censuses
+
+#: Catalogue ids of the geography behind the sub-areas and the maps (lookups, boundaries).
+GEO_SOURCES = {
+    "areas": ["geo_lookup_lsoa21_ward22", "geo_lookup_lsoa21_ward24",
+              "geo_lookup_lsoa11_lsoa21_exact"],
+    "maps_latest": ["geo_lsoa21_bgc_wmca"],
+    "maps_previous": ["geo_lsoa11_bsc_ew"],
+}
+#: DWP children in low income families, upper-tier LA (0-4, 5-10, 11-15) and LSOA files.
+LOW_INCOME_SOURCES = {
+    "la": ["dwp_cilif_utla_age_0_4", "dwp_cilif_utla_age_5_10", "dwp_cilif_utla_age_11_15"],
+    "lsoa": ["dwp_cilif_lsoa"],
+}
+#: Role of the small-area population estimates (census releases) used as 0-15 denominators.
+ESTIMATES_ROLE = "estimates_by_lsoa"
+
+
+def _ids(rel: registry.Release, *roles: str) -> list[str]:
+    return [f.id for role in roles for f in rel.files_with(role=role)]
+
+
+def census_sources(latest: registry.Release, previous: registry.Release) -> dict[str, list[str]]:
+    """Catalogue ids behind each census measure, by role in the registry."""
+    estimates = sorted(
+        (f for rel in (previous, latest) for f in rel.files_with(role=ESTIMATES_ROLE)),
+        key=lambda f: -int(f.option("mid_year")),
+    )
+    return {
+        "population": _ids(latest, "children_by_lsoa", "age_by_la", "age_by_country"),
+        "growth": _ids(previous, "children_by_lsoa") + _ids(latest, "children_by_lsoa"),
+        "ethnicity": _ids(latest, "ethnicity_by_lsoa"),
+        "ethnicity19": _ids(latest, "ethnicity_by_la"),
+        "households": _ids(latest, "households_by_la"),
+        "lone_parents": _ids(latest, "households_by_lsoa"),
+        "low_income_denominator": [f.id for f in estimates],
+    }
+
+
+@dataclass
+class Inputs:
+    """Everything page 03 reads, read once by :func:`read_inputs`."""
+
+    censuses: Censuses
+    sources: dict[str, list[str]]
+    census_lsoa: pd.DataFrame  # latest census by LSOA: lsoa_code, all, 0-15
+    previous_lsoa: pd.DataFrame  # previous census by LSOA
+    estimates: dict[int, pd.DataFrame]  # mid-year -> small-area estimates by LSOA
+    census_la: pd.DataFrame  # census_la rows of the latest census
+    topics_lsoa: pd.DataFrame  # census_lsoa (ethnic group; household composition if present)
+    lookup: pd.DataFrame  # lsoa_lookup_11_21
+    low_income_la: pd.DataFrame  # low_income_la_year, age 0-15
+    low_income_lsoa: pd.DataFrame  # low_income_lsoa_year, age 0-15
+    iod: pd.DataFrame  # iod_lsoa
+    iod_order: list[str]  # IoD labels, oldest first
+    boundaries: pd.DataFrame  # boundaries_lsoa21_wmca
+    boundaries_previous: pd.DataFrame  # boundaries_lsoa11
+    lone_parent_entry: tuple[str, str, str, str]  # id, url, member, raw path (if missing)
+    previous_ethnicity_source: str  # where the previous census's ethnic group table is
+
+
+def _census_pair() -> tuple[registry.Release, registry.Release]:
+    known = registry.releases("census")
+    if len(known) < 2:
+        raise registry.RegistryError("page 03 compares two censuses; the registry has fewer.")
+    return known[-1], known[-2]
+
+
+def _censuses(latest: registry.Release, previous: registry.Release) -> Censuses:
+    return Censuses(latest.label, latest.year, latest.lsoa_vintage or latest.year,
+                    previous.label, previous.year, previous.lsoa_vintage or previous.year)
+
+
+def _lone_parent_entry(latest: registry.Release) -> tuple[str, str, str, str]:
+    ids = _ids(latest, "households_by_lsoa")
+    entry = load_catalogue().get(ids[0]) if ids else None
+    if entry is None:
+        return ("", "", "", "")
+    return (entry.id, entry.download_url or entry.landing_page or "",
+            entry.archive_member or "", entry.path)
+
+
+@lru_cache(maxsize=32)
+def _table(name: str, processed_dir: str) -> pd.DataFrame:
+    return read_table(name, Path(processed_dir) if processed_dir else None)
+
+
+def read_inputs(processed_dir: Path | None = None) -> Inputs:
+    """Read the page's tables once (``processed_dir``: None for the project's default).
+
+    Tables are cached for the session (a batch renders many LAs in one kernel); the frames
+    are shared, so nothing downstream modifies them in place.
+    """
+
+    def read(name: str) -> pd.DataFrame:
+        return _table(name, str(processed_dir or ""))
+
+    latest, previous = _census_pair()
+    c = _censuses(latest, previous)
+    pop = read("population_lsoa")
+    estimates = {
+        int(f.option("mid_year")): lsoa_wide(pop, int(f.option("mid_year")), c.previous_vintage)
+        for rel in (previous, latest) for f in rel.files_with(role=ESTIMATES_ROLE)
+    }
+    census_la = read("census_la")
+    li_la, li_lsoa = read("low_income_la_year"), read("low_income_lsoa_year")
+    return Inputs(
+        censuses=c,
+        sources=census_sources(latest, previous),
+        census_lsoa=lsoa_wide(pop, c.latest_year, c.latest_vintage),
+        previous_lsoa=lsoa_wide(pop, c.previous_year, c.previous_vintage),
+        estimates=estimates,
+        census_la=census_la[census_la["census_year"] == c.latest_year],
+        topics_lsoa=read("census_lsoa"),
+        lookup=read("lsoa_lookup_11_21"),
+        low_income_la=li_la[li_la["age_band"] == "0-15"],
+        low_income_lsoa=li_lsoa[li_lsoa["age_band"] == "0-15"],
+        iod=read("iod_lsoa"),
+        iod_order=registry.labels("iod"),
+        boundaries=read("boundaries_lsoa21_wmca"),
+        boundaries_previous=read("boundaries_lsoa11"),
+        lone_parent_entry=_lone_parent_entry(latest),
+        previous_ethnicity_source=str(previous.fact("ethnicity_source", "")),
+    )
