@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 
 from solihull_analytics import paths
-from solihull_analytics.build import load_registry, manifest, read_table
+from solihull_analytics.build import load_registry, read_table
 from solihull_analytics.catalogue import load_catalogue
+from solihull_analytics.processed import manifest
 
 _PERIOD_COLUMNS = ("year", "mid_year", "release", "census_year", "financial_year_ending")
 
