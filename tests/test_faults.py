@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from solihull_analytics import build as build_module
-from solihull_analytics import cli, processed
+from solihull_analytics import build_keys, cli, processed
 from solihull_analytics.build import TableSpec, build, read_table
 from solihull_analytics.fetch import fetch
 from solihull_analytics.locking import LockBusyError, hold_lock, is_locked
@@ -176,12 +176,12 @@ def test_fast_fingerprint_notices_a_damaged_table(tiny_project: dict) -> None:
     entries = load_catalogue(kwargs["catalogue_file"])
 
     def fingerprint() -> str | None:
-        return build_module._fast_fingerprint(
+        return build_keys.fast_fingerprint(
             manifest, entries, kwargs["raw_dir"], kwargs["processed_dir"]
         )
 
     before = fingerprint()
-    assert before == build_module._read_fast_state(kwargs["processed_dir"])
+    assert before == build_keys.read_fast_state(kwargs["processed_dir"])
     table = kwargs["processed_dir"] / f"{TABLE}.parquet"
     table.write_bytes(table.read_bytes()[:-1])
     assert fingerprint() != before

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from solihull_analytics import __version__, paths, processed
+from solihull_analytics import build_keys, paths, processed
 from solihull_analytics.catalogue import Entry, load_catalogue
 
 #: Modules that declare tables. Importing them fills :data:`REGISTRY`.
@@ -42,10 +42,6 @@ SOURCE_MODULES = (
 
 #: Held by a running build, so that a second build on the same folder waits for it.
 LOCK_NAME = ".build.lock"
-#: Records the fingerprint of a complete, successful build, so that a no-op build can be
-#: recognised without importing the source modules (pandas, geopandas, ...).
-FAST_STATE_NAME = ".build-state.json"
-SOURCES_DIR = Path(__file__).resolve().parent / "sources"
 
 
 class BuildError(RuntimeError):
@@ -206,93 +202,6 @@ def load_registry() -> dict[str, TableSpec]:
     return REGISTRY
 
 
-def _file_fingerprint(p: Path, entry: Entry) -> str:
-    if not p.exists():
-        return "absent"
-    # Raw files are verified against the catalogue hash on fetch and are read-only afterwards, so
-    # the catalogue hash plus size and mtime identify the content without re-hashing big files.
-    st = p.stat()
-    return f"{entry.sha256 or 'unhashed'}:{st.st_size}:{st.st_mtime_ns}"
-
-
-def builder_sources(spec: TableSpec) -> list[Path]:
-    """The source files whose code decides what a table's builder produces.
-
-    The builder's module and its companion modules beside it, named ``<module>_*.py`` (e.g.
-    ``sources/cla.py`` with ``cla_areas.py`` and ``cla_readers.py``), so that a change to a
-    reader rebuilds the tables that use it.
-    """
-    source = inspect.getsourcefile(spec.builder)
-    if not source:
-        return []
-    module = Path(source)
-    return [module, *sorted(module.parent.glob(f"{module.stem}_*.py"))]
-
-
-def _table_key(spec: TableSpec, entries: dict[str, Entry], raw_dir: Path) -> str:
-    h = hashlib.sha256()
-    h.update(f"{spec.name}|{__version__}".encode())
-    for source in builder_sources(spec):
-        h.update(source.read_bytes())
-    # Helpers shared by the source modules change what every builder produces.
-    shared = SOURCES_DIR / "_common.py"
-    if shared.exists():
-        h.update(shared.read_bytes())
-    for entry_id in spec.inputs + spec.optional_inputs:
-        entry = entries[entry_id]
-        h.update(f"|{entry_id}={_file_fingerprint(entry.raw_path(raw_dir), entry)}".encode())
-    if spec.release_kinds:
-        from solihull_analytics import releases
-
-        for kind in spec.release_kinds:
-            h.update(f"|releases:{kind}={releases.fingerprint(kind)}".encode())
-    return h.hexdigest()
-
-
-def _fast_fingerprint(
-    manifest: dict[str, Any], entries: dict[str, Entry], raw_dir: Path, processed_dir: Path
-) -> str | None:
-    """Fingerprint of everything a full build depends on, computed without heavy imports.
-
-    It covers the suite version, every source module, this file and the
-    manifest module (:mod:`solihull_analytics.processed`), the catalogue, the raw
-    files (present or absent) that each built table declared, and the size and modification time
-    of every output. ``None`` when an output is missing.
-    """
-    h = hashlib.sha256(__version__.encode())
-    registry = paths.catalogue_path().with_name("releases.yaml")
-    registry = Path(os.environ.get("SOLIHULL_RELEASES") or registry)
-    if registry.exists():
-        h.update(registry.read_bytes())
-    for p in sorted([*SOURCES_DIR.glob("*.py"), Path(__file__), Path(processed.__file__)]):
-        h.update(p.name.encode())
-        h.update(p.read_bytes())
-    for name in sorted(manifest):
-        out = processed_dir / f"{name}.parquet"
-        if not out.exists():
-            return None
-        # The output's size and mtime: a table damaged or replaced since the build changes them,
-        # which sends the build down the slow path, where the table's sha256 is checked.
-        st = out.stat()
-        h.update(f"|{name}:{st.st_size}:{st.st_mtime_ns}".encode())
-        if "declared" not in manifest[name]:
-            return None  # a manifest from an older version: take the slow, careful path
-        for entry_id in manifest[name]["declared"]:
-            entry = entries.get(entry_id)
-            if entry is None:
-                return None
-            h.update(f"|{entry_id}={_file_fingerprint(entry.raw_path(raw_dir), entry)}".encode())
-    return h.hexdigest()
-
-
-def _read_fast_state(processed_dir: Path) -> str | None:
-    p = processed_dir / FAST_STATE_NAME
-    try:
-        return json.loads(p.read_text(encoding="utf-8")).get("fingerprint")
-    except (OSError, json.JSONDecodeError):
-        return None
-
-
 @dataclass
 class BuildResult:
     """Outcome of building one table."""
@@ -395,8 +304,9 @@ def build(
     full_build = not names
     if full_build and not force:
         previous = processed.read_manifest(processed_dir)
-        fingerprint = _fast_fingerprint(previous, entries, raw_dir, processed_dir)
-        if previous and fingerprint is not None and fingerprint == _read_fast_state(processed_dir):
+        fingerprint = build_keys.fast_fingerprint(previous, entries, raw_dir, processed_dir)
+        recorded = build_keys.read_fast_state(processed_dir)
+        if previous and fingerprint is not None and fingerprint == recorded:
             return [BuildResult(n, "unchanged", v.get("rows")) for n, v in previous.items()]
     from solihull_analytics.locking import hold_lock
 
@@ -458,7 +368,7 @@ class _BuildRun:
                     raise BuildError(
                         f"table {name!r} declares {entry_id!r}, which is not in the catalogue."
                     )
-            self.keys[name] = _table_key(spec, self.entries, self.raw_dir)
+            self.keys[name] = build_keys.table_key(spec, self.entries, self.raw_dir)
             out = self.processed_dir / spec.filename
             recorded = self.manifest.get(name, {})
             if not force and out.exists() and recorded.get("key") == self.keys[name]:
@@ -532,11 +442,12 @@ class _BuildRun:
 
     def write_fast_state(self, results: list[BuildResult]) -> None:
         """After a full build: record its fingerprint if it all succeeded, else forget it."""
-        state = self.processed_dir / FAST_STATE_NAME
+        state = self.processed_dir / build_keys.FAST_STATE_NAME
         ok = all(r.status != "failed" for r in results) and set(self.manifest) >= set(
             self.registry)
         fingerprint = (
-            _fast_fingerprint(self.manifest, self.entries, self.raw_dir, self.processed_dir)
+            build_keys.fast_fingerprint(self.manifest, self.entries, self.raw_dir,
+                                        self.processed_dir)
             if ok else None
         )
         if fingerprint:
