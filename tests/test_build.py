@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from solihull_analytics import build as build_module
+from solihull_analytics import build_keys
 from solihull_analytics.build import TableSpec, build, read_table
 
 CSV = b"code,value\nA,1\nB,2\n"
@@ -109,7 +110,7 @@ def test_full_no_op_build_takes_the_fast_path_and_notices_changes(
         catalogue_file=tiny_project["catalogue"],
     )
     assert [r.status for r in build(**kwargs)] == ["built"]
-    assert (tiny_project["processed"] / build_module.FAST_STATE_NAME).exists()
+    assert (tiny_project["processed"] / build_keys.FAST_STATE_NAME).exists()
     # A no-op full build must not even import the source modules.
     monkeypatch.setattr(build_module, "load_registry", lambda: pytest.fail("slow path taken"))
     assert [r.status for r in build(**kwargs)] == ["unchanged"]
@@ -119,3 +120,12 @@ def test_full_no_op_build_takes_the_fast_path_and_notices_changes(
     (tiny_project["processed"] / "tiny_table.parquet").unlink()
     assert [r.status for r in build(**kwargs)] == ["built"], "a deleted output rebuilds"
     assert tiny_project["calls"]["n"] == 3
+
+
+def test_a_table_key_covers_the_source_modules_its_builder_imports() -> None:
+    """A reader moved into a module of its own still rebuilds the tables that use it."""
+    registry = build_module.load_registry()
+    names = [p.name for p in build_keys.builder_sources(registry["cla_la_year"])]
+    assert names[0] == "cla.py" and {"cla_readers.py", "cla_areas.py"} <= set(names)
+    assert "_common.py" not in names  # in every key anyway
+    assert [p.name for p in build_keys.builder_sources(registry["census_lsoa"])][0] == "census.py"

@@ -16,7 +16,8 @@ from solihull_analytics.report.changes import (
     keep_previous,
     previous_docs,
 )
-from solihull_analytics.report.pipeline import render_notebook, write_la_index
+from solihull_analytics.report.front import write_la_index
+from solihull_analytics.report.pipeline import render_notebook
 from tests.test_report import SOLIHULL, _notebook
 
 

@@ -25,10 +25,12 @@ import pytest
 import yaml
 
 from solihull_analytics import build as build_module
-from solihull_analytics import cli
-from solihull_analytics.build import TableCorruptError, TableSpec, build, read_table
+from solihull_analytics import build_keys, cli, processed
+from solihull_analytics.build import TableSpec, build, read_table
 from solihull_analytics.fetch import fetch
 from solihull_analytics.locking import LockBusyError, hold_lock, is_locked
+from solihull_analytics.processed import TableCorruptError
+from solihull_analytics.report import convert, kernels
 from solihull_analytics.report import pipeline as report
 from tests.catalogue_fixtures import catalogue_entry
 
@@ -151,11 +153,11 @@ def test_a_truncated_table_is_refused_on_read_and_rebuilt(tiny_project: dict) ->
     table.write_bytes(table.read_bytes()[:-40])
     with pytest.raises(TableCorruptError, match=TABLE):
         read_table(TABLE, tiny_project["processed"])
-    assert build_module.verify_tables(tiny_project["processed"]).keys() == {TABLE}
+    assert processed.verify_tables(tiny_project["processed"]).keys() == {TABLE}
     results = build([TABLE], progress=lines.append, **tiny_project["kwargs"])
     assert [r.status for r in results] == ["built"]
     assert any("truncated" in line for line in lines), lines
-    assert build_module.verify_tables(tiny_project["processed"]) == {}
+    assert processed.verify_tables(tiny_project["processed"]) == {}
 
 
 def test_a_table_missing_from_the_manifest_is_not_used(tiny_project: dict) -> None:
@@ -170,16 +172,16 @@ def test_fast_fingerprint_notices_a_damaged_table(tiny_project: dict) -> None:
 
     kwargs = tiny_project["kwargs"]
     build(**kwargs)
-    manifest = build_module.manifest(kwargs["processed_dir"])
+    manifest = processed.manifest(kwargs["processed_dir"])
     entries = load_catalogue(kwargs["catalogue_file"])
 
     def fingerprint() -> str | None:
-        return build_module._fast_fingerprint(
+        return build_keys.fast_fingerprint(
             manifest, entries, kwargs["raw_dir"], kwargs["processed_dir"]
         )
 
     before = fingerprint()
-    assert before == build_module._read_fast_state(kwargs["processed_dir"])
+    assert before == build_keys.read_fast_state(kwargs["processed_dir"])
     table = kwargs["processed_dir"] / f"{TABLE}.parquet"
     table.write_bytes(table.read_bytes()[:-1])
     assert fingerprint() != before
@@ -283,9 +285,10 @@ def test_a_full_disk_while_a_page_is_written_keeps_the_old_page_and_no_tmp(
         def write(self, text: str) -> int:
             raise OSError(errno.ENOSPC, "No space left on device", str(page))
 
-    monkeypatch.setattr(report.os, "fdopen", lambda fd, *a, **k: FullDisk(real_fdopen(fd, *a, **k)))
+    monkeypatch.setattr(convert.os, "fdopen",
+                        lambda fd, *a, **k: FullDisk(real_fdopen(fd, *a, **k)))
     with pytest.raises(OSError) as info:
-        report._write_atomic(page, "new page")
+        convert.write_atomic(page, "new page")
     assert page.read_text(encoding="utf-8") == "previous page"
     assert sorted(p.name for p in tmp_path.iterdir()) == [page.name], "no .tmp left behind"
     message = cli._one_line_error(info.value)
@@ -390,7 +393,7 @@ WORKER_SCRIPT = textwrap.dedent(
     """
     import os, sys, time
     from concurrent.futures import ProcessPoolExecutor, wait
-    from solihull_analytics.build import exit_with_parent
+    from solihull_analytics.locking import exit_with_parent
 
     def slow_write(path):
         time.sleep(20)
@@ -448,34 +451,34 @@ def test_build_workers_exit_when_the_build_is_killed(tmp_path: Path) -> None:
 
 
 def test_stale_kernel_folders_are_removed_but_live_ones_kept(tmp_path: Path) -> None:
-    dead = tmp_path / f"{report.KERNEL_DIR_PREFIX}dead"
+    dead = tmp_path / f"{kernels.KERNEL_DIR_PREFIX}dead"
     dead.mkdir()
-    (dead / report.KERNEL_DIR_LOCK).touch()
+    (dead / kernels.KERNEL_DIR_LOCK).touch()
     (dead / "kernel.json").write_text('{"key": "secret"}', encoding="utf-8")
-    no_lock_file = tmp_path / f"{report.KERNEL_DIR_PREFIX}old-version"
+    no_lock_file = tmp_path / f"{kernels.KERNEL_DIR_PREFIX}old-version"
     no_lock_file.mkdir()
-    live = tmp_path / f"{report.KERNEL_DIR_PREFIX}live"
+    live = tmp_path / f"{kernels.KERNEL_DIR_PREFIX}live"
     live.mkdir()
-    (live / report.KERNEL_DIR_LOCK).touch()
+    (live / kernels.KERNEL_DIR_LOCK).touch()
     an_hour_ago = time.time() - 3600
     for folder in (dead, no_lock_file, live):
         os.utime(folder, (an_hour_ago, an_hour_ago))
-    just_made = tmp_path / f"{report.KERNEL_DIR_PREFIX}just-made"
+    just_made = tmp_path / f"{kernels.KERNEL_DIR_PREFIX}just-made"
     just_made.mkdir()
-    (just_made / report.KERNEL_DIR_LOCK).touch()
-    with hold_lock(live / report.KERNEL_DIR_LOCK, "test"):
-        removed = report.clean_stale_kernel_dirs(tmp_path)
+    (just_made / kernels.KERNEL_DIR_LOCK).touch()
+    with hold_lock(live / kernels.KERNEL_DIR_LOCK, "test"):
+        removed = kernels.clean_stale_kernel_dirs(tmp_path)
     assert removed == 1
     assert not dead.exists(), "a killed run's connection file (with its key) is removed"
     assert live.exists() and no_lock_file.exists() and just_made.exists()
 
 
 def test_kernel_connection_file_lives_in_the_private_folder(tmp_path: Path) -> None:
-    manager = report._local_socket_kernel_manager(tmp_path)(kernel_name="python3")
+    manager = kernels.local_socket_kernel_manager(tmp_path)(kernel_name="python3")
     assert Path(manager.connection_file).parent == tmp_path
-    with report._private_kernel_dir() as folder:
+    with kernels.private_kernel_dir() as folder:
         assert (folder.stat().st_mode & 0o077) == 0, "readable by this user only"
-        assert is_locked(folder / report.KERNEL_DIR_LOCK)
+        assert is_locked(folder / kernels.KERNEL_DIR_LOCK)
     assert not folder.exists(), "removed on exit"
 
 

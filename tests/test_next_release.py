@@ -263,7 +263,7 @@ ANALYSIS_MODULES = sorted(
     str(p.relative_to(SRC).with_suffix("")).replace("\\", "/")
     for folder in ("pages", "methods", "geo", "report", "reference", "ssda903")
     for p in (SRC / folder).rglob("*.py")
-) + ["provenance"]
+)
 
 
 def _string_constants(path: Path) -> list[str]:

@@ -12,11 +12,11 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from typer.testing import CliRunner
 
+from solihull_analytics.report.front import write_la_index
 from solihull_analytics.report.pipeline import (
     discover_notebooks,
     render_notebook,
     validate_headline,
-    write_la_index,
 )
 from tests.browser import chromium, chromium_driver
 from tests.pages import page_text

@@ -9,7 +9,8 @@ import pytest
 
 from solihull_analytics.build import read_table
 from solihull_analytics.sources import _common
-from solihull_analytics.sources.cla import normalise_area_name, parse_counts
+from solihull_analytics.sources.cla_areas import normalise_area_name
+from solihull_analytics.sources.cla_readers import parse_counts
 
 SOLIHULL = "E08000029"
 ENGLAND = "E92000001"

@@ -11,6 +11,7 @@ import yaml
 from typer.testing import CliRunner
 
 from solihull_analytics.cli import app
+from solihull_analytics.report import kernels
 from solihull_analytics.report import pipeline as report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,10 +44,10 @@ def test_readme_make_free_route_names_commands_that_exist() -> None:
 
 
 def test_kernels_use_ipc_except_on_windows(tmp_path: Path) -> None:
-    assert report.kernel_transport("linux") == "ipc"
-    assert report.kernel_transport("darwin") == "ipc"
-    assert report.kernel_transport("win32") == "tcp"
-    manager = report._local_socket_kernel_manager(tmp_path)()
+    assert kernels.kernel_transport("linux") == "ipc"
+    assert kernels.kernel_transport("darwin") == "ipc"
+    assert kernels.kernel_transport("win32") == "tcp"
+    manager = kernels.local_socket_kernel_manager(tmp_path)()
     assert (manager.transport, manager.ip) == ("ipc", str(tmp_path / "kernel"))
 
 
@@ -57,8 +58,8 @@ def test_a_notebook_renders_over_loopback_tcp(
     """The Windows fallback works: a notebook executes with its kernel on 127.0.0.1."""
     from tests.test_report import GOOD, SOLIHULL, _notebook
 
-    monkeypatch.setattr(report, "kernel_transport", lambda platform=None: "tcp")
-    manager = report._local_socket_kernel_manager(tmp_path)()
+    monkeypatch.setattr(kernels, "kernel_transport", lambda platform=None: "tcp")
+    manager = kernels.local_socket_kernel_manager(tmp_path)()
     assert (manager.transport, manager.ip) == ("tcp", "127.0.0.1")
     nb_dir = tmp_path / "nbs"
     nb_dir.mkdir()

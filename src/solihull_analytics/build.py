@@ -20,15 +20,13 @@ import importlib
 import inspect
 import json
 import os
-import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from solihull_analytics import __version__, paths
+from solihull_analytics import build_keys, paths, processed
 from solihull_analytics.catalogue import Entry, load_catalogue
 
 #: Modules that declare tables. Importing them fills :data:`REGISTRY`.
@@ -43,13 +41,8 @@ SOURCE_MODULES = (
     "solihull_analytics.sources.neighbours",
 )
 
-MANIFEST_NAME = "manifest.json"
 #: Held by a running build, so that a second build on the same folder waits for it.
 LOCK_NAME = ".build.lock"
-#: Records the fingerprint of a complete, successful build, so that a no-op build can be
-#: recognised without importing the source modules (pandas, geopandas, ...).
-FAST_STATE_NAME = ".build-state.json"
-SOURCES_DIR = Path(__file__).resolve().parent / "sources"
 
 
 class BuildError(RuntimeError):
@@ -58,14 +51,6 @@ class BuildError(RuntimeError):
 
 class MissingInputError(BuildError):
     """A required raw file is not in the cache."""
-
-
-class TableCorruptError(RuntimeError):
-    """A processed table does not match the sha256 the build recorded for it.
-
-    Deliberately not a :class:`BuildError`: code that treats a missing table as "not available"
-    must never quietly do the same with a damaged one.
-    """
 
 
 class Inputs:
@@ -218,194 +203,6 @@ def load_registry() -> dict[str, TableSpec]:
     return REGISTRY
 
 
-def _file_fingerprint(p: Path, entry: Entry) -> str:
-    if not p.exists():
-        return "absent"
-    # Raw files are verified against the catalogue hash on fetch and are read-only afterwards, so
-    # the catalogue hash plus size and mtime identify the content without re-hashing big files.
-    st = p.stat()
-    return f"{entry.sha256 or 'unhashed'}:{st.st_size}:{st.st_mtime_ns}"
-
-
-def _source_dependencies(builder: Callable[..., Any]) -> list[Path]:
-    """Files of the other ``sources`` modules (not ``_common``) the builder's module imports."""
-    module = sys.modules.get(builder.__module__)
-    if module is None:
-        return []
-    names = {getattr(v, "__module__", None) for v in vars(module).values() if callable(v)}
-    out = []
-    for name in sorted(n for n in names if n and n.startswith("solihull_analytics.sources.")):
-        dep = sys.modules.get(name)
-        if dep is not None and name != module.__name__ and not name.endswith("._common"):
-            out.append(Path(dep.__file__))
-    return out
-
-
-def _table_key(spec: TableSpec, entries: dict[str, Entry], raw_dir: Path) -> str:
-    h = hashlib.sha256()
-    h.update(f"{spec.name}|{__version__}".encode())
-    source = inspect.getsourcefile(spec.builder)
-    if source:
-        h.update(Path(source).read_bytes())
-    # Helpers shared by the source modules change what every builder produces.
-    shared = SOURCES_DIR / "_common.py"
-    if shared.exists():
-        h.update(shared.read_bytes())
-    # So do the readers a builder's module imports from another source module.
-    for dep in _source_dependencies(spec.builder):
-        h.update(dep.read_bytes())
-    for entry_id in spec.inputs + spec.optional_inputs:
-        entry = entries[entry_id]
-        h.update(f"|{entry_id}={_file_fingerprint(entry.raw_path(raw_dir), entry)}".encode())
-    if spec.release_kinds:
-        from solihull_analytics import releases
-
-        for kind in spec.release_kinds:
-            h.update(f"|releases:{kind}={releases.fingerprint(kind)}".encode())
-    return h.hexdigest()
-
-
-def _fast_fingerprint(
-    manifest: dict[str, Any], entries: dict[str, Entry], raw_dir: Path, processed_dir: Path
-) -> str | None:
-    """Fingerprint of everything a full build depends on, computed without heavy imports.
-
-    It covers the suite version, every source module and this file, the catalogue, the raw
-    files (present or absent) that each built table declared, and the size and modification time
-    of every output. ``None`` when an output is missing.
-    """
-    h = hashlib.sha256(__version__.encode())
-    registry = paths.catalogue_path().with_name("releases.yaml")
-    registry = Path(os.environ.get("SOLIHULL_RELEASES") or registry)
-    if registry.exists():
-        h.update(registry.read_bytes())
-    for p in sorted([*SOURCES_DIR.glob("*.py"), Path(__file__)]):
-        h.update(p.name.encode())
-        h.update(p.read_bytes())
-    for name in sorted(manifest):
-        out = processed_dir / f"{name}.parquet"
-        if not out.exists():
-            return None
-        # The output's size and mtime: a table damaged or replaced since the build changes them,
-        # which sends the build down the slow path, where the table's sha256 is checked.
-        st = out.stat()
-        h.update(f"|{name}:{st.st_size}:{st.st_mtime_ns}".encode())
-        if "declared" not in manifest[name]:
-            return None  # a manifest from an older version: take the slow, careful path
-        for entry_id in manifest[name]["declared"]:
-            entry = entries.get(entry_id)
-            if entry is None:
-                return None
-            h.update(f"|{entry_id}={_file_fingerprint(entry.raw_path(raw_dir), entry)}".encode())
-    return h.hexdigest()
-
-
-def _read_fast_state(processed_dir: Path) -> str | None:
-    p = processed_dir / FAST_STATE_NAME
-    try:
-        return json.loads(p.read_text(encoding="utf-8")).get("fingerprint")
-    except (OSError, json.JSONDecodeError):
-        return None
-
-
-def _read_manifest(processed_dir: Path) -> dict[str, Any]:
-    p = processed_dir / MANIFEST_NAME
-    if not p.exists():
-        return {}
-    try:
-        return json.loads(p.read_text(encoding="utf-8"))
-    except json.JSONDecodeError:
-        return {}
-
-
-def atomic_write_bytes(target: Path, writer: Callable[[Path], None]) -> None:
-    """Write a file atomically: ``writer`` fills a temporary file that then replaces ``target``.
-
-    A failure leaves any previous ``target`` untouched.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        writer(tmp)
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def _write_manifest(processed_dir: Path, manifest: dict[str, Any]) -> None:
-    text = json.dumps(manifest, indent=2, sort_keys=True)
-    atomic_write_bytes(
-        processed_dir / MANIFEST_NAME, lambda p: p.write_text(text, encoding="utf-8")
-    )
-
-
-#: What the manifest records about each written table, to check it before it is used.
-STAMP_FIELDS = ("sha256", "size", "mtime_ns")
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _output_stamp(path: Path) -> dict[str, Any]:
-    st = path.stat()
-    return {"sha256": _sha256_file(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
-
-
-def table_problem(
-    name: str, recorded: dict[str, Any] | None, processed_dir: Path, *, full: bool = False
-) -> str | None:
-    """Say what is wrong with a built table, or ``None`` when it is the table the build wrote.
-
-    The cheap check: size and modification time as recorded; when they differ (or were not
-    recorded), or with ``full=True``, the file is hashed and compared with the recorded sha256.
-    """
-    path = processed_dir / f"{name}.parquet"
-    if not path.exists():
-        return "is missing"
-    if not recorded or not recorded.get("sha256"):
-        return "has no checksum in the build manifest"
-    st = path.stat()
-    same_stamp = st.st_size == recorded.get("size") and st.st_mtime_ns == recorded.get("mtime_ns")
-    if same_stamp and not full:
-        return None
-    if st.st_size != recorded.get("size", st.st_size):
-        return f"has {st.st_size:,} bytes where the build wrote {recorded['size']:,} (truncated?)"
-    if _sha256_file(path) != recorded["sha256"]:
-        return "does not match the sha256 the build recorded (damaged or changed by hand)"
-    return None
-
-
-def _restamp(recorded: dict[str, Any], path: Path) -> bool:
-    """Record the size and mtime of a table whose hash was just confirmed; True if changed."""
-    st = path.stat()
-    if recorded.get("size") == st.st_size and recorded.get("mtime_ns") == st.st_mtime_ns:
-        return False
-    recorded.update(size=st.st_size, mtime_ns=st.st_mtime_ns)
-    return True
-
-
-def verify_tables(processed_dir: Path | None = None) -> dict[str, str]:
-    """Check every table in the manifest; return ``{table: problem}`` for the bad ones."""
-    processed_dir = processed_dir or paths.processed_dir()
-    recorded = _read_manifest(processed_dir)
-    problems = {name: table_problem(name, rec, processed_dir) for name, rec in recorded.items()}
-    return {name: why for name, why in problems.items() if why}
-
-
-def _remove_stale_temporaries(processed_dir: Path) -> None:
-    """Remove half-written outputs of a build that was killed (called under the build lock)."""
-    for p in processed_dir.glob(".*.tmp"):
-        p.unlink(missing_ok=True)
-
-
 @dataclass
 class BuildResult:
     """Outcome of building one table."""
@@ -442,7 +239,7 @@ def _build_one(
     try:
         inputs = Inputs(spec.name, entries, spec.inputs + spec.optional_inputs, raw_dir)
         df = validate(spec, spec.builder(inputs))
-        atomic_write_bytes(out, lambda p: df.to_parquet(p, index=False))
+        processed.atomic_write_bytes(out, lambda p: df.to_parquet(p, index=False))
     except Exception as exc:  # noqa: BLE001 - one table's failure must not stop the rest
         return {
             "name": spec.name,
@@ -455,29 +252,8 @@ def _build_one(
         "ok": True,
         "rows": int(len(df)),
         "seconds": time.perf_counter() - start,
-        **_output_stamp(out),
+        **processed.output_stamp(out),
     }
-
-
-def exit_with_parent() -> None:
-    """Pool initializer: end this worker process as soon as the process that started it dies.
-
-    Without it, workers of a killed build (``kill -9``, a closed terminal) would carry on
-    building and writing tables nobody asked for any more. Works on Windows too (the parent's
-    sentinel is a process handle there).
-    """
-    import multiprocessing
-    import threading
-
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-
-    def watch() -> None:
-        parent.join()
-        os._exit(1)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _build_group(
@@ -528,15 +304,16 @@ def build(
     entries = load_catalogue(catalogue_file)
     full_build = not names
     if full_build and not force:
-        previous = _read_manifest(processed_dir)
-        fingerprint = _fast_fingerprint(previous, entries, raw_dir, processed_dir)
-        if previous and fingerprint is not None and fingerprint == _read_fast_state(processed_dir):
+        previous = processed.read_manifest(processed_dir)
+        fingerprint = build_keys.fast_fingerprint(previous, entries, raw_dir, processed_dir)
+        recorded = build_keys.read_fast_state(processed_dir)
+        if previous and fingerprint is not None and fingerprint == recorded:
             return [BuildResult(n, "unchanged", v.get("rows")) for n, v in previous.items()]
     from solihull_analytics.locking import hold_lock
 
     processed_dir.mkdir(parents=True, exist_ok=True)
     with hold_lock(processed_dir / LOCK_NAME, "data build", notify=progress):
-        _remove_stale_temporaries(processed_dir)
+        processed.remove_stale_temporaries(processed_dir)
         return _build_locked(
             names, force, raw_dir, processed_dir, catalogue_file, entries, progress, jobs
         )
@@ -553,98 +330,132 @@ def _build_locked(
     jobs: int | None,
 ) -> list[BuildResult]:
     """The body of :func:`build`, run while holding the build lock."""
-    full_build = not names
     registry = load_registry()
     wanted = list(names) if names else list(registry)
     unknown = [n for n in wanted if n not in registry]
     if unknown:
         raise BuildError(f"unknown table(s) {', '.join(unknown)}; known: {', '.join(registry)}.")
-    manifest = _read_manifest(processed_dir)
-    results: dict[str, BuildResult] = {}
-    keys: dict[str, str] = {}
-    todo: list[str] = []
-    restamped = False
-    for name in wanted:
-        spec = registry[name]
-        for entry_id in spec.inputs + spec.optional_inputs:
-            if entry_id not in entries:
-                raise BuildError(
-                    f"table {name!r} declares {entry_id!r}, which is not in the catalogue."
-                )
-        keys[name] = _table_key(spec, entries, raw_dir)
-        out = processed_dir / spec.filename
-        if not force and out.exists() and manifest.get(name, {}).get("key") == keys[name]:
-            # The tables are small (tens of MB in all), so the slow path hashes every one.
-            problem = table_problem(name, manifest[name], processed_dir, full=True)
-            if problem is None:
-                results[name] = BuildResult(name, "unchanged", manifest[name].get("rows"))
-                restamped = _restamp(manifest[name], out) or restamped
-                continue
-            if progress:
-                progress(f"table {name} {problem}: rebuilding it")
-        todo.append(name)
+    run = _BuildRun(registry, entries, raw_dir, processed_dir, progress)
+    todo = run.plan(wanted, force)
+    run.build(todo, jobs, catalogue_file)
+    ordered_results = [run.results[n] for n in wanted]
+    if not names:
+        run.write_fast_state(ordered_results)
+    return ordered_results
 
-    if restamped:
-        _write_manifest(processed_dir, manifest)
 
-    def record(outcome: dict[str, Any]) -> None:
+class _BuildRun:
+    """One build under the lock: which tables to build, their keys, the manifest and results."""
+
+    def __init__(self, registry: dict[str, TableSpec], entries: dict[str, Entry], raw_dir: Path,
+                 processed_dir: Path, progress: Callable[[str], None] | None) -> None:
+        self.registry = registry
+        self.entries = entries
+        self.raw_dir = raw_dir
+        self.processed_dir = processed_dir
+        self.progress = progress or (lambda _line: None)
+        self.manifest = processed.read_manifest(processed_dir)
+        self.results: dict[str, BuildResult] = {}
+        self.keys: dict[str, str] = {}
+
+    def plan(self, wanted: list[str], force: bool) -> list[str]:
+        """The tables to build: those whose key changed or whose output fails its checksum."""
+        todo: list[str] = []
+        restamped = False
+        for name in wanted:
+            spec = self.registry[name]
+            for entry_id in spec.inputs + spec.optional_inputs:
+                if entry_id not in self.entries:
+                    raise BuildError(
+                        f"table {name!r} declares {entry_id!r}, which is not in the catalogue."
+                    )
+            self.keys[name] = build_keys.table_key(spec, self.entries, self.raw_dir)
+            out = self.processed_dir / spec.filename
+            recorded = self.manifest.get(name, {})
+            if not force and out.exists() and recorded.get("key") == self.keys[name]:
+                # The tables are small (tens of MB in all), so the slow path hashes every one.
+                problem = processed.table_problem(name, recorded, self.processed_dir, full=True)
+                if problem is None:
+                    self.results[name] = BuildResult(name, "unchanged", recorded.get("rows"))
+                    restamped = processed.restamp(recorded, out) or restamped
+                    continue
+                self.progress(f"table {name} {problem}: rebuilding it")
+            todo.append(name)
+        if restamped:
+            processed.write_manifest(self.processed_dir, self.manifest)
+        return todo
+
+    def record(self, outcome: dict[str, Any]) -> None:
+        """Record one table's outcome (and, when built, its manifest entry)."""
         name = outcome["name"]
-        spec = registry[name]
+        spec = self.registry[name]
         if not outcome["ok"]:
-            results[name] = BuildResult(
+            self.results[name] = BuildResult(
                 name, "failed", seconds=outcome["seconds"], message=outcome["message"]
             )
-            if progress:
-                progress(f"FAILED {name}: {outcome['message']}")
+            self.progress(f"FAILED {name}: {outcome['message']}")
             return
-        present = [i for i in spec.optional_inputs if entries[i].raw_path(raw_dir).exists()]
-        manifest[name] = {
-            "key": keys[name],
+        present = [i for i in spec.optional_inputs
+                   if self.entries[i].raw_path(self.raw_dir).exists()]
+        self.manifest[name] = {
+            "key": self.keys[name],
             "rows": outcome["rows"],
             "inputs": list(spec.inputs) + present,
             "declared": list(spec.inputs + spec.optional_inputs),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            **{k: outcome[k] for k in STAMP_FIELDS},
+            **{k: outcome[k] for k in processed.STAMP_FIELDS},
         }
-        _write_manifest(processed_dir, manifest)
-        results[name] = BuildResult(name, "built", outcome["rows"], outcome["seconds"])
-        if progress:
-            progress(f"built {name}: {outcome['rows']:,} rows in {outcome['seconds']:.1f} s")
+        processed.write_manifest(self.processed_dir, self.manifest)
+        self.results[name] = BuildResult(name, "built", outcome["rows"], outcome["seconds"])
+        self.progress(f"built {name}: {outcome['rows']:,} rows in {outcome['seconds']:.1f} s")
 
-    groups: dict[str, list[str]] = {}
-    for name in todo:
-        groups.setdefault(registry[name].builder.__module__, []).append(name)
-    jobs = jobs or os.cpu_count() or 1
-    parallel = jobs > 1 and len(groups) > 1 and all(m in SOURCE_MODULES for m in groups)
-    if parallel:
+    def build(self, todo: list[str], jobs: int | None, catalogue_file: Path | None) -> None:
+        """Build ``todo``: one worker process per source module when there are several."""
+        groups: dict[str, list[str]] = {}
+        for name in todo:
+            groups.setdefault(self.registry[name].builder.__module__, []).append(name)
+        jobs = jobs or os.cpu_count() or 1
+        if jobs > 1 and len(groups) > 1 and all(m in SOURCE_MODULES for m in groups):
+            self._build_in_parallel(list(groups.values()), jobs, catalogue_file)
+            return
+        for name in todo:
+            self.record(_build_one(self.registry[name], self.entries, self.raw_dir,
+                                   self.processed_dir))
+
+    def _build_in_parallel(self, groups: list[list[str]], jobs: int,
+                           catalogue_file: Path | None) -> None:
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
+        from solihull_analytics.locking import exit_with_parent
+
         # Longest groups first, so the two workers finish together.
-        ordered = sorted(groups.values(), key=len, reverse=True)
+        ordered = sorted(groups, key=len, reverse=True)
         with ProcessPoolExecutor(
             max_workers=min(jobs, len(ordered)), initializer=exit_with_parent
         ) as pool:
             futures = [
-                pool.submit(_build_group, g, raw_dir, processed_dir, catalogue_file)
+                pool.submit(_build_group, g, self.raw_dir, self.processed_dir, catalogue_file)
                 for g in ordered
             ]
             for fut in as_completed(futures):
                 for outcome in fut.result():
-                    record(outcome)
-    else:
-        for name in todo:
-            record(_build_one(registry[name], entries, raw_dir, processed_dir))
-    ordered_results = [results[n] for n in wanted]
-    if full_build:
-        state = processed_dir / FAST_STATE_NAME
-        ok = all(r.status != "failed" for r in ordered_results) and set(manifest) >= set(registry)
-        fingerprint = _fast_fingerprint(manifest, entries, raw_dir, processed_dir) if ok else None
+                    self.record(outcome)
+
+    def write_fast_state(self, results: list[BuildResult]) -> None:
+        """After a full build: record its fingerprint if it all succeeded, else forget it."""
+        state = self.processed_dir / build_keys.FAST_STATE_NAME
+        ok = all(r.status != "failed" for r in results) and set(self.manifest) >= set(
+            self.registry)
+        fingerprint = (
+            build_keys.fast_fingerprint(self.manifest, self.entries, self.raw_dir,
+                                        self.processed_dir)
+            if ok else None
+        )
         if fingerprint:
             text = json.dumps({"fingerprint": fingerprint})
-            atomic_write_bytes(state, lambda p: p.write_text(text, encoding="utf-8"))
+            processed.atomic_write_bytes(state, lambda p: p.write_text(text, encoding="utf-8"))
         elif state.exists():
             state.unlink()
-    return ordered_results
 
 
 def read_table(name: str, processed_dir: Path | None = None) -> Any:
@@ -657,7 +468,7 @@ def read_table(name: str, processed_dir: Path | None = None) -> Any:
     ------
     BuildError
         If the table has not been built, with the command that builds it.
-    TableCorruptError
+    processed.TableCorruptError
         If the table does not match the manifest (or is not in it), with the command to run.
     """
     import io
@@ -670,14 +481,14 @@ def read_table(name: str, processed_dir: Path | None = None) -> Any:
             "(or `make reports`) first."
         )
     data = p.read_bytes()
-    recorded = _read_manifest(processed_dir).get(name, {}).get("sha256")
+    recorded = processed.read_manifest(processed_dir).get(name, {}).get("sha256")
     if recorded is None or hashlib.sha256(data).hexdigest() != recorded:
         why = (
             "has no checksum in the build manifest"
             if recorded is None
             else "does not match the sha256 the build recorded (damaged or changed by hand)"
         )
-        raise TableCorruptError(
+        raise processed.TableCorruptError(
             f"processed table {name!r} at {p} {why}; it was not used. Run "
             f"`solihull-analytics data build --only {name}` to rebuild it, then run again."
         )
@@ -690,8 +501,3 @@ def read_table(name: str, processed_dir: Path | None = None) -> Any:
     import pandas
 
     return pandas.read_parquet(io.BytesIO(data))
-
-
-def manifest(processed_dir: Path | None = None) -> dict[str, Any]:
-    """Return the build manifest (table name to key, rows, inputs, sha256)."""
-    return _read_manifest(processed_dir or paths.processed_dir())

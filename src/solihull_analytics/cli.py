@@ -197,8 +197,9 @@ def data_add(
 def data_list() -> None:
     """List the catalogue: each published file, whether it is cached, and the tables built."""
     from solihull_analytics import paths
-    from solihull_analytics.build import load_registry, manifest
+    from solihull_analytics.build import load_registry
     from solihull_analytics.catalogue import load_catalogue
+    from solihull_analytics.processed import manifest
 
     for entry in load_catalogue().values():
         present = entry.raw_path().exists()
@@ -439,7 +440,7 @@ def _require_data_dir() -> None:
 
 def _require_intact_tables() -> None:
     """Stop before rendering when a processed table is not the one the build wrote."""
-    from solihull_analytics.build import verify_tables
+    from solihull_analytics.processed import verify_tables
 
     bad = verify_tables()
     if bad:
@@ -474,10 +475,11 @@ def _one_line_error(exc: BaseException) -> str | None:
     """The one-line message for an error the user can act on, or ``None`` for a bug."""
     import errno
 
-    from solihull_analytics.build import BuildError, TableCorruptError
+    from solihull_analytics.build import BuildError
     from solihull_analytics.catalogue import CatalogueError
     from solihull_analytics.fetch import FetchError
     from solihull_analytics.locking import LockBusyError
+    from solihull_analytics.processed import TableCorruptError
     from solihull_analytics.report.pipeline import ReportError
 
     known = (BuildError, TableCorruptError, CatalogueError, FetchError, LockBusyError, ReportError)

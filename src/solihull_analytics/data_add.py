@@ -33,8 +33,8 @@ import yaml
 
 from solihull_analytics import paths
 from solihull_analytics import releases as registry
-from solihull_analytics.build import atomic_write_bytes
 from solihull_analytics.catalogue import _ID, load_catalogue
+from solihull_analytics.processed import atomic_write_bytes
 
 _YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
 #: Registry facts that belong to one release only and are not copied to a new one.
@@ -48,7 +48,7 @@ _MIRROR_FIELDS = ("mirror_path", "mirror_compression", "mirror_sha256", "archive
 _HELPER_MODULES = {"geo.las", "geo.sub_areas", "report", "methods", "paths", "build", "releases",
                    "catalogue", "ssda903", "constants", "reference"}
 #: Modules whose page lists every catalogued file (so it changes whenever a file is added).
-_LISTS_EVERY_FILE = {"provenance", "pages.data_sources"}
+_LISTS_EVERY_FILE = {"pages.data_sources"}
 
 
 class DataAddError(ValueError):
@@ -410,7 +410,8 @@ def pages_reading(tables: list[str]) -> list[str]:
         code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
         modules, text = _page_source(package, code)
         reads = set(re.findall(r"\"([a-z0-9_]+)\"", text)) & wanted
-        if reads or any(m in _LISTS_EVERY_FILE for m in modules):
+        if reads or any(m == x or m.startswith(x + ".") for m in modules
+                        for x in _LISTS_EVERY_FILE):
             why = ", ".join(sorted(reads)) if reads else "lists every catalogued file"
             out.append(f"{nb.stem} ({why})")
     return out

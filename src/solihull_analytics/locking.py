@@ -1,10 +1,12 @@
-"""Locks that stop two runs from writing the same folders at once.
+"""Locks that stop two runs from writing the same folders at once, and worker processes that
+end with their run.
 
 ``data build`` holds a lock on ``data/processed/`` and ``report`` one on each ``reports/<LA>/``
 while they write. A second run on the same folder says so and waits for the first to finish
 (up to ``SOLIHULL_LOCK_WAIT`` seconds, default one hour), then stops with a message. The locks
 are operating-system file locks (:mod:`filelock`, which also works on Windows): a run that is
-killed releases its lock, so a lock never outlives its run.
+killed releases its lock, so a lock never outlives its run; likewise the worker processes of a
+killed run stop (:func:`exit_with_parent`).
 """
 
 from __future__ import annotations
@@ -98,3 +100,24 @@ def is_locked(lock_file: Path) -> bool:
         return True  # cannot tell: treat as held, so nothing in use is removed
     lock.release()
     return False
+
+
+def exit_with_parent() -> None:
+    """Pool initializer: end this worker process as soon as the process that started it dies.
+
+    Without it, workers of a killed build (``kill -9``, a closed terminal) would carry on
+    building and writing tables nobody asked for any more. Works on Windows too (the parent's
+    sentinel is a process handle there).
+    """
+    import multiprocessing
+    import threading
+
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()

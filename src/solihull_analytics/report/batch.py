@@ -58,9 +58,9 @@ class WarmKernel:
         self._stack = ExitStack()
 
     def __enter__(self) -> WarmKernel:
-        from solihull_analytics.report.pipeline import _private_kernel_dir
+        from solihull_analytics.report.kernels import private_kernel_dir
 
-        self._socket_dir = Path(self._stack.enter_context(_private_kernel_dir()))
+        self._socket_dir = Path(self._stack.enter_context(private_kernel_dir()))
         self._start()
         return self
 
@@ -73,9 +73,9 @@ class WarmKernel:
     def _start(self) -> None:
         from jupyter_core.utils import run_sync
 
-        from solihull_analytics.report.pipeline import _local_socket_kernel_manager
+        from solihull_analytics.report.kernels import local_socket_kernel_manager
 
-        self.km = _local_socket_kernel_manager(self._socket_dir)(kernel_name="python3")
+        self.km = local_socket_kernel_manager(self._socket_dir)(kernel_name="python3")
         run_sync(self.km.start_kernel)(cwd=str(self.cwd))
         self.kc = self.km.client()
         self.kc.allow_stdin = False
@@ -215,17 +215,16 @@ def render_batch(
 
     from solihull_analytics.geo.las import la_info
     from solihull_analytics.locking import hold_lock
+    from solihull_analytics.report.front import write_la_index, write_top_index
+    from solihull_analytics.report.kernels import clean_stale_kernel_dirs
     from solihull_analytics.report.pipeline import (
         REPORT_LOCK,
         NotebookResult,
         PackResult,
         _library_fingerprint,
         clean_staging,
-        clean_stale_kernel_dirs,
         discover_notebooks,
         render_notebook,
-        write_la_index,
-        write_top_index,
     )
 
     codes = list(dict.fromkeys(la_codes))

@@ -13,23 +13,23 @@ For each LA and each notebook in ``notebooks/`` (named ``NN_name.ipynb``):
 
 Finally ``reports/<la>/index.html`` (the pack's front page) and ``reports/index.html`` (every LA
 rendered) are rewritten.
+
+The parts live beside this module: :mod:`~solihull_analytics.report.kernels` (the kernels'
+private folders and transport), :mod:`~solihull_analytics.report.convert` (nbconvert to HTML,
+atomic writes) and :mod:`~solihull_analytics.report.front` (the front pages).
 """
 
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import os
 import re
 import shutil
-import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -37,52 +37,23 @@ from typing import Any
 
 from solihull_analytics import __version__, paths
 from solihull_analytics.report import changes
+from solihull_analytics.report.convert import notebook_to_html, write_atomic
 from solihull_analytics.report.downloads import publish as publish_downloads
-from solihull_analytics.report.sanitise import CSP_META, sanitise_page
+from solihull_analytics.report.front import write_la_index, write_top_index
+from solihull_analytics.report.kernels import (
+    clean_stale_kernel_dirs,
+    local_socket_kernel_manager,
+    private_kernel_dir,
+)
 
 STATE_DIR = ".state"
 PACKAGE_DIR = Path(__file__).resolve().parent
+#: The library whose code a rendered page depends on (every module, template and setting).
+LIBRARY_DIR = PACKAGE_DIR.parent
 HEADLINE_SCHEMA = PACKAGE_DIR / "headline_schema.json"
-#: Headline figures shown per page on the pack's front page (the rest are on the page itself).
-FRONT_PAGE_HEADLINES = 6
 _NOTEBOOK_NAME = re.compile(r"^(\d{2})_[a-z0-9_]+\.ipynb$")
-
-
-def kernel_transport(platform: str | None = None) -> str:
-    """``"ipc"`` (local socket files), or ``"tcp"`` on loopback on Windows only.
-
-    Windows has no Unix-domain (IPC) sockets that ZeroMQ can use, so kernels there listen on
-    127.0.0.1: reachable from this machine only, and protected by the connection file's key.
-    """
-    return "tcp" if (platform or sys.platform) == "win32" else "ipc"
-
-
-def _local_socket_kernel_manager(socket_dir: Path) -> type:
-    """A kernel manager whose kernels talk over local (IPC) sockets instead of TCP.
-
-    Notebook 04 handles child-level data inside the kernel; with IPC the traffic between
-    pipeline and kernel goes through socket files readable by this user only, never a network
-    port (and ipykernel's "running over TCP without encryption" warning goes away).
-    """
-    from jupyter_client.manager import AsyncKernelManager
-
-    class LocalSocketKernelManager(AsyncKernelManager):
-        def __init__(self, **kwargs: Any) -> None:
-            super().__init__(**kwargs)
-            self.transport = kernel_transport()
-            self.ip = str(socket_dir / "kernel") if self.transport == "ipc" else "127.0.0.1"
-            # The connection file holds the kernel's signing key: keep it in the same private
-            # folder (removed at the end, or by the next run if this one is killed), not in
-            # Jupyter's shared runtime folder.
-            self.connection_file = str(socket_dir / "kernel.json")
-
-        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-            # The kernel logs a harmless "KeyboardInterrupt caught" at every shutdown; a failing
-            # cell is reported by the pipeline itself, so keep the kernel's own log quiet.
-            quiet = ["--IPKernelApp.log_level=CRITICAL"]
-            return super().format_kernel_cmd([*(extra_arguments or []), *quiet])
-
-    return LocalSocketKernelManager
+#: The lock file of ``reports/<LA>/``, held while a pack is rendered into it.
+REPORT_LOCK = ".render.lock"
 
 
 class ReportError(RuntimeError):
@@ -148,9 +119,9 @@ def discover_notebooks(
 
 def _library_fingerprint() -> str:
     h = hashlib.sha256(__version__.encode())
-    for p in sorted(PACKAGE_DIR.rglob("*")):
+    for p in sorted(LIBRARY_DIR.rglob("*")):
         if p.is_file() and p.suffix in {".py", ".j2", ".css", ".json", ".yaml"}:
-            h.update(p.relative_to(PACKAGE_DIR).as_posix().encode())
+            h.update(p.relative_to(LIBRARY_DIR).as_posix().encode())
             h.update(p.read_bytes())
     return h.hexdigest()
 
@@ -202,75 +173,6 @@ def render_key(notebook: Path, parameters: dict[str, Any], library: str, process
     return h.hexdigest()
 
 
-def _page_css() -> str:
-    return (PACKAGE_DIR / "templates" / "pack.css").read_text(encoding="utf-8")
-
-
-def _add_toc(page: str) -> str:
-    headings = re.findall(r'<h2 id="([^"]+)"[^>]*>(.*?)(?:<a class="anchor-link".*?)?</h2>', page)
-    items = []
-    for anchor, text in headings:
-        label = re.sub(r"<[^>]+>", "", text).strip()
-        if anchor != "data-used" and label:
-            items.append(f'<li><a href="#{anchor}">{label}</a></li>')
-    items.append('<li><a href="#data-used">Data used</a></li>')
-    toc = "<h2 class='sa-toc-title'>Contents</h2><ol>" + "".join(items) + "</ol>"
-    return page.replace("<!--SA-TOC-->", toc, 1)
-
-
-_EXPORTERS = threading.local()
-
-
-def _html_exporter() -> Any:
-    """The pack's HTML exporter, made once per thread and reused across pages (issue 16)."""
-    exporter = getattr(_EXPORTERS, "html", None)
-    if exporter is None:
-        from nbconvert import HTMLExporter
-
-        exporter = HTMLExporter(
-            template_name="pack",
-            extra_template_basedirs=[str(PACKAGE_DIR / "templates")],
-            exclude_input=True,
-            exclude_input_prompt=True,
-            exclude_output_prompt=True,
-            embed_images=True,
-        )
-        _EXPORTERS.html = exporter
-    return exporter
-
-
-def notebook_to_html(executed: Path, headline: dict[str, Any]) -> str:
-    """Convert an executed notebook to a standalone, accessible HTML page (code hidden)."""
-    import nbformat
-
-    exporter = _html_exporter()
-    nb = nbformat.read(executed, as_version=4)
-    # Drop error/stream outputs from the page: warnings and logs are for the executed copy only.
-    for cell in nb.cells:
-        if cell.get("cell_type") == "code":
-            cell["outputs"] = [
-                o
-                for o in cell.get("outputs", [])
-                if o.get("output_type") not in {"stream", "error"}
-            ]
-    resources = {
-        "sa": {
-            "title": headline.get("title", executed.stem),
-            "la_code": headline.get("la_code", ""),
-            "la_name": headline.get("la_name", ""),
-            "run_date": headline.get("run_date", ""),
-            "version": __version__,
-            "synthetic": bool(headline.get("synthetic")),
-            "sources": headline.get("sources", []),
-            "css": _page_css(),
-        },
-        "metadata": {"name": headline.get("title", executed.stem)},
-    }
-    nb.metadata["title"] = f"{headline.get('title', executed.stem)}: {headline.get('la_name', '')}"
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return _add_toc(sanitise_page(body))
-
-
 def validate_headline(doc: dict[str, Any]) -> None:
     """Validate a headline document against ``headline_schema.json`` (raises ReportError)."""
     import jsonschema
@@ -285,68 +187,51 @@ def validate_headline(doc: dict[str, Any]) -> None:
         ) from exc
 
 
-def _write_atomic(target: Path, text: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+def _execute(notebook: Path, executed: Path, parameters: dict[str, Any],
+             engine_kwargs: dict[str, Any]) -> tuple[str, int | None] | None:
+    """Execute ``notebook`` into ``executed`` with papermill; the error and cell, or ``None``."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        # A full disk or an interrupted write: leave the previous file and no temporary behind.
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        papermill.execute_notebook(
+            str(notebook),
+            str(executed),
+            parameters=parameters,
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+            cwd=str(notebook.parent),
+            **engine_kwargs,
+        )
+    except PapermillExecutionError as exc:
+        # exec_count is the code cell's execution number, as shown in the executed copy.
+        return f"{exc.ename}: {exc.evalue}", exc.exec_count
+    except Exception as exc:  # noqa: BLE001 - kernel death, bad parameters, ...
+        return f"{type(exc).__name__}: {exc}", None
+    return None
 
 
-KERNEL_DIR_PREFIX = "sa-kernel-"
-#: Held (locked) while a run uses its kernel folder; a folder whose lock is free was left by a
-#: run that was killed.
-KERNEL_DIR_LOCK = ".in-use"
-#: The lock file of ``reports/<LA>/``, held while a pack is rendered into it.
-REPORT_LOCK = ".render.lock"
+def _read_headline(headline_path: Path) -> dict[str, Any]:
+    """The headline JSON the notebook wrote, checked against the schema."""
+    if not headline_path.exists():
+        raise ReportError("the notebook did not write its headline JSON (page.finish()).")
+    headline = json.loads(headline_path.read_text(encoding="utf-8"))
+    validate_headline(headline)
+    return headline
 
 
-@contextmanager
-def _private_kernel_dir() -> Iterator[Path]:
-    """A temporary folder only this user can read (mode 0700) for a kernel's connection file and
-    sockets; removed on exit, and by :func:`clean_stale_kernel_dirs` if the run is killed."""
-    from solihull_analytics.locking import hold_lock
-
-    with tempfile.TemporaryDirectory(prefix=KERNEL_DIR_PREFIX) as name:
-        folder = Path(name)
-        with hold_lock(folder / KERNEL_DIR_LOCK, "report"):
-            yield folder
-
-
-def clean_stale_kernel_dirs(
-    temp_root: Path | None = None, min_age_seconds: float = 24 * 3600
-) -> int:
-    """Remove kernel folders (with their connection keys) left by killed runs; return how many.
-
-    A folder whose lock is held belongs to a live run and is kept, and so is one made in the
-    last few seconds (its run may not have taken the lock yet). One without a lock file (made by
-    an older version) is removed only when older than ``min_age_seconds``.
-    """
-    from solihull_analytics.locking import is_locked
-
-    root = temp_root or Path(tempfile.gettempdir())
-    removed = 0
-    for folder in root.glob(f"{KERNEL_DIR_PREFIX}*"):
-        try:
-            st = folder.stat()
-            if not folder.is_dir() or (hasattr(os, "getuid") and st.st_uid != os.getuid()):
-                continue
-            age = time.time() - st.st_mtime
-            lock = folder / KERNEL_DIR_LOCK
-            if age < 5 or (lock.exists() and is_locked(lock)):
-                continue
-            if not lock.exists() and age < min_age_seconds:
-                continue
-        except OSError:
-            continue
-        shutil.rmtree(folder, ignore_errors=True)
-        removed += not folder.exists()
-    return removed
+def _publish(staging: Path, name: str, out_dir: Path, page: str,
+             headline: dict[str, Any]) -> None:
+    """Move a rendered page, its executed copy, headline JSON and downloads into ``out_dir``."""
+    # The page first: if it cannot be written (a full disk), nothing of this run replaces
+    # the previous version.
+    write_atomic(out_dir / f"{name}.html", page)
+    (out_dir / "executed").mkdir(exist_ok=True)
+    os.replace(staging / f"{name}.ipynb", out_dir / "executed" / f"{name}.ipynb")
+    changes.keep_previous(out_dir / f"{name}.json", headline)
+    os.replace(staging / f"{name}.json", out_dir / f"{name}.json")
+    publish_downloads(staging / name, out_dir / name)
 
 
 def render_notebook(
@@ -372,9 +257,6 @@ def render_notebook(
         ``unchanged`` when skipped, ``rendered`` on success, ``failed`` with the cell and
         exception otherwise (the previous HTML, JSON and executed copy are then left in place).
     """
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
     start = time.perf_counter()
     name = notebook.stem
     declared = declared_parameters(notebook)
@@ -385,11 +267,9 @@ def render_notebook(
         # Only what this notebook declares: an option for page 04 must not re-render page 01.
         **{k: v for k, v in (extra_parameters or {}).items() if k in declared},
     }
-    library = library or _library_fingerprint()
     extra_fp = _private_extract(notebook, parameters)
-    key = render_key(
-        notebook, parameters, library + extra_fp, _processed_fingerprint(processed_dir)
-    )
+    key = render_key(notebook, parameters, (library or _library_fingerprint()) + extra_fp,
+                     _processed_fingerprint(processed_dir))
     state_file = out_dir / STATE_DIR / f"{name}.json"
     html_file = out_dir / f"{name}.html"
     if not force and state_file.exists() and html_file.exists():
@@ -403,7 +283,7 @@ def render_notebook(
 
     with (
         tempfile.TemporaryDirectory(dir=out_dir, prefix=".staging-") as staging_name,
-        _private_kernel_dir() as socket_dir,  # mode 0700
+        private_kernel_dir() as socket_dir,  # mode 0700
     ):
         staging = Path(staging_name)
         executed = staging / f"{name}.ipynb"
@@ -411,187 +291,19 @@ def render_notebook(
         engine_kwargs = (
             kernel.engine_kwargs()
             if kernel is not None
-            else {"kernel_manager_class": _local_socket_kernel_manager(Path(socket_dir))}
+            else {"kernel_manager_class": local_socket_kernel_manager(Path(socket_dir))}
         )
+        error = _execute(notebook, executed, parameters, engine_kwargs)
+        if error is not None:
+            return failed(*error)
         try:
-            papermill.execute_notebook(
-                str(notebook),
-                str(executed),
-                parameters=parameters,
-                kernel_name="python3",
-                progress_bar=False,
-                log_output=False,
-                cwd=str(notebook.parent),
-                **engine_kwargs,
-            )
-        except PapermillExecutionError as exc:
-            # exec_count is the code cell's execution number, as shown in the executed copy.
-            return failed(f"{exc.ename}: {exc.evalue}", exc.exec_count)
-        except Exception as exc:  # noqa: BLE001 - kernel death, bad parameters, ...
-            return failed(f"{type(exc).__name__}: {exc}")
-        headline_path = staging / f"{name}.json"
-        try:
-            if not headline_path.exists():
-                raise ReportError("the notebook did not write its headline JSON (page.finish()).")
-            headline = json.loads(headline_path.read_text(encoding="utf-8"))
-            validate_headline(headline)
+            headline = _read_headline(staging / f"{name}.json")
             page = notebook_to_html(executed, headline)
         except Exception as exc:  # noqa: BLE001
             return failed(f"{type(exc).__name__}: {exc}", stage="rendering")
-        # The page first: if it cannot be written (a full disk), nothing of this run replaces
-        # the previous version.
-        _write_atomic(html_file, page)
-        (out_dir / "executed").mkdir(exist_ok=True)
-        os.replace(executed, out_dir / "executed" / f"{name}.ipynb")
-        changes.keep_previous(out_dir / f"{name}.json", headline)
-        os.replace(headline_path, out_dir / f"{name}.json")
-        publish_downloads(staging / name, out_dir / name)
-    _write_atomic(state_file, json.dumps({"key": key, "rendered_at": run_date}))
+        _publish(staging, name, out_dir, page, headline)
+    write_atomic(state_file, json.dumps({"key": key, "rendered_at": run_date}))
     return NotebookResult(la_code, name, "rendered", time.perf_counter() - start)
-
-
-def _index_page(title: str, body: str, css: str) -> str:
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-{CSP_META}
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<meta name="generator" content="solihull-analytics {html.escape(__version__)}">
-<title>{html.escape(title)}</title>
-<style>{css}</style>
-</head>
-<body class="sa-page">
-<a class="sa-skip" href="#sa-main">Skip to content</a>
-{body}
-</body>
-</html>
-"""
-
-
-def _format_value(h: dict[str, Any]) -> str:
-    value = h.get("value")
-    if value is None:
-        return "not available"
-    if isinstance(value, float):
-        text = f"{value:,.2f}" if abs(value) < 10 else f"{value:,.1f}"
-    elif isinstance(value, int):
-        text = f"{value:,}"
-    else:
-        text = str(value)
-    if h.get("lower") is not None and h.get("upper") is not None:
-        text += f" (95% CI {h['lower']:,.1f} to {h['upper']:,.1f})"
-    return text
-
-
-def write_la_index(out_dir: Path, compare_with: Path | None = None) -> Path:
-    """Write ``reports/<la>/index.html``: headline figures and links to every page.
-
-    When a previous pack is at hand (``<out_dir>/previous/``, or ``compare_with``), each
-    figure also shows its previous value and the change (:mod:`solihull_analytics.report.changes`).
-    """
-    previous = changes.previous_docs(out_dir, compare_with)
-    docs = []
-    for p in sorted(out_dir.glob("[0-9][0-9]_*.json")):
-        try:
-            docs.append(json.loads(p.read_text(encoding="utf-8")))
-        except json.JSONDecodeError:
-            continue
-    la_name = docs[0]["la_name"] if docs else out_dir.name
-    la_code = docs[0]["la_code"] if docs else out_dir.name
-    run_dates = sorted({d.get("run_date", "") for d in docs})
-    sections = []
-    links = []
-    for d in docs:
-        nb = d["notebook"]
-        synthetic = (
-            " <strong class='sa-synthetic'>SYNTHETIC DATA</strong>" if d.get("synthetic") else ""
-        )
-        links.append(
-            f'<li><a href="{html.escape(nb)}.html">{html.escape(d["title"])}</a>{synthetic}</li>'
-        )
-        rows = []
-        headlines = d.get("headlines", [])
-        for h in headlines[:FRONT_PAGE_HEADLINES]:
-            rows.append(
-                "<tr>"
-                f"<th scope='row'>{html.escape(h.get('label') or h['name'].replace('_', ' '))}</th>"
-                f"<td>{html.escape(_format_value(h))}</td>"
-                f"<td>{html.escape(h['unit'])}</td><td>{html.escape(h['period'])}</td>"
-                f"<td>{html.escape(h['statement'])}</td>"
-                + (changes.change_cells(changes.compare(h, previous.get(nb))) if previous else "")
-                + "</tr>"
-            )
-        more = len(headlines) - FRONT_PAGE_HEADLINES
-        more_text = (
-            f"<p>{more} more figures on <a href='{html.escape(nb)}.html'>the full page</a>.</p>"
-            if more > 0
-            else ""
-        )
-        if rows:
-            sections.append(
-                f"<h2 id='{html.escape(nb)}'>{html.escape(d['title'])}{synthetic}</h2>"
-                f"<p><a href='{html.escape(nb)}.html'>Read the full page</a></p>"
-                "<table class='sa-table'><caption>Headline figures</caption><thead><tr>"
-                "<th scope='col'>Measure</th><th scope='col'>Value</th><th scope='col'>Unit</th>"
-                "<th scope='col'>Period</th><th scope='col'>In plain English</th>"
-                + (
-                    "<th scope='col'>Previous</th><th scope='col'>Change</th>"
-                    if previous
-                    else ""
-                )
-                + "</tr></thead>"
-                f"<tbody>{''.join(rows)}</tbody></table>{more_text}"
-            )
-    body = (
-        "<header class='sa-header'><p class='sa-crumb'><a href='../index.html'>All local "
-        "authorities</a></p>"
-        f"<h1>{html.escape(la_name)}: children's services data pack</h1>"
-        f"<p class='sa-meta'>Local authority {html.escape(la_code)} &middot; run on "
-        f"{html.escape(', '.join(run_dates))} &middot; solihull-analytics "
-        f"{html.escape(__version__)}</p></header>"
-        "<main id='sa-main'>"
-        "<nav aria-label='Pages in this pack'><h2 id='pages'>Pages in this pack</h2>"
-        f"<ol>{''.join(links)}</ol></nav>"
-        f"{changes.compared_with_text(previous, compare_with)}"
-        f"{''.join(sections)}</main>"
-        "<footer class='sa-footer'><p>Built from published DfE, ONS and MHCLG data; each page "
-        "lists the files it used with their checksums. Contains public sector information "
-        "licensed under the Open Government Licence v3.0.</p></footer>"
-    )
-    target = out_dir / "index.html"
-    _write_atomic(
-        target, _index_page(f"{la_name}: children's services data pack", body, _page_css())
-    )
-    return target
-
-
-def write_top_index(reports_dir: Path) -> Path:
-    """Write ``reports/index.html`` listing every LA with a rendered pack."""
-    rows = []
-    for la_dir in sorted(
-        p for p in reports_dir.iterdir() if p.is_dir() and (p / "index.html").exists()
-    ):
-        jsons = sorted(la_dir.glob("[0-9][0-9]_*.json"))
-        name = la_dir.name
-        if jsons:
-            name = json.loads(jsons[0].read_text(encoding="utf-8")).get("la_name", name)
-        rows.append((name, la_dir.name))
-    rows.sort()
-    items = "".join(
-        f"<li><a href='{html.escape(code)}/index.html'>{html.escape(name)}</a> "
-        f"({html.escape(code)})</li>"
-        for name, code in rows
-    )
-    body = (
-        "<header class='sa-header'><h1>Children's services data packs</h1>"
-        f"<p class='sa-meta'>{len(rows)} local authorities &middot; solihull-analytics "
-        f"{html.escape(__version__)}</p></header>"
-        f"<main id='sa-main'><h2 id='las'>Local authorities</h2><ul>{items}</ul></main>"
-    )
-    target = reports_dir / "index.html"
-    _write_atomic(target, _index_page("Children's services data packs", body, _page_css()))
-    return target
 
 
 def render_pack(
@@ -692,7 +404,7 @@ def render_many(
     codes = list(la_codes)
     jobs = jobs or os.cpu_count() or 1
     results: list[PackResult] = []
-    from solihull_analytics.build import exit_with_parent
+    from solihull_analytics.locking import exit_with_parent
 
     with ProcessPoolExecutor(max_workers=jobs, initializer=exit_with_parent) as pool:
         # LAs run in parallel, so each LA renders its notebooks one at a time.

@@ -395,17 +395,42 @@ def lait_year(period: pd.Series) -> pd.Series:
     return pd.to_numeric(single, errors="coerce").fillna(fin).astype("Int64")
 
 
+#: Role of the CIN file whose areas give LAIT's LA numbers their current GSS codes.
+LAIT_AREA_CODES_ROLE = "cin_episodes"
+
+
+def lait_area_codes_file() -> str:
+    """Catalogue id of the file that names LAIT's areas: the latest CIN release's
+    :data:`LAIT_AREA_CODES_ROLE` file (release registry), so a new CIN release brings new codes.
+    """
+    for rel in reversed(releases.releases("cin")):
+        files = rel.files_with(role=LAIT_AREA_CODES_ROLE)
+        if files:
+            return files[0].id
+    raise BuildError(
+        f"the release registry lists no CIN release with a {LAIT_AREA_CODES_ROLE!r} file, which "
+        "lait_indicators needs for LA codes; add one to data/releases.yaml (kind cin)."
+    )
+
+
+def lait_inputs() -> list[str]:
+    """Catalogue ids ``lait_indicators`` reads: LAIT, its dictionary, and the CIN area file."""
+    return ["lait_indicators", "lait_data_dictionary", lait_area_codes_file()]
+
+
 @table(
     "lait_indicators",
-    inputs=["lait_indicators", "lait_data_dictionary", "cin_ees2025_b1"],
+    inputs=lait_inputs,
+    release_kinds=("cin",),
     schema=LAIT_SCHEMA,
     description="DfE LAIT indicators on CLA, CIN and CPP rates and UASC by LA and year.",
 )
 def build_lait_indicators(inputs: Inputs) -> pd.DataFrame:
     """A tidy subset of DfE's LAIT data: CLA, CIN, CPP rates and numbers, and UASC.
 
-    LAIT names areas and gives DfE's 3-digit LA number but no GSS code; codes come from the CIN
-    2025 release (``old_la_code`` to current ``new_la_code``) and region names. LAIT rates use
+    LAIT names areas and gives DfE's 3-digit LA number but no GSS code; codes come from the
+    latest CIN release's children-in-need file (``old_la_code`` to current ``new_la_code``, see
+    :func:`lait_area_codes_file`) and region names. LAIT rates use
     the latest population estimates, so earlier years may differ from first publication.
     ``value`` is ``<NA>`` for suppressed cells (``x``, ``c``, ``-``).
     """
@@ -419,7 +444,7 @@ def build_lait_indicators(inputs: Inputs) -> pd.DataFrame:
             f"{path}: indicator(s) {missing} not found in column 'Short Desc'; LAIT may have "
             "renamed them — check the data dictionary and update LAIT_INDICATORS."
         )
-    cin_path = inputs.path("cin_ees2025_b1")
+    cin_path = inputs.path(lait_area_codes_file())
     cin = read_ees_csv(cin_path)
     require_columns(cin, ["region_code", "region_name"], cin_path)
     code_map = dfe_current_la_codes([cin])

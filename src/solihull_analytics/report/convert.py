@@ -1,0 +1,99 @@
+"""Executed notebooks to the pack's HTML pages: nbconvert with the pack's template, a table of
+contents, sanitised content; pages are written atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from solihull_analytics import __version__
+from solihull_analytics.report.sanitise import sanitise_page
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+
+def page_css() -> str:
+    return (TEMPLATES_DIR / "pack.css").read_text(encoding="utf-8")
+
+
+def add_toc(page: str) -> str:
+    headings = re.findall(r'<h2 id="([^"]+)"[^>]*>(.*?)(?:<a class="anchor-link".*?)?</h2>', page)
+    items = []
+    for anchor, text in headings:
+        label = re.sub(r"<[^>]+>", "", text).strip()
+        if anchor != "data-used" and label:
+            items.append(f'<li><a href="#{anchor}">{label}</a></li>')
+    items.append('<li><a href="#data-used">Data used</a></li>')
+    toc = "<h2 class='sa-toc-title'>Contents</h2><ol>" + "".join(items) + "</ol>"
+    return page.replace("<!--SA-TOC-->", toc, 1)
+
+
+_EXPORTERS = threading.local()
+
+
+def _html_exporter() -> Any:
+    """The pack's HTML exporter, made once per thread and reused across pages (issue 16)."""
+    exporter = getattr(_EXPORTERS, "html", None)
+    if exporter is None:
+        from nbconvert import HTMLExporter
+
+        exporter = HTMLExporter(
+            template_name="pack",
+            extra_template_basedirs=[str(TEMPLATES_DIR)],
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            embed_images=True,
+        )
+        _EXPORTERS.html = exporter
+    return exporter
+
+
+def notebook_to_html(executed: Path, headline: dict[str, Any]) -> str:
+    """Convert an executed notebook to a standalone, accessible HTML page (code hidden)."""
+    import nbformat
+
+    exporter = _html_exporter()
+    nb = nbformat.read(executed, as_version=4)
+    # Drop error/stream outputs from the page: warnings and logs are for the executed copy only.
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = [
+                o
+                for o in cell.get("outputs", [])
+                if o.get("output_type") not in {"stream", "error"}
+            ]
+    resources = {
+        "sa": {
+            "title": headline.get("title", executed.stem),
+            "la_code": headline.get("la_code", ""),
+            "la_name": headline.get("la_name", ""),
+            "run_date": headline.get("run_date", ""),
+            "version": __version__,
+            "synthetic": bool(headline.get("synthetic")),
+            "sources": headline.get("sources", []),
+            "css": page_css(),
+        },
+        "metadata": {"name": headline.get("title", executed.stem)},
+    }
+    nb.metadata["title"] = f"{headline.get('title', executed.stem)}: {headline.get('la_name', '')}"
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return add_toc(sanitise_page(body))
+
+
+def write_atomic(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        # A full disk or an interrupted write: leave the previous file and no temporary behind.
+        Path(tmp).unlink(missing_ok=True)
+        raise
