@@ -18,6 +18,12 @@ from solihull_analytics.reference.solihull_report import REPORT_CITATION
 LA, ENG = "E08000029", ENGLAND_CODE
 
 
+def _growth(alternative: pd.DataFrame) -> pd.Series:
+    """The non-UASC growth row over the report's window, as the page computes it."""
+    return compute.growth_table(alternative, LA, *cla_figures.REPORT_WINDOW,
+                                series=("non_uasc",)).iloc[0]
+
+
 @pytest.fixture()
 def population() -> pd.DataFrame:
     """A population_la_year-like table: two vintages for mid-2021/2022, a gap at mid-2020."""
@@ -139,7 +145,7 @@ def test_reconciliation_rows_and_generated_explanations(cla, population):
     d = compute.cla_rates(cla, cand, [LA, ENG], nearest=True)
     a = compute.cla_rates(cla, cand, [LA, ENG], convention="same_year", nearest=True)
     # the change rows need the report window: give the fixture a 2007 and 2022
-    rec = cla_figures.reconciliation_table(d, a, LA, "Testshire", figures=figs)
+    rec = cla_figures.reconciliation_table(d, a, LA, "Testshire", _growth(a), figures=figs)
     assert rec.loc[0, "ours"] == "60" and rec.loc[0, "difference"] == "+0"
     assert "unrounded" in rec.loc[0, "explanation"]
     assert rec.loc[0, "verdict"] == "reproduced"
@@ -148,7 +154,7 @@ def test_reconciliation_rows_and_generated_explanations(cla, population):
     assert f"{60 / 1100 * 10_000:.1f}" in rec.loc[1, "explanation"]  # DfE's convention too
     assert "(denominator)" in rec.loc[1, "explanation"]
     off = (cla_figures.ReportFigure("la_rate_2022", "rate", 545.0, "rate", "la", 2022),)
-    miss = cla_figures.reconciliation_table(d, a, LA, "Testshire", figures=off).iloc[0]
+    miss = cla_figures.reconciliation_table(d, a, LA, "Testshire", _growth(a), figures=off).iloc[0]
     assert miss["verdict"] == "not reproduced" and "implies a denominator" in miss["explanation"]
     assert {f.key for f in cla_figures.REPORT_FIGURES} >= {"la_rate_2022", "times_faster"}
     assert all(f.citation == REPORT_CITATION for f in cla_figures.REPORT_FIGURES)
@@ -333,7 +339,8 @@ def test_golden_reconciliation_verdicts(processed):
     a = compute.cla_rates(inputs.cla, inputs.candidates, codes, convention="same_year",
                           nearest=True)
     counts = cla_figures.count_vintages_table(inputs.vintages, codes)
-    rec = cla_figures.reconciliation_table(d, a, LA, "Solihull", counts, inputs.candidates)
+    rec = cla_figures.reconciliation_table(d, a, LA, "Solihull", _growth(a), counts,
+                                           inputs.candidates)
     rec = rec.set_index("key")
     for key in ("la_rate_2007", "england_rate_2007", "la_rate_2022", "la_count_2007"):
         assert rec.loc[key, "verdict"] == "reproduced", key

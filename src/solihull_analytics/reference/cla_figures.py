@@ -19,7 +19,6 @@ import pandas as pd
 
 from solihull_analytics.constants import ENGLAND_CODE, SOLIHULL_LA_CODE
 from solihull_analytics.methods import rates
-from solihull_analytics.pages.cla_trend.compute import growth_table
 from solihull_analytics.reference.solihull_report import REPORT_CITATION
 
 #: The LA the Commissioner's report is about (its figures are reconciled on every LA's page).
@@ -382,6 +381,7 @@ def reconciliation_table(
     alternative: pd.DataFrame,
     la_code: str,
     la_name: str,
+    window_growth: pd.Series,
     count_vintages: pd.DataFrame | None = None,
     candidates: pd.DataFrame | None = None,
     figures: tuple[ReportFigure, ...] = REPORT_FIGURES,
@@ -403,6 +403,10 @@ def reconciliation_table(
     la_code, la_name : str
         The LA (the report is about Solihull; for any other LA the figures are still
         Solihull's and the page says so).
+    window_growth : pandas.Series
+        The non-UASC row of the page's growth table over :data:`REPORT_WINDOW` on the
+        alternative convention (``la_change``, ``comparator_change``, ``ratio``), computed by
+        the page so that this module does not depend on a page.
     count_vintages : pandas.DataFrame, optional
         Count vintages for :func:`find_reproductions` (``la_code``, ``year``, ``count``,
         ``label``).
@@ -420,8 +424,7 @@ def reconciliation_table(
         ``key``, ``ours_value``). ``verdict`` is "reproduced", "explained (...)" or
         "not reproduced".
     """
-    start, end = REPORT_WINDOW
-    growth = growth_table(alternative, la_code, start, end, series=("non_uasc",)).iloc[0]
+    growth = window_growth
     labels = dict(vintage_labels or {})
     rows = []
     for f in figures:

@@ -19,7 +19,7 @@ import pandas as pd
 from solihull_analytics.constants import ENGLAND_CODE
 from solihull_analytics.geo.las import LocalAuthority
 from solihull_analytics.geo.neighbours import NeighbourSet
-from solihull_analytics.pages.cla_trend import charts, tables, text
+from solihull_analytics.pages.cla_trend import charts, compute, tables, text
 from solihull_analytics.pages.cla_trend.comparators import comparison_table, report_neighbours_table
 from solihull_analytics.pages.cla_trend.compute import (
     Convention,
@@ -442,7 +442,8 @@ def reconciliation_section(ctx: TrendContext) -> list[Block]:
         if inputs.vintages is not None
         else None
     )
-    rec = cla_figures.reconciliation_table(default, alt, REPORT_LA, name, counts,
+    growth = compute.growth_table(alt, REPORT_LA, *REPORT_WINDOW, series=("non_uasc",)).iloc[0]
+    rec = cla_figures.reconciliation_table(default, alt, REPORT_LA, name, growth, counts,
                                            inputs.candidates, vintage_labels=ctx.labels)
     matched = rec[rec["verdict"] == "reproduced"]
     intro = text.reconciliation_intro(
