@@ -129,3 +129,19 @@ def test_a_table_key_covers_the_source_modules_its_builder_imports() -> None:
     assert names[0] == "cla.py" and {"cla_readers.py", "cla_areas.py"} <= set(names)
     assert "_common.py" not in names  # in every key anyway
     assert [p.name for p in build_keys.builder_sources(registry["census_lsoa"])][0] == "census.py"
+
+
+def test_boundary_layers_are_recognised_from_their_own_parquet_footer(tmp_path: Path) -> None:
+    """read_table tells a GeoParquet layer from a plain table without the table registry."""
+    import io
+
+    import geopandas
+    from shapely.geometry import Point
+
+    from solihull_analytics.build import _is_geoparquet
+
+    plain, geo = io.BytesIO(), io.BytesIO()
+    pd.DataFrame({"code": ["E1"]}).to_parquet(plain)
+    geopandas.GeoDataFrame({"code": ["E1"]}, geometry=[Point(0, 0)], crs=27700).to_parquet(geo)
+    assert not _is_geoparquet(plain.getvalue())
+    assert _is_geoparquet(geo.getvalue())

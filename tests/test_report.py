@@ -274,6 +274,16 @@ def test_notebooks_are_passed_only_the_parameters_they_declare() -> None:
     assert "allow_no_children_in_la" not in declared_parameters(by_name["01_cla_trend"])
 
 
+def test_declared_parameters_agree_with_papermill() -> None:
+    """Our reading of each parameters cell gives papermill's own parameter names."""
+    import papermill
+
+    from solihull_analytics.report.pipeline import declared_parameters, discover_notebooks
+
+    for nb in discover_notebooks(None):
+        assert declared_parameters(nb) == set(papermill.inspect_notebook(str(nb))), nb.name
+
+
 def test_cli_offers_the_no_children_override() -> None:
     from typer.testing import CliRunner
 

@@ -492,12 +492,23 @@ def read_table(name: str, processed_dir: Path | None = None) -> Any:
             f"processed table {name!r} at {p} {why}; it was not used. Run "
             f"`solihull-analytics data build --only {name}` to rebuild it, then run again."
         )
-    registry = load_registry()
-    spec = registry.get(name)
-    if spec is not None and spec.geo:
+    if _is_geoparquet(data):
         import geopandas
 
         return geopandas.read_parquet(io.BytesIO(data))
     import pandas
 
     return pandas.read_parquet(io.BytesIO(data))
+
+
+def _is_geoparquet(data: bytes) -> bool:
+    """Whether parquet bytes carry GeoParquet's ``geo`` metadata (a boundary layer).
+
+    Read from the file's own footer rather than the table registry, which would import every
+    source module (geopandas included) just to read a lookup table.
+    """
+    import io
+
+    import pyarrow.parquet as pq
+
+    return b"geo" in (pq.read_metadata(io.BytesIO(data)).metadata or {})
