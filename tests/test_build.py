@@ -85,6 +85,27 @@ def test_schema_failure_keeps_the_previous_table(tiny_project: dict) -> None:
     assert kept["value"].tolist() == [1, 2], "a failed build must not replace a good table"
 
 
+def test_a_table_the_library_no_longer_builds_is_retired(
+    tiny_project: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A renamed table leaves neither a manifest entry nor a file behind after the next build."""
+    _build(tiny_project)
+    old = tiny_project["processed"] / "tiny_table.parquet"
+    spec = build_module.REGISTRY.pop("tiny_table")
+    renamed = TableSpec("tiny_table_renamed", spec.inputs, spec.optional_inputs, spec.builder,
+                        SCHEMA)
+    monkeypatch.setitem(build_module.REGISTRY, "tiny_table_renamed", renamed)
+    lines: list[str] = []
+    results = build(["tiny_table_renamed"], raw_dir=tiny_project["raw"],
+                    processed_dir=tiny_project["processed"],
+                    catalogue_file=tiny_project["catalogue"], progress=lines.append)
+    assert [r.status for r in results] == ["built"]
+    manifest = json.loads((tiny_project["processed"] / "manifest.json").read_text())
+    assert "tiny_table" not in manifest and "tiny_table_renamed" in manifest
+    assert not old.exists()
+    assert any("removed tiny_table" in line for line in lines), lines
+
+
 def test_missing_raw_file_names_the_fetch_command(tiny_project: dict) -> None:
     (tiny_project["raw"] / "t" / "in.csv").unlink()
     results = _build(tiny_project)

@@ -336,6 +336,7 @@ def _build_locked(
     if unknown:
         raise BuildError(f"unknown table(s) {', '.join(unknown)}; known: {', '.join(registry)}.")
     run = _BuildRun(registry, entries, raw_dir, processed_dir, progress)
+    run.retire_unknown_tables()
     todo = run.plan(wanted, force)
     run.build(todo, jobs, catalogue_file)
     ordered_results = [run.results[n] for n in wanted]
@@ -357,6 +358,21 @@ class _BuildRun:
         self.manifest = processed.read_manifest(processed_dir)
         self.results: dict[str, BuildResult] = {}
         self.keys: dict[str, str] = {}
+
+    def retire_unknown_tables(self) -> None:
+        """Forget tables the library no longer builds (renamed or removed), and their files.
+
+        Without this, a table renamed in a new version (e.g. ``boundaries_lsoa21`` to
+        ``boundaries_lsoa21_wmca``) stays in the manifest, and every later run reports it
+        missing or damaged. Processed tables are caches, so their files are removed too.
+        """
+        retired = sorted(set(self.manifest) - set(self.registry))
+        for name in retired:
+            del self.manifest[name]
+            (self.processed_dir / f"{name}.parquet").unlink(missing_ok=True)
+            self.progress(f"removed {name}: this version of the library no longer builds it")
+        if retired:
+            processed.write_manifest(self.processed_dir, self.manifest)
 
     def plan(self, wanted: list[str], force: bool) -> list[str]:
         """The tables to build: those whose key changed or whose output fails its checksum."""
