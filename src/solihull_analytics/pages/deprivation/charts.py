@@ -18,6 +18,75 @@ _DECILE_NOTE = {1: " (most deprived 10%)", 10: " (least deprived 10%)"}
 DECILE_HATCH = {1: "////", 2: "..."}
 
 
+def _draw_deciles(ax: Any, gdf: Any, cmap: Any) -> None:
+    """LSOAs shaded (and deciles 1-2 hatched) by national decile; grey where none."""
+    for d in range(1, 11):
+        part = gdf[gdf["decile"] == d]
+        if len(part):
+            part.plot(
+                ax=ax,
+                color=cmap(d - 1),
+                edgecolor="white",
+                linewidth=0.2,
+                hatch=DECILE_HATCH.get(d),
+            )
+    if gdf["decile"].isna().any():
+        gdf[gdf["decile"].isna()].plot(ax=ax, color="#DDDDDD", edgecolor="white", linewidth=0.2)
+
+
+def _draw_wards(ax: Any, wards: Any, label: bool) -> None:
+    """Ward outlines, named when there are at most 30 wards."""
+    wards.boundary.plot(ax=ax, color="#3D3D3D", linewidth=0.7)
+    if label and len(wards) <= 30:
+        for _, w in wards.iterrows():
+            pt = w.geometry.representative_point()
+            ax.annotate(
+                str(w["group"]),
+                (pt.x, pt.y),
+                ha="center",
+                fontsize=6.5,
+                color="black",
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7},
+            )
+
+
+def _draw_sub_areas(ax: Any, sub_areas: Any) -> None:
+    """Named sub-areas: a thick dashed outline and a label at the top right."""
+    sub_areas.boundary.plot(ax=ax, color="#F46A25", linewidth=2.6, linestyle="--")
+    for _, a in sub_areas.iterrows():
+        b = a.geometry.bounds
+        ax.annotate(
+            str(a["group"]),
+            (b[2], b[3]),
+            ha="left",
+            va="bottom",
+            fontsize=9,
+            fontweight="bold",
+            color="#801650",
+        )
+
+
+def _legend_handles(cmap: Any, wards: Any | None, sub_areas: Any | None) -> list[Any]:
+    """Legend entries: the ten deciles, then the sub-area and ward outlines drawn."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles: list[Any] = [
+        Patch(
+            facecolor=cmap(d - 1),
+            hatch=DECILE_HATCH.get(d),
+            edgecolor="white",
+            label=f"{d}{_DECILE_NOTE.get(d, '')}",
+        )
+        for d in range(1, 11)
+    ]
+    if sub_areas is not None and len(sub_areas):
+        handles.append(Line2D([0], [0], color="#F46A25", lw=2.6, ls="--", label="Sub-area"))
+    if wards is not None and len(wards):
+        handles.append(Line2D([0], [0], color="#3D3D3D", lw=0.7, label="Ward boundary"))
+    return handles
+
+
 def plot_decile_map(
     polygons: Any,
     deciles: pd.Series,
@@ -44,69 +113,17 @@ def plot_decile_map(
         Outlines with a name column (``group``).
     """
     import matplotlib.pyplot as plt
-    from matplotlib.patches import Patch
 
     cmap = plt.get_cmap("cividis", 10)
     gdf = polygons.assign(decile=polygons["lsoa_code"].map(deciles).astype("Int64"))
     fig, ax = plt.subplots(figsize=(9, 8))
     with deferred_drawing(fig):
-        for d in range(1, 11):
-            part = gdf[gdf["decile"] == d]
-            if len(part):
-                part.plot(
-                    ax=ax,
-                    color=cmap(d - 1),
-                    edgecolor="white",
-                    linewidth=0.2,
-                    hatch=DECILE_HATCH.get(d),
-                )
-        if gdf["decile"].isna().any():
-            gdf[gdf["decile"].isna()].plot(ax=ax, color="#DDDDDD", edgecolor="white", linewidth=0.2)
+        _draw_deciles(ax, gdf, cmap)
         if wards is not None and len(wards):
-            wards.boundary.plot(ax=ax, color="#3D3D3D", linewidth=0.7)
-            if label_wards and len(wards) <= 30:
-                for _, w in wards.iterrows():
-                    pt = w.geometry.representative_point()
-                    ax.annotate(
-                        str(w["group"]),
-                        (pt.x, pt.y),
-                        ha="center",
-                        fontsize=6.5,
-                        color="black",
-                        bbox={
-                            "boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
-                            "alpha": 0.7,
-                        },
-                    )
-        handles = [
-            Patch(
-                facecolor=cmap(d - 1),
-                hatch=DECILE_HATCH.get(d),
-                edgecolor="white",
-                label=f"{d}{_DECILE_NOTE.get(d, '')}",
-            )
-            for d in range(1, 11)
-        ]
+            _draw_wards(ax, wards, label_wards)
         if sub_areas is not None and len(sub_areas):
-            sub_areas.boundary.plot(ax=ax, color="#F46A25", linewidth=2.6, linestyle="--")
-            for _, a in sub_areas.iterrows():
-                b = a.geometry.bounds
-                ax.annotate(
-                    str(a["group"]),
-                    (b[2], b[3]),
-                    ha="left",
-                    va="bottom",
-                    fontsize=9,
-                    fontweight="bold",
-                    color="#801650",
-                )
-            from matplotlib.lines import Line2D
-
-            handles.append(Line2D([0], [0], color="#F46A25", lw=2.6, ls="--", label="Sub-area"))
-        if wards is not None and len(wards):
-            from matplotlib.lines import Line2D
-
-            handles.append(Line2D([0], [0], color="#3D3D3D", lw=0.7, label="Ward boundary"))
+            _draw_sub_areas(ax, sub_areas)
+        handles = _legend_handles(cmap, wards, sub_areas)
     ax.legend(
         handles=handles,
         title="National IDACI decile",
