@@ -476,3 +476,28 @@ def test_decile_bars_drawn_with_seaborn_show_the_counts_in_af_colour():
         assert [t.get_text() for t in ax.get_xticklabels()] == [str(i) for i in range(1, 11)]
     assert panels[0].get_ylim() == panels[1].get_ylim(), "panels share the y axis"
     plt.close(fig)
+
+
+def test_growth_periods_come_from_the_release_registry():
+    """Censuses and small-area estimates are registered (data/releases.yaml), not named in code."""
+    pop = pd.DataFrame(
+        [("E01", 2011, src, band, 1) for src, bands in (
+            ("census2011", ("0-15", "0-17")), ("census2021", ("0-15",)),
+            ("sape_mid2017", ("0-15", "0-17")), ("sape_mid2019", ("0-17",)),
+            ("sape_mid2020", ("0-15", "0-17")),
+        ) for band in bands],
+        columns=["lsoa_code", "lsoa_vintage", "source", "age_band", "population"],
+    )
+    periods, vintage = dep_inputs.growth_periods(pop)
+    assert vintage == 2011 == dep_inputs.growth_vintage()
+    assert [(p.label, p.key, p.start, p.end, p.age_band) for p in periods] == [
+        ("Census 2011 to Census 2021, aged 0-15", "census_2011_2021_0_15", "census2011",
+         "census2021", "0-15"),
+        ("Mid-2017 to mid-2020 (ONS small-area estimates), aged 0-17", "sape_2017_2020_0_17",
+         "sape_mid2017", "sape_mid2020", "0-17"),
+    ]
+    assert periods[0].source_ids == ("census2011_ks102_age_lsoa11", "census2021_age6_lsoa21")
+    assert periods[0].citation == "Census 2011 (KS102EW), Census 2021"
+    assert dep_inputs.census_sources() == {2011: "census2011", 2021: "census2021"}
+    assert FACTS.source_names["census2011"] == "Census 2011"
+    assert dep.PAGE_TITLE == "Child income deprivation (IDACI), 2007 to 2025"

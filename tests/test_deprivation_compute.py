@@ -246,3 +246,12 @@ def test_report_children_text_sets_the_stated_share_against_the_computed() -> No
     assert "with B's own mid-2015 denominators the share is 21.5% (2,149 of 10,000)" in said
     assert report.report_children_text(ch, "Town", ("Z", 0.21)) is None
     assert report.report_children_text(ch, "Town", None) is None
+
+
+def test_lookup_vintages_come_from_the_code_columns() -> None:
+    from solihull_analytics.pages.deprivation.inputs import lookup_vintages
+
+    assert lookup_vintages(pd.DataFrame(columns=["lsoa21_code", "lsoa11_code", "x"])) == (
+        2011, 2021)
+    with pytest.raises(ValueError, match="two lsoaYY_code columns"):
+        lookup_vintages(pd.DataFrame(columns=["lsoa11_code"]))

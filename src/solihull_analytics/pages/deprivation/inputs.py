@@ -7,6 +7,7 @@ Everything page 02 reads goes through here, once per page (:func:`load_inputs`,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -216,13 +217,32 @@ class IdaciInputs:
 
     @property
     def lookups(self) -> dict[tuple[int, int], pd.DataFrame]:
-        """ONS lookups keyed by ``(vintage_a, vintage_b)``."""
+        """ONS lookups keyed by ``(vintage_a, vintage_b)``, read from their code columns."""
         out = {}
-        if self.lookup_01_11 is not None:
-            out[(2001, 2011)] = self.lookup_01_11
-        if self.lookup_11_21 is not None:
-            out[(2011, 2021)] = self.lookup_11_21
+        for lookup in (self.lookup_01_11, self.lookup_11_21):
+            if lookup is not None:
+                out[lookup_vintages(lookup)] = lookup
         return out
+
+
+def lookup_vintages(lookup: pd.DataFrame) -> tuple[int, int]:
+    """The two LSOA vintages an ONS lookup links, from its ``lsoaYY_code`` columns (oldest first).
+
+    Raises
+    ------
+    ValueError
+        If the table does not have exactly two such columns.
+    """
+    found = sorted(
+        2000 + int(m.group(1))
+        for c in lookup.columns
+        if (m := re.fullmatch(r"lsoa(\d\d)_code", str(c)))
+    )
+    if len(found) != 2:
+        raise ValueError(
+            f"an LSOA lookup needs two lsoaYY_code columns; it has {list(lookup.columns)}"
+        )
+    return found[0], found[1]
 
 
 def load_inputs(processed_dir: Path | None = None) -> IdaciInputs:
