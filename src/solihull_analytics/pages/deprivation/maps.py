@@ -1,4 +1,4 @@
-"""Page 02's maps: the data behind each decile map (polygons, deciles, outlines).
+"""Page 02's maps: the data behind each decile map (polygons, deciles, outlines) and its blocks.
 
 A release is mapped on its own LSOA boundaries where the data used hold them, else through the
 ONS lookup on older boundaries; wards and the LA's configured sub-areas are outlined.
@@ -12,7 +12,9 @@ from typing import Any
 
 import pandas as pd
 
+from solihull_analytics.geo.las import LocalAuthority
 from solihull_analytics.methods.idaci_bands import decile_from_rank
+from solihull_analytics.pages.deprivation import charts, tables, text
 from solihull_analytics.pages.deprivation.compute import (
     NOT_AVAILABLE,
     first_target,
@@ -21,6 +23,8 @@ from solihull_analytics.pages.deprivation.compute import (
     map_release_to_vintage,
 )
 from solihull_analytics.pages.deprivation.inputs import IdaciInputs, child_weights
+from solihull_analytics.report import downloads
+from solihull_analytics.report.page import Block, Chart, MissingData
 
 
 def lsoa_polygons(la_lsoas: Sequence[str], boundaries: Any, code_col: str) -> Any | None:
@@ -193,3 +197,42 @@ def most_deprived_areas(
     counts = joined["group"].value_counts().head(top)
     return [(str(k), int(v)) for k, v in counts.items()]
 
+
+def map_blocks(
+    la: LocalAuthority,
+    inp: IdaciInputs,
+    release: str,
+    boundaries: dict[str, Any],
+    processed_dir: Path | None = None,
+) -> list[Block]:
+    """One release's map paragraph and chart, or a :class:`MissingData` when it cannot be drawn.
+
+    ``boundaries`` holds the processed tables ``lsoa11``, ``lsoa21`` (LSOA polygons), ``ward``
+    (ward polygons) and ``lsoa21_ward`` (the LSOA-to-ward lookup), each possibly ``None``.
+    """
+    poly, deciles, vint, note = decile_map_data(
+        inp, la.code, release, boundaries["lsoa11"], boundaries["lsoa21"]
+    )
+    if poly is None:
+        return [MissingData(f"Map of {release}: {note}.", "https://geoportal.statistics.gov.uk/")]
+    wards, ward_note = ward_outlines(
+        la.code, poly, vint, boundaries["ward"], boundaries["lsoa21_ward"], inp.lookup_11_21
+    )
+    subs, sub_note = sub_area_outlines(
+        la.code, la.name, poly, vint, inp.lookup_11_21, processed_dir
+    )
+    hot = most_deprived_areas(poly, deciles, subs if subs is not None else wards)
+    return [
+        text.map_note(release, note, ward_note, sub_note, hot),
+        Chart(
+            charts.plot_decile_map(
+                poly, deciles, text.map_title(deciles, release, la.name), wards, subs
+            ),
+            alt=text.map_alt(deciles, release, la.name, vint, wards, subs),
+            source=f"MHCLG/DCLG {release} IDACI deciles; ONS LSOA and ward boundaries "
+            "(Open Government Licence; contains OS data © Crown copyright and database "
+            "right)",
+            data=tables.map_download(deciles, release),
+            name=f"chart_map_{downloads.safe_stem(release)}",
+        ),
+    ]

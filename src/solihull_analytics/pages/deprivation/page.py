@@ -41,14 +41,8 @@ from solihull_analytics.pages.deprivation.compute import (
     national_ties,
 )
 from solihull_analytics.pages.deprivation.inputs import LATEST, IdaciInputs
-from solihull_analytics.pages.deprivation.maps import (
-    decile_map_data,
-    most_deprived_areas,
-    sub_area_outlines,
-    ward_outlines,
-)
+from solihull_analytics.pages.deprivation.maps import map_blocks
 from solihull_analytics.reference import table1 as report_table1
-from solihull_analytics.report import downloads
 from solihull_analytics.report.headlines import (
     HeadlineSpec,
     HeadlineValues,
@@ -356,37 +350,6 @@ def decile_section(ctx: IdaciContext) -> list[PageBlock]:
     ]
 
 
-def _map_blocks(ctx: IdaciContext, release: str, boundaries: dict[str, Any]) -> list[PageBlock]:
-    """One release's map paragraph and chart, or a :class:`MissingData` (empty: not mapped)."""
-    la, inp = ctx.la, ctx.inp
-    poly, deciles, vint, note = decile_map_data(
-        inp, la.code, release, boundaries["lsoa11"], boundaries["lsoa21"]
-    )
-    if poly is None:
-        return [MissingData(f"Map of {release}: {note}.", "https://geoportal.statistics.gov.uk/")]
-    wards, ward_note = ward_outlines(
-        la.code, poly, vint, boundaries["ward"], boundaries["lsoa21_ward"], inp.lookup_11_21
-    )
-    subs, sub_note = sub_area_outlines(
-        la.code, la.name, poly, vint, inp.lookup_11_21, ctx.processed_dir
-    )
-    hot = most_deprived_areas(poly, deciles, subs if subs is not None else wards)
-    return [
-        text.map_note(release, note, ward_note, sub_note, hot),
-        Chart(
-            charts.plot_decile_map(
-                poly, deciles, text.map_title(deciles, release, la.name), wards, subs
-            ),
-            alt=text.map_alt(deciles, release, la.name, vint, wards, subs),
-            source=f"MHCLG/DCLG {release} IDACI deciles; ONS LSOA and ward boundaries "
-            "(Open Government Licence; contains OS data © Crown copyright and database "
-            "right)",
-            data=tables.map_download(deciles, release),
-            name=f"chart_map_{downloads.safe_stem(release)}",
-        ),
-    ]
-
-
 def maps_section(ctx: IdaciContext) -> list[PageBlock]:
     """Section "Maps of IDACI decile": one map per release with deciles and boundaries.
 
@@ -409,7 +372,7 @@ def maps_section(ctx: IdaciContext) -> list[PageBlock]:
     mapped = []
     available = set(ctx.deciles["release"])
     for rel in [r for r in ctx.facts.labels if r in available]:
-        blocks = _map_blocks(ctx, rel, boundaries)
+        blocks = map_blocks(ctx.la, ctx.inp, rel, boundaries, ctx.processed_dir)
         out.extend(blocks)
         if isinstance(blocks[-1], Chart):
             mapped.append(rel)
