@@ -9,9 +9,14 @@ import pandas as pd
 import pytest
 
 from solihull_analytics.methods import idaci_bands
+from solihull_analytics.pages.deprivation import charts, children, compute, tables, text
+from solihull_analytics.pages.deprivation import inputs as dep_inputs
 from solihull_analytics.pages.deprivation import page as dep
+from solihull_analytics.reference import table1 as report
 
 SOLIHULL = "E08000029"
+#: The IoD releases of the project's release registry (data/releases.yaml, in git).
+FACTS = dep_inputs.release_facts()
 
 
 # -- bands, boundary and ties --------------------------------------------------------------------
@@ -66,13 +71,14 @@ def test_bands_from_deciles_only_for_whole_deciles():
 
 
 def test_report_table1_is_kept_with_citation():
-    table1 = dep.report_table1()  # recorded in the release registry
+    table1 = report.report_table1()  # recorded in the release registry
     assert table1["ID2007"] == {20: 17, 10: 4, 5: 0, 2: 0}
     assert table1["ID2010"] == {20: 20, 10: 7, 5: 0, 2: 0}
     assert table1["IoD2015"] == {20: 22, 10: 16, 5: 7, 2: 2}
     assert table1["IoD2019"] == {20: 23, 10: 20, 5: 9, 2: 2}
-    assert dep.report_children_share() == ("IoD2019", 0.21)
-    assert "Commissioner" in dep.REPORT_CITATION and "2023" in dep.REPORT_CITATION
+    assert report.report_children_share() == ("IoD2019", 0.21)
+    assert "Commissioner" in report.TABLE1_CITATION and "2023" in report.TABLE1_CITATION
+    assert "Table 1" in report.TABLE1_CITATION
 
 
 # -- per-release counts on a tiny fixture ---------------------------------------------------------
@@ -105,7 +111,7 @@ def _iod_fixture() -> pd.DataFrame:
 
 
 def test_band_counts_methods_and_missing():
-    c = dep.band_counts(_iod_fixture(), SOLIHULL).set_index("release")
+    c = compute.band_counts(_iod_fixture(), SOLIHULL, FACTS).set_index("release")
     # Solihull = even positions -> ranks 1,3,5,...; 20% of 20 = rank <= 4 -> ranks 1,3
     assert c.loc["IoD2019", "n_20pct"] == 2 and c.loc["IoD2019", "method_20pct"] == "ranks"
     assert c.loc["IoD2019", "n_10pct"] == 1
@@ -124,20 +130,24 @@ def test_table1_marks_missing_cells_with_url_and_shows_report_column():
         "iod2015_file3": SimpleNamespace(download_url=None, landing_page="https://x/2015"),
         "id2007_indices_zip": SimpleNamespace(download_url=None, landing_page="https://x/2007"),
     }
-    counts = dep.band_counts(_iod_fixture(), SOLIHULL)
-    t = dep.table1(counts, SOLIHULL, catalogue=cat).set_index("Release")
+    counts = compute.band_counts(_iod_fixture(), SOLIHULL, FACTS)
+
+    def official(release: str) -> str:
+        return dep_inputs.official_url(dep_inputs.idaci_rank_files().get(release, ()), cat)
+
+    t = tables.table1(counts, official, report.report_table1()).set_index("Release")
     assert t.loc["ID2010", "Most deprived 20%: computed"] == dep.NOT_AVAILABLE
     assert t.loc["ID2010", "Official file for missing cells"] == "https://x/1871702.csv"
     assert t.loc["ID2010", "Most deprived 20%: report (published)"] == 20
     assert t.loc["IoD2015", "Most deprived 5%: computed"] == dep.NOT_AVAILABLE
     assert t.loc["IoD2015", "Official file for missing cells"] == "https://x/file7.csv"
     assert t.loc["IoD2019", "Official file for missing cells"] == ""
-    other = dep.table1(counts, "E08000025", catalogue=cat)
+    other = tables.table1(counts, official)  # no report figures given: no report column
     assert not any("report" in c for c in other.columns)
 
 
 def test_decile_counts_has_every_decile():
-    d = dep.decile_counts(_iod_fixture(), SOLIHULL)
+    d = compute.decile_counts(_iod_fixture(), SOLIHULL, FACTS)
     assert set(d["release"]) == {"IoD2019", "IoD2015"}
     per = d[d["release"] == "IoD2019"]
     assert per["decile"].tolist() == list(range(1, 11)) and per["lsoas"].sum() == 10
@@ -148,7 +158,7 @@ def test_children_in_bands_uses_release_denominators():
     pop = pd.DataFrame(
         columns=["lsoa_code", "lsoa_vintage", "year", "source", "age_band", "population"]
     )
-    ch = dep.children_in_bands(iod, pop, SOLIHULL).set_index("release")
+    ch = children.children_in_bands(iod, pop, SOLIHULL, FACTS).set_index("release")
     kids = {f"E0100{i:04d}": 100 + i for i in range(0, 20, 2)}
     assert ch.loc["IoD2019", "children_la"] == sum(kids.values())
     assert ch.loc["IoD2019", "children_20pct"] == 100 + 102  # ranks 1 and 3
@@ -175,7 +185,8 @@ def test_child_denominators_fall_back_to_nearest_small_area_estimate():
             "source_id",
         ],
     )
-    den = dep.child_denominators(iod, pop, SOLIHULL, "IoD2015")  # data year 2012 -> 2011
+    # IoD2015's data year is 2012: the nearest count is Census 2011
+    den = children.child_denominators(iod, pop, SOLIHULL, "IoD2015", FACTS)
     assert den is not None and den.year == 2011 and not den.from_release
     assert den.children.sum() == 100 and "Census 2011" in den.label
 
@@ -201,21 +212,21 @@ def test_map_release_to_vintage_split_merge_and_weights():
         }
     )
     weights = pd.Series({"N1": 10.0, "N2": 90.0, "N3": 50.0, "N4": 5.0})
-    m = dep.map_release_to_vintage(release, lookup, 2011, weights).set_index("lsoa_code")
+    m = compute.map_release_to_vintage(release, lookup, 2011, weights).set_index("lsoa_code")
     assert m.loc["O1", "idaci_rank"] == 50 and m.loc["O1", "pieces"] == 2
     assert m.loc["O2", "idaci_rank"] == 7 and m.loc["O3", "idaci_rank"] == 7
     assert m.loc["O4", "idaci_rank"] == 70 and (m["lsoa_vintage"] == 2011).all()
     # equal weights: ties go to the more deprived piece
-    m2 = dep.map_release_to_vintage(release, lookup, 2011).set_index("lsoa_code")
+    m2 = compute.map_release_to_vintage(release, lookup, 2011).set_index("lsoa_code")
     assert m2.loc["O1", "idaci_rank"] == 5
 
 
-def test_apportion_to_2011_preserves_totals():
+def test_apportion_from_2021_to_2011_preserves_totals():
     lookup = pd.DataFrame(
         {"lsoa11_code": ["O1", "O1", "O2", "O3"], "lsoa21_code": ["N1", "N2", "N3", "N3"]}
     )
     values = pd.Series({"N1": 10.0, "N2": 20.0, "N3": 40.0})
-    out = dep.apportion_to_2011(values, lookup, pd.Series({"O2": 30.0, "O3": 10.0}))
+    out = children.apportion(values, lookup, 2021, 2011, pd.Series({"O2": 30.0, "O3": 10.0}))
     assert out["O1"] == 30 and out["O2"] == 30 and out["O3"] == 10
     assert math.isclose(out.sum(), values.sum())
 
@@ -231,11 +242,11 @@ def test_population_change_tenths():
     start = pd.Series(100.0, index=classify["lsoa_code"])
     end = start.copy()
     end[["L0", "L1"]] = 150.0  # most deprived tenth (2 of 20) grows by 50%
-    r = dep.population_change(classify, start, end)
+    r = children.population_change(classify, start, end)
     t = r["tenths"].set_index("group")
     assert t.iloc[0]["lsoas"] == 2 and math.isclose(t.iloc[0]["growth_pct"], 50.0)
     assert math.isclose(t.iloc[1]["growth_pct"], 0.0)
-    assert "faster in the most deprived" in dep.describe_growth(r["tenths"], "test")
+    assert "faster in the most deprived" in text.describe_growth(r["tenths"], "test")
     assert r["by_decile"]["lsoas"].tolist() == [10, 10]
 
 
@@ -244,22 +255,24 @@ def test_population_change_tenths():
 
 @pytest.fixture(scope="module")
 def inputs(processed):
-    return dep.load_inputs(processed)
+    return dep_inputs.load_inputs(processed)
 
 
 @pytest.mark.mirror
 def test_golden_iod2019_solihull_counts(inputs):
-    c = dep.band_counts(inputs.iod, SOLIHULL).set_index("release")
+    c = compute.band_counts(inputs.iod, SOLIHULL, FACTS).set_index("release")
     got = [int(c.loc["IoD2019", f"n_{p}pct"]) for p in (20, 10, 5, 2)]
     assert got == [23, 20, 9, 2]
     assert c.loc["IoD2019", "method_20pct"] == "ranks"
-    cmp = dep.compare_with_report(dep.band_counts(inputs.iod, SOLIHULL))
+    cmp = report.compare_with_report(
+        compute.band_counts(inputs.iod, SOLIHULL, FACTS), report.report_table1(), compute.BANDS
+    )
     assert cmp[cmp["release"] == "IoD2019"]["agrees"].all()
 
 
 @pytest.mark.mirror
 def test_golden_iod2015_from_deciles(inputs):
-    c = dep.band_counts(inputs.iod, SOLIHULL).set_index("release")
+    c = compute.band_counts(inputs.iod, SOLIHULL, FACTS).set_index("release")
     assert int(c.loc["IoD2015", "n_20pct"]) == 22 and int(c.loc["IoD2015", "n_10pct"]) == 16
     if not c.loc["IoD2015", "idaci_ranks"]:
         assert c.loc["IoD2015", "method_10pct"] == "deciles"
@@ -270,7 +283,8 @@ def test_golden_iod2015_from_deciles(inputs):
 
 @pytest.mark.mirror
 def test_golden_iod2019_children_share(inputs):
-    ch = dep.children_in_bands(inputs.iod, inputs.population, SOLIHULL).set_index("release")
+    ch = children.children_in_bands(inputs.iod, inputs.population, SOLIHULL, FACTS)
+    ch = ch.set_index("release")
     row = ch.loc["IoD2019"]
     assert row["denominator_year"] == 2015 and row["denominator_from_release"]
     assert int(row["children_la"]) == 40214  # File 6, mid-2015, Solihull aged 0-15
@@ -280,19 +294,19 @@ def test_golden_iod2019_children_share(inputs):
     assert int(row["children_20pct"]) == 8658
     assert (
         math.floor(share * 100) == 21
-        and abs(share - dep.report_children_share()[1]) < 0.01
+        and abs(share - report.report_children_share()[1]) < 0.01
     )
 
 
 @pytest.mark.mirror
 def test_iod2025_counted_on_2021_lsoas(inputs):
-    c = dep.band_counts(inputs.iod, SOLIHULL).set_index("release")
+    c = compute.band_counts(inputs.iod, SOLIHULL, FACTS).set_index("release")
     row = c.loc["IoD2025"]
     assert row["lsoa_vintage"] == 2021
     assert row["lsoas_in_england"] == 33755 and row["lsoas_in_la"] == 134
     assert row["method_20pct"] == "ranks"
     assert [int(row[f"n_{p}pct"]) for p in (20, 10, 5, 2)] == [20, 9, 2, 0]
-    part = dep.la_release(inputs.iod, SOLIHULL, "IoD2025")
+    part = compute.la_release(inputs.iod, SOLIHULL, "IoD2025")
     assert part["lsoa_vintage"].eq(2021).all() and part["lsoa_code"].nunique() == 134
 
 
@@ -307,9 +321,9 @@ def test_published_deciles_match_the_rank_cutoff(inputs):
 
 @pytest.mark.mirror
 def test_like_for_like_iod2025_on_2011_lsoas(inputs):
-    la11 = dep.la_lsoas(inputs, SOLIHULL, 2011)
-    lfl = dep.like_for_like_counts(
-        inputs.iod, la11, 2011, inputs.lookups, dep.child_weights(inputs.population)
+    la11 = compute.la_lsoas(inputs.iod, SOLIHULL, 2011)
+    lfl = compute.like_for_like_counts(
+        inputs.iod, la11, 2011, inputs.lookups, FACTS, dep_inputs.child_weights(inputs.population)
     ).set_index("release")
     # Solihull's 2011 and 2021 LSOAs are identical, so the mapped counts equal the published
     assert lfl.loc["IoD2025", "mapped_from"] == 2021 and lfl.loc["IoD2025", "lsoas_in_la"] == 134
@@ -325,7 +339,7 @@ def _ctx_fixture() -> dep.IdaciContext:
     pop = pd.DataFrame(
         columns=["lsoa_code", "lsoa_vintage", "year", "source", "age_band", "population"]
     )
-    inp = dep.IdaciInputs(_iod_fixture(), None, pop, None, None, [])
+    inp = dep_inputs.IdaciInputs(_iod_fixture(), None, pop, None, None, [])
     la = LocalAuthority(SOLIHULL, "Solihull", None, None, None)
     return dep.IdaciContext(la=la, processed_dir=None, inp=inp)
 
@@ -351,6 +365,8 @@ def test_headlines_and_summary_from_context():
 
 
 def test_sections_say_what_is_not_available():
+    from solihull_analytics.geo.las import LocalAuthority
+
     ctx = _ctx_fixture()
     assert dep.growth_section(ctx) == [
         f"Child population change by deprivation is {dep.NOT_AVAILABLE}."
@@ -368,13 +384,18 @@ def test_sections_say_what_is_not_available():
     after = blocks[blocks.index(table) + 1]
     assert after.startswith("Official files for the cells marked not available")
     assert "ID2010: https://" in after and "1871702.csv" in after
+    other = _ctx_fixture()
+    other.la = LocalAuthority("E08000025", "Birmingham", None, None, None)
+    shown = next(b for b in dep.table1_section(other) if isinstance(b, dep.TableBlock))
+    assert "report column" not in shown.source
+    assert not any("report" in c for c in shown.df.columns)  # only Solihull gets the report's
     children = dep.children_section(ctx)
     assert isinstance(children[-1], dep.TableBlock)
     assert any(isinstance(b, str) and b.startswith("The report says") for b in children)
 
 
 def test_decile_display_is_wide():
-    wide = dep.decile_display(dep.decile_counts(_iod_fixture(), SOLIHULL))
+    wide = tables.decile_display(compute.decile_counts(_iod_fixture(), SOLIHULL, FACTS))
     assert list(wide.columns) == [
         "National IDACI decile (1 = most deprived)",
         "IoD2015",
@@ -388,10 +409,10 @@ def test_growth_title_and_alt():
         {"group": ["Most", "Least", "Whole LA"], "growth_pct": [12.34, -1.0, 3.0]}
     )
     views = {"Census 2011-2021, 0-15": {"tenths": tenths}}
-    assert dep.growth_title(views).startswith(
+    assert text.growth_title(views, "Census 2011-2021").startswith(
         "Children in the most deprived tenth of neighbourhoods grew by +12.3% vs -1.0%"
     )
-    assert dep.growth_alt(views).endswith(
+    assert text.growth_alt(views).endswith(
         "Census 2011-2021, 0-15: Most +12.3%; Least -1.0%; Whole LA +3.0%."
     )
 
@@ -410,16 +431,16 @@ def test_like_for_like_text_lists_remapped_releases_only():
             "n_2pct": [2, 0],
         }
     )
-    text = dep.like_for_like_text(lfl, "Solihull", 2011)
-    assert "IoD2025 (published on 2021 LSOAs): 4 of 133 LSOAs changed boundaries" in text
-    assert "IoD2019 (published" not in text
-    shown = dep.like_for_like_display(lfl)
+    said = text.like_for_like_text(lfl, "Solihull", 2011)
+    assert "IoD2025 (published on 2021 LSOAs): 4 of 133 LSOAs changed boundaries" in said
+    assert "IoD2019 (published" not in said
+    shown = tables.like_for_like_display(lfl)
     assert shown["Published on LSOAs of"].tolist() == ["2011", "2021"]
 
 
 def test_map_note_names_where_the_most_deprived_are():
-    assert dep.map_note("IoD2019", "a", "b", "c", []) == "**IoD2019** — a; b; c."
-    assert dep.map_note("IoD2019", "a", "b", "c", [("North", 12), ("East", 1)]).endswith(
+    assert text.map_note("IoD2019", "a", "b", "c", []) == "**IoD2019** — a; b; c."
+    assert text.map_note("IoD2019", "a", "b", "c", [("North", 12), ("East", 1)]).endswith(
         " Most of the LSOAs in England's most deprived 10% are in North (12), East (1)."
     )
 
@@ -439,8 +460,8 @@ def test_decile_bars_drawn_with_seaborn_show_the_counts_in_af_colour():
     from solihull_analytics.report.page import AF_COLOURS, use_af_style
 
     use_af_style()
-    d = dep.decile_counts(_iod_fixture(), SOLIHULL)
-    fig = dep.plot_decile_bars(d, "A title")
+    d = compute.decile_counts(_iod_fixture(), SOLIHULL, FACTS)
+    fig = charts.plot_decile_bars(d, "A title")
     panels = [ax for ax in fig.axes if ax.patches]
     assert [ax.get_title().split("\n")[0] for ax in panels] == ["IoD2015", "IoD2019"]
     for ax in panels:
@@ -455,3 +476,28 @@ def test_decile_bars_drawn_with_seaborn_show_the_counts_in_af_colour():
         assert [t.get_text() for t in ax.get_xticklabels()] == [str(i) for i in range(1, 11)]
     assert panels[0].get_ylim() == panels[1].get_ylim(), "panels share the y axis"
     plt.close(fig)
+
+
+def test_growth_periods_come_from_the_release_registry():
+    """Censuses and small-area estimates are registered (data/releases.yaml), not named in code."""
+    pop = pd.DataFrame(
+        [("E01", 2011, src, band, 1) for src, bands in (
+            ("census2011", ("0-15", "0-17")), ("census2021", ("0-15",)),
+            ("sape_mid2017", ("0-15", "0-17")), ("sape_mid2019", ("0-17",)),
+            ("sape_mid2020", ("0-15", "0-17")),
+        ) for band in bands],
+        columns=["lsoa_code", "lsoa_vintage", "source", "age_band", "population"],
+    )
+    periods, vintage = dep_inputs.growth_periods(pop)
+    assert vintage == 2011 == dep_inputs.growth_vintage()
+    assert [(p.label, p.key, p.start, p.end, p.age_band) for p in periods] == [
+        ("Census 2011 to Census 2021, aged 0-15", "census_2011_2021_0_15", "census2011",
+         "census2021", "0-15"),
+        ("Mid-2017 to mid-2020 (ONS small-area estimates), aged 0-17", "sape_2017_2020_0_17",
+         "sape_mid2017", "sape_mid2020", "0-17"),
+    ]
+    assert periods[0].source_ids == ("census2011_ks102_age_lsoa11", "census2021_age6_lsoa21")
+    assert periods[0].citation == "Census 2011 (KS102EW), Census 2021"
+    assert dep_inputs.census_sources() == {2011: "census2011", 2021: "census2021"}
+    assert FACTS.source_names["census2011"] == "Census 2011"
+    assert dep.PAGE_TITLE == "Child income deprivation (IDACI), 2007 to 2025"

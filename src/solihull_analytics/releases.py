@@ -23,7 +23,8 @@ import yaml
 
 from solihull_analytics import paths
 
-KINDS = ("iod", "census", "population", "cla", "cin", "workforce", "neighbours")
+KINDS = ("iod", "census", "lsoa_population", "population", "cla", "cin", "workforce",
+         "neighbours")
 LATEST = "latest"
 _FILE_KEYS = {"id", "role", "layout", "optional", "label", "fields", "optional_fields", "gives"}
 

@@ -15,9 +15,10 @@ Tables
     DfE's current codes, with regions and countries.
 
 Which files these are, and each one's census year, LSOA vintage, layout and reader options
-(``code_column``, ``prefix``, ``mid_year``, ``lsoa_source``), come from the ``census`` releases
+(``code_column``, ``prefix``, ``lsoa_source``), come from the ``census`` releases
 of ``data/releases.yaml`` by role; the readers (:mod:`.census_readers`) are chosen by layout. A
-new census in known layouts needs a registry record only. The DWP low-income tables are in
+new census in known layouts needs a registry record only; small-area estimates between censuses
+are ``lsoa_population`` releases. The DWP low-income tables are in
 :mod:`.low_income`.
 """
 
@@ -52,6 +53,8 @@ from solihull_analytics.sources.census_readers import (
 )
 
 KIND = "census"
+#: Small-area population estimates between censuses (one release per mid-year).
+ESTIMATES_KIND = "lsoa_population"
 #: Geography files the LA-level tables need (LSOA-to-LA lookup; the LA hierarchy).
 LSOA_LOOKUP, LA_HIERARCHY = "geo_lookup_lsoa11_lsoa21_exact", "geo_la_hierarchy"
 #: Readers of age-by-LSOA files, by layout: each returns the LSOA code, then age-band columns.
@@ -122,11 +125,15 @@ def lsoa_age_files() -> list[tuple[registry.ReleaseFile, int, int, str]]:
     by mid-year (``source`` is the file's or its census's ``lsoa_source``)."""
     out = [(f, rel.year, rel.lsoa_vintage or rel.year, str(_lsoa_source(rel, f)))
            for rel, f in census_files("children_by_lsoa")]
-    estimates = sorted(census_files("estimates_by_lsoa"),
-                       key=lambda rf: int(_option(rf[1], "mid_year")))
-    out += [(f, int(_option(f, "mid_year")), rel.lsoa_vintage or rel.year,
-             str(_option(f, "lsoa_source"))) for rel, f in estimates]
+    out += [(f, rel.year, rel.lsoa_vintage or rel.year, str(_lsoa_source(rel, f)))
+            for rel, f in estimate_files()]
     return out
+
+
+def estimate_files() -> Files:
+    """``(release, file)`` of every small-area population estimate, by mid-year."""
+    return [(rel, f) for rel in registry.releases(ESTIMATES_KIND)
+            for f in rel.files_with(role="children_by_lsoa")]
 
 
 def _lsoa_source(rel: registry.Release, f: registry.ReleaseFile) -> object:
@@ -151,9 +158,9 @@ def _long_population(
 
 @table(
     "population_lsoa",
-    inputs=lambda: _ids(census_files("children_by_lsoa", "estimates_by_lsoa")),
+    inputs=lambda: _ids(census_files("children_by_lsoa") + estimate_files()),
     schema=POPULATION_LSOA_SCHEMA,
-    release_kinds=(KIND,),
+    release_kinds=(KIND, ESTIMATES_KIND),
     description="Usual residents by LSOA and age band: every census and small-area estimate.",
 )
 def build_population_lsoa(inputs: Inputs) -> pd.DataFrame:

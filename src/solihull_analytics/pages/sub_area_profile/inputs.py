@@ -2,8 +2,9 @@
 
 The two censuses the page compares are the two latest ``census`` releases of
 ``data/releases.yaml``; their files are found by role (``children_by_lsoa``, ``age_by_la``,
-``ethnicity_by_lsoa`` ...), the small-area population estimates used as low-income
-denominators by the role ``estimates_by_lsoa``. Nothing here names a release.
+``ethnicity_by_lsoa`` ...); the small-area population estimates used as low-income
+denominators are the ``lsoa_population`` releases on the previous census's LSOAs. Nothing here
+names a release.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ LOW_INCOME_SOURCES = {
     "la": ["dwp_cilif_utla_age_0_4", "dwp_cilif_utla_age_5_10", "dwp_cilif_utla_age_11_15"],
     "lsoa": ["dwp_cilif_lsoa"],
 }
-#: Role of the small-area population estimates (census releases) used as 0-15 denominators.
-ESTIMATES_ROLE = "estimates_by_lsoa"
+#: Kind of the small-area population estimate releases used as 0-15 denominators.
+ESTIMATES_KIND = "lsoa_population"
 
 
 def _ids(rel: registry.Release, *roles: str) -> list[str]:
@@ -43,8 +44,10 @@ def _ids(rel: registry.Release, *roles: str) -> list[str]:
 def census_sources(latest: registry.Release, previous: registry.Release) -> dict[str, list[str]]:
     """Catalogue ids behind each census measure, by role in the registry."""
     estimates = sorted(
-        (f for rel in (previous, latest) for f in rel.files_with(role=ESTIMATES_ROLE)),
-        key=lambda f: -int(f.option("mid_year")),
+        (f for rel in registry.releases(ESTIMATES_KIND)
+         if rel.lsoa_vintage == (previous.lsoa_vintage or previous.year)
+         for f in rel.files_with(role="children_by_lsoa")),
+        key=lambda f: -int(registry.release_of(f.id, ESTIMATES_KIND)[0].year),
     )
     return {
         "population": _ids(latest, "children_by_lsoa", "age_by_la", "age_by_country"),
@@ -105,6 +108,12 @@ def _table(name: str, processed_dir: str) -> pd.DataFrame:
     return read_table(name, Path(processed_dir) if processed_dir else None)
 
 
+def _estimates(c: Censuses) -> list[registry.Release]:
+    """Small-area estimate releases on the previous census's LSOAs (low-income denominators)."""
+    return [rel for rel in registry.releases(ESTIMATES_KIND)
+            if rel.lsoa_vintage == c.previous_vintage]
+
+
 def read_inputs(processed_dir: Path | None = None) -> Inputs:
     """Read the page's tables once (``processed_dir``: None for the project's default).
 
@@ -119,8 +128,7 @@ def read_inputs(processed_dir: Path | None = None) -> Inputs:
     c = _censuses(latest, previous)
     pop = read("population_lsoa")
     estimates = {
-        int(f.option("mid_year")): lsoa_wide(pop, int(f.option("mid_year")), c.previous_vintage)
-        for rel in (previous, latest) for f in rel.files_with(role=ESTIMATES_ROLE)
+        rel.year: lsoa_wide(pop, rel.year, c.previous_vintage) for rel in _estimates(c)
     }
     census_la = read("census_la")
     li_la, li_lsoa = read("low_income_la_year"), read("low_income_lsoa_year")
