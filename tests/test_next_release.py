@@ -312,6 +312,17 @@ def test_registry_env_follows_the_catalogue(tmp_path: Path, monkeypatch) -> None
     assert os.environ["SOLIHULL_CATALOGUE"].endswith("catalogue.yaml")
 
 
+def test_a_new_small_area_estimate_gets_its_own_source_name() -> None:
+    """A release modelled on mid-2020's estimates is named for its own year in population_lsoa."""
+    from solihull_analytics import releases
+    from solihull_analytics.data_add import _new_release
+
+    like = releases.get("lsoa_population", "latest")
+    new = _new_release(like, {"id": "x"}, "ONS small-area estimates, mid-2021", 2021, "")
+    assert like.fact("lsoa_source") == "sape_mid2020"
+    assert new["lsoa_source"] == "sape_mid2021" and new["year"] == 2021
+
+
 def test_data_add_second_file_joins_the_named_release(small_workspace: Path) -> None:
     from solihull_analytics import releases
     from solihull_analytics.catalogue import load_catalogue

@@ -247,8 +247,11 @@ def _new_release(like: registry.Release, file: dict[str, Any], label: str, year:
     for key in _SHIFTED:
         if isinstance(facts.get(key), int):
             facts[key] += delta
-    if isinstance(facts.get("title"), str):
-        facts["title"] = _shift_years(facts["title"], like.year, year)
+    # Names that carry the release's year (a small-area estimate's population_lsoa source,
+    # "sape_mid2020") move with it, or two releases would share one name.
+    for key in ("title", "lsoa_source"):
+        if isinstance(facts.get(key), str):
+            facts[key] = _shift_years(facts[key], like.year, year)
     if "landing_page" in facts:
         facts["landing_page"] = landing_page
     order = max(r.order for r in registry.releases(like.kind)) + 1
