@@ -236,3 +236,22 @@ def test_sections_draw_and_write_on_synthetic_tables():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_national_result_is_computed_once_and_shared_without_leaks(processed):
+    """A batch kernel fits the model once; Solihull's headlines are the same before and after
+    Kent's page, and the same as from a cold cache."""
+    bm._national_cached.cache_clear()
+    first = bm.headlines(bm.prepare(SOLIHULL, processed))
+    kent_ctx = bm.prepare("E10000016", processed)
+    for section in (bm.rates_section, bm.model_section, bm.funnel_section, bm.change_section,
+                    bm.workforce_section, bm.neighbours_section, bm.appendix_model_section,
+                    bm.appendix_all_section):
+        section(kent_ctx)  # every section reads the shared result: none may change it
+    kent = bm.headlines(kent_ctx)
+    again = bm.headlines(bm.prepare(SOLIHULL, processed))
+    assert bm._national_cached.cache_info().hits == 2
+    bm._national_cached.cache_clear()
+    cold = bm.headlines(bm.prepare(SOLIHULL, processed))
+    assert first == again == cold
+    assert kent != first

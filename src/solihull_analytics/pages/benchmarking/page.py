@@ -11,7 +11,10 @@ pack's one-line summary. The negative binomial model is
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +134,39 @@ class BenchmarkContext:
         return list(dict.fromkeys(ids))
 
 
+def national_result(
+    processed: Path | None, *, year: int, cla_series: str, iod_release: str, change_years: int
+) -> tuple[BenchmarkInputs, NationalBenchmark]:
+    """The page's inputs and its national result, computed once per kernel for each data build.
+
+    The national part (every LA's rates, the model fit, the funnels, the change) does not
+    depend on the LA, so a batch that renders many LAs in one warm kernel fits the model once.
+    The cache is keyed on the processed tables' checksums and the release registry, so a
+    rebuilt table or a new release is never served from it; nothing downstream modifies the
+    result (``tests/test_benchmarking.py`` renders one LA before and after another).
+    """
+    from solihull_analytics import paths
+    from solihull_analytics import processed as processed_tables
+
+    folder = processed or paths.processed_dir()
+    manifest = processed_tables.read_manifest(folder)
+    tables_key = hashlib.sha256(json.dumps(
+        {name: v.get("sha256") for name, v in manifest.items()}, sort_keys=True
+    ).encode()).hexdigest()
+    registry_key = registry.fingerprint("iod") + registry.fingerprint("population")
+    return _national_cached(str(folder), tables_key + registry_key, year, cla_series,
+                            iod_release, change_years)
+
+
+@lru_cache(maxsize=2)
+def _national_cached(
+    folder: str, key: str, year: int, cla_series: str, iod_release: str, change_years: int
+) -> tuple[BenchmarkInputs, NationalBenchmark]:
+    inp = load_inputs(Path(folder))
+    return inp, national_benchmark(inp, year=year, cla_series=cla_series,
+                                   iod_release=iod_release, change_years=change_years)
+
+
 def prepare(
     la_code: str,
     processed_dir: str | Path | None = None,
@@ -171,9 +207,8 @@ def prepare(
 
     processed = Path(processed_dir) if processed_dir else None
     la = la_info(la_code, processed)
-    inp = load_inputs(processed)
-    national = national_benchmark(inp, year=year, cla_series=cla_series,
-                                  iod_release=iod_release, change_years=change_years)
+    inp, national = national_result(processed, year=year, cla_series=cla_series,
+                                    iod_release=iod_release, change_years=change_years)
     neighbour_set = nbrs.neighbour_set(la.code, la.name, "current", processed, n_neighbours)
     local = local_benchmark(national, la.code, list(neighbour_set.table["la_code"]),
                             inp.workforce)
