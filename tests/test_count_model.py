@@ -85,12 +85,12 @@ def test_oe_interval_of_a_zero_count_starts_at_zero():
     assert 0 < lo[1] < 2.0 < hi[1]
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: the upper O/E limit of a zero count is NaN "
-                   "(log of 0); no modelled LA has a zero count, so no page shows it yet")
 def test_oe_interval_upper_limit_of_a_zero_count():
     _, hi = cm.oe_interval([0.0], [2.0])
     # exact Poisson upper limit for 0 is chi2(0.975, 2) / 2 = 3.689 children
     assert hi[0] == pytest.approx(stats.chi2.ppf(0.975, 2) / 2 / 2.0)
+    _, wider = cm.oe_interval([0.0], [2.0], se_log_expected=0.1)
+    assert wider[0] == pytest.approx(hi[0] * np.exp(stats.norm.ppf(0.975) * 0.1))
 
 
 def test_design_matrix_columns():

@@ -137,7 +137,8 @@ def oe_interval(
     The observed count's limits are Byar's (exact Poisson below 10, via
     :func:`rates.poisson_count_ci`); the uncertainty of the expected count from the model's
     coefficients (``se_log_expected``, standard error of log E) is added in quadrature on the
-    log scale to each half-width.
+    log scale to each half-width. For a count of 0 the lower limit is 0 and the upper limit is
+    the exact Poisson upper limit over E, times ``exp(z * se_log_expected)``.
 
     Returns
     -------
@@ -154,7 +155,10 @@ def oe_interval(
         hi_half = np.log(np.asarray(ci.upper, dtype=float)) - np.log(o)
         lo = np.exp(np.log(o / e) - np.sqrt(lo_half**2 + (z * se_e) ** 2))
         hi = np.exp(np.log(o / e) + np.sqrt(hi_half**2 + (z * se_e) ** 2))
-    return np.where(o > 0, lo, 0.0), hi
+        # A zero count has no log-scale half-width: its upper limit is the count's exact upper
+        # limit over E, widened by the expected count's own uncertainty.
+        hi_zero = np.asarray(ci.upper, dtype=float) / e * np.exp(z * se_e)
+    return np.where(o > 0, lo, 0.0), np.where(o > 0, hi, hi_zero)
 
 
 @dataclass
