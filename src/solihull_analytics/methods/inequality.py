@@ -253,31 +253,9 @@ def slope_index_of_inequality(
         If there are fewer than two groups, lengths differ, a population is not positive, a
         count is negative or missing, ``order`` has repeated values, or ``n_sims < 2``.
     """
-    if not 0 < level < 1:
-        raise ValueError(f"level must be strictly between 0 and 1, got {level!r}")
-    if n_sims < 2:
-        raise ValueError("n_sims must be at least 2")
-    if definition not in SII_DEFINITIONS:
-        raise ValueError(f"definition must be one of {SII_DEFINITIONS}, got {definition!r}")
-    count_values = np.asarray(counts, dtype=float).reshape(-1)
-    population_values = np.asarray(populations, dtype=float).reshape(-1)
-    n_groups = count_values.size
-    order_values = np.arange(1, n_groups + 1) if order is None else np.asarray(order).reshape(-1)
-    if not n_groups == population_values.size == order_values.size:
-        raise ValueError("counts, populations and order must have the same length")
-    if n_groups < 2:
-        raise ValueError("at least two groups are needed to fit a slope")
-    if np.any(np.isnan(count_values)) or np.any(count_values < 0):
-        raise ValueError("counts must be non-negative and not missing")
-    if not np.all(population_values > 0):
-        raise ValueError("populations must be positive")
-    if pd.Series(order_values).duplicated().any():
-        raise ValueError("order must not contain repeated values")
-
-    sort = np.argsort(order_values, kind="stable")
-    count_values = count_values[sort]
-    population_values = population_values[sort]
-    order_values = order_values[sort]
+    count_values, population_values, order_values = _checked_groups(
+        counts, populations, order, level=level, n_sims=n_sims, definition=definition
+    )
 
     shares = population_values / population_values.sum()
     midpoints = np.cumsum(shares) - shares / 2
@@ -291,26 +269,10 @@ def slope_index_of_inequality(
         np.array([intercept]), np.array([slope]), np.array([overall_rate]), definition
     )
 
-    # WLS estimates are linear in the rates, (X'WX)^-1 X'W y, so the simulations reuse this
-    # projection instead of refitting the model 1000 times.
-    weighted_design = design * population_values[:, None]
-    projection = np.linalg.solve(design.T @ weighted_design, weighted_design.T)
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    simulated_counts = rng.poisson(count_values, size=(n_sims, n_groups))
-    simulated_rates = simulated_counts / population_values * per
-    simulated_sii, simulated_rii = sii_rii_from_fit(
-        simulated_rates @ projection[0],
-        simulated_rates @ projection[1],
-        simulated_counts.sum(axis=1) / population_values.sum() * per,
-        definition,
+    sii_lower, sii_upper, rii_lower, rii_upper = _simulated_limits(
+        design, count_values, population_values, per=per, level=level, n_sims=n_sims,
+        seed=seed, definition=definition,
     )
-
-    tail = (1 - level) / 2 * 100
-    sii_lower, sii_upper = np.percentile(simulated_sii, [tail, 100 - tail])
-    if not np.isfinite(simulated_rii).all():
-        rii_lower = rii_upper = np.nan
-    else:
-        rii_lower, rii_upper = np.percentile(simulated_rii, [tail, 100 - tail])
 
     groups = pd.DataFrame(
         {
@@ -343,3 +305,79 @@ def slope_index_of_inequality(
         groups=groups,
         definition=definition,
     )
+
+
+def _checked_groups(
+    counts: ArrayLike,
+    populations: ArrayLike,
+    order: ArrayLike | None,
+    *,
+    level: float,
+    n_sims: int,
+    definition: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The arguments of :func:`slope_index_of_inequality` checked (``ValueError`` as it
+    documents), and counts, populations and order as arrays sorted most deprived first."""
+    if not 0 < level < 1:
+        raise ValueError(f"level must be strictly between 0 and 1, got {level!r}")
+    if n_sims < 2:
+        raise ValueError("n_sims must be at least 2")
+    if definition not in SII_DEFINITIONS:
+        raise ValueError(f"definition must be one of {SII_DEFINITIONS}, got {definition!r}")
+    count_values = np.asarray(counts, dtype=float).reshape(-1)
+    population_values = np.asarray(populations, dtype=float).reshape(-1)
+    n_groups = count_values.size
+    order_values = np.arange(1, n_groups + 1) if order is None else np.asarray(order).reshape(-1)
+    if not n_groups == population_values.size == order_values.size:
+        raise ValueError("counts, populations and order must have the same length")
+    if n_groups < 2:
+        raise ValueError("at least two groups are needed to fit a slope")
+    if np.any(np.isnan(count_values)) or np.any(count_values < 0):
+        raise ValueError("counts must be non-negative and not missing")
+    if not np.all(population_values > 0):
+        raise ValueError("populations must be positive")
+    if pd.Series(order_values).duplicated().any():
+        raise ValueError("order must not contain repeated values")
+
+    sort = np.argsort(order_values, kind="stable")
+    count_values = count_values[sort]
+    population_values = population_values[sort]
+    order_values = order_values[sort]
+    return count_values, population_values, order_values
+
+
+def _simulated_limits(
+    design: np.ndarray,
+    count_values: np.ndarray,
+    population_values: np.ndarray,
+    *,
+    per: float,
+    level: float,
+    n_sims: int,
+    seed: int | np.random.Generator | None,
+    definition: str,
+) -> tuple[float, float, float, float]:
+    """Monte Carlo confidence limits (SII lower, upper, RII lower, upper) from Poisson redraws
+    of each group's count, populations held fixed (step 6 of
+    :func:`slope_index_of_inequality`)."""
+    # WLS estimates are linear in the rates, (X'WX)^-1 X'W y, so the simulations reuse this
+    # projection instead of refitting the model 1000 times.
+    weighted_design = design * population_values[:, None]
+    projection = np.linalg.solve(design.T @ weighted_design, weighted_design.T)
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    simulated_counts = rng.poisson(count_values, size=(n_sims, count_values.size))
+    simulated_rates = simulated_counts / population_values * per
+    simulated_sii, simulated_rii = sii_rii_from_fit(
+        simulated_rates @ projection[0],
+        simulated_rates @ projection[1],
+        simulated_counts.sum(axis=1) / population_values.sum() * per,
+        definition,
+    )
+
+    tail = (1 - level) / 2 * 100
+    sii_lower, sii_upper = np.percentile(simulated_sii, [tail, 100 - tail])
+    if not np.isfinite(simulated_rii).all():
+        rii_lower = rii_upper = np.nan
+    else:
+        rii_lower, rii_upper = np.percentile(simulated_rii, [tail, 100 - tail])
+    return sii_lower, sii_upper, rii_lower, rii_upper
