@@ -285,13 +285,6 @@ def slope_index_of_inequality(
             "fitted_rate": intercept + slope * midpoints,
         }
     )
-    method = (
-        f"Slope index of inequality: population-weighted least-squares regression of the rate "
-        f"per {per:,.0f} on the midpoint of each group's cumulative population rank (0 = most "
-        f"deprived, 1 = least deprived); {DEFINITION_TEXT[definition]} "
-        f"{level:.1%} confidence limits from {n_sims} Monte Carlo simulations of Poisson "
-        f"counts per group."
-    )
     return SlopeIndexResult(
         sii=float(sii[0]),
         sii_lower=float(sii_lower),
@@ -301,9 +294,20 @@ def slope_index_of_inequality(
         rii_upper=float(rii_upper),
         level=level,
         n_sims=n_sims,
-        method=method,
+        method=_method_text(per, definition, level, n_sims),
         groups=groups,
         definition=definition,
+    )
+
+
+def _method_text(per: float, definition: str, level: float, n_sims: int) -> str:
+    """The sentence describing the SII method, for :attr:`SlopeIndexResult.method`."""
+    return (
+        f"Slope index of inequality: population-weighted least-squares regression of the rate "
+        f"per {per:,.0f} on the midpoint of each group's cumulative population rank (0 = most "
+        f"deprived, 1 = least deprived); {DEFINITION_TEXT[definition]} "
+        f"{level:.1%} confidence limits from {n_sims} Monte Carlo simulations of Poisson "
+        f"counts per group."
     )
 
 
