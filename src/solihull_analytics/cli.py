@@ -280,7 +280,12 @@ def report(
         ),
     ] = None,
 ) -> None:
-    """Render the HTML pack (one page per notebook, plus a front page) into reports/<LA>/."""
+    """Render the HTML pack (one page per notebook, plus a front page) into reports/<LA>/.
+    \f
+    Long because typer declares every command-line option as a parameter (half the
+    function); the body only checks the options and hands over to ``render_pack`` or
+    ``render_batch``. (The form feed above keeps this out of ``--help``.)
+    """
     _require_data_dir()
     if run_date is not None:
         run_date = _iso_date(run_date, "--run-date")

@@ -33,7 +33,7 @@ import yaml
 
 from solihull_analytics import paths
 from solihull_analytics import releases as registry
-from solihull_analytics.catalogue import _ID, load_catalogue
+from solihull_analytics.catalogue import _ID, Entry, load_catalogue
 from solihull_analytics.processed import atomic_write_bytes
 
 _YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
@@ -479,26 +479,13 @@ def add_file(
         raise DataAddError(
             f"cannot name the new release from {like_rel.label!r}: give --release LABEL."
         )
-    entry_id = new_id or _shift_years(like, like_rel.year, target_year)
-    if entry_id == like or not _ID.match(entry_id):
-        raise DataAddError(
-            f"cannot make a new catalogue id from {like!r}: give --id (lower-case letters, "
-            "digits and _)."
-        )
-    if entry_id in entries:
-        raise DataAddError(
-            f"catalogue id {entry_id!r} already exists ({entries[entry_id].title}); give "
-            "another --id, or remove the old entry first."
-        )
+    entry_id = _new_entry_id(new_id, like, like_rel.year, target_year, entries)
     like_raw = like_entry.raw_path()
     note = check_layout(file, like_raw if like_raw.exists() else None, like_file)
     sha = sha256_of(file)
 
-    rel_path = _shift_years(like_entry.path, like_rel.year, target_year)
-    if rel_path == like_entry.path:
-        rel_path = str(Path(like_entry.path).parent / file.name)
-    if any(e.path == rel_path for e in entries.values()):
-        rel_path = str(Path(rel_path).parent / f"{entry_id}{Path(rel_path).suffix}")
+    rel_path = _new_rel_path(like_entry.path, like_rel.year, target_year, file, entry_id,
+                             entries)
     raw_target = paths.raw_dir() / rel_path
     if raw_target.exists():
         raise DataAddError(f"{raw_target} already exists in the raw cache; remove it first.")
@@ -513,20 +500,77 @@ def add_file(
 
     cat_text = cat_path.read_text(encoding="utf-8").rstrip("\n") + "\n\n"
     cat_text += yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, width=100_000)
-    reg_text = reg_path.read_text(encoding="utf-8")
-    if is_new:
-        new_rel = _new_release(like_rel, record, label, target_year, entry["landing_page"])
-        reg_text = reg_text.rstrip("\n") + "\n\n" + _release_text(new_rel)
-    else:
-        reg_text = _insert_file(reg_text, like_rel.kind, label, record)
+    reg_text = _registry_text(reg_path, is_new, like_rel, record, label, target_year,
+                              entry["landing_page"])
     _check_texts(cat_text, reg_text, cat_path, reg_path)
 
-    raw_target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(file, raw_target)
-    raw_target.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-    atomic_write_bytes(cat_path, lambda p: p.write_text(cat_text, encoding="utf-8"))
-    atomic_write_bytes(reg_path, lambda p: p.write_text(reg_text, encoding="utf-8"))
+    _write_all(file, raw_target, {cat_path: cat_text, reg_path: reg_text})
 
     tables = tables_reading(entry_id)
     return AddResult(entry_id, like_rel.kind, label, is_new, sha, raw_target, tables,
                      pages_reading(tables), note)
+
+
+def _write_all(file: Path, raw_target: Path, texts: dict[Path, str]) -> None:
+    """Copy ``file`` into the raw cache read-only, then write the catalogue and registry texts
+    (each atomically), once every check has passed."""
+    raw_target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(file, raw_target)
+    raw_target.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+    for path, text in texts.items():
+        atomic_write_bytes(path, lambda p, text=text: p.write_text(text, encoding="utf-8"))
+
+
+def _registry_text(
+    reg_path: Path,
+    is_new: bool,
+    like_rel: registry.Release,
+    record: dict[str, Any],
+    label: str,
+    target_year: int,
+    landing_page: str,
+) -> str:
+    """The release registry's new text: a new release holding ``record``, or ``record`` added
+    to the existing release ``label``."""
+    reg_text = reg_path.read_text(encoding="utf-8")
+    if is_new:
+        new_rel = _new_release(like_rel, record, label, target_year, landing_page)
+        return reg_text.rstrip("\n") + "\n\n" + _release_text(new_rel)
+    return _insert_file(reg_text, like_rel.kind, label, record)
+
+
+def _new_entry_id(
+    new_id: str | None, like: str, like_year: int, target_year: int, entries: dict[str, Entry]
+) -> str:
+    """The new file's catalogue id: ``new_id``, or ``like`` with its years shifted; checked to
+    be new and well formed."""
+    entry_id = new_id or _shift_years(like, like_year, target_year)
+    if entry_id == like or not _ID.match(entry_id):
+        raise DataAddError(
+            f"cannot make a new catalogue id from {like!r}: give --id (lower-case letters, "
+            "digits and _)."
+        )
+    if entry_id in entries:
+        raise DataAddError(
+            f"catalogue id {entry_id!r} already exists ({entries[entry_id].title}); give "
+            "another --id, or remove the old entry first."
+        )
+    return entry_id
+
+
+def _new_rel_path(
+    like_path: str,
+    like_year: int,
+    target_year: int,
+    file: Path,
+    entry_id: str,
+    entries: dict[str, Entry],
+) -> str:
+    """The new file's path in the raw cache: the like entry's with years shifted, else beside
+    it under the file's own name, else under its id when that path is taken."""
+    rel_path = _shift_years(like_path, like_year, target_year)
+    if rel_path == like_path:
+        rel_path = str(Path(like_path).parent / file.name)
+    if any(e.path == rel_path for e in entries.values()):
+        rel_path = str(Path(rel_path).parent / f"{entry_id}{Path(rel_path).suffix}")
+    return rel_path

@@ -293,12 +293,7 @@ def fetch(
         include_optional = explicit or mirror is None
     results: list[FetchResult] = []
     todo = [e for e in entries if force or not e.raw_path(raw_dir).exists()]
-    total = 0
-    for e in todo:
-        if mirror is not None and e.mirror_path and (mirror / e.mirror_path).exists():
-            total += (mirror / e.mirror_path).stat().st_size * (
-                4 if e.mirror_compression == "gzip" else 1
-            )
+    total = _expected_bytes(todo, mirror)
     with tqdm(
         total=total or None,
         unit="B",
@@ -308,18 +303,7 @@ def fetch(
     ) as bar:
         for entry in entries:
             if not entry.mirrored and not include_optional and not entry.raw_path(raw_dir).exists():
-                results.append(
-                    FetchResult(
-                        entry.id,
-                        "skipped",
-                        message=(
-                            f"optional, not in the mirror: download it from "
-                            f"{entry.download_url or entry.landing_page} with "
-                            f"`solihull-analytics data fetch --only {entry.id}` when online, or "
-                            f"save it as {entry.raw_path(raw_dir)}"
-                        ),
-                    )
-                )
+                results.append(_skipped_optional(entry, raw_dir))
                 continue
             try:
                 result = fetch_entry(entry, raw_dir, mirror, force=force, advance=bar.update)
@@ -330,6 +314,31 @@ def fetch(
                     result = FetchResult(entry.id, "failed", message=str(exc))
             results.append(result)
     return results
+
+
+def _expected_bytes(todo: list[Entry], mirror: Path | None) -> int:
+    """Rough bytes to copy from the mirror for the progress bar (gzip counted four times)."""
+    total = 0
+    for e in todo:
+        if mirror is not None and e.mirror_path and (mirror / e.mirror_path).exists():
+            total += (mirror / e.mirror_path).stat().st_size * (
+                4 if e.mirror_compression == "gzip" else 1
+            )
+    return total
+
+
+def _skipped_optional(entry: Entry, raw_dir: Path) -> FetchResult:
+    """The result for an optional entry the mirror does not hold: where to get it."""
+    return FetchResult(
+        entry.id,
+        "skipped",
+        message=(
+            f"optional, not in the mirror: download it from "
+            f"{entry.download_url or entry.landing_page} with "
+            f"`solihull-analytics data fetch --only {entry.id}` when online, or "
+            f"save it as {entry.raw_path(raw_dir)}"
+        ),
+    )
 
 
 def verify(raw_dir: Path | None = None, catalogue_file: Path | None = None) -> list[FetchResult]:

@@ -226,26 +226,9 @@ def parse_area_config(
         name = str(spec.get("name", "")).strip() if isinstance(spec, dict) else ""
         if not name:
             raise AreaConfigError(f"{config_path}: every sub-area needs a name; got {spec!r}")
-        wards: list[tuple[str, str]] = []
-        if spec.get("wards"):
-            wards = [_resolve_ward(w, vintage, la_code, lookup, la_wards) for w in spec["wards"]]
-            codes = {c for c, _ in wards}
-            lsoas = sorted(la_lsoas.loc[la_lsoas["ward_code"].isin(codes), "lsoa21_code"])
-        elif spec.get("lsoas"):
-            lsoas = sorted({str(c) for c in spec["lsoas"]})
-            outside = sorted(set(lsoas) - set(all_lsoas))
-            if outside:
-                raise AreaConfigError(
-                    f"sub-area {name!r}: LSOAs not in {la_code}: {', '.join(outside[:10])}. "
-                    + _valid_wards_text(la_wards, vintage)
-                )
-        else:
-            raise AreaConfigError(
-                f"sub-area {name!r} needs 'wards' or 'lsoas'. "
-                + _valid_wards_text(la_wards, vintage)
-            )
-        if not lsoas:
-            raise AreaConfigError(f"sub-area {name!r} contains no LSOAs")
+        lsoas, wards = _sub_area_lsoas(
+            spec, name, vintage, la_code, lookup, la_wards, la_lsoas, all_lsoas
+        )
         clash = sorted({owner[c] for c in lsoas if c in owner})
         if clash or name in [a.name for a in areas]:
             shared = [c for c in lsoas if c in owner]
@@ -264,6 +247,41 @@ def parse_area_config(
     return AreaDefinition(
         la_code, la_name, areas, vintage, config_path, all_lsoas, str(rest_name or "") or None
     )
+
+
+def _sub_area_lsoas(
+    spec: dict[str, Any],
+    name: str,
+    vintage: int,
+    la_code: str,
+    lookup: pd.DataFrame,
+    la_wards: pd.DataFrame,
+    la_lsoas: pd.DataFrame,
+    all_lsoas: tuple[str, ...],
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """One sub-area's 2021 LSOAs (sorted) and its wards (code, name), from its ``wards`` or its
+    ``lsoas``; :class:`AreaConfigError` when it has neither, none, or LSOAs outside the LA."""
+    wards: list[tuple[str, str]] = []
+    if spec.get("wards"):
+        wards = [_resolve_ward(w, vintage, la_code, lookup, la_wards) for w in spec["wards"]]
+        codes = {c for c, _ in wards}
+        lsoas = sorted(la_lsoas.loc[la_lsoas["ward_code"].isin(codes), "lsoa21_code"])
+    elif spec.get("lsoas"):
+        lsoas = sorted({str(c) for c in spec["lsoas"]})
+        outside = sorted(set(lsoas) - set(all_lsoas))
+        if outside:
+            raise AreaConfigError(
+                f"sub-area {name!r}: LSOAs not in {la_code}: {', '.join(outside[:10])}. "
+                + _valid_wards_text(la_wards, vintage)
+            )
+    else:
+        raise AreaConfigError(
+            f"sub-area {name!r} needs 'wards' or 'lsoas'. "
+            + _valid_wards_text(la_wards, vintage)
+        )
+    if not lsoas:
+        raise AreaConfigError(f"sub-area {name!r} contains no LSOAs")
+    return lsoas, wards
 
 
 def resolve_areas(

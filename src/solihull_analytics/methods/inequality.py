@@ -253,6 +253,75 @@ def slope_index_of_inequality(
         If there are fewer than two groups, lengths differ, a population is not positive, a
         count is negative or missing, ``order`` has repeated values, or ``n_sims < 2``.
     """
+    count_values, population_values, order_values = _checked_groups(
+        counts, populations, order, level=level, n_sims=n_sims, definition=definition
+    )
+
+    shares = population_values / population_values.sum()
+    midpoints = np.cumsum(shares) - shares / 2
+    rates = count_values / population_values * per
+    overall_rate = count_values.sum() / population_values.sum() * per
+
+    design = add_constant(midpoints, has_constant="add")
+    fit = WLS(rates, design, weights=population_values).fit()
+    intercept, slope = (float(value) for value in fit.params)
+    sii, rii = sii_rii_from_fit(
+        np.array([intercept]), np.array([slope]), np.array([overall_rate]), definition
+    )
+
+    sii_lower, sii_upper, rii_lower, rii_upper = _simulated_limits(
+        design, count_values, population_values, per=per, level=level, n_sims=n_sims,
+        seed=seed, definition=definition,
+    )
+
+    groups = pd.DataFrame(
+        {
+            "order": order_values,
+            "count": count_values,
+            "population": population_values,
+            "population_share": shares,
+            "midpoint_rank": midpoints,
+            "rate": rates,
+            "fitted_rate": intercept + slope * midpoints,
+        }
+    )
+    return SlopeIndexResult(
+        sii=float(sii[0]),
+        sii_lower=float(sii_lower),
+        sii_upper=float(sii_upper),
+        rii=float(rii[0]),
+        rii_lower=float(rii_lower),
+        rii_upper=float(rii_upper),
+        level=level,
+        n_sims=n_sims,
+        method=_method_text(per, definition, level, n_sims),
+        groups=groups,
+        definition=definition,
+    )
+
+
+def _method_text(per: float, definition: str, level: float, n_sims: int) -> str:
+    """The sentence describing the SII method, for :attr:`SlopeIndexResult.method`."""
+    return (
+        f"Slope index of inequality: population-weighted least-squares regression of the rate "
+        f"per {per:,.0f} on the midpoint of each group's cumulative population rank (0 = most "
+        f"deprived, 1 = least deprived); {DEFINITION_TEXT[definition]} "
+        f"{level:.1%} confidence limits from {n_sims} Monte Carlo simulations of Poisson "
+        f"counts per group."
+    )
+
+
+def _checked_groups(
+    counts: ArrayLike,
+    populations: ArrayLike,
+    order: ArrayLike | None,
+    *,
+    level: float,
+    n_sims: int,
+    definition: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The arguments of :func:`slope_index_of_inequality` checked (``ValueError`` as it
+    documents), and counts, populations and order as arrays sorted most deprived first."""
     if not 0 < level < 1:
         raise ValueError(f"level must be strictly between 0 and 1, got {level!r}")
     if n_sims < 2:
@@ -278,25 +347,29 @@ def slope_index_of_inequality(
     count_values = count_values[sort]
     population_values = population_values[sort]
     order_values = order_values[sort]
+    return count_values, population_values, order_values
 
-    shares = population_values / population_values.sum()
-    midpoints = np.cumsum(shares) - shares / 2
-    rates = count_values / population_values * per
-    overall_rate = count_values.sum() / population_values.sum() * per
 
-    design = add_constant(midpoints, has_constant="add")
-    fit = WLS(rates, design, weights=population_values).fit()
-    intercept, slope = (float(value) for value in fit.params)
-    sii, rii = sii_rii_from_fit(
-        np.array([intercept]), np.array([slope]), np.array([overall_rate]), definition
-    )
-
+def _simulated_limits(
+    design: np.ndarray,
+    count_values: np.ndarray,
+    population_values: np.ndarray,
+    *,
+    per: float,
+    level: float,
+    n_sims: int,
+    seed: int | np.random.Generator | None,
+    definition: str,
+) -> tuple[float, float, float, float]:
+    """Monte Carlo confidence limits (SII lower, upper, RII lower, upper) from Poisson redraws
+    of each group's count, populations held fixed (step 6 of
+    :func:`slope_index_of_inequality`)."""
     # WLS estimates are linear in the rates, (X'WX)^-1 X'W y, so the simulations reuse this
     # projection instead of refitting the model 1000 times.
     weighted_design = design * population_values[:, None]
     projection = np.linalg.solve(design.T @ weighted_design, weighted_design.T)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    simulated_counts = rng.poisson(count_values, size=(n_sims, n_groups))
+    simulated_counts = rng.poisson(count_values, size=(n_sims, count_values.size))
     simulated_rates = simulated_counts / population_values * per
     simulated_sii, simulated_rii = sii_rii_from_fit(
         simulated_rates @ projection[0],
@@ -311,35 +384,4 @@ def slope_index_of_inequality(
         rii_lower = rii_upper = np.nan
     else:
         rii_lower, rii_upper = np.percentile(simulated_rii, [tail, 100 - tail])
-
-    groups = pd.DataFrame(
-        {
-            "order": order_values,
-            "count": count_values,
-            "population": population_values,
-            "population_share": shares,
-            "midpoint_rank": midpoints,
-            "rate": rates,
-            "fitted_rate": intercept + slope * midpoints,
-        }
-    )
-    method = (
-        f"Slope index of inequality: population-weighted least-squares regression of the rate "
-        f"per {per:,.0f} on the midpoint of each group's cumulative population rank (0 = most "
-        f"deprived, 1 = least deprived); {DEFINITION_TEXT[definition]} "
-        f"{level:.1%} confidence limits from {n_sims} Monte Carlo simulations of Poisson "
-        f"counts per group."
-    )
-    return SlopeIndexResult(
-        sii=float(sii[0]),
-        sii_lower=float(sii_lower),
-        sii_upper=float(sii_upper),
-        rii=float(rii[0]),
-        rii_lower=float(rii_lower),
-        rii_upper=float(rii_upper),
-        level=level,
-        n_sims=n_sims,
-        method=method,
-        groups=groups,
-        definition=definition,
-    )
+    return sii_lower, sii_upper, rii_lower, rii_upper

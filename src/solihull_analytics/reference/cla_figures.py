@@ -264,27 +264,34 @@ def _rate_explanation(
                 range(f.year - 3, f.year + 1),
             )
             if not found.empty:
-                m = found.iloc[0]
-                based = candidates[
-                    (candidates["la_code"] == code)
-                    & (candidates["mid_year"] == m["mid_year"])
-                    & (candidates["population"] == m["population"])
-                ]["census2021_based"].any()
-                parts.append(
-                    f"it comes out only as {m['count']:,} ({m['count_label']}) / "
-                    f"{m['population']:,} ({_area_phrase(name, int(m['mid_year']), based)})"
-                    + (
-                        f", an older denominator than the mid-{f.year} estimate the report "
-                        "used elsewhere"
-                        if int(m["mid_year"]) != f.year
-                        else ""
-                    )
-                )
+                parts.append(_reproduction_phrase(f, name, found.iloc[0], candidates, code))
                 verdict = "explained (different denominator)"
             else:
                 parts.append("no published count and estimate tried reproduces it")
     why = "; ".join(parts) + " (denominator)."
     return why[0].upper() + why[1:], verdict
+
+
+def _reproduction_phrase(
+    f: ReportFigure, name: str, m: pd.Series, candidates: pd.DataFrame, code: str
+) -> str:
+    """The clause saying which count and denominator (``m``, the first of
+    :func:`find_reproductions`) reproduce the report's rate."""
+    based = candidates[
+        (candidates["la_code"] == code)
+        & (candidates["mid_year"] == m["mid_year"])
+        & (candidates["population"] == m["population"])
+    ]["census2021_based"].any()
+    return (
+        f"it comes out only as {m['count']:,} ({m['count_label']}) / "
+        f"{m['population']:,} ({_area_phrase(name, int(m['mid_year']), based)})"
+        + (
+            f", an older denominator than the mid-{f.year} estimate the report "
+            "used elsewhere"
+            if int(m["mid_year"]) != f.year
+            else ""
+        )
+    )
 
 
 def _change_from_report(figures: tuple[ReportFigure, ...], area: str) -> list[tuple[float, float]]:

@@ -214,17 +214,11 @@ def render_batch(
     from tqdm.auto import tqdm
 
     from solihull_analytics.geo.las import la_info
-    from solihull_analytics.locking import hold_lock
-    from solihull_analytics.report.front import write_la_index, write_top_index
     from solihull_analytics.report.kernels import clean_stale_kernel_dirs
     from solihull_analytics.report.pipeline import (
-        REPORT_LOCK,
-        NotebookResult,
         PackResult,
         _library_fingerprint,
-        clean_staging,
         discover_notebooks,
-        render_notebook,
     )
 
     codes = list(dict.fromkeys(la_codes))
@@ -239,37 +233,15 @@ def render_batch(
     library = _library_fingerprint()
     results = {code: PackResult(code) for code in codes}
     clean_stale_kernel_dirs()
-    for code in codes:
-        (reports_dir / code).mkdir(parents=True, exist_ok=True)
-        with hold_lock(reports_dir / code / REPORT_LOCK, f"report for {code}"):
-            clean_staging(reports_dir, code)
+    _prepare_pack_dirs(reports_dir, codes)
 
     bar = tqdm(total=len(codes) * len(selected), desc="pages", disable=not progress)
 
+    render_kwargs = {"processed_dir": processed_dir, "run_date": run_date, "force": force,
+                     "extra_parameters": extra_parameters, "library": library}
+
     def worker(nb: Path, share: list[str]) -> list[Any]:
-        done = []
-        with WarmKernel(nb.parent) as kernel:
-            for code in share:
-                out_dir = reports_dir / code
-                try:
-                    with hold_lock(out_dir / REPORT_LOCK, f"report for {code}"):
-                        result = render_notebook(
-                            nb,
-                            code,
-                            out_dir,
-                            processed_dir=processed_dir,
-                            run_date=run_date,
-                            extra_parameters=extra_parameters,
-                            force=force,
-                            library=library,
-                            kernel=kernel,
-                        )
-                except Exception as exc:  # noqa: BLE001 - a lock or kernel restart failed
-                    error = f"{type(exc).__name__}: {exc}"
-                    result = NotebookResult(code, nb.stem, "failed", error=error)
-                done.append(result)
-                bar.update(1)
-        return done
+        return _render_share(nb, share, reports_dir, render_kwargs, bar.update)
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         for nb in selected:
@@ -277,10 +249,56 @@ def render_batch(
                 for r in done:
                     results[r.la_code].notebooks.append(r)
     bar.close()
-    for code in codes:
-        out_dir = reports_dir / code
-        with hold_lock(out_dir / REPORT_LOCK, f"report for {code}"):
-            results[code].index_path = write_la_index(out_dir, compare_with)
-    write_top_index(reports_dir)
+    _write_indexes(reports_dir, results, compare_with)
     return [results[c] for c in sorted(codes)]
 
+
+def _render_share(
+    nb: Path,
+    share: list[str],
+    reports_dir: Path,
+    render_kwargs: dict[str, Any],
+    advance: Any,
+) -> list[Any]:
+    """Render one notebook for each LA of ``share`` in one warm kernel, under each pack's lock;
+    a lock or kernel failure becomes that LA's failed result."""
+    from solihull_analytics.locking import hold_lock
+    from solihull_analytics.report.pipeline import REPORT_LOCK, NotebookResult, render_notebook
+
+    done = []
+    with WarmKernel(nb.parent) as kernel:
+        for code in share:
+            out_dir = reports_dir / code
+            try:
+                with hold_lock(out_dir / REPORT_LOCK, f"report for {code}"):
+                    result = render_notebook(nb, code, out_dir, **render_kwargs, kernel=kernel)
+            except Exception as exc:  # noqa: BLE001 - a lock or kernel restart failed
+                error = f"{type(exc).__name__}: {exc}"
+                result = NotebookResult(code, nb.stem, "failed", error=error)
+            done.append(result)
+            advance(1)
+    return done
+
+
+def _prepare_pack_dirs(reports_dir: Path, codes: list[str]) -> None:
+    """Create each LA's pack folder and clear what an interrupted run left staged there."""
+    from solihull_analytics.locking import hold_lock
+    from solihull_analytics.report.pipeline import REPORT_LOCK, clean_staging
+
+    for code in codes:
+        (reports_dir / code).mkdir(parents=True, exist_ok=True)
+        with hold_lock(reports_dir / code / REPORT_LOCK, f"report for {code}"):
+            clean_staging(reports_dir, code)
+
+
+def _write_indexes(reports_dir: Path, results: dict[str, Any], compare_with: Path | None) -> None:
+    """Write each LA's pack index (under its lock), then the top index of all packs."""
+    from solihull_analytics.locking import hold_lock
+    from solihull_analytics.report.front import write_la_index, write_top_index
+    from solihull_analytics.report.pipeline import REPORT_LOCK
+
+    for code, result in results.items():
+        out_dir = reports_dir / code
+        with hold_lock(out_dir / REPORT_LOCK, f"report for {code}"):
+            result.index_path = write_la_index(out_dir, compare_with)
+    write_top_index(reports_dir)

@@ -253,6 +253,11 @@ class _RdsReader:
         return value
 
     def read_item(self) -> object:  # noqa: C901, PLR0911, PLR0912 - one branch per R type
+        """Read the serialised R object at the current position (recursively).
+
+        Long because it walks R's serialisation format one branch per object type, each reading
+        the bytes in the order R writes them; split up, the format would be scattered.
+        """
         flags = self.read_int()
         sexptype = flags & 0xFF
         has_attributes = bool(flags & (1 << 9))
@@ -408,6 +413,20 @@ def _string_column(
     return pd.Series(array.to_pandas(), dtype="str")
 
 
+def _reader_past_header(buffer: bytes, path: Path | str) -> _RdsReader:
+    """A reader of an XDR serialisation positioned after its header (format version, R
+    versions and, in version 3, the native encoding's name)."""
+    reader = _RdsReader(buffer, path)
+    reader.position = 2
+    version = reader.read_int()
+    reader.read_int()
+    reader.read_int()
+    if version == 3:
+        encoding_name_length = reader.read_int()  # then the native encoding's name
+        reader.position += encoding_name_length
+    return reader
+
+
 def read_rds_frame(
     path: Path | str,
     columns: Iterable[str] | None = None,
@@ -445,15 +464,7 @@ def read_rds_frame(
             f"{path}: not an XDR-serialised R object (bzip2/xz compression and ASCII format are "
             "not supported). Re-save it in R with saveRDS(x, compress = 'gzip')."
         )
-    reader = _RdsReader(buffer, path)
-    reader.position = 2
-    version = reader.read_int()
-    reader.read_int()
-    reader.read_int()
-    if version == 3:
-        encoding_name_length = reader.read_int()  # then the native encoding's name
-        reader.position += encoding_name_length
-    frame = reader.read_item()
+    frame = _reader_past_header(buffer, path).read_item()
     if not isinstance(frame, _RVector) or frame.sexptype != 19 or "names" not in frame.attributes:
         raise BuildError(f"{path}: the R object is not a data frame (a named list of columns).")
     names_vector = frame.attributes["names"]

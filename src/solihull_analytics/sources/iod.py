@@ -19,26 +19,30 @@ header words (case-insensitive substrings), not by position.
 
 from __future__ import annotations
 
-import re
 import warnings
-from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-import pyreadr
-import python_calamine
 
 from solihull_analytics import releases
 from solihull_analytics.build import BuildError, Inputs, MissingInputError, table
-from solihull_analytics.sources._common import find_column, require_columns
 from solihull_analytics.sources.geo import (
     ENGLISH_LA,
     ENGLISH_LSOA,
     la_of_district,
     read_district_lookup,
     read_lsoa01_lsoa11,
+)
+from solihull_analytics.sources.iod_readers import (  # noqa: F401  (re-exported for callers)
+    FIELD_LABELS,
+    FIELD_WORDS,
+    LAYOUTS,
+    extract_fields,
+    read_rda,
+    read_release_file,
+    read_table_file,
+    read_workbook,
 )
 
 #: Number of LSOAs in England by LSOA vintage (ONS); every release ranks all of them.
@@ -55,29 +59,6 @@ def release_names() -> list[str]:
     return [r.label for r in iod_releases()]
 
 
-#: Header words that identify each field in the official files (first matching set wins).
-FIELD_WORDS: dict[str, list[tuple[str, ...]]] = {
-    "lsoa_code": [("lsoa", "code")],
-    "lsoa_name": [("lsoa", "name")],
-    "lad_code": [("district", "code"), ("la code",)],
-    "imd_rank": [("imd", "rank")],
-    "imd_decile": [("imd", "decile")],
-    "idaci_rank": [("idaci", "rank")],
-    "idaci_decile": [("idaci", "decile")],
-    "idaci_score": [("idaci", "score")],
-    "children_0_15": [("0-15",)],
-}
-FIELD_LABELS = {
-    "lsoa_code": "LSOA code",
-    "lsoa_name": "LSOA name",
-    "lad_code": "local authority district code",
-    "imd_rank": "IMD rank",
-    "imd_decile": "IMD decile",
-    "idaci_rank": "IDACI rank",
-    "idaci_decile": "IDACI decile",
-    "idaci_score": "IDACI score",
-    "children_0_15": "dependent children aged 0-15 population",
-}
 VALUE_FIELDS = [
     "idaci_rank",
     "idaci_decile",
@@ -88,7 +69,6 @@ VALUE_FIELDS = [
     "denominator_year",
 ]
 INT_FIELDS = ["idaci_rank", "idaci_decile", "imd_rank", "imd_decile", "children_0_15"]
-_MID_YEAR = re.compile(r"mid[\s-]*(\d{4})", re.IGNORECASE)
 
 _GAP_LABELS = {
     "ranks": "IDACI ranks",
@@ -96,154 +76,6 @@ _GAP_LABELS = {
     "scores": "IDACI scores",
     "children": "0-15 denominators for every LSOA",
 }
-
-
-# --------------------------------------------------------------------------------------------
-# Readers
-# --------------------------------------------------------------------------------------------
-
-
-def read_workbook(path: Path) -> dict[str, pd.DataFrame]:
-    """Read every sheet of a workbook with the calamine engine (first row = header).
-
-    Same engine as ``pd.read_excel(..., engine="calamine")`` but builds each column in one go
-    instead of converting cell by cell, which is several times faster on the 33,000-row IoD
-    sheets. Empty cells come back as ``""``.
-    """
-    workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-    sheets = {}
-    for name in workbook.sheet_names:
-        rows = workbook.get_sheet_by_name(name).to_python()
-        if not rows:
-            sheets[name] = pd.DataFrame()
-            continue
-        header = [str(h).strip() for h in rows[0]]
-        columns = list(zip(*rows[1:], strict=True)) if len(rows) > 1 else [()] * len(header)
-        sheets[name] = pd.DataFrame(
-            {
-                h: pd.Series(c, dtype=None if c else "object")
-                for h, c in zip(header, columns, strict=True)
-            }
-        )
-    return sheets
-
-
-def _pick_data_sheet(path: Path) -> pd.DataFrame:
-    """Read the data sheet of an official IoD workbook (the sheet with an LSOA code column)."""
-    sheets = read_workbook(path)
-    candidates = {
-        name: df
-        for name, df in sheets.items()
-        if find_column(df, FIELD_WORDS["lsoa_code"], path, "LSOA code", required=False)
-    }
-    if not candidates:
-        raise BuildError(
-            f"{path}: no sheet has an LSOA code column (sheets: {list(sheets)}). The workbook "
-            "layout has changed: check it against its catalogue entry and update the reader."
-        )
-    # The data sheet is the largest one holding LSOA codes.
-    return max(candidates.values(), key=len)
-
-
-def read_table_file(path: Path) -> pd.DataFrame:
-    """Read an official IoD file (xlsx/xls data sheet, or CSV with or without a BOM)."""
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xls", ".xlsm"):
-        return _pick_data_sheet(path)
-    if suffix in (".csv", ".txt") or path.name.lower().endswith(".csv.gz"):
-        return pd.read_csv(path, dtype=str, encoding="utf-8-sig", low_memory=False)
-    raise BuildError(f"{path}: unsupported file type {suffix!r}; expected xlsx, xls or csv.")
-
-
-def extract_fields(
-    df: pd.DataFrame,
-    path: Path | str,
-    required: Sequence[str],
-    optional: Sequence[str] = (),
-) -> pd.DataFrame:
-    """Pick the IoD fields out of an official table by header words.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        The file as read.
-    path : Path or str
-        The file (named in error messages).
-    required : sequence of str
-        Fields (keys of :data:`FIELD_WORDS`) that must be present; ``lsoa_code`` always is.
-    optional : sequence of str
-        Fields taken when present.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``lsoa_code`` plus the fields found, typed (ranks, deciles and counts ``Int64``, scores
-        ``Float64``, codes and names ``str``). A ``children_0_15`` column comes with
-        ``denominator_year`` parsed from its header ("... mid 2015 ...").
-
-    Raises
-    ------
-    BuildError
-        Naming the file and the field when a required column is missing or ambiguous, or when
-        values are not numbers.
-    """
-    out = pd.DataFrame(index=df.index)
-    wanted = ["lsoa_code", *[f for f in required if f != "lsoa_code"]]
-    for field in [*wanted, *optional]:
-        column = find_column(
-            df, FIELD_WORDS[field], path, FIELD_LABELS[field], required=field in wanted
-        )
-        if column is None:
-            continue
-        values = df[column]
-        if field in ("lsoa_code", "lsoa_name", "lad_code"):
-            out[field] = values.astype("str").str.strip()
-            continue
-        numbers = pd.to_numeric(values, errors="coerce")
-        bad = numbers.isna() & values.notna() & (values.astype("str").str.strip() != "")
-        if bad.any():
-            raise BuildError(
-                f"{path}: column {column!r} ({FIELD_LABELS[field]}) holds non-numeric values, "
-                f"e.g. {values[bad].iloc[0]!r}. Check the file against its catalogue entry."
-            )
-        if field == "idaci_score":
-            out[field] = numbers.astype("Float64")
-        else:
-            out[field] = np.round(numbers).astype("Int64")
-        if field == "children_0_15":
-            year = _MID_YEAR.search(column)
-            out["denominator_year"] = pd.array(
-                [int(year.group(1)) if year else pd.NA] * len(out), dtype="Int64"
-            )
-            out["denominator_year"] = out["denominator_year"].where(out[field].notna())
-    out = out[out["lsoa_code"].str.match(ENGLISH_LSOA, na=False)]
-    if out["lsoa_code"].duplicated().any():
-        dup = out.loc[out["lsoa_code"].duplicated(), "lsoa_code"].iloc[0]
-        raise BuildError(f"{path}: LSOA {dup} appears more than once; check the file.")
-    return out.reset_index(drop=True)
-
-
-def read_rda(path: Path, object_name: str) -> pd.DataFrame:
-    """Read one object of an R data file, with a clear error when it is not there."""
-    objects = pyreadr.read_r(path)
-    if object_name not in objects:
-        raise BuildError(
-            f"{path}: R object {object_name!r} not found (objects: {list(objects)}). "
-            "Check the file against its catalogue entry."
-        )
-    return objects[object_name]
-
-
-def _rda_fields(path: Path, object_name: str, columns: dict[str, str]) -> pd.DataFrame:
-    raw = read_rda(path, object_name)
-    require_columns(raw, list(columns), path)
-    out = raw[list(columns)].rename(columns=columns)
-    for field in out.columns:
-        if field in ("imd_rank", "imd_decile"):
-            out[field] = np.round(pd.to_numeric(out[field])).astype("Int64")
-        else:
-            out[field] = out[field].astype("str")
-    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -291,23 +123,6 @@ class _ReleaseFrame:
         out["source_id"] = self.sources.to_numpy()
         out["release"] = self.release
         return out
-
-
-#: Layouts the IoD reader knows (``layout`` of a file in the release registry).
-LAYOUTS = ("iod_table", "iod_rda", "none")
-
-
-def read_release_file(file: releases.ReleaseFile, path: Path) -> pd.DataFrame:
-    """Read one IoD file by its layout: ``iod_table`` (header words) or ``iod_rda`` (R object)."""
-    if file.layout == "iod_table":
-        return extract_fields(read_table_file(path), path, file.fields, file.optional_fields)
-    if file.layout == "iod_rda":
-        columns = file.option("columns") or {}
-        return _rda_fields(path, str(file.option("object")), dict(columns))
-    raise BuildError(
-        f"{path} ({file.id}): layout {file.layout!r} is not one the IoD reader knows "
-        f"({', '.join(LAYOUTS[:-1])}); fix the file's layout in the release registry."
-    )
 
 
 def read_release(inputs: Inputs, release: releases.Release) -> pd.DataFrame:
@@ -396,13 +211,34 @@ def assemble_iod(inputs: Inputs) -> pd.DataFrame:
         return _CACHE[key].copy()
     known = iod_releases()
     vintage = {r.label: r.lsoa_vintage for r in known}
+    df = pd.concat(_read_available_releases(inputs, known), ignore_index=True)
+    df["lsoa_vintage"] = df["release"].map(vintage).astype("int64")
+    _add_current_la(df, inputs)
+    _add_lsoas_in_england(df)
+    for field in INT_FIELDS + ["denominator_year"]:
+        df[field] = df[field].astype("Int64")
+    df["idaci_score"] = df["idaci_score"].astype("Float64")
+    for field in ("lsoa_name", "lad_code", "source_id", "release", "lsoa_code"):
+        df[field] = df[field].astype("str")
+    df["release_order"] = df["release"].map({r.label: r.order for r in known})
+    df = df.sort_values(["release_order", "lsoa_code"]).reset_index(drop=True)[IOD_COLUMNS]
+    _CACHE.clear()
+    _CACHE[key] = df
+    return df.copy()
+
+
+def _read_available_releases(
+    inputs: Inputs, known: list[releases.Release]
+) -> list[pd.DataFrame]:
+    """Every release whose files are in the raw cache, each with all the value fields (a
+    release whose files are absent is left out with a warning; ``iod_releases`` says what is
+    missing)."""
     frames = []
     skipped = []
     for release in known:
         try:
             frames.append(read_release(inputs, release))
         except MissingInputError as exc:
-            # A release whose files are absent is left out; iod_releases says what is missing.
             skipped.append(str(exc))
     if not frames:
         raise BuildError(
@@ -410,16 +246,18 @@ def assemble_iod(inputs: Inputs) -> pd.DataFrame:
             "`solihull-analytics data fetch` first."
         )
     for message in skipped:
-        warnings.warn(f"IoD release left out: {message}", stacklevel=2)
+        warnings.warn(f"IoD release left out: {message}", stacklevel=3)
     for f in frames:
         for field in VALUE_FIELDS + ["lsoa_name", "lad_code"]:
             if field not in f.columns:
                 f[field] = pd.NA
-    df = pd.concat(frames, ignore_index=True)
-    df["lsoa_vintage"] = df["release"].map(vintage).astype("int64")
+    return frames
 
-    # Current children's-services LA. 2011/2021 LSOAs: from the release's own district code.
-    # 2001 LSOAs: via the ONS LSOA 2001 -> 2011 lookup's 2011 district.
+
+def _add_current_la(df: pd.DataFrame, inputs: Inputs) -> None:
+    """Add the current children's-services LA (``la_code``, ``la_name``) in place, and 2001
+    LSOA names. 2011/2021 LSOAs: from the release's own district code; 2001 LSOAs: via the ONS
+    LSOA 2001 -> 2011 lookup's 2011 district."""
     hierarchy = inputs.path("geo_la_hierarchy")
     districts = read_district_lookup(hierarchy)
     lookup_path = inputs.path("geo_lookup_lsoa01_lsoa11")
@@ -440,6 +278,9 @@ def assemble_iod(inputs: Inputs) -> pd.DataFrame:
         ~(is01 & df["lsoa_name"].isna()), df["lsoa_code"].map(lookup01["lsoa01_name"])
     )
 
+
+def _add_lsoas_in_england(df: pd.DataFrame) -> None:
+    """Add ``lsoas_in_england`` after checking every release ranks all LSOAs of its vintage."""
     counts = df.groupby("release")["lsoa_code"].transform("nunique")
     expected = df["lsoa_vintage"].map(LSOAS_IN_ENGLAND)
     if (counts != expected).any():
@@ -449,16 +290,6 @@ def assemble_iod(inputs: Inputs) -> pd.DataFrame:
             "in England for that vintage; a file is incomplete or of another vintage."
         )
     df["lsoas_in_england"] = counts.astype("int64")
-    for field in INT_FIELDS + ["denominator_year"]:
-        df[field] = df[field].astype("Int64")
-    df["idaci_score"] = df["idaci_score"].astype("Float64")
-    for field in ("lsoa_name", "lad_code", "source_id", "release", "lsoa_code"):
-        df[field] = df[field].astype("str")
-    df["release_order"] = df["release"].map({r.label: r.order for r in known})
-    df = df.sort_values(["release_order", "lsoa_code"]).reset_index(drop=True)[IOD_COLUMNS]
-    _CACHE.clear()
-    _CACHE[key] = df
-    return df.copy()
 
 
 def _rank_within_england(df: pd.DataFrame) -> pd.Series:

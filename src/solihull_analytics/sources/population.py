@@ -235,6 +235,18 @@ def read_dfe_underlying_population(
 UPPER_TIER = re.compile(r"^(E92000001|E12\d{6}|E06\d{6}|E08\d{6}|E09\d{6}|E10\d{6})$")
 
 
+def _column_labels(header: pd.Series) -> dict[object, object]:
+    """Column -> label from a header row: ages as ``int`` ("0", "17.0"), other text lower-case."""
+    labels: dict[object, object] = {}
+    for column, value in header.items():
+        text = str(value).strip()
+        if re.fullmatch(r"\d+(\.0)?", text):
+            labels[column] = int(float(text))
+        else:
+            labels[column] = text.lower()
+    return labels
+
+
 def read_ons_mye_workbook(path: Path, mid_year: int, vintage: str, source_id: str) -> pd.DataFrame:
     """Sum ages 0-17 for England, regions and upper-tier authorities from "MYE2 - Persons".
 
@@ -263,14 +275,7 @@ def read_ons_mye_workbook(path: Path, mid_year: int, vintage: str, source_id: st
             f"{path}, sheet {sheet!r}: the title {title[:120]!r} does not mention mid-{mid_year}. "
             "Check that the catalogue entry points at the right workbook."
         )
-    header = raw.loc[header_rows[0]]
-    labels = {}
-    for column, value in header.items():
-        text = str(value).strip()
-        if re.fullmatch(r"\d+(\.0)?", text):
-            labels[column] = int(float(text))
-        else:
-            labels[column] = text.lower()
+    labels = _column_labels(raw.loc[header_rows[0]])
     body = raw.loc[header_rows[0] + 1 :].rename(columns=labels)
     ages = list(range(18))
     missing = [a for a in ["code", "name", *ages] if a not in body.columns]

@@ -287,24 +287,7 @@ def load_extract(folder: str | Path, year: int | None = None) -> SSDA903Extract:
         or every row of the Header or Episodes table fails the checks.
     """
     folder = Path(folder)
-    if not folder.is_dir():
-        what = "is a file, not a folder" if folder.exists() else "no such folder"
-        raise SSDA903Error(
-            f"{folder}: {what} for the SSDA903 extract; check --private-dir or "
-            "SOLIHULL_PRIVATE_DIR (relative paths start from the folder you run the command in)."
-        )
-    parts, notes = _survey(folder)
-    chosen, unused = _choose(folder, parts, notes, year)
-    missing = [t for t in ("header", "episodes") if t not in chosen]
-    if missing:
-        seen = {p.label: TABLE_TITLES[t] for t, p in chosen.items()} | unused
-        found = "; ".join(f"{w}: {what}" for w, what in seen.items()) or "no files"
-        names = " or ".join(TABLE_TITLES[t] for t in missing)
-        raise SSDA903Error(
-            f"{folder}: no {names} table found (found {found}). Save the return's tables as CSV, "
-            "Excel or DfE's XML, with DfE's column names (e.g. Episodes: "
-            f"{', '.join(COLUMNS['episodes'][:4])} ...)."
-        )
+    chosen, unused = _find_tables(folder, year)
     issues: list[dict] = []
     rows_read: dict[str, int] = {}
     tables: dict[str, pd.DataFrame] = {}
@@ -348,3 +331,27 @@ def load_extract(folder: str | Path, year: int | None = None) -> SSDA903Extract:
         unused=unused,
         date_formats={f"{t}.{c}": f for (t, c), f in formats.items()},
     )
+
+
+def _find_tables(folder: Path, year: int | None) -> tuple[dict[str, _Part], dict[str, str]]:
+    """The extract's file chosen for each table, and the files left unused with why; an
+    :class:`SSDA903Error` when the folder is missing or has no Header or Episodes table."""
+    if not folder.is_dir():
+        what = "is a file, not a folder" if folder.exists() else "no such folder"
+        raise SSDA903Error(
+            f"{folder}: {what} for the SSDA903 extract; check --private-dir or "
+            "SOLIHULL_PRIVATE_DIR (relative paths start from the folder you run the command in)."
+        )
+    parts, notes = _survey(folder)
+    chosen, unused = _choose(folder, parts, notes, year)
+    missing = [t for t in ("header", "episodes") if t not in chosen]
+    if missing:
+        seen = {p.label: TABLE_TITLES[t] for t, p in chosen.items()} | unused
+        found = "; ".join(f"{w}: {what}" for w, what in seen.items()) or "no files"
+        names = " or ".join(TABLE_TITLES[t] for t in missing)
+        raise SSDA903Error(
+            f"{folder}: no {names} table found (found {found}). Save the return's tables as CSV, "
+            "Excel or DfE's XML, with DfE's column names (e.g. Episodes: "
+            f"{', '.join(COLUMNS['episodes'][:4])} ...)."
+        )
+    return chosen, unused

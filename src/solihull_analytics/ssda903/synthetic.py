@@ -377,6 +377,22 @@ def generate_903(
         + [("out", str(rng.choice(places.outside))) for _ in range(n_out)]
         + [("short", "") for _ in range(n_short)]
     )
+    headers, episodes, uasc_rows = _children_rows(rng, kinds, year, places)
+    return SyntheticExtract(
+        header=pd.DataFrame(headers),
+        episodes=pd.DataFrame(episodes),
+        uasc=pd.DataFrame(uasc_rows, columns=["CHILD", "SEX", "DOB", "DUC"]),
+        truth=truth,
+        la_code=la_code,
+        year=year,
+    )
+
+
+def _children_rows(
+    rng: np.random.Generator, kinds: list[tuple[str, str]], year: int, places: Places
+) -> tuple[list[dict], list[dict], list[dict]]:
+    """Header, Episodes and UASC rows of the children of ``kinds`` (kind, home postcode), in a
+    random order with random six-digit ids."""
     order = rng.permutation(len(kinds))
     ids = rng.choice(np.arange(100000, 999999), size=len(kinds), replace=False)
     headers, episodes, uasc_rows = [], [], []
@@ -396,14 +412,7 @@ def generate_903(
         episodes.extend(eps)
         if kind == "uasc":
             uasc_rows.append(_uasc_row(h))
-    return SyntheticExtract(
-        header=pd.DataFrame(headers),
-        episodes=pd.DataFrame(episodes),
-        uasc=pd.DataFrame(uasc_rows, columns=["CHILD", "SEX", "DOB", "DUC"]),
-        truth=truth,
-        la_code=la_code,
-        year=year,
-    )
+    return headers, episodes, uasc_rows
 
 
 def default_synthetic_dir(la_code: str, year: int) -> Path:

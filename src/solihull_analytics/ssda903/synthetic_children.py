@@ -186,17 +186,8 @@ def _period_of_care(
     """
     start, end = collection_year_dates(year)
     eighteenth = dob + pd.DateOffset(years=18)
-    t = _day_between(
-        rng, max(start, dob + pd.Timedelta(days=1)), min(end, eighteenth - pd.Timedelta(days=1))
-    )
-    spell_start = max(dob, t - pd.Timedelta(days=int(rng.exponential(500))))
-    spell_end = min(t + pd.Timedelta(days=int(rng.exponential(400))), eighteenth)
+    bounds, spell_end = _episode_starts(rng, start, end, dob, eighteenth)
     is_open = spell_end > end
-    last = min(spell_end, end)
-    span = (last - spell_start).days
-    n_eps = max(1, min(int(rng.choice([1, 2, 3], p=[0.55, 0.3, 0.15])), span))
-    cuts = sorted(rng.choice(np.arange(1, span), size=n_eps - 1, replace=False).tolist())
-    bounds = [spell_start] + [spell_start + pd.Timedelta(days=int(c)) for c in cuts]
     legal = "V2" if uasc and rng.random() < 0.9 else str(_pick(rng, LEGAL_STATUS_START))
     cin = "N8" if uasc else str(_pick(rng, CIN_CODES))
     placement: dict[str, str] = {}
@@ -240,6 +231,28 @@ def _period_of_care(
     for e in kept:
         e["DECOM"], e["DEC"] = format_date(e["DECOM"]), format_date(e["DEC"])
     return kept
+
+
+def _episode_starts(
+    rng: np.random.Generator,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    dob: pd.Timestamp,
+    eighteenth: pd.Timestamp,
+) -> tuple[list[pd.Timestamp], pd.Timestamp]:
+    """Start dates of a period of care's one to three episodes (a period that overlaps the
+    collection year ``start``..``end`` and ends by the child's 18th birthday), and its end."""
+    t = _day_between(
+        rng, max(start, dob + pd.Timedelta(days=1)), min(end, eighteenth - pd.Timedelta(days=1))
+    )
+    spell_start = max(dob, t - pd.Timedelta(days=int(rng.exponential(500))))
+    spell_end = min(t + pd.Timedelta(days=int(rng.exponential(400))), eighteenth)
+    last = min(spell_end, end)
+    span = (last - spell_start).days
+    n_eps = max(1, min(int(rng.choice([1, 2, 3], p=[0.55, 0.3, 0.15])), span))
+    cuts = sorted(rng.choice(np.arange(1, span), size=n_eps - 1, replace=False).tolist())
+    bounds = [spell_start] + [spell_start + pd.Timedelta(days=int(c)) for c in cuts]
+    return bounds, spell_end
 
 
 def _short_breaks(rng: np.random.Generator, child: str, year: int, dob: pd.Timestamp) -> list[dict]:

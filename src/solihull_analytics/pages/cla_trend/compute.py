@@ -170,53 +170,69 @@ def select_denominators(
     best = pool.drop_duplicates(["la_code", "mid_year"], keep="last").set_index(
         ["la_code", "mid_year"]
     )
+    offset = CONVENTION_OFFSETS[convention]
     rows = []
     for code in area_codes:
         held = best.loc[code] if code in best.index.get_level_values(0) else None
-        for year in years:
-            wanted = int(year) + CONVENTION_OFFSETS[convention]
-            row: dict[str, object] = {
-                "la_code": code,
-                "year": int(year),
-                "denominator_wanted_mid_year": wanted,
-                "denominator_mid_year": pd.NA,
-                "denominator_population": np.nan,
-                "denominator_vintage": pd.NA,
-                "denominator_source_id": pd.NA,
-                "denominator_census2021_based": pd.NA,
-                "denominator_exact": False,
-                "denominator_note": "",
-            }
-            chosen = None
-            if held is not None and wanted in held.index:
-                chosen = wanted
-                row["denominator_exact"] = True
-            elif held is not None and nearest and len(held):
-                gaps = pd.Series(np.abs(held.index.to_numpy() - wanted), index=held.index)
-                chosen = int(gaps[gaps == gaps.min()].index.max())
-                row["denominator_note"] = (
-                    f"no ONS 0-17 estimate for mid-{wanted} in the published files; the nearest "
-                    f"held, mid-{chosen}, is used instead"
-                )
-            else:
-                which = "" if vintage == "latest" else f" (vintage {vintage})"
-                row["denominator_note"] = (
-                    f"no ONS 0-17 estimate for mid-{wanted}{which} in the published files"
-                )
-            if chosen is not None:
-                rec = held.loc[chosen]
-                row.update(
-                    denominator_mid_year=int(chosen),
-                    denominator_population=float(rec["population"]),
-                    denominator_vintage=str(rec["vintage"]),
-                    denominator_source_id=str(rec["source_id"]),
-                    denominator_census2021_based=bool(rec["census2021_based"]),
-                )
-            rows.append(row)
+        rows += [
+            _denominator_row(code, int(year), int(year) + offset, held, nearest, vintage)
+            for year in years
+        ]
     out = pd.DataFrame(rows)
     out["denominator_mid_year"] = out["denominator_mid_year"].astype("Int64")
     out["denominator_census2021_based"] = out["denominator_census2021_based"].astype("boolean")
     return out
+
+
+def _denominator_row(
+    code: str,
+    year: int,
+    wanted: int,
+    held: pd.DataFrame | None,
+    nearest: bool,
+    vintage: str,
+) -> dict[str, object]:
+    """One row of :func:`select_denominators`: the estimate for mid-``wanted`` among ``held``
+    (the area's best estimate per mid-year, or None), the nearest one if ``nearest``, else a
+    note saying none is held."""
+    row: dict[str, object] = {
+        "la_code": code,
+        "year": year,
+        "denominator_wanted_mid_year": wanted,
+        "denominator_mid_year": pd.NA,
+        "denominator_population": np.nan,
+        "denominator_vintage": pd.NA,
+        "denominator_source_id": pd.NA,
+        "denominator_census2021_based": pd.NA,
+        "denominator_exact": False,
+        "denominator_note": "",
+    }
+    chosen = None
+    if held is not None and wanted in held.index:
+        chosen = wanted
+        row["denominator_exact"] = True
+    elif held is not None and nearest and len(held):
+        gaps = pd.Series(np.abs(held.index.to_numpy() - wanted), index=held.index)
+        chosen = int(gaps[gaps == gaps.min()].index.max())
+        row["denominator_note"] = (
+            f"no ONS 0-17 estimate for mid-{wanted} in the published files; the nearest "
+            f"held, mid-{chosen}, is used instead"
+        )
+    else:
+        which = "" if vintage == "latest" else f" (vintage {vintage})"
+        row["denominator_note"] = (
+            f"no ONS 0-17 estimate for mid-{wanted}{which} in the published files"
+        )
+    if chosen is not None:
+        rec = held.loc[chosen]
+        row.update(
+            denominator_mid_year=int(chosen),
+            denominator_population=float(rec["population"]),
+            denominator_vintage=str(rec["vintage"]),
+            denominator_source_id=str(rec["source_id"]),
+            denominator_census2021_based=bool(rec["census2021_based"]),
+        )
+    return row
 
 
 # ------------------------------------------------------------------------------------------

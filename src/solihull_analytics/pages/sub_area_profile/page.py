@@ -435,23 +435,14 @@ def headline_rows(
     """Headline figures (keyword arguments of ``Page.headline``), one per measure per area.
 
     The wording, units, periods and rounding are the specification table ``headlines.yaml``;
-    this function supplies the values, one ``add`` per headline and area in page order (which
-    is why it runs past 60 lines: splitting it would scatter that order). A measure whose data
-    are missing for an area has ``value=None`` (null in the headline JSON) and a ``note`` naming
-    the official file needed.
+    this function supplies the values, one ``add`` per headline and area in page order (people
+    first, then income and deprivation). A measure whose data are missing for an area has
+    ``value=None`` (null in the headline JSON) and a ``note`` naming the official file needed.
     """
-    c = census_fields(censuses)
     file_id, url = lone_parent_entry[0], lone_parent_entry[1]
     lone = {"file_id": file_id, "file_name": url.rsplit("/", 1)[-1]}
-    li_src = {True: LOW_INCOME_SOURCES["lsoa"], False: LOW_INCOME_SOURCES["la"]}
-    #: (values, the headline's name when it is not the spec's: a template over the fields)
-    values: list[tuple[HeadlineValues, str | None]] = []
-
-    def add(name: str, value: Any, ids: list[str], area: str, rename: str | None = None,
-            **fields: Any) -> None:
-        values.append((HeadlineValues(name, value, ids, area=area, fields={**c, **fields}),
-                       rename))
-
+    values = _HeadlineList(census_fields(censuses))
+    add = values.add
     for r in pop.itertuples():
         add("lsoas", r.lsoas, GEO_SOURCES["areas"], r.area, "lsoas_{lsoa_year}")
         for name, value in (("residents", r.residents), ("children_0_15", r.children_0_15),
@@ -472,6 +463,35 @@ def headline_rows(
             add("households", int(r.households), sources["households"], r.area)
         add("lone_parent_dependent_pct", _ok(r.pct_lone_parent_dependent),
             sources["lone_parents"], r.area, **lone)
+    _add_income_and_deprivation(values, li, fye, idaci, sources)
+    return _filled(values.values)
+
+
+class _HeadlineList:
+    """Headline values in page order, each with the census fields and, where the headline's
+    name is not the spec's, a template for it over the fields."""
+
+    def __init__(self, census: dict[str, Any]) -> None:
+        self.census = census
+        self.values: list[tuple[HeadlineValues, str | None]] = []
+
+    def add(self, name: str, value: Any, ids: list[str], area: str, rename: str | None = None,
+            **fields: Any) -> None:
+        self.values.append(
+            (HeadlineValues(name, value, ids, area=area, fields={**self.census, **fields}),
+             rename))
+
+
+def _add_income_and_deprivation(
+    values: _HeadlineList,
+    li: pd.DataFrame,
+    fye: int,
+    idaci: pd.DataFrame,
+    sources: dict[str, list[str]],
+) -> None:
+    """The low-income and IDACI headlines of :func:`headline_rows`, per area in page order."""
+    add = values.add
+    li_src = {True: LOW_INCOME_SOURCES["lsoa"], False: LOW_INCOME_SOURCES["la"]}
     year = text.financial_year(fye)
     for r in li.itertuples():
         ok = pd.notna(r.children_low_income)
@@ -487,7 +507,6 @@ def headline_rows(
             ids, r.area, f"{tag}_children_most_deprived_10pct_pct", release=r.release)
         add("idaci_lsoas_most_deprived_10pct", r.lsoas_most_deprived_10pct, ids, r.area,
             f"{tag}_lsoas_most_deprived_10pct", release=r.release, lsoas=r.lsoas)
-    return _filled(values)
 
 
 def census_fields(c: Censuses) -> dict[str, Any]:
