@@ -248,9 +248,9 @@ def test_deprivation_by_la_iod2025_uses_census_weights():
     )
     census = pd.DataFrame({"lsoa_code": ["L1", "L2", "L3", "L4", "L5"],
                            "population": [50, 10, 10, 10, 20]})
-    out = measures.deprivation_by_la(iod, census, releases=["IoD2025"])
+    out = measures.deprivation_by_la(iod, census, releases=["IoD2025"], census_label="Census X")
     assert out.loc[out["la_code"] == "A", "idaci_top20_share"].iloc[0] == pytest.approx(50.0)
-    assert out["weights"].iloc[0].startswith("Census 2021")
+    assert out["weights"].iloc[0] == "Census X children aged 0-15"
 
 
 def test_deprivation_by_la_orders_releases_and_refuses_none(inputs):

@@ -438,7 +438,8 @@ def national_benchmark(
     rates_all = la_year_rates(inputs)
     if not year:
         year = latest_year(rates_all, cla_series)
-    dep = deprivation_by_la(inputs.iod, inputs.population_lsoa, release_order=inputs.iod_order)
+    dep = deprivation_by_la(inputs.iod, inputs.population_lsoa, release_order=inputs.iod_order,
+                            census_label=inputs.census_label)
     iod_release = resolve_release(dep, iod_release, inputs.iod_order)
     frame, excluded = model_frame(rates_all, dep, year, cla_series, iod_release)
     model = fit_deprivation_model(

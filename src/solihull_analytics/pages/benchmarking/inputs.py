@@ -54,4 +54,5 @@ def load_inputs(processed_dir: Path | str | None = None) -> BenchmarkInputs:
     return BenchmarkInputs(
         cla, population, cin, workforce, iod, pop_lsoa, las, ids,
         iod_order=registry.labels("iod"), population_order=registry.order_of("population"),
+        census_label=census.label,
     )

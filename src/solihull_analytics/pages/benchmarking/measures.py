@@ -67,6 +67,9 @@ def split_ids(values: Any) -> list[str]:
     return ids
 
 
+#: How a census weight is named when no release label is given (tests, small fixtures).
+CENSUS_LABEL = "the latest census"
+
 @dataclass
 class BenchmarkInputs:
     """The national tables notebook 05 uses, and the registry facts that order them.
@@ -88,6 +91,7 @@ class BenchmarkInputs:
     source_ids: dict[str, list[str]] = field(default_factory=dict)
     iod_order: list[str] = field(default_factory=list)
     population_order: dict[str, int] = field(default_factory=dict)
+    census_label: str = CENSUS_LABEL
 
     def ids_for_years(self, years: Sequence[int]) -> list[str]:
         """Catalogue ids behind the CLA, CIN and population figures of the given years."""
@@ -232,12 +236,12 @@ def latest_year(rates_table: pd.DataFrame, series: str) -> int:
 
 
 def _release_summary(sel: pd.DataFrame, census: pd.Series, release: str,
-                     band_pct: float) -> pd.DataFrame:
+                     band_pct: float, census_label: str) -> pd.DataFrame:
     """One release's LA and England rows of :func:`deprivation_by_la`."""
     n = int(sel["lsoas_in_england"].iloc[0])
     if sel["children_0_15"].notna().sum() < 0.9 * len(sel):
         sel["w"] = sel["lsoa_code"].map(census).astype(float)
-        weights = "Census 2021 children aged 0-15"
+        weights = f"{census_label} children aged 0-15"
     else:
         sel["w"] = sel["children_0_15"].astype(float)
         weights = f"{release} denominators: children aged 0-15"
@@ -269,6 +273,7 @@ def deprivation_by_la(
     releases: Sequence[str] | None = None,
     band_pct: float = 20,
     release_order: Sequence[str] = (),
+    census_label: str = CENSUS_LABEL,
 ) -> pd.DataFrame:
     """Child income deprivation of each LA (and England) from LSOA IDACI ranks.
 
@@ -282,13 +287,15 @@ def deprivation_by_la(
         ``iod_lsoa`` rows (``release``, ``lsoa_code``, ``la_code``, ``idaci_rank``,
         ``children_0_15``, ``lsoas_in_england``).
     population_lsoa : pandas.DataFrame
-        Census 2021 children aged 0-15 by 2021 LSOA (``lsoa_code``, ``population``).
+        The latest census's children aged 0-15 by LSOA (``lsoa_code``, ``population``).
     releases : sequence of str, optional
         IoD releases to summarise (default: every release in ``iod``, in ``release_order``).
     band_pct : float, default 20
         The "most deprived" band in percent.
     release_order : sequence of str, optional
         Release labels oldest first (the registry's); unknown labels come last, sorted.
+    census_label : str, optional
+        The census's name, for the weights column (the registry's label).
 
     Returns
     -------
@@ -305,7 +312,7 @@ def deprivation_by_la(
     for release in releases:
         sel = iod[(iod["release"] == release)].dropna(subset=["idaci_rank"]).copy()
         if not sel.empty:
-            frames.append(_release_summary(sel, census, release, band_pct))
+            frames.append(_release_summary(sel, census, release, band_pct, census_label))
     if not frames:
         raise ValueError("no IDACI ranks for the releases asked for")
     return pd.concat(frames, ignore_index=True)

@@ -258,7 +258,8 @@ def model_section(ctx: BenchmarkContext) -> list[Block]:
             fig,
             text.model_alt(nat, la.name, me),
             source="DfE children looked after statistics; ONS mid-year estimates; "
-            f"MHCLG English Indices of Deprivation ({nat.iod_release}); Census 2021 weights",
+            f"MHCLG English Indices of Deprivation ({nat.iod_release}); "
+            f"{ctx.inputs.census_label} weights",
             data=charts.chart_data(nat.model.data, charts.MODEL_CHART_COLUMNS),
             name="chart_model",
         ),
