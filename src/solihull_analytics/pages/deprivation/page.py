@@ -477,9 +477,9 @@ def method_section(ctx: IdaciContext) -> list[PageBlock]:
 def _headline(
     specs: dict[str, HeadlineSpec], name: str, suffix: str, values: HeadlineValues
 ) -> dict[str, Any]:
-    """Fill in spec ``name`` for one release or period: name ``<name>_<suffix>``, label filled."""
+    """Fill in spec ``name`` for one release or period, named ``<name>_<suffix>``."""
     spec = specs[name]
-    spec = replace(spec, name=f"{spec.name}_{suffix}", label=spec.label.format_map(values.fields))
+    spec = replace(spec, name=f"{spec.name}_{suffix}")
     return build_headline(spec, replace(values, name=spec.name))
 
 

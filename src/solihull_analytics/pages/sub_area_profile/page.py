@@ -516,11 +516,10 @@ def census_fields(c: Censuses) -> dict[str, Any]:
 
 
 def _filled(values: list[tuple[HeadlineValues, str | None]]) -> list[dict[str, Any]]:
-    """Fill in the specification table; labels are templates, notes only for missing values."""
-    specs = load_specs(HEADLINE_SPECS)
-    built = build_headlines(specs, [v for v, _ in values])
+    """Fill in the specification table (labels are templates there); notes only for missing
+    values."""
+    built = build_headlines(load_specs(HEADLINE_SPECS), [v for v, _ in values])
     for h, (v, rename) in zip(built, values, strict=True):
-        h["label"] = specs[v.name].label.format_map({**v.fields, "area": v.area})
         if _is_missing(h["value"]):
             h["value"] = None
         else:
