@@ -95,3 +95,16 @@ def test_headline_spec_errors_name_the_headline(tmp_path: Path) -> None:
     spec = HeadlineSpec(name="a", label="A", unit="u", period="{year}", statement="s")
     with pytest.raises(HeadlineSpecError, match="'a': cannot fill"):
         build_headline(spec, HeadlineValues("a", 1, []))
+
+
+def test_one_spec_publishes_a_headline_per_release_with_notes_only_when_missing() -> None:
+    spec = HeadlineSpec(name="share", label="Share ({release})", unit="%", period="{release}",
+                        statement="{value}", note="needs {release} File 6",
+                        note_only_when_missing=True, published_name="share_{key}")
+    found = build_headline(spec, HeadlineValues("share", 4.5, [], fields={"release": "IoD2030",
+                                                                          "key": "iod2030"}))
+    assert found["name"] == "share_iod2030" and found["label"] == "Share (IoD2030)"
+    assert "note" not in found
+    lost = build_headline(spec, HeadlineValues("share", None, [], fields={"release": "IoD2030",
+                                                                         "key": "iod2030"}))
+    assert lost["note"] == "needs IoD2030 File 6"

@@ -15,6 +15,15 @@ Examples
 ...                                         fields={"year": 2025}))
 >>> h["value"], h["period"], h["statement"]
 (99.7, '31 March 2025', 'Solihull: 99.7 per 10,000 at 31 March 2025.')
+
+One specification can give a headline per release, each published under its own name:
+
+>>> per_release = HeadlineSpec(name="lsoas_most_deprived", label="LSOAs ({release})",
+...                            unit="LSOAs", period="{release}", statement="{value} LSOAs.",
+...                            published_name="lsoas_most_deprived_{release_key}")
+>>> build_headline(per_release, HeadlineValues("lsoas_most_deprived", 20, ["iod2025"],
+...                fields={"release": "IoD2025", "release_key": "iod2025"}))["name"]
+'lsoas_most_deprived_iod2025'
 """
 
 from __future__ import annotations
@@ -30,7 +39,7 @@ import yaml
 #: Keys a specification may give; ``name``, ``label``, ``unit``, ``period`` and ``statement``
 #: are required.
 SPEC_KEYS = ("name", "label", "unit", "period", "statement", "statement_missing", "note",
-             "decimals")
+             "note_only_when_missing", "published_name", "decimals")
 
 
 class HeadlineSpecError(ValueError):
@@ -45,6 +54,10 @@ class HeadlineSpec:
     :meth:`str.format` templates over the headline's ``fields`` plus ``value``, ``lower``,
     ``upper`` and ``area``.
     ``statement_missing`` is used when the value is missing (default: ``statement``).
+    ``published_name`` is a template for the name the headline is published under, where one
+    specification gives a headline per release or period (default: ``name``).
+    ``note_only_when_missing`` keeps ``note`` only for a missing value (a note that says which
+    file would fill it in).
     """
 
     name: str
@@ -54,6 +67,8 @@ class HeadlineSpec:
     statement: str
     statement_missing: str | None = None
     note: str | None = None
+    note_only_when_missing: bool = False
+    published_name: str | None = None
     decimals: int | None = None
 
 
@@ -105,12 +120,13 @@ def build_headline(spec: HeadlineSpec, values: HeadlineValues) -> dict[str, Any]
         raise HeadlineSpecError(f"values for {values.name!r} given to spec {spec.name!r}")
     context = {**values.fields, "value": values.value, "lower": values.lower,
                "upper": values.upper, "area": values.area}
+    missing = _missing(values.value)
     statement = spec.statement
-    if _missing(values.value) and spec.statement_missing is not None:
+    if missing and spec.statement_missing is not None:
         statement = spec.statement_missing
     try:
         out: dict[str, Any] = dict(
-            name=spec.name,
+            name=(spec.published_name or spec.name).format_map(context),
             value=_rounded(values.value, spec.decimals),
             unit=spec.unit,
             period=spec.period.format_map(context),
@@ -118,7 +134,7 @@ def build_headline(spec: HeadlineSpec, values: HeadlineValues) -> dict[str, Any]
             statement=statement.format_map(context),
             label=spec.label.format_map(context),
         )
-        if spec.note is not None:
+        if spec.note is not None and (missing or not spec.note_only_when_missing):
             out["note"] = spec.note.format_map(context)
     except (KeyError, ValueError, TypeError) as exc:
         raise HeadlineSpecError(

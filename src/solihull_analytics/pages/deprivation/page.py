@@ -12,7 +12,7 @@ reconciliation are in :mod:`solihull_analytics.reference.table1`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -474,15 +474,6 @@ def method_section(ctx: IdaciContext) -> list[PageBlock]:
 # --------------------------------------------------------------------------------------------
 
 
-def _headline(
-    specs: dict[str, HeadlineSpec], name: str, suffix: str, values: HeadlineValues
-) -> dict[str, Any]:
-    """Fill in spec ``name`` for one release or period, named ``<name>_<suffix>``."""
-    spec = specs[name]
-    spec = replace(spec, name=f"{spec.name}_{suffix}")
-    return build_headline(spec, replace(values, name=spec.name))
-
-
 def _band_headlines(ctx: IdaciContext, specs: dict[str, HeadlineSpec]) -> list[dict[str, Any]]:
     out = []
     for r in ctx.counts.itertuples():
@@ -500,9 +491,9 @@ def _band_headlines(ctx: IdaciContext, specs: dict[str, HeadlineSpec]) -> list[d
                 "lsoa_vintage": int(r.lsoa_vintage),
                 "method": getattr(r, f"method_{p}pct"),
             }
-            values = HeadlineValues("", int(n), ids, fields=fields)
-            out.append(_headline(specs, "lsoas_most_deprived", f"{p}pct_{r.release.lower()}",
-                                 values))
+            fields["release_key"] = r.release.lower()
+            values = HeadlineValues("lsoas_most_deprived", int(n), ids, fields=fields)
+            out.append(build_headline(specs["lsoas_most_deprived"], values))
     return out
 
 
@@ -518,11 +509,12 @@ def _children_headlines(ctx: IdaciContext, specs: dict[str, HeadlineSpec]
             "children_20pct": int(r.children_20pct),
             "children_la": int(r.children_la),
             "denominator": r.denominator,
+            "release_key": r.release.lower(),
         }
         ids = _ids(r.source_ids) + iod_source_ids(ctx.inp.iod, ctx.la.code, r.release)
-        values = HeadlineValues("", float(r.share_20pct) * 100, ids, fields=fields)
-        out.append(_headline(specs, "children_share_most_deprived_20pct", r.release.lower(),
-                             values))
+        name = "children_share_most_deprived_20pct"
+        values = HeadlineValues(name, float(r.share_20pct) * 100, ids, fields=fields)
+        out.append(build_headline(specs[name], values))
     return out
 
 
@@ -536,9 +528,11 @@ def _growth_headlines(ctx: IdaciContext, specs: dict[str, HeadlineSpec]
             "period": label,
             "sentence": text.describe_growth(t, label),
             "least": float(t["growth_pct"].iloc[1]),
+            "period_key": keys[label],
         }
-        values = HeadlineValues("", float(t["growth_pct"].iloc[0]), [], fields=fields)
-        out.append(_headline(specs, "child_growth_most_deprived_tenth", keys[label], values))
+        name = "child_growth_most_deprived_tenth"
+        values = HeadlineValues(name, float(t["growth_pct"].iloc[0]), [], fields=fields)
+        out.append(build_headline(specs[name], values))
     return out
 
 

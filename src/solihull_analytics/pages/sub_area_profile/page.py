@@ -444,7 +444,7 @@ def headline_rows(
     values = _HeadlineList(census_fields(censuses))
     add = values.add
     for r in pop.itertuples():
-        add("lsoas", r.lsoas, GEO_SOURCES["areas"], r.area, "lsoas_{lsoa_year}")
+        add("lsoas", r.lsoas, GEO_SOURCES["areas"], r.area)
         for name, value in (("residents", r.residents), ("children_0_15", r.children_0_15),
                             ("children_0_15_pct", r.pct_0_15)):
             add(name, value, sources["population"], r.area)
@@ -452,7 +452,6 @@ def headline_rows(
             add("children_0_17_pct", r.pct_0_17, sources["population"], r.area)
     for r in growth.itertuples():
         add("children_0_15_growth", r.pct_change, sources["growth"], r.area,
-            "children_0_15_growth_{previous_year}_{census_year}",
             before=r.children_previous, after=r.children_latest)
     for r in eth.itertuples():
         add("non_white_pct", r.pct_non_white, sources["ethnicity"], r.area)
@@ -468,18 +467,15 @@ def headline_rows(
 
 
 class _HeadlineList:
-    """Headline values in page order, each with the census fields and, where the headline's
-    name is not the spec's, a template for it over the fields."""
+    """Headline values in page order, each with the census fields."""
 
     def __init__(self, census: dict[str, Any]) -> None:
         self.census = census
-        self.values: list[tuple[HeadlineValues, str | None]] = []
+        self.values: list[HeadlineValues] = []
 
-    def add(self, name: str, value: Any, ids: list[str], area: str, rename: str | None = None,
-            **fields: Any) -> None:
+    def add(self, name: str, value: Any, ids: list[str], area: str, **fields: Any) -> None:
         self.values.append(
-            (HeadlineValues(name, value, ids, area=area, fields={**self.census, **fields}),
-             rename))
+            HeadlineValues(name, value, ids, area=area, fields={**self.census, **fields}))
 
 
 def _add_income_and_deprivation(
@@ -501,12 +497,12 @@ def _add_income_and_deprivation(
         add("low_income_children_0_15_pct", r.pct_low_income if ok else None,
             ids + sources["low_income_denominator"], r.area, year=year)
     for r in idaci.itertuples():
-        tag = r.release.lower().replace("iod", "iod_")
+        key = r.release.lower().replace("iod", "iod_")
         ids = idaci_source_ids([r.release])
         add("idaci_children_most_deprived_10pct_pct", _ok(r.pct_children_most_deprived_10pct),
-            ids, r.area, f"{tag}_children_most_deprived_10pct_pct", release=r.release)
+            ids, r.area, release=r.release, release_key=key)
         add("idaci_lsoas_most_deprived_10pct", r.lsoas_most_deprived_10pct, ids, r.area,
-            f"{tag}_lsoas_most_deprived_10pct", release=r.release, lsoas=r.lsoas)
+            release=r.release, release_key=key, lsoas=r.lsoas)
 
 
 def census_fields(c: Censuses) -> dict[str, Any]:
@@ -515,17 +511,12 @@ def census_fields(c: Censuses) -> dict[str, Any]:
             "previous": c.previous, "previous_year": c.previous_year}
 
 
-def _filled(values: list[tuple[HeadlineValues, str | None]]) -> list[dict[str, Any]]:
-    """Fill in the specification table (labels are templates there); notes only for missing
-    values."""
-    built = build_headlines(load_specs(HEADLINE_SPECS), [v for v, _ in values])
-    for h, (v, rename) in zip(built, values, strict=True):
+def _filled(values: list[HeadlineValues]) -> list[dict[str, Any]]:
+    """Fill in the specification table; a missing value is published as null."""
+    built = build_headlines(load_specs(HEADLINE_SPECS), values)
+    for h in built:
         if _is_missing(h["value"]):
             h["value"] = None
-        else:
-            h.pop("note", None)
-        if rename:
-            h["name"] = rename.format_map(v.fields)
     return built
 
 
