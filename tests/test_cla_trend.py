@@ -61,12 +61,16 @@ def cla() -> pd.DataFrame:
     return df
 
 
-def test_candidates_rank_latest_vintage_and_flag_census2021(population):
+def test_candidates_rank_latest_vintage_and_flag_the_latest_census_base(population):
     cand = trend_inputs.candidates(population)
     la22 = cand[(cand["la_code"] == LA) & (cand["mid_year"] == 2022)]
     assert la22.sort_values("vintage_rank")["vintage"].iloc[-1] == "census2021_rebased"
-    assert not cand.loc[cand["mid_year"] == 2019, "census2021_based"].any()
-    assert cand.loc[cand["mid_year"] >= 2021, "census2021_based"].all()
+    assert not cand.loc[cand["mid_year"] == 2019, "on_latest_census_base"].any()
+    assert cand.loc[cand["mid_year"] >= 2021, "on_latest_census_base"].all()
+    # the registry's facts: the latest base is its latest census, named by its census release
+    bases = trend_inputs.census_bases()
+    assert bases.latest == 2021 and bases.label() == "Census 2021"
+    assert bases.by_vintage["pre_census2021_revised"] == 2011
 
 
 def test_dfe_convention_uses_previous_mid_year_latest_vintage(population):
@@ -232,7 +236,7 @@ def test_opposite_changes_are_said_in_words_not_as_a_negative_ratio():
 def test_population_growth_paragraph_ratio_only_when_both_grew():
     base = {"start_mid_year": 2009, "end_mid_year": 2022, "start_vintage": "pre_census2021",
             "end_vintage": "census2021_rebased", "start_source_id": "a", "end_source_id": "b",
-            "note": "", "start_census2021_based": False, "end_census2021_based": True}
+            "note": "", "start_on_latest_census_base": False, "end_on_latest_census_base": True}
     grew = pd.DataFrame([{**base, "percent_change": 20.0}, {**base, "percent_change": 8.0}])
     text = trend_text.describe_population_growth(grew, "Testshire")
     assert "grew by 20.0% in Testshire and 8.0% in England" in text

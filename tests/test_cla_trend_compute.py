@@ -10,6 +10,7 @@ import pytest
 
 from solihull_analytics.constants import ENGLAND_CODE as ENG
 from solihull_analytics.pages.cla_trend import comparators, compute
+from solihull_analytics.pages.cla_trend.census_bases import CensusBases
 from solihull_analytics.reference import cla_figures
 
 LA, REGION, N1, N2 = "E08000001", "E12000005", "E08000002", "E08000003"
@@ -63,20 +64,41 @@ def test_population_candidates_use_the_given_registry_facts():
     la15 = cand[(cand["la_code"] == LA) & (cand["mid_year"] == 2015)].set_index("vintage")
     assert la15.loc["rebased", "vintage_rank"] == 3
     assert la15.loc["pre_census2021", "vintage_rank"] == 1
-    # census base from the facts: the rebased mid-2015 is Census-2021-based, pre_census2021 not
-    assert bool(la15.loc["rebased", "census2021_based"])
-    assert not bool(la15.loc["pre_census2021", "census2021_based"])
-    # the facts win over the words: a "rebased" vintage the registry says is 2011-based is not
-    told = compute.population_candidates(_population(), RANKS, {"rebased": 2011})
+    # census base from the facts: the rebased mid-2015 is on the latest base (2021), the
+    # 2011-based one not
+    assert bool(la15.loc["rebased", "on_latest_census_base"])
+    assert not bool(la15.loc["pre_census2021", "on_latest_census_base"])
+    # the facts, not the words, decide: a "rebased" vintage the registry says is 2011-based is
+    # not on the latest base; from mid-2021 (the latest census) every estimate is
+    told = compute.population_candidates(_population(), RANKS, {**BASES, "rebased": 2011})
     assert not told.loc[(told["mid_year"] == 2015) & (told["vintage"] == "rebased"),
-                        "census2021_based"].any()
-    # without facts: rank 0, and the words of the vintage and source id decide
+                        "on_latest_census_base"].any()
+    assert told.loc[told["mid_year"] >= 2021, "on_latest_census_base"].all()
+    # without facts: rank 0, and no estimate is known to be on a census base
     bare = compute.population_candidates(_population())
     assert (bare["vintage_rank"] == 0).all()
-    b15 = bare[(bare["la_code"] == LA) & (bare["mid_year"] == 2015)].set_index("vintage")
-    assert bool(b15.loc["rebased", "census2021_based"])
-    assert not bool(b15.loc["pre_census2021", "census2021_based"])
-    assert bare.loc[bare["mid_year"] >= 2021, "census2021_based"].all()
+    assert not bare["on_latest_census_base"].any()
+
+
+def test_a_later_census_base_moves_the_break_and_names_it():
+    """A vintage based on a census after 2021 makes that census the latest base: the break and
+    the words follow the registry's facts, with no census named in code."""
+    pop = pd.concat([_population(), pd.DataFrame(
+        [(LA, 2032, 1200, "rebased_2031", "pop_y"), (LA, 2025, 1150, "rebased_2031", "pop_y")],
+        columns=["la_code", "mid_year", "population", "vintage", "source_id"])])
+    bases = CensusBases.from_facts({**BASES, "rebased_2031": 2031},
+                                           {2011: "Census 2011", 2021: "Census 2021"})
+    cand = compute.population_candidates(pop, {**RANKS, "rebased_2031": 4}, bases)
+    on_latest = cand.set_index(["mid_year", "vintage"])["on_latest_census_base"]
+    assert bases.latest == 2031 and bases.previous == 2021
+    assert not on_latest[(2021, "rebased")].any()  # 2021-based: no longer the latest base
+    assert on_latest[(2025, "rebased_2031")].all() and on_latest[(2032, "rebased_2031")].all()
+    # its name: the census release's label when registered, else "Census <year>"
+    assert bases.label() == "Census 2031" and bases.label(2011) == "Census 2011"
+    assert bases.based == "Census-2031-based" and bases.slug == "census2031"
+    named = CensusBases.from_facts(BASES, {2021: "Census 2021 (England and Wales)"})
+    assert named.label() == "Census 2021 (England and Wales)"
+    assert CensusBases().label() == "the census"
 
 
 def test_population_candidates_drop_other_ages_and_empty_estimates():
@@ -108,25 +130,14 @@ def test_cla_rates_adds_rates_and_notes_missing_uasc_counts():
         compute.cla_rates(cla, _candidates(), [ENG])
 
 
-def test_dfe_rate_census2021_based_from_the_release_year():
-    cla = pd.DataFrame({"la_code": [LA] * 3, "year": [2015, 2015, 2022],
-                        "rate_source_id": ["cla_ees2019_x", "cla_ees2024_x", "cla_ees2022_x"],
-                        "dfe_rate_per_10k": [50.0, 51.0, np.nan]})
-    based = compute.dfe_rate_census2021_based(cla, None)
-    assert based.tolist()[:2] == [False, True]
-    assert based.isna().tolist()[2]  # no published rate
-    vintages = pd.DataFrame({"source_id": ["cla_ees2019_x"], "release_year": [2023]})
-    assert bool(compute.dfe_rate_census2021_based(cla, vintages).iloc[0])
-
-
-def test_denominator_runs_and_census2021_break_year():
+def test_denominator_runs_and_latest_census_break_year():
     table = pd.DataFrame({"year": [2010, 2011, 2012, 2013, 2014],
                           "denominator_vintage": ["a", "a", pd.NA, "b", "b"],
-                          "denominator_census2021_based": [False, False, pd.NA, True, True]})
+                          "denominator_on_latest_census_base": [False, False, pd.NA, True, True]})
     assert compute.denominator_runs(table) == [(2010, 2011, "a"), (2013, 2014, "b")]
-    assert compute.census2021_break_year(table) == 2013
-    never = table.assign(denominator_census2021_based=False)
-    assert compute.census2021_break_year(never) is None
+    assert compute.latest_census_break_year(table) == 2013
+    never = table.assign(denominator_on_latest_census_base=False)
+    assert compute.latest_census_break_year(never) is None
 
 
 def test_window_change_on_dfe_rates_and_a_missing_year():

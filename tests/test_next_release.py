@@ -257,6 +257,13 @@ RELEASE_WORDS = re.compile(
     r"\b(ID20\d\d|IoD20\d\d|iod20\d\d_\w+|id20\d\d_\w+|pre_census2021|census2021_rebased|"
     r"mye20\d\d_first_release|mye_sya_\w+)\b"
 )
+#: A census named by its year ("Census 2021", "census2021_based", "2011 Census") or a series
+#: named for coming before one ("pre-Census", "pre_census"): the census releases and each
+#: population vintage's census_base are in the registry, and pages name them from there. Also
+#: checked in identifiers (function, variable and argument names), not only in strings.
+CENSUS_WORDS = re.compile(
+    r"(?i:census)[ _-]?(?:19|20)\d\d|\b(?:19|20)\d\d[ _-]?(?i:census)|(?i:pre[ _-]?census)"
+)
 #: Every module that analyses, draws, writes or assembles (the registry and the readers of
 #: published files in ``sources/`` are where release names belong).
 ANALYSIS_MODULES = sorted(
@@ -281,10 +288,57 @@ def _string_constants(path: Path) -> list[str]:
     ]
 
 
+def _identifiers(path: Path) -> list[str]:
+    """Names defined or used in a module: functions, classes, variables, attributes, arguments."""
+    out: list[str] = []
+    for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            out.append(n.name)
+        elif isinstance(n, ast.Name):
+            out.append(n.id)
+        elif isinstance(n, ast.Attribute):
+            out.append(n.attr)
+        elif isinstance(n, ast.arg):
+            out.append(n.arg)
+        elif isinstance(n, ast.keyword) and n.arg:
+            out.append(n.arg)
+        elif isinstance(n, ast.alias):
+            out.append(n.asname or n.name)
+    return out
+
+
+def _names_a_release(path: Path) -> list[str]:
+    """Strings (docstrings aside) and identifiers of ``path`` that name a release or a census.
+
+    Geography vintages (``lsoa11_code``, ``lsoa21``) are not matched: they are the geography
+    registry work's."""
+    strings = _string_constants(path)
+    return [s for s in strings if RELEASE_WORDS.search(s)] + [
+        s for s in strings + _identifiers(path) if CENSUS_WORDS.search(s)]
+
+
 @pytest.mark.parametrize("module", ANALYSIS_MODULES)
 def test_no_release_named_in_analysis_code(module: str) -> None:
-    found = [s for s in _string_constants(SRC / f"{module}.py") if RELEASE_WORDS.search(s)]
+    found = _names_a_release(SRC / f"{module}.py")
     assert not found, f"{module}.py names releases: {found[:5]}; read them from the registry"
+
+
+@pytest.mark.parametrize("line", [
+    'label = "Census 2031"',
+    'LABEL = "rebased on Census-2031 from here"',
+    'col = "denominator_census2031_based"',
+    'def census2031_break_year(table): return None',
+    'text = f"before the 2031 Census, {x}"',
+    'name = "pre-Census 2031 series"',
+])
+def test_the_release_check_catches_a_census_named_in_a_page(tmp_path: Path, line: str) -> None:
+    module = tmp_path / "page.py"
+    module.write_text(f'"""A page module; docstrings may say Census 2021."""\n{line}\n',
+                      encoding="utf-8")
+    assert _names_a_release(module)
+    module.write_text('"""Census 2031 in a docstring is fine."""\n# and Census 2031 in a comment\n'
+                      'label = census.label()\n', encoding="utf-8")
+    assert not _names_a_release(module)
 
 
 def test_notebook_defaults_name_no_release() -> None:
@@ -293,6 +347,7 @@ def test_notebook_defaults_name_no_release() -> None:
         params = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
         text = "".join(params[0]["source"]) if params else ""
         assert not RELEASE_WORDS.search(text), f"{nb.name} parameters name a release"
+        assert not CENSUS_WORDS.search(text), f"{nb.name} parameters name a census"
         assert not re.search(r"=\s*\"?20\d\d", "\n".join(
             line for line in text.splitlines()
             if re.match(r"\s*(iod|idaci|classify|vintage)", line)

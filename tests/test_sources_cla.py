@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from solihull_analytics.build import read_table
+from solihull_analytics.build import BuildError, read_table
 from solihull_analytics.sources import _common
 from solihull_analytics.sources.cla_areas import normalise_area_name
-from solihull_analytics.sources.cla_readers import parse_counts
+from solihull_analytics.sources.cla_readers import _tidy_year_sheet, parse_counts
 
 SOLIHULL = "E08000029"
 ENGLAND = "E92000001"
@@ -33,6 +33,24 @@ ENGLAND = "E92000001"
 )
 def test_normalise_area_name_matches_dfe_spellings(spelling: str, key: str) -> None:
     assert normalise_area_name(spelling) == key
+
+
+def test_sfr27_layout_sheet_reads_the_years_its_release_record_gives() -> None:
+    """The SFR 27/2010 LA-table layout is read for the years the registry gives (first_year to
+    the release's year), not years fixed in code: the same layout five years on reads too."""
+    header = ["", "", "2015", "", "2016", "", "2015", "2016"]
+    raw = pd.DataFrame([
+        ["Table LAA1", None, None, None, None, None, None, None],
+        header,
+        [None, "England", 100, None, 110, None, 50.0, 52.0],
+        [None, "Solihull", 5, None, "x", None, 60.0, 61.0],
+        [None, "1. A footnote", None, None, None, None, None, None],
+    ])
+    out = _tidy_year_sheet(raw, Path("laa1.xls"), "LAA1", range(2015, 2017))
+    assert out["name"].tolist() == ["England", "Solihull"]
+    assert out["n2016"].tolist() == ["110", "x"] and out["r2015"].tolist() == ["50", "60"]
+    with pytest.raises(BuildError, match="no header row with the year 2014.*first_year"):
+        _tidy_year_sheet(raw, Path("laa1.xls"), "LAA1", range(2014, 2017))
 
 
 def test_parse_counts_handles_suppression_and_separators() -> None:

@@ -21,8 +21,9 @@ The computed stand-in:
      IoD release published with them for all England, :func:`release_with_denominators`) who
      live in an LSOA among England's 20% most income-deprived for children (IDACI deciles 1-2);
    - ``low_income_rate``: children aged 0-15 in relative low income (DWP/HMRC, latest financial
-     year held) per 100 children aged 0-15 (Census 2021);
-   - ``log_children_0_17``: natural log of the Census 2021 population aged 0-17;
+     year held) per 100 children aged 0-15 (the latest census with ages by LA in the release
+     registry, :func:`latest_la_census`);
+   - ``log_children_0_17``: natural log of that census's population aged 0-17;
 
 2. each indicator is standardised across LAs (z-score), and the distance between two LAs is the
    root mean square of their differences over the indicators both have, plus ``region_penalty``
@@ -58,14 +59,31 @@ def release_with_denominators(iod_lsoa: pd.DataFrame) -> str | None:
     return labels[-1] if labels else None
 
 
-#: Indicators used, with a plain-English label.
+def latest_la_census() -> tuple[int, str]:
+    """Year and label of the latest census release in the registry with ages by LA (the
+    stand-in's denominators)."""
+    with_ages = [r for r in registry.releases("census") if r.files_with(role="age_by_la")]
+    if not with_ages:
+        raise registry.RegistryError("the release registry has no census with ages by LA "
+                                     "(a census file with role age_by_la).")
+    return with_ages[-1].year, with_ages[-1].label
+
+
+#: Indicators used, with a plain-English label (``{census}``: the census used, see
+#: :func:`indicator_labels`).
 INDICATORS: dict[str, str] = {
     "idaci_top20_share": "share of children aged 0-15 in England's 20% most income-deprived "
     "LSOAs for children (IDACI, the latest release published with its own 0-15 denominators)",
     "low_income_rate": "children aged 0-15 in relative low income per 100 children aged 0-15 "
-    "(DWP/HMRC children in low income families, latest year; Census 2021 denominator)",
-    "log_children_0_17": "size of the population aged 0-17 (Census 2021, log scale)",
+    "(DWP/HMRC children in low income families, latest year; {census} denominator)",
+    "log_children_0_17": "size of the population aged 0-17 ({census}, log scale)",
 }
+
+
+def indicator_labels(census_label: str | None = None) -> dict[str, str]:
+    """:data:`INDICATORS` with the census named (default: :func:`latest_la_census`'s label)."""
+    census_label = census_label or latest_la_census()[1]
+    return {k: v.format(census=census_label) for k, v in INDICATORS.items()}
 
 DEFAULT_N = 10
 DEFAULT_REGION_PENALTY = 0.5
@@ -80,8 +98,9 @@ def _split_ids(values: pd.Series) -> list[str]:
     return ids
 
 
-def _census_by_la(census: pd.DataFrame, lookup: pd.DataFrame | None) -> pd.DataFrame:
-    c = census[(census["census_year"] == 2021) & (census["topic"] == "age")]
+def _census_by_la(census: pd.DataFrame, lookup: pd.DataFrame | None, census_year: int
+                  ) -> pd.DataFrame:
+    c = census[(census["census_year"] == census_year) & (census["topic"] == "age")]
     c = c[c["geographic_level"] == "local_authority"] if "geographic_level" in c else c
     wide = c.pivot_table(index="la_code", columns="category", values="value", aggfunc="sum")
     wide.index = wide.index.astype(str)
@@ -100,6 +119,7 @@ def indicator_table(
     low_income: pd.DataFrame,
     census_la: pd.DataFrame,
     la_lookup: pd.DataFrame | None = None,
+    census_year: int | None = None,
 ) -> pd.DataFrame:
     """Compute the neighbour indicators for every LA.
 
@@ -115,7 +135,9 @@ def indicator_table(
     census_la : pandas.DataFrame
         ``census_la`` (``la_code``, ``census_year``, ``topic``, ``category``, ``value``).
     la_lookup : pandas.DataFrame, optional
-        ``lad_code`` to ``la_code`` lookup, to map census codes that changed after 2021.
+        ``lad_code`` to ``la_code`` lookup, to map census codes that changed since the census.
+    census_year : int, optional
+        The census whose ages by LA are the denominators (default: :func:`latest_la_census`).
 
     Returns
     -------
@@ -141,7 +163,8 @@ def indicator_table(
     else:
         out["idaci_top20_share"] = np.nan
 
-    census = _census_by_la(census_la, la_lookup)
+    census_year = census_year or latest_la_census()[0]
+    census = _census_by_la(census_la, la_lookup, census_year)
     li = low_income[low_income["age_band"] == "0-15"]
     if not li.empty and "0-15" in census.columns:
         latest = li[li["financial_year_ending"] == li["financial_year_ending"].max()]
@@ -154,9 +177,9 @@ def indicator_table(
         out["log_children_0_17"] = np.log(census["0-17"].astype(float)).reindex(out.index)
     else:
         out["log_children_0_17"] = np.nan
-    in_2021 = census_la["census_year"] == 2021
-    c21 = census_la[in_2021 & census_la["category"].isin(["0-15", "0-17"])]
-    source_ids += _split_ids(c21["source_id"])
+    in_year = census_la["census_year"] == census_year
+    used = census_la[in_year & census_la["category"].isin(["0-15", "0-17"])]
+    source_ids += _split_ids(used["source_id"])
     out.attrs["source_ids"] = list(dict.fromkeys(source_ids))
     return out
 
@@ -243,9 +266,14 @@ def statistical_neighbours(
     return out
 
 
-def method_statement(n: int = DEFAULT_N, region_penalty: float = DEFAULT_REGION_PENALTY) -> str:
-    """One paragraph saying how neighbours were chosen (for the page that shows them)."""
-    items = "; ".join(INDICATORS.values())
+def method_statement(
+    n: int = DEFAULT_N,
+    region_penalty: float = DEFAULT_REGION_PENALTY,
+    census_label: str | None = None,
+) -> str:
+    """One paragraph saying how neighbours were chosen (for the page that shows them);
+    ``census_label`` names the census of the denominators (default: from the registry)."""
+    items = "; ".join(indicator_labels(census_label).values())
     return (
         "DfE's children's services statistical neighbour list is not in the published files "
         f"used here, so the {n} statistical neighbours are the {n} authorities closest on "

@@ -211,8 +211,12 @@ def _rate_row(table: pd.DataFrame, code: str, year: int) -> pd.Series | None:
     return None if rows.empty else rows.iloc[0]
 
 
-def _area_phrase(name: str, mid_year: int, census2021_based: object) -> str:
-    based = "Census 2021-based" if bool(census2021_based) else "pre-rebasing"
+def _area_phrase(name: str, mid_year: int, on_latest_base: object, census_label: str) -> str:
+    """E.g. "England's pre-rebasing mid-2020 estimate" (``census_label`` names the latest base)."""
+    if bool(on_latest_base):
+        based = f"{census_label}-based" if census_label else "rebased"
+    else:
+        based = "pre-rebasing"
     return f"{name}'s {based} mid-{mid_year} estimate"
 
 
@@ -225,10 +229,12 @@ def _rate_explanation(
     candidates: pd.DataFrame | None,
     code: str,
     labels: Mapping[str, str],
+    census_label: str = "",
 ) -> tuple[str, str]:
     """Sentence and verdict for a rate figure (``a`` is the report-convention row).
 
-    ``labels`` maps a population vintage to the name the page shows for it.
+    ``labels`` maps a population vintage to the name the page shows for it; ``census_label``
+    names the latest census base.
     """
     count = float(r["cla_non_uasc"])
     parts = []
@@ -264,7 +270,8 @@ def _rate_explanation(
                 range(f.year - 3, f.year + 1),
             )
             if not found.empty:
-                parts.append(_reproduction_phrase(f, name, found.iloc[0], candidates, code))
+                parts.append(_reproduction_phrase(f, name, found.iloc[0], candidates, code,
+                                                  census_label))
                 verdict = "explained (different denominator)"
             else:
                 parts.append("no published count and estimate tried reproduces it")
@@ -273,7 +280,8 @@ def _rate_explanation(
 
 
 def _reproduction_phrase(
-    f: ReportFigure, name: str, m: pd.Series, candidates: pd.DataFrame, code: str
+    f: ReportFigure, name: str, m: pd.Series, candidates: pd.DataFrame, code: str,
+    census_label: str = "",
 ) -> str:
     """The clause saying which count and denominator (``m``, the first of
     :func:`find_reproductions`) reproduce the report's rate."""
@@ -281,10 +289,10 @@ def _reproduction_phrase(
         (candidates["la_code"] == code)
         & (candidates["mid_year"] == m["mid_year"])
         & (candidates["population"] == m["population"])
-    ]["census2021_based"].any()
+    ]["on_latest_census_base"].any()
     return (
         f"it comes out only as {m['count']:,} ({m['count_label']}) / "
-        f"{m['population']:,} ({_area_phrase(name, int(m['mid_year']), based)})"
+        f"{m['population']:,} ({_area_phrase(name, int(m['mid_year']), based, census_label)})"
         + (
             f", an older denominator than the mid-{f.year} estimate the report "
             "used elsewhere"
@@ -393,6 +401,7 @@ def reconciliation_table(
     candidates: pd.DataFrame | None = None,
     figures: tuple[ReportFigure, ...] = REPORT_FIGURES,
     vintage_labels: Mapping[str, str] | None = None,
+    census_label: str = "",
 ) -> pd.DataFrame:
     """Compare the report's figures with ours and explain each difference in one sentence.
 
@@ -423,6 +432,9 @@ def reconciliation_table(
         The report's figures.
     vintage_labels : mapping of str to str, optional
         Population vintage -> the name to show for it (default: the vintage as it is).
+    census_label : str, optional
+        The name of the latest census the estimates are based on (the registry's census label),
+        for estimates on it (default: "rebased").
 
     Returns
     -------
@@ -448,7 +460,7 @@ def reconciliation_table(
                 why = f"No non-UASC count for {name} in {f.year} in the published files."
             else:
                 why, verdict = _rate_explanation(
-                    f, name, r, a, count_vintages, candidates, code, labels
+                    f, name, r, a, count_vintages, candidates, code, labels, census_label
                 )
         elif f.kind == "change":
             ours, why, verdict = _change_verdict(f, name, growth, figures)

@@ -136,9 +136,10 @@ def _read_file(rel: releases.Release, f: releases.ReleaseFile, path: Path,
                lookup: AreaLookup, ees: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Read one CLA file by its layout (the release's year and the file's options as needed)."""
     if f.layout == "cla_sfr27_2010_march":
-        return readers.read_sfr27_2010_march(path, f.id, lookup)
+        return readers.read_sfr27_2010_march(path, f.id, lookup, int(f.option("year", rel.year)))
     if f.layout == "cla_sfr27_2010_la_tables":
-        return readers.read_sfr27_2010_la_tables(path, f.id, lookup)
+        years = range(int(f.option("first_year", rel.year)), rel.year + 1)
+        return readers.read_sfr27_2010_la_tables(path, f.id, lookup, years)
     if f.layout == "cla_sfr_single_year":
         return readers.read_sfr_single_year(path, int(f.option("year", rel.year)), f.id, lookup)
     if f.layout == "cla_underlying_multi_year":

@@ -7,7 +7,6 @@ into the ``cla_la_year`` tables. The layout of each file is named in the release
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -109,14 +108,19 @@ def _cell_text(values: pd.Series) -> pd.Series:
     ).astype(object)
 
 
-def _tidy_year_sheet(raw: pd.DataFrame, source: Path, sheet: str) -> pd.DataFrame:
-    """Return name + year columns of an SFR 27/2010 LA sheet (numbers block only)."""
+def _tidy_year_sheet(raw: pd.DataFrame, source: Path, sheet: str, years: range
+                     ) -> pd.DataFrame:
+    """Return name + year columns of an SFR 27/2010-layout LA sheet (numbers block only).
+
+    ``years`` are the years at 31 March the sheet covers (its release record says which).
+    """
     raw = raw.apply(_cell_text)
-    header_rows = raw.index[raw.eq("2006").any(axis=1)]
+    header_rows = raw.index[raw.eq(str(years[0])).any(axis=1)]
     if len(header_rows) == 0:
         raise BuildError(
-            f"{source}, sheet {sheet}: no header row with the year 2006 was found. The layout "
-            "changed: check the sheet against the catalogue entry and update the reader."
+            f"{source}, sheet {sheet}: no header row with the year {years[0]} was found. The "
+            "layout changed, or the release record's first_year is wrong: check the sheet "
+            "against data/releases.yaml and the catalogue entry."
         )
     header = raw.loc[header_rows[0]]
     name_col = next((c for c in raw.columns if raw[c].eq("Solihull").any()), None)
@@ -126,14 +130,17 @@ def _tidy_year_sheet(raw: pd.DataFrame, source: Path, sheet: str) -> pd.DataFram
             "The layout changed: check the sheet and update the reader."
         )
     year_cols: dict[int, list] = {}
+    wanted = {str(y) for y in years}
     for column, label in header.items():
-        if re.fullmatch(r"20(0[6-9]|10)", label):
+        if label in wanted:
             year_cols.setdefault(int(label), []).append(column)
     body = raw.loc[header_rows[0] + 1 :]
     body = body[body[name_col].ne("")]
     body = body[~body[name_col].str.match(r"^\s*(\d+\.|x |\. |Source)")]
     if not year_cols:
-        raise BuildError(f"{source}, sheet {sheet}: no 2006-2010 year columns in the header row.")
+        raise BuildError(
+            f"{source}, sheet {sheet}: no {years[0]}-{years[-1]} year columns in the header row."
+        )
     first_numbers = [columns[0] for columns in year_cols.values()]
     body = body[body[first_numbers].ne("").any(axis=1)]  # drops footnotes and spacer rows
     out = pd.DataFrame({"name": body[name_col]})
@@ -166,25 +173,29 @@ def _classify_sfr_areas(names: pd.Series, lookup: AreaLookup, source: Path) -> p
     return out
 
 
-def read_sfr27_2010_la_tables(path: Path, source_id: str, lookup: AreaLookup) -> pd.DataFrame:
-    """Read LAA1 (numbers and rates) and LAA7 (UASC), 2006-2010, from the SFR 27/2010 tables.
+def read_sfr27_2010_la_tables(
+    path: Path, source_id: str, lookup: AreaLookup, years: range
+) -> pd.DataFrame:
+    """Read LAA1 (numbers and rates) and LAA7 (UASC) from LA tables in the SFR 27/2010 layout.
 
-    Counts are rounded by DfE: authorities to 5, regions to 10, England to 100.
+    ``years`` are the years at 31 March the tables cover (2006-2010 for SFR 27/2010: the
+    release record's ``first_year`` to its year). Counts are rounded by DfE: authorities to 5,
+    regions to 10, England to 100.
     """
     sheets = pd.read_excel(path, sheet_name=["LAA1", "LAA7"], header=None, engine="calamine")
-    laa1 = _tidy_year_sheet(sheets["LAA1"], path, "LAA1")
-    laa7 = _tidy_year_sheet(sheets["LAA7"], path, "LAA7")
-    if not {f"r{y}" for y in range(2006, 2011)} <= set(laa1.columns):
+    laa1 = _tidy_year_sheet(sheets["LAA1"], path, "LAA1", years)
+    laa7 = _tidy_year_sheet(sheets["LAA7"], path, "LAA7", years)
+    if not {f"r{y}" for y in years} <= set(laa1.columns):
         raise BuildError(
-            f"{path}, sheet LAA1: expected numbers and rates for 2006-2010 side by side. The "
-            "layout changed: check the sheet and update read_sfr27_2010_la_tables."
+            f"{path}, sheet LAA1: expected numbers and rates for {years[0]}-{years[-1]} side by "
+            "side. The layout changed: check the sheet and update read_sfr27_2010_la_tables."
         )
     parts = []
     for frame, kind in ((laa1, "count"), (laa7, "uasc")):
         areas = _classify_sfr_areas(frame["name"], lookup, path)
         frame = frame[areas["keep"]]
         areas = areas[areas["keep"]]
-        for year in range(2006, 2011):
+        for year in years:
             n = frame[f"n{year}"]
             exists = ~_not_applicable(n)
             part = areas.loc[exists, ["geographic_level", "la_code", "old_la_code",
@@ -212,10 +223,13 @@ def read_sfr27_2010_la_tables(path: Path, source_id: str, lookup: AreaLookup) ->
     return _records(merged, source_id)
 
 
-def read_sfr27_2010_march(path: Path, source_id: str, lookup: AreaLookup) -> pd.DataFrame:
-    """Read the SFR 27/2010 underlying file: 2010 counts and the mid-2009 population 0-17."""
+def read_sfr27_2010_march(path: Path, source_id: str, lookup: AreaLookup, year: int
+                          ) -> pd.DataFrame:
+    """Read an underlying file in the SFR 27/2010 layout: the counts at 31 March ``year``
+    (``MarTotal_<year>``) and the mid-(year-1) population 0-17 (``Mid<year-1>Pop0-17``)."""
     df = _read_csv_text(path)
-    require_columns(df, ["geog_l", "geog_c", "geog_n", "MarTotal_2010", "Mid2009Pop0-17"], path)
+    count_col, pop_col = f"MarTotal_{year}", f"Mid{year - 1}Pop0-17"
+    require_columns(df, ["geog_l", "geog_c", "geog_n", count_col, pop_col], path)
     df = df.drop_duplicates()
     level = df["geog_l"].str.strip().str.upper()
     lookup.add_names(df.loc[level.eq("LA"), "geog_n"], df.loc[level.eq("LA"), "geog_c"])
@@ -226,9 +240,9 @@ def read_sfr27_2010_march(path: Path, source_id: str, lookup: AreaLookup) -> pd.
     )
     out = areas[areas["keep"]].copy()
     df = df[areas["keep"]]
-    out["year"] = 2010
-    out["cla_all"] = parse_counts(df["MarTotal_2010"])
-    out["dfe_population_0_17"] = parse_counts(df["Mid2009Pop0-17"])
+    out["year"] = year
+    out["cla_all"] = parse_counts(df[count_col])
+    out["dfe_population_0_17"] = parse_counts(df[pop_col])
     out["has_count"] = True
     # England is rounded to 100 and regions to 10 in this file, as in the LA tables.
     out["counts_rounded_to"] = out["geographic_level"].map({LOCAL: 1, REGIONAL: 10, NATIONAL: 100})

@@ -13,6 +13,7 @@ def plot_trend(
     break_year: int | None,
     title: str,
     before_label: str | None = None,
+    census_label: str = "the latest census",
 ) -> object:
     """Chart: LA and England rates (all CLA and non-UASC) with CI bands and DfE's rate.
 
@@ -23,11 +24,15 @@ def plot_trend(
     la_name : str
         Name for the legend.
     break_year : int, optional
-        First year on Census-2021-based estimates; a dotted vertical line is drawn before it.
+        First year on estimates based on the latest census; a dotted vertical line is drawn
+        before it.
     title : str
         Chart title (say the finding).
     before_label : str, optional
         What the years before ``break_year`` use (annotated left of the line).
+    census_label : str
+        The census the estimates from ``break_year`` on are based on (the registry's label,
+        e.g. of the latest census release), annotated right of the line.
 
     Returns
     -------
@@ -74,7 +79,7 @@ def plot_trend(
         label=f"{la_name}, DfE published rate (all CLA)",
     )
     if break_year is not None:
-        _mark_break(ax, break_year, before_label)
+        _mark_break(ax, break_year, before_label, census_label)
     ax.set_title(title, loc="left", wrap=True)
     ax.set_xlabel("Year (position at 31 March)")
     ax.set_ylabel("Children looked after per 10,000 aged 0-17")
@@ -86,13 +91,15 @@ def plot_trend(
     return fig
 
 
-def _mark_break(ax: object, break_year: int, before_label: str | None) -> None:
-    """A dotted line before ``break_year`` (the Census 2021 rebasing), labelled both sides."""
+def _mark_break(ax: object, break_year: int, before_label: str | None, census_label: str
+                ) -> None:
+    """A dotted line before ``break_year`` (the rebasing on ``census_label``), labelled both
+    sides."""
     import textwrap
 
     ax.axvline(break_year - 0.5, color="#3D3D3D", linestyle=":", linewidth=1.2)
     ax.annotate(
-        "ONS estimates rebased\non Census 2021 from here",
+        f"ONS estimates rebased\non {census_label} from here",
         (break_year - 0.4, 0.97),
         xycoords=("data", "axes fraction"),
         va="top",

@@ -24,7 +24,6 @@ all CLA minus unaccompanied asylum-seeking children (UASC); DfE's published rate
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Literal
 
@@ -33,15 +32,12 @@ import pandas as pd
 
 from solihull_analytics.constants import ENGLAND_CODE
 from solihull_analytics.methods import rates
+from solihull_analytics.pages.cla_trend.census_bases import CensusBases, on_latest_census_base
 
 Convention = Literal["dfe", "same_year"]
 
 #: Offset from the year at 31 March to the mid-year of the denominator, per convention.
 CONVENTION_OFFSETS: dict[str, int] = {"dfe": -1, "same_year": 0}
-
-#: Source ids whose mid-2012 to mid-2020 estimates are Census-2021-based (rebased) estimates.
-REBASED_SOURCE_PATTERN = re.compile(r"rebased|mye2[2-9]|mid20(?:2[1-9])", re.IGNORECASE)
-PRE_REBASING_SOURCE_PATTERN = re.compile(r"pre_rebasing|pre-rebasing|pre_census", re.IGNORECASE)
 
 SERIES_LABELS = {"all": "all children looked after", "non_uasc": "excluding UASC"}
 
@@ -50,27 +46,10 @@ SERIES_LABELS = {"all": "all children looked after", "non_uasc": "excluding UASC
 # Denominators
 # ------------------------------------------------------------------------------------------
 
-def _is_census2021_based(
-    mid_year: pd.Series,
-    source_id: pd.Series,
-    vintage: pd.Series,
-    census_bases: Mapping[str, object] | None = None,
-) -> pd.Series:
-    # The registry says which census each vintage is based on; a vintage it does not know
-    # (e.g. a hand-made table) is judged by the words in its source id.
-    base = vintage.astype(str).map(dict(census_bases or {}))
-    text = source_id.fillna("").astype(str) + " " + vintage.fillna("").astype(str)
-    guessed = text.str.contains(REBASED_SOURCE_PATTERN) & ~text.str.contains(
-        PRE_REBASING_SOURCE_PATTERN
-    )
-    rebased = base.eq(2021).where(base.notna(), guessed).astype(bool)
-    return (mid_year.astype(int) >= 2021) | ((mid_year.astype(int) >= 2012) & rebased)
-
-
 def population_candidates(
     population: pd.DataFrame,
     vintage_ranks: Mapping[str, int] | None = None,
-    census_bases: Mapping[str, object] | None = None,
+    census_bases: Mapping[str, object] | CensusBases | None = None,
 ) -> pd.DataFrame:
     """Normalise a population table to one row per area, mid-year and vintage (ages 0-17).
 
@@ -85,15 +64,16 @@ def population_candidates(
     vintage_ranks : mapping of str to int, optional
         Vintage -> order (higher = more recent), the release registry's fact; used when the
         table has neither ``vintage_rank`` nor ``release_year``. A vintage it lacks ranks 0.
-    census_bases : mapping of str to int, optional
+    census_bases : CensusBases or mapping of str to int, optional
         Vintage -> the census its estimates are based on (registry fact ``census_base``); a
-        vintage it lacks is judged by the words in its source id.
+        vintage it lacks is on the latest census base only for mid-years from that census on.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``la_code``, ``mid_year``, ``population``, ``vintage``, ``vintage_rank``
-        (higher = more recent), ``source_id`` and ``census2021_based``.
+        (higher = more recent), ``source_id`` and ``on_latest_census_base`` (the estimate is
+        on the latest census any vintage is based on, see :class:`.census_bases.CensusBases`).
     """
     df = population.copy()
     if "age_band" in df:
@@ -119,9 +99,9 @@ def population_candidates(
         )
     else:
         out["vintage_rank"] = 0
-    out["census2021_based"] = _is_census2021_based(
-        out["mid_year"], out["source_id"], out["vintage"], census_bases
-    )
+    bases = (census_bases if isinstance(census_bases, CensusBases)
+             else CensusBases.from_facts(census_bases))
+    out["on_latest_census_base"] = on_latest_census_base(out["mid_year"], out["vintage"], bases)
     out = out.dropna(subset=["population"])
     out = out[out["population"] > 0]
     return out.reset_index(drop=True)
@@ -160,7 +140,8 @@ def select_denominators(
     pandas.DataFrame
         One row per area and year: ``la_code``, ``year``, ``denominator_wanted_mid_year``,
         ``denominator_mid_year``, ``denominator_population``, ``denominator_vintage``,
-        ``denominator_source_id``, ``denominator_census2021_based``, ``denominator_exact`` and
+        ``denominator_source_id``, ``denominator_on_latest_census_base``, ``denominator_exact``
+        and
         ``denominator_note``.
     """
     if convention not in CONVENTION_OFFSETS:
@@ -180,7 +161,8 @@ def select_denominators(
         ]
     out = pd.DataFrame(rows)
     out["denominator_mid_year"] = out["denominator_mid_year"].astype("Int64")
-    out["denominator_census2021_based"] = out["denominator_census2021_based"].astype("boolean")
+    out["denominator_on_latest_census_base"] = out["denominator_on_latest_census_base"].astype(
+        "boolean")
     return out
 
 
@@ -203,7 +185,7 @@ def _denominator_row(
         "denominator_population": np.nan,
         "denominator_vintage": pd.NA,
         "denominator_source_id": pd.NA,
-        "denominator_census2021_based": pd.NA,
+        "denominator_on_latest_census_base": pd.NA,
         "denominator_exact": False,
         "denominator_note": "",
     }
@@ -230,7 +212,7 @@ def _denominator_row(
             denominator_population=float(rec["population"]),
             denominator_vintage=str(rec["vintage"]),
             denominator_source_id=str(rec["source_id"]),
-            denominator_census2021_based=bool(rec["census2021_based"]),
+            denominator_on_latest_census_base=bool(rec["on_latest_census_base"]),
         )
     return row
 
@@ -332,36 +314,6 @@ def cla_rates(
     return out
 
 
-def dfe_rate_census2021_based(cla: pd.DataFrame, vintages: pd.DataFrame | None) -> pd.Series:
-    """Whether each DfE published rate in ``cla`` was computed on Census-2021-based estimates.
-
-    DfE first used Census-2021-based estimates for 31 March 2022 (mid-2021) in its 2022 release,
-    and re-stated earlier years on rebased estimates from its 2023 release. A rate is therefore
-    Census-2021-based when its denominator mid-year is 2021 or later, or when it comes from a
-    release of 2023 or later.
-
-    Parameters
-    ----------
-    cla : pandas.DataFrame
-        Rows with ``la_code``, ``year`` and ``rate_source_id``.
-    vintages : pandas.DataFrame, optional
-        ``cla_la_year_vintages`` (to look up each source's ``release_year``); without it, the
-        release year is read from the source id (``..._ees2023_...``).
-
-    Returns
-    -------
-    pandas.Series of bool (NA where there is no published rate)
-    """
-    release_year = pd.Series(np.nan, index=cla.index)
-    if vintages is not None and "release_year" in vintages:
-        lookup = vintages.drop_duplicates("source_id").set_index("source_id")["release_year"]
-        release_year = cla["rate_source_id"].map(lookup).astype(float)
-    parsed = cla["rate_source_id"].astype(str).str.extract(r"(20\d{2})")[0].astype(float)
-    release_year = release_year.fillna(parsed)
-    based = ((cla["year"] - 1) >= 2021) | (release_year >= 2023)
-    return based.where(cla["dfe_rate_per_10k"].notna()).astype("boolean")
-
-
 def denominator_runs(table: pd.DataFrame) -> list[tuple[int, int, str]]:
     """Consecutive years of a rate series whose denominators share a vintage.
 
@@ -380,10 +332,11 @@ def denominator_runs(table: pd.DataFrame) -> list[tuple[int, int, str]]:
     return runs
 
 
-def census2021_break_year(
-    table: pd.DataFrame, based_col: str = "denominator_census2021_based"
+def latest_census_break_year(
+    table: pd.DataFrame, based_col: str = "denominator_on_latest_census_base"
 ) -> int | None:
-    """First year of a rate series whose denominator is Census-2021-based (None if none)."""
+    """First year of a rate series whose denominator is on the latest census base (None if none).
+    """
     known = table.dropna(subset=[based_col]).sort_values("year")
     first = known[known[based_col].astype(bool)]
     if first.empty or len(first) == len(known):
@@ -560,8 +513,8 @@ def population_growth(
                 "end_vintage": e["vintage"],
                 "start_source_id": s["source_id"],
                 "end_source_id": e["source_id"],
-                "start_census2021_based": bool(s["census2021_based"]),
-                "end_census2021_based": bool(e["census2021_based"]),
+                "start_on_latest_census_base": bool(s["on_latest_census_base"]),
+                "end_on_latest_census_base": bool(e["on_latest_census_base"]),
                 "note": "; ".join(note),
             }
         )

@@ -14,11 +14,11 @@ import pandas as pd
 
 from solihull_analytics import releases as registry
 from solihull_analytics.pages.cla_trend import compute
+from solihull_analytics.pages.cla_trend.census_bases import CensusBases
 
 # The order of the ``population_la_year`` vintages (higher = more recent), their labels and the
-# census each is based on are in the release registry (kind ``population``): ONS's
-# Census-2021-based series as republished by DfE in 2025 revises the first releases of mid-2022
-# and mid-2023.
+# census each is based on are in the release registry (kind ``population``); the censuses' names
+# are the labels of its ``census`` releases.
 
 
 def vintage_rank() -> dict[str, int]:
@@ -44,9 +44,26 @@ def vintage_labels() -> dict[str, str]:
     }
 
 
-def census_bases() -> dict[str, object]:
-    """Population vintage -> the census its estimates are based on (registry ``census_base``)."""
-    return {r.label: r.fact("census_base") for r in registry.releases("population")}
+def census_bases() -> CensusBases:
+    """Population vintage -> the census its estimates are based on (registry ``census_base``),
+    with each census's name (the label of the registry's census release of that year)."""
+    return CensusBases.from_facts(
+        {r.label: r.fact("census_base") for r in registry.releases("population")},
+        {r.year: r.label for r in registry.releases("census")},
+    )
+
+
+def cla_release_years() -> tuple[int, int]:
+    """The years of the first and the latest DfE CLA releases in the registry."""
+    years = [r.year for r in registry.releases("cla")]
+    return min(years), max(years)
+
+
+def cla_first_year() -> int:
+    """The first year at 31 March the registry's CLA releases cover: the earliest ``first_year``
+    of a file (a file without one covers its release's year)."""
+    return min(int(f.option("first_year", r.year)) for r in registry.releases("cla")
+               for f in r.files if f.layout != "none")
 
 
 def candidates(population: pd.DataFrame) -> pd.DataFrame:

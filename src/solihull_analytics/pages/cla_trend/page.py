@@ -20,17 +20,21 @@ from solihull_analytics.constants import ENGLAND_CODE
 from solihull_analytics.geo.las import LocalAuthority
 from solihull_analytics.geo.neighbours import NeighbourSet
 from solihull_analytics.pages.cla_trend import charts, compute, tables, text
+from solihull_analytics.pages.cla_trend.census_bases import CensusBases
 from solihull_analytics.pages.cla_trend.comparators import comparison_table, report_neighbours_table
 from solihull_analytics.pages.cla_trend.compute import (
     Convention,
-    census2021_break_year,
     cla_rates,
     denominator_runs,
     growth_table,
+    latest_census_break_year,
     population_growth,
 )
 from solihull_analytics.pages.cla_trend.inputs import (
     TrendInputs,
+    census_bases,
+    cla_first_year,
+    cla_release_years,
     load_inputs,
     revised_vintages,
     vintage_labels,
@@ -70,13 +74,17 @@ class TrendContext:
     latest_year : int
         Latest year with a recomputed rate for the LA.
     break_year : int or None
-        First year on Census-2021-based estimates.
+        First year on estimates based on the latest census (see ``census``).
     window_start, window_end : int
         Growth window (years at 31 March).
     convention, vintage, ci_level, n_neighbours
         The page's parameters.
     labels, revises : dict
         Population vintage -> the name shown, and -> the vintage it revises (registry facts).
+    census : CensusBases
+        The census each vintage is based on, and the censuses' names (registry facts).
+    cla_releases : tuple of int
+        Years of the first and the latest DfE CLA releases (registry facts).
     """
 
     la: LocalAuthority
@@ -97,6 +105,8 @@ class TrendContext:
     n_neighbours: int
     labels: dict[str, str] = field(default_factory=dict)
     revises: dict[str, str] = field(default_factory=dict)
+    census: CensusBases = field(default_factory=CensusBases)
+    cla_releases: tuple[int, int] = (0, 0)
 
     @property
     def pct(self) -> str:
@@ -182,7 +192,7 @@ def prepare(
     vintage: str = "latest",
     ci_level: float = 0.95,
     n_neighbours: int = 10,
-    first_year: int | None = 2006,
+    first_year: int | None = 0,
 ) -> TrendContext:
     """Load the data and compute the rates notebook 01 shows.
 
@@ -203,7 +213,8 @@ def prepare(
     n_neighbours : int
         Number of statistical neighbours (DfE lists ten).
     first_year : int, optional
-        First year shown.
+        First year shown; 0 (the default): the first year the registry's CLA releases cover
+        (:func:`.inputs.cla_first_year`); None: every year held.
 
     Returns
     -------
@@ -228,7 +239,7 @@ def prepare(
         convention,
         vintage,
         ci_level,
-        first_year=first_year,
+        first_year=cla_first_year() if first_year == 0 else first_year,
     )
     la_rows = table[table["la_code"] == la.code].sort_values("year")
     eng_rows = table[table["la_code"] == ENGLAND_CODE].sort_values("year")
@@ -242,7 +253,7 @@ def prepare(
         la_rows=la_rows,
         eng_rows=eng_rows,
         latest_year=int(la_rows.dropna(subset=["rate_all"])["year"].max()),
-        break_year=census2021_break_year(la_rows),
+        break_year=latest_census_break_year(la_rows),
         window_start=window_start,
         window_end=window_end,
         convention=convention,
@@ -251,6 +262,8 @@ def prepare(
         n_neighbours=n_neighbours,
         labels=vintage_labels(),
         revises=revised_vintages(),
+        census=census_bases(),
+        cla_releases=cla_release_years(),
     )
 
 
@@ -274,24 +287,35 @@ def trend_section(ctx: TrendContext) -> list[Block]:
     runs = denominator_runs(la_rows)
     revised_run = (runs[0][0], runs[0][1]) if before and runs[0][2] in ctx.revises else None
     alt = text.trend_alt(la.name, la_rows, ctx.eng_last, year, ctx.pct, ctx.break_year,
-                         revised_run)
+                         revised_run, ctx.census)
     blocks: list[Block] = [
         Chart(
             charts.plot_trend(la_rows, eng_rows, la.name, ctx.break_year, title,
-                              before_label=before),
+                              before_label=before, census_label=ctx.census.label()),
             alt,
-            text.TREND_SOURCE,
-            data=pd.concat([la_rows, eng_rows]),
+            text.trend_source(*ctx.cla_releases),
+            data=published_rates(pd.concat([la_rows, eng_rows]), ctx.census),
             name="chart_rates",
         ),
         text.describe_trend(la_rows, eng_rows, la.name),
         text.series_break_statement(la_rows, ctx.inputs.candidates, la.code, la.name,
-                                    ctx.labels, ctx.revises) or None,
+                                    ctx.labels, ctx.revises, ctx.census) or None,
     ]
     gaps = la_rows[la_rows["rate_all"].isna()]
     if len(gaps):
         blocks.append(text.gaps_sentence(gaps))
     return blocks
+
+
+def published_rates(rows: pd.DataFrame, census: CensusBases) -> pd.DataFrame:
+    """The rate rows as the trend chart's download publishes them.
+
+    The flag ``denominator_on_latest_census_base`` is published under the name of the census it
+    refers to (``denominator_census2021_based`` while Census 2021 is the latest base), so the
+    download keeps its column names until a new census base changes what the flag means.
+    """
+    return rows.rename(columns={
+        "denominator_on_latest_census_base": f"denominator_{census.slug}_based"})
 
 
 def missing_denominators(ctx: TrendContext) -> list[dict[str, str]]:
@@ -319,11 +343,13 @@ def missing_denominators(ctx: TrendContext) -> list[dict[str, str]]:
 
 def trend_table(ctx: TrendContext) -> TableBlock:
     """The LA's counts, denominators and rates by year, with limits."""
+    cla = ctx.inputs.cla
+    shown_counts = cla[(cla["la_code"] == ctx.la.code) & cla["year"].isin(ctx.la_rows["year"])]
     return TableBlock(
         tables.trend_display(ctx.la_rows, ctx.labels),
         caption=f"{ctx.la.name}: children looked after at 31 March, rates per 10,000 aged 0-17 "
         f"with {ctx.pct} confidence limits ({text.CONVENTION_LABELS[ctx.convention]})",
-        source="DfE; ONS. 2006-2010 counts rounded to the nearest 5 by DfE.",
+        source=" ".join(["DfE; ONS.", text.rounding_note(shown_counts)]).strip(),
         name="rates",
         page_rows=-10,  # the latest years; the whole series is in the download
     )
@@ -387,7 +413,7 @@ def growth_section(ctx: TrendContext) -> list[Block]:
             caption=f"Change in the rate per 10,000 aged 0-17, {start} to {end}: "
             f"{la_name} against England",
         ),
-        text.describe_population_growth(pop, la_name, ctx.labels),
+        text.describe_population_growth(pop, la_name, ctx.labels, ctx.census),
         TableBlock(tables.population_display(pop, la_name, ctx.labels),
                    caption=f"Population aged 0-17, {la_name} and England"),
         *report_neighbours_section(ctx),
@@ -444,7 +470,8 @@ def reconciliation_section(ctx: TrendContext) -> list[Block]:
     )
     growth = compute.growth_table(alt, REPORT_LA, *REPORT_WINDOW, series=("non_uasc",)).iloc[0]
     rec = cla_figures.reconciliation_table(default, alt, REPORT_LA, name, growth, counts,
-                                           inputs.candidates, vintage_labels=ctx.labels)
+                                           inputs.candidates, vintage_labels=ctx.labels,
+                                           census_label=ctx.census.label())
     matched = rec[rec["verdict"] == "reproduced"]
     intro = text.reconciliation_intro(
         name, ctx.la.code == REPORT_LA,

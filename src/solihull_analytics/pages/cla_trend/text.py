@@ -2,7 +2,8 @@
 
 Every function returns plain text (Markdown) from DataFrames and values it is given; none reads
 data. Vintage names are shown through a ``labels`` mapping (population vintage -> the name the
-page shows, from the release registry; a vintage it lacks is shown as it is).
+page shows, from the release registry; a vintage it lacks is shown as it is); censuses are named
+through a :class:`~.census_bases.CensusBases` (from the registry too), so no census is named here.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from solihull_analytics.geo.neighbours import NeighbourSet
+from solihull_analytics.pages.cla_trend.census_bases import CensusBases
 from solihull_analytics.pages.cla_trend.comparators import rank_among
 from solihull_analytics.pages.cla_trend.compute import denominator_runs, diverged
 from solihull_analytics.report.wording import ordinal
@@ -22,11 +24,14 @@ CONVENTION_LABELS: dict[str, str] = {
     "dfe": "DfE's convention: 31 March of year Y uses the ONS mid-(Y-1) estimate",
     "same_year": "same mid-year: 31 March of year Y uses the ONS mid-Y estimate",
 }
-#: Source line of the trend chart.
-TREND_SOURCE = (
-    "DfE children looked after statistics (2010-2025 releases); ONS mid-year "
-    "population estimates of children aged 0-17; rates recomputed by this suite."
-)
+
+
+def trend_source(first_release: int, last_release: int) -> str:
+    """Source line of the trend chart, naming the years of the DfE releases used."""
+    return (
+        f"DfE children looked after statistics ({first_release}-{last_release} releases); ONS "
+        "mid-year population estimates of children aged 0-17; rates recomputed by this suite."
+    )
 
 
 def vintage_name(value: object, labels: Labels = None) -> object:
@@ -41,6 +46,7 @@ def series_break_statement(
     la_name: str,
     labels: Labels = None,
     revises: Mapping[str, str] | None = None,
+    census: CensusBases | None = None,
 ) -> str:
     """Which ONS series each stretch of years uses, and how it differs from DfE's at the time.
 
@@ -56,6 +62,8 @@ def series_break_statement(
         Population vintage -> the name to show.
     revises : mapping, optional
         Population vintage -> the vintage it revises (registry fact ``revises``).
+    census : CensusBases, optional
+        The census each vintage is based on, and the censuses' names.
 
     Returns
     -------
@@ -90,13 +98,34 @@ def series_break_statement(
                     f"DfE published it, {diff.loc[y, new]:,.0f} revised)"
                 )
         text += (
-            f" For {first}-{last} the recomputed rates use ONS's pre-Census 2021 series as ONS "
-            "later revised it (after the 2011 Census), not the estimates DfE used when it "
-            f"published those years' rates{example}; this is a break in the series like the "
-            "Census 2021 rebasing, and one reason the recomputed all-CLA rate and DfE's "
-            "published rate (crosses) differ in those years."
+            f" For {first}-{last} the recomputed rates use {_revised_series(new, census)}, not "
+            f"the estimates DfE used when it published those years' rates{example}; this is a "
+            f"break in the series{_like_rebasing(new, census)}, and one reason the recomputed "
+            "all-CLA rate and DfE's published rate (crosses) differ in those years."
         )
     return text
+
+
+def _before_latest_base(vintage: str, census: CensusBases | None) -> int | None:
+    """The census ``vintage`` is based on, when that is older than the latest base."""
+    base = (census.by_vintage if census else {}).get(vintage)
+    latest = census.latest if census else None
+    return base if base is not None and latest is not None and base < latest else None
+
+
+def _revised_series(vintage: str, census: CensusBases | None) -> str:
+    """What a revising vintage is, e.g. "ONS's pre-Census 2021 series as ONS later revised it
+    (after the 2011 Census)" (the census names come from ``census``)."""
+    base = _before_latest_base(vintage, census)
+    if census is None or base is None:
+        return "ONS's estimates as ONS later revised them"
+    return f"ONS's pre-{census.label()} series as ONS later revised it (after the {base} Census)"
+
+
+def _like_rebasing(vintage: str, census: CensusBases | None) -> str:
+    if census is None or _before_latest_base(vintage, census) is None:
+        return ""
+    return f" like the {census.label()} rebasing"
 
 
 def describe_trend(la: pd.DataFrame, england: pd.DataFrame, la_name: str) -> str:
@@ -207,7 +236,8 @@ def contrast_changes(
 
 
 
-def describe_population_growth(pop: pd.DataFrame, la_name: str, labels: Labels = None) -> str:
+def describe_population_growth(pop: pd.DataFrame, la_name: str, labels: Labels = None,
+                               census: CensusBases | None = None) -> str:
     """A paragraph on the growth of the 0-17 population, from :func:`population_growth`.
 
     Parameters
@@ -218,6 +248,8 @@ def describe_population_growth(pop: pd.DataFrame, la_name: str, labels: Labels =
         The LA's name.
     labels : mapping, optional
         Population vintage -> the name to show.
+    census : CensusBases, optional
+        Names the latest census base when the start and end estimates straddle it.
 
     Returns
     -------
@@ -255,8 +287,9 @@ def describe_population_growth(pop: pd.DataFrame, la_name: str, labels: Labels =
         )
         + (
             " The start and end estimates come from different ONS series (before and after the "
-            "Census 2021 rebasing), so part of the change may reflect the rebasing."
-            if pl["start_census2021_based"] != pl["end_census2021_based"]
+            f"{(census or CensusBases()).label()} rebasing), so part of the change may reflect "
+            "the rebasing."
+            if pl["start_on_latest_census_base"] != pl["end_on_latest_census_base"]
             else ""
         )
     )
@@ -280,7 +313,8 @@ def trend_title(la_name: str, relative: float, year: int) -> str:
 
 def before_break_label(la_rows: pd.DataFrame, break_year: int | None, labels: Labels = None
                        ) -> str | None:
-    """What the years before the Census 2021 break use, for the trend chart (None: no break)."""
+    """What the years before the break to the latest census base use, for the trend chart
+    (None: no break)."""
     runs = denominator_runs(la_rows)
     if not (break_year and runs and runs[0][0] < break_year):
         return None
@@ -295,12 +329,14 @@ def trend_alt(
     pct: str,
     break_year: int | None,
     revised_run: tuple[int, int] | None,
+    census: CensusBases | None = None,
 ) -> str:
     """Alt text of the trend chart.
 
-    ``revised_run`` is the first stretch of years when it uses ONS's revised pre-Census 2021
-    series (shown before the break line), else None.
+    ``revised_run`` is the first stretch of years when it uses ONS's revised series from before
+    the latest census base (shown before the break line), else None; ``census`` names that base.
     """
+    census = census or CensusBases()
     la_last = la_rows.set_index("year").loc[year]
     first = la_rows.dropna(subset=["rate_all"]).iloc[0]
     alt = (
@@ -318,7 +354,7 @@ def trend_alt(
             else "."
         )
         + (
-            f" A dotted line before {break_year} marks the switch to Census-2021-based "
+            f" A dotted line before {break_year} marks the switch to {census.based} "
             "population estimates."
             if break_year
             else ""
@@ -327,9 +363,23 @@ def trend_alt(
     if revised_run:
         alt += (
             f" Before the line, {int(revised_run[0])}-{int(revised_run[1])} rates use ONS's "
-            "revised pre-Census 2021 series, not the estimates DfE used at the time."
+            f"revised pre-{census.label()} series, not the estimates DfE used at the time."
         )
     return alt
+
+
+def rounding_note(cla_rows: pd.DataFrame) -> str:
+    """Which years' published counts DfE rounded, e.g. "2006-2010 counts rounded to the nearest
+    5 by DfE." ("" when none was), from an area's ``cla_la_year`` rows (``counts_rounded_to``,
+    ``uasc_rounded_to``)."""
+    cols = [c for c in ("counts_rounded_to", "uasc_rounded_to") if c in cla_rows]
+    step = cla_rows[cols].apply(pd.to_numeric, errors="coerce").max(axis=1)
+    rounded = cla_rows.loc[step > 1, "year"].astype(int)
+    if rounded.empty:
+        return ""
+    first, last = rounded.min(), rounded.max()
+    years = f"{first}-{last}" if first != last else str(first)
+    return f"{years} counts rounded to the nearest {int(step.max())} by DfE."
 
 
 def gaps_sentence(gaps: pd.DataFrame) -> str:
