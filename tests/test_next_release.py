@@ -403,3 +403,23 @@ def test_data_add_second_file_joins_the_named_release(small_workspace: Path) -> 
     assert entry.sha256 == hashlib.sha256(a.read_bytes()).hexdigest() and not entry.mirrored
     assert entry.raw_path().read_bytes() == a.read_bytes()
     assert "2026" in entry.release and "2025" not in entry.release
+
+
+#: Notebook prose that would go stale with next year's data: a release, a census, "the 2025
+#: model", "from 2006 to ...", "2011 to 2021". (The Commissioner's report's own window and the
+#: neighbours DfE listed when it was written are history, and may be named.)
+STALE_PROSE = re.compile(r"\bthe (?:19|20)\d\d model|\bfrom (?:19|20)\d\d to\b|"
+                         r"\b(?:19|20)\d\d to (?:19|20)\d\d\b")
+
+
+def test_notebook_prose_names_no_release_that_next_year_changes() -> None:
+    for nb in sorted((SRC.parents[1] / "notebooks").glob("*.ipynb")):
+        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        for i, cell in enumerate(c for c in cells if c["cell_type"] == "markdown"):
+            text = "".join(cell["source"])
+            for pattern in (RELEASE_WORDS, CENSUS_WORDS, STALE_PROSE):
+                found = pattern.search(text)
+                assert not found, (f"{nb.name} markdown cell {i} says {found.group(0)!r}; "
+                                   "let the page's code name it from the registry")
+    assert STALE_PROSE.search("## Growth in the number of children, 2011 to 2021")
+    assert STALE_PROSE.search("statistical neighbours (the 2025 model)")
