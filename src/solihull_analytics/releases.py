@@ -347,6 +347,17 @@ def lsoa_lookup_release(from_vintage: int, to_vintage: int, path: Path | None = 
     return found[-1] if found else None
 
 
+def geography_citation(rel: Release) -> str:
+    """The catalogue id pages cite for a geography record: its ``citation`` file, else its first."""
+    cited = rel.files_with(role="citation") or list(rel.files)
+    return cited[0].id
+
+
+def geography_file_ids(rel: Release) -> list[str]:
+    """Catalogue ids of the files a geography record is read from (not those only cited)."""
+    return [f.id for f in rel.files if f.layout != "none"]
+
+
 def ward_vintages(path: Path | None = None) -> list[int]:
     """Ward vintages with an LSOA-to-ward lookup in the registry, oldest first."""
     return [r.year for r in geography("ward_lookup", path)]

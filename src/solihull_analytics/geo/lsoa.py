@@ -62,7 +62,8 @@ def boundary_tables() -> dict[int, tuple[str, str]]:
 
 def boundary_source_ids() -> dict[int, str]:
     """Catalogue ids of the LSOA boundary files by vintage (sources of a page that uses them)."""
-    return {r.year: r.files[0].id for r in registry.geography("lsoa_boundaries") if r.files}
+    return {r.year: registry.geography_file_ids(r)[0] for r in registry.geography("lsoa_boundaries")
+            if registry.geography_file_ids(r)}
 
 
 def boundary_table(vintage: int) -> str:

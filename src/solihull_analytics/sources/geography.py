@@ -73,13 +73,19 @@ def _records(level: str, name: str) -> list[registry.Release]:
 
 
 def _the_file(rel: registry.Release, layouts: tuple[str, ...]) -> registry.ReleaseFile:
-    """The one file of a geography record, which must be in one of ``layouts``."""
-    if len(rel.files) != 1 or rel.files[0].layout not in layouts:
+    """The one file a geography record is read from, which must be in one of ``layouts``."""
+    read = _read_files(rel)
+    if len(read) != 1 or read[0].layout not in layouts:
         raise BuildError(
             f"{registry.registry_path().name}: geography record {rel.label!r} needs one file of "
             f"layout {' or '.join(layouts)}; it lists {[f.layout for f in rel.files]}."
         )
-    return rel.files[0]
+    return read[0]
+
+
+def _read_files(rel: registry.Release) -> list[registry.ReleaseFile]:
+    """The files of a record that are read (a ``layout: none`` file is only cited)."""
+    return [f for f in rel.files if f.layout != "none"]
 
 
 def _lsoa_lookup_schema(rels: list[registry.Release]) -> pa.DataFrameSchema:
@@ -271,7 +277,7 @@ _DECLARED: set[str] = set()
 
 
 def _input_ids(level: str, name: str, extra: tuple[str, ...]) -> list[str]:
-    return [f.id for r in _records(level, name) for f in r.files] + list(extra)
+    return [f.id for r in _records(level, name) for f in _read_files(r)] + list(extra)
 
 
 def _builder(level: str, name: str, build: Builder) -> Callable[[Inputs], Any]:

@@ -72,7 +72,7 @@ def load_map_boundaries(processed_dir: Path | None = None) -> MapBoundaries:
         ward=latest(wards),
         ward_lookup=latest(ward_lookups),
         source_ids=tuple(boundary_source_ids().values())
-        + tuple(f.id for r in wards[-1:] for f in r.files),
+        + tuple(i for r in wards[-1:] for i in registry.geography_file_ids(r)),
     )
 
 

@@ -324,7 +324,7 @@ def like_for_like_section(ctx: IdaciContext) -> list[PageBlock]:
     chain = sorted({int(r.fact("from_vintage", 0)) for r in lookups} | {r.year for r in lookups})
     return [
         text.like_for_like_text(lfl, ctx.la.name, target),
-        Uses(tuple(f.id for r in lookups for f in r.files)),
+        Uses(tuple(registry.geography_citation(r) for r in reversed(lookups))),  # newest first
         TableBlock(
             tables.like_for_like_display(lfl),
             caption=f"{ctx.la.name}: IDACI bands with every release on {target} LSOAs",

@@ -92,10 +92,10 @@ def geo_sources(c: Censuses) -> dict[str, list[str]]:
     ``areas``: the LSOA-to-ward lookups and the LSOA lookup between the two censuses' LSOAs;
     ``maps_latest`` / ``maps_previous``: the LSOA boundaries of each census's LSOAs.
     """
-    wards = [f.id for r in registry.geography("ward_lookup") for f in r.files]
+    wards = [i for r in registry.geography("ward_lookup") for i in registry.geography_file_ids(r)]
     ids = lsoa_geo.boundary_source_ids()
     return {
-        "areas": wards + _lsoa_lookup(c).file_ids,
+        "areas": wards + registry.geography_file_ids(_lsoa_lookup(c)),
         "maps_latest": [ids[c.latest_vintage]] if c.latest_vintage in ids else [],
         "maps_previous": [ids[c.previous_vintage]] if c.previous_vintage in ids else [],
     }
