@@ -213,7 +213,7 @@ def _facts() -> dict:
     from solihull_analytics.pages.sub_area_profile.text import Censuses
 
     ids = ["population", "growth", "ethnicity", "ethnicity19", "households", "lone_parents",
-           "low_income_denominator"]
+           "low_income_denominator", "areas", "maps_latest", "maps_previous"]
     return {
         "censuses": Censuses("Census 2021", 2021, 2021, "Census 2011", 2011, 2011),
         "sources": {k: [f"{k}_file"] for k in ids},

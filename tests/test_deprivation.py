@@ -339,7 +339,7 @@ def _ctx_fixture() -> dep.IdaciContext:
     pop = pd.DataFrame(
         columns=["lsoa_code", "lsoa_vintage", "year", "source", "age_band", "population"]
     )
-    inp = dep_inputs.IdaciInputs(_iod_fixture(), None, pop, None, None, [])
+    inp = dep_inputs.IdaciInputs(_iod_fixture(), None, pop, [], [])
     la = LocalAuthority(SOLIHULL, "Solihull", None, None, None)
     return dep.IdaciContext(la=la, processed_dir=None, inp=inp)
 

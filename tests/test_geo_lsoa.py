@@ -16,10 +16,18 @@ def _release(label: str, year: int, order: int, vintage: int) -> str:
     )
 
 
+def _boundaries(vintage: int, covers: str) -> str:
+    return (
+        f"- {{kind: geography, label: LSOA {vintage}, level: lsoa_boundaries, year: {vintage}, "
+        f"order: {vintage}, covers: {covers}, "
+        f"files: [{{id: b{vintage}, role: boundaries, layout: ons_lsoa_boundaries}}]}}\n"
+    )
+
+
 REGISTRY = "releases:\n" + "".join(
     _release(*r) for r in (("A", 2010, 1, 2001), ("B", 2015, 2, 2011), ("C", 2019, 3, 2011),
                            ("D", 2025, 4, 2021))
-)
+) + _boundaries(2011, "England") + _boundaries(2021, "West Midlands")
 
 
 @pytest.fixture()
@@ -33,8 +41,19 @@ def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_the_england_wide_boundaries_are_the_2011_lsoas() -> None:
     vintage = lsoa.england_boundary_vintage()
     assert vintage == 2011
-    assert lsoa.BOUNDARY_TABLES[vintage] == ("boundaries_lsoa11", lsoa.WHOLE_COUNTRY)
-    assert set(lsoa.BOUNDARY_SOURCE_IDS) == set(lsoa.BOUNDARY_TABLES)
+    assert lsoa.boundary_tables()[vintage] == ("boundaries_lsoa11", lsoa.WHOLE_COUNTRY)
+    assert set(lsoa.boundary_source_ids()) == set(lsoa.boundary_tables()) == {2011, 2021}
+
+
+def test_boundary_tables_follow_the_registry(registry: Path) -> None:
+    """Tables are named from the vintage when a record names none; a new vintage is found."""
+    assert lsoa.boundary_tables() == {2011: ("boundaries_lsoa11", "England"),
+                                      2021: ("boundaries_lsoa21", "West Midlands")}
+    registry.write_text(REGISTRY + _boundaries(2031, "England"), encoding="utf-8")
+    assert lsoa.england_boundary_vintage() == 2031
+    assert lsoa.boundary_table(2031) == "boundaries_lsoa31"
+    with pytest.raises(ValueError, match="known vintages: 2011, 2021, 2031"):
+        lsoa.boundary_table(2001)
 
 
 def test_releases_come_from_the_registry(registry: Path) -> None:

@@ -182,6 +182,62 @@ def test_new_population_vintage_becomes_the_denominator(workspace: Path) -> None
 
 
 # ------------------------------------------------------------------------------------------
+# 4. A new geography vintage (build-level: no render)
+# ------------------------------------------------------------------------------------------
+
+
+def _ward_file(workspace: Path, year: int, rename: bool) -> Path:
+    """The May 2025 West Midlands ward polygons as a ``year`` file (attributes renamed or not)."""
+    text = _raw("geo_ward25_bgc_west_midlands").read_text(encoding="utf-8")
+    if rename:
+        yy = f"{year % 100:02d}"
+        for old in ("WD25CD", "WD25NM", "LAD25CD"):
+            text = text.replace(f'"{old}"', f'"{old.replace("25", yy)}"')
+    new = workspace / f"ward{year % 100:02d}_bgc_west_midlands_region_E12000005.geojson"
+    new.write_text(text, encoding="utf-8")
+    return new
+
+
+@pytest.mark.mirror
+def test_new_ward_boundary_vintage_needs_only_a_registry_record(workspace: Path) -> None:
+    """Wards of 2026 in the ONS layout: a table of their own, and page 02 maps with them."""
+    from solihull_analytics import releases
+    from solihull_analytics.build import read_table
+    from solihull_analytics.pages.deprivation.maps import load_map_boundaries
+
+    new = _ward_file(workspace, 2026, rename=True)
+    out = cli("data", "add", str(new), "--like", "geo_ward25_bgc_west_midlands",
+              "--id", "geo_ward26_bgc_west_midlands", "--release", "Wards May 2026 boundaries")
+    assert "geography new release Wards May 2026 boundaries" in out
+    assert "boundaries_ward26" in out and "02_idaci_deprivation" in out
+    latest = releases.geography("ward_boundaries")[-1]
+    assert (latest.label, latest.year) == ("Wards May 2026 boundaries", 2026)
+    assert releases.geography_table(latest) == "boundaries_ward26"
+    cli("data", "build", "--only", "boundaries_ward26")
+    wards = read_table("boundaries_ward26")
+    assert len(wards) == 754 and set(wards["ward_vintage"]) == {2026}
+    assert (wards["la_code"] == SOLIHULL).sum() == 17
+    assert int(load_map_boundaries().ward["ward_vintage"].iloc[0]) == 2026
+    assert releases.geography_table(releases.geography("ward_boundaries")[0]) == \
+        "boundaries_ward_wm", "the earlier vintage keeps its table"
+
+
+@pytest.mark.mirror
+def test_new_geography_vintage_in_another_layout_names_the_column(workspace: Path) -> None:
+    """A 2026 ward file still carrying 2025 attribute names fails in one line naming them."""
+    new = _ward_file(workspace, 2026, rename=False)
+    cli("data", "add", str(new), "--like", "geo_ward25_bgc_west_midlands",
+        "--id", "geo_ward26_bgc_west_midlands", "--release", "Wards May 2026 boundaries")
+    from typer.testing import CliRunner
+
+    from solihull_analytics.cli import app
+
+    result = CliRunner().invoke(app, ["data", "build", "--only", "boundaries_ward26"])
+    assert result.exit_code == 1, result.output
+    assert new.name in result.output and "'WD26CD'" in result.output
+
+
+# ------------------------------------------------------------------------------------------
 # The command's rejections (small files; nothing written when rejected)
 # ------------------------------------------------------------------------------------------
 
@@ -274,7 +330,11 @@ ANALYSIS_MODULES = sorted(
 
 
 def _string_constants(path: Path) -> list[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return _strings_of(ast.parse(path.read_text(encoding="utf-8")))
+
+
+def _strings_of(tree: ast.AST) -> list[str]:
+    """String constants of a module's syntax tree, docstrings aside."""
     docstrings = {
         id(node.body[0].value)
         for node in ast.walk(tree)
@@ -341,6 +401,101 @@ def test_the_release_check_catches_a_census_named_in_a_page(tmp_path: Path, line
     assert not _names_a_release(module)
 
 
+#: Geography vintages written into code: names that carry an LSOA or ward vintage (columns
+#: ``lsoa21_code``, tables ``boundaries_lsoa11`` / ``lsoa_lookup_11_21``, catalogue ids
+#: ``geo_lsoa21_bgc_wmca``, ward columns ``WD25CD``). The registry's ``geography`` records and
+#: :mod:`solihull_analytics.geo.lsoa` (``lsoa_code_column``, ``boundary_table``) name them.
+GEOGRAPHY_WORDS = re.compile(
+    r"\b(\w*lsoa(01|11|21|31)\w*|boundaries_\w+|lsoa_lookup_\w+|geo_(lsoa|msoa|ward|lookup)\w*|"
+    r"ward\d\d\w*|wd\d\d\w*)\b",
+    re.IGNORECASE,
+)
+#: Modules allowed to name geography vintages, with the reason (each entry must still offend).
+GEOGRAPHY_ALLOWED = {
+    # Sub-area files (geo/area_definitions/*.yaml) are written as 2021 LSOA codes and wards of
+    # the LSOA 2021 -> ward lookups; a new LSOA vintage means redrawing them, not a setting.
+    "geo/sub_areas": "sub-area definitions are lists of 2021 LSOAs",
+    # Page 03 compares the two censuses on the columns of the ONS LSOA 2011 -> 2021 lookup
+    # (lsoa11_code, lsoa21_code); its tables are read from the registry, but a census on new
+    # LSOAs still needs these column names generalised (geo.lsoa.lsoa_code_column).
+    "pages/sub_area_profile/compute": "census comparison on the LSOA 2011 -> 2021 columns",
+    "pages/sub_area_profile/maps": "census comparison on the LSOA 2011 -> 2021 columns",
+}
+
+
+def _is_year(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) is int and 1990 <= node.value <= 2100
+
+
+def _names_vintage(node: ast.AST) -> bool:
+    name = getattr(node, "id", None) or getattr(node, "attr", None) or getattr(node, "arg", None)
+    return "vintage" in str(name or "").lower()
+
+
+def _vintage_literals(tree: ast.AST) -> list[str]:
+    """Years given to, stored in or compared with a name saying ``vintage``."""
+    found = []
+    for n in ast.walk(tree):
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef):
+            a = n.args
+            pos = a.posonlyargs + a.args
+            pairs = list(zip(pos[len(pos) - len(a.defaults):], a.defaults, strict=True))
+            pairs += [(k, d) for k, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d]
+            found += [f"{arg.arg}={d.value}" for arg, d in pairs
+                      if _names_vintage(arg) and _is_year(d)]
+        elif isinstance(n, ast.AnnAssign | ast.Assign) and n.value is not None \
+                and _is_year(n.value):
+            targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+            found += [ast.unparse(n)] if any(_names_vintage(t) for t in targets) else []
+        elif isinstance(n, ast.keyword) and _names_vintage(n) and _is_year(n.value):
+            found.append(f"{n.arg}={n.value.value}")
+        elif isinstance(n, ast.Compare):
+            sides = [n.left, *n.comparators]
+            if any(map(_names_vintage, sides)) and any(map(_is_year, sides)):
+                found.append(ast.unparse(n))
+    return found
+
+
+def geography_vintages_named(source: str) -> list[str]:
+    """Geography vintages named in Python ``source`` outside docstrings (what the test bans)."""
+    tree = ast.parse(source)
+    words = [m.group(0) for s in _strings_of(tree) if (m := GEOGRAPHY_WORDS.search(s))]
+    return words + _vintage_literals(tree)
+
+
+@pytest.mark.parametrize("module", ANALYSIS_MODULES)
+def test_no_geography_vintage_named_in_analysis_code(module: str) -> None:
+    found = geography_vintages_named((SRC / f"{module}.py").read_text(encoding="utf-8"))
+    if module in GEOGRAPHY_ALLOWED:
+        assert found, f"{module}.py no longer names geography vintages: drop it from the list"
+        return
+    assert not found, (
+        f"{module}.py names geography vintages: {found[:5]}; read them from the release "
+        "registry (releases.geography, geo.lsoa.boundary_table / lsoa_code_column)"
+    )
+
+
+@pytest.mark.parametrize("line", [
+    "def prepare(la_code, *, like_for_like_vintage: int = 2011): ...",
+    "class Ctx:\n    like_for_like_vintage: int = 2011\n",
+    "x = f(vintage=2021)",
+    "if polygon_vintage == 2021: pass",
+    "t = read_table('boundaries_lsoa11')",
+    "col = 'lsoa21_code'",
+])
+def test_the_geography_check_catches_hard_coded_vintages(line: str) -> None:
+    assert geography_vintages_named(line)
+
+
+def test_the_geography_check_ignores_docstrings_and_other_years() -> None:
+    source = (
+        'def f(vintage: int | None = None, year: int = 2024):\n'
+        '    """Map 2011 LSOAs (``lsoa11_code``) by default."""\n'
+        '    return year == 2024\n'
+    )
+    assert geography_vintages_named(source) == []
+
+
 def test_notebook_defaults_name_no_release() -> None:
     for nb in sorted((SRC.parents[1] / "notebooks").glob("*.ipynb")):
         cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
@@ -350,7 +505,7 @@ def test_notebook_defaults_name_no_release() -> None:
         assert not CENSUS_WORDS.search(text), f"{nb.name} parameters name a census"
         assert not re.search(r"=\s*\"?20\d\d", "\n".join(
             line for line in text.splitlines()
-            if re.match(r"\s*(iod|idaci|classify|vintage)", line)
+            if re.match(r"\s*(iod|idaci|classify|\w*vintage)", line)
         )), nb.name
 
 

@@ -32,6 +32,7 @@ from solihull_analytics.catalogue import Entry, load_catalogue
 #: Modules that declare tables. Importing them fills :data:`REGISTRY`.
 SOURCE_MODULES = (
     "solihull_analytics.sources.geo",
+    "solihull_analytics.sources.geography",
     "solihull_analytics.sources.iod",
     "solihull_analytics.sources.cla",
     "solihull_analytics.sources.population",
@@ -196,10 +197,15 @@ def load_registry() -> dict[str, TableSpec]:
     """Import every source module and return the table registry."""
     for module in SOURCE_MODULES:
         try:
-            importlib.import_module(module)
+            mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
             if exc.name != module:
                 raise
+            continue
+        # Tables declared from the release registry follow it (a record added since import).
+        declare = getattr(mod, "register_registry_tables", None)
+        if declare is not None:
+            declare()
     return REGISTRY
 
 

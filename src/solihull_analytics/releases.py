@@ -24,7 +24,10 @@ import yaml
 from solihull_analytics import paths
 
 KINDS = ("iod", "census", "lsoa_population", "population", "cla", "cin", "workforce",
-         "neighbours")
+         "neighbours", "geography")
+#: Levels of ``geography`` records: polygons and code lookups, each by vintage.
+GEOGRAPHY_LEVELS = ("lsoa_boundaries", "ward_boundaries", "la_boundaries", "lsoa_lookup",
+                    "ward_lookup")
 LATEST = "latest"
 _FILE_KEYS = {"id", "role", "layout", "optional", "label", "fields", "optional_fields", "gives"}
 
@@ -279,3 +282,82 @@ def fingerprint(kind: str) -> str:
     """A text that changes whenever one kind's records change (for build keys)."""
     return repr([(r.label, r.year, r.order, r.geography, r.files, sorted(r.facts.items(), key=str))
                  for r in releases(kind)])
+
+
+# --------------------------------------------------------------------------------------------
+# Geography vintages (kind ``geography``)
+# --------------------------------------------------------------------------------------------
+
+
+def geography(level: str, path: Path | None = None) -> list[Release]:
+    """Geography records of one level (e.g. ``lsoa_boundaries``), oldest vintage first.
+
+    Raises
+    ------
+    RegistryError
+        If ``level`` is not one of :data:`GEOGRAPHY_LEVELS`.
+    """
+    if level not in GEOGRAPHY_LEVELS:
+        raise RegistryError(
+            f"unknown geography level {level!r}; levels are {', '.join(GEOGRAPHY_LEVELS)}."
+        )
+    return [r for r in releases("geography", path) if r.fact("level") == level]
+
+
+def geography_table(rel: Release) -> str:
+    """The processed table a geography record is built into (its ``table``, else by vintage)."""
+    if rel.fact("table"):
+        return str(rel.fact("table"))
+    level, yy = rel.fact("level"), f"{rel.year % 100:02d}"
+    if level == "lsoa_boundaries":
+        return f"boundaries_lsoa{yy}"
+    if level == "ward_boundaries":
+        return f"boundaries_ward{yy}"
+    if level == "la_boundaries":
+        return f"boundaries_la{yy}"
+    if level == "lsoa_lookup":
+        return f"lsoa_lookup_{int(rel.fact('from_vintage', 0)) % 100:02d}_{yy}"
+    return f"lsoa{int(rel.lsoa_vintage or 0) % 100:02d}_ward"
+
+
+def lsoa_boundary_release(vintage: int, path: Path | None = None) -> Release:
+    """The LSOA boundary record of one LSOA vintage (the latest record when there are several).
+
+    Raises
+    ------
+    RegistryError
+        If the registry has no LSOA boundaries of that vintage (the message lists those it has).
+    """
+    known = geography("lsoa_boundaries", path)
+    found = [r for r in known if r.year == vintage]
+    if not found:
+        raise RegistryError(
+            f"no LSOA boundaries of vintage {vintage} in the registry {registry_path()}; "
+            f"known vintages: {', '.join(str(r.year) for r in known) or 'none'}."
+        )
+    return found[-1]
+
+
+def lsoa_lookup_release(from_vintage: int, to_vintage: int, path: Path | None = None
+                        ) -> Release | None:
+    """The LSOA lookup record linking two vintages (either direction), or ``None``."""
+    pair = {from_vintage, to_vintage}
+    found = [r for r in geography("lsoa_lookup", path)
+             if {int(r.fact("from_vintage", 0)), r.year} == pair]
+    return found[-1] if found else None
+
+
+def geography_citation(rel: Release) -> str:
+    """The catalogue id pages cite for a geography record: its ``citation`` file, else its first."""
+    cited = rel.files_with(role="citation") or list(rel.files)
+    return cited[0].id
+
+
+def geography_file_ids(rel: Release) -> list[str]:
+    """Catalogue ids of the files a geography record is read from (not those only cited)."""
+    return [f.id for f in rel.files if f.layout != "none"]
+
+
+def ward_vintages(path: Path | None = None) -> list[int]:
+    """Ward vintages with an LSOA-to-ward lookup in the registry, oldest first."""
+    return [r.year for r in geography("ward_lookup", path)]

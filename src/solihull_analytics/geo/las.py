@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from solihull_analytics import paths
+from solihull_analytics import releases as registry
 from solihull_analytics.build import BuildError, read_table
 
 
@@ -109,15 +110,18 @@ def lsoas_of_la(la_code: str, vintage: int, processed_dir: Path | None = None) -
     -------
     list of str
         Sorted codes. 2011 and 2001 LSOAs come from ``iod_lsoa`` (the LA each release's
-        district code, or the ONS 2001 -> 2011 lookup, places them in); 2021 LSOAs from the ONS
-        LSOA 2021 -> ward -> LAD lookup (``lsoa21_ward``), falling back to ``iod_lsoa``.
+        district code, or the ONS 2001 -> 2011 lookup, places them in); LSOAs of the vintage an
+        LSOA -> ward -> LAD lookup of the release registry is on (2021 today, ``lsoa21_ward``)
+        come from that lookup, falling back to ``iod_lsoa``.
     """
     pdir = processed_dir or paths.processed_dir()
     codes: set[str] = set()
-    if vintage == 2021:
+    wards = [r for r in registry.geography("ward_lookup") if r.lsoa_vintage == vintage]
+    if wards:
+        code = f"lsoa{vintage % 100:02d}_code"
         try:
-            w = read_table("lsoa21_ward", pdir)
-            codes = set(w.loc[w["la_code"] == la_code, "lsoa21_code"])
+            w = read_table(registry.geography_table(wards[-1]), pdir)
+            codes = set(w.loc[w["la_code"] == la_code, code])
         except BuildError:
             codes = set()
     if not codes:
@@ -125,12 +129,3 @@ def lsoas_of_la(la_code: str, vintage: int, processed_dir: Path | None = None) -
         sel = iod[(iod["la_code"] == la_code) & (iod["lsoa_vintage"] == vintage)]
         codes = set(sel["lsoa_code"])
     return sorted(codes)
-
-
-def ward_of_lsoa21(
-    la_code: str, ward_vintage: int = 2024, processed_dir: Path | None = None
-) -> pd.DataFrame:
-    """Return ``lsoa21_code, ward_code, ward_name`` for an LA (ONS best-fit lookup)."""
-    w = read_table("lsoa21_ward", processed_dir or paths.processed_dir())
-    sel = w[(w["la_code"] == la_code) & (w["ward_vintage"] == ward_vintage)]
-    return sel[["lsoa21_code", "ward_code", "ward_name"]].reset_index(drop=True)

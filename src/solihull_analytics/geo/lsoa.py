@@ -19,13 +19,6 @@ from solihull_analytics.build import read_table
 
 #: Notebook value: the IoD release in force in the cohort year (the latest published by then).
 FOR_COHORT = "cohort"
-#: Processed LSOA boundary tables by LSOA vintage, with what each covers.
-BOUNDARY_TABLES = {
-    2011: ("boundaries_lsoa11", "England"),
-    2021: ("boundaries_lsoa21_wmca", "West Midlands Combined Authority"),
-}
-#: Catalogue ids of those boundary files (sources of a page that places postcodes with them).
-BOUNDARY_SOURCE_IDS = {2011: "geo_lsoa11_bsc_ew", 2021: "geo_lsoa21_bgc_wmca"}
 #: The boundary coverage every LA lies in (postcodes of any LA can be placed in LSOAs of it).
 WHOLE_COUNTRY = "England"
 
@@ -55,9 +48,53 @@ def release_vintage(release: str, processed_dir: Path | None = None) -> int:
     return int(rel.lsoa_vintage or 0)
 
 
+def boundary_tables() -> dict[int, tuple[str, str]]:
+    """Processed LSOA boundary tables by LSOA vintage, with what each covers (release registry).
+
+    One entry per ``lsoa_boundaries`` record of the registry's ``geography`` kind, e.g.
+    ``{2011: ("boundaries_lsoa11", "England"), ...}``.
+    """
+    return {
+        r.year: (registry.geography_table(r), str(r.fact("covers", "")))
+        for r in registry.geography("lsoa_boundaries")
+    }
+
+
+def boundary_source_ids() -> dict[int, str]:
+    """Catalogue ids of the LSOA boundary files by vintage (sources of a page that uses them)."""
+    return {r.year: registry.geography_file_ids(r)[0] for r in registry.geography("lsoa_boundaries")
+            if registry.geography_file_ids(r)}
+
+
+def boundary_table(vintage: int) -> str:
+    """The processed LSOA boundary table of one LSOA vintage (release registry).
+
+    Raises
+    ------
+    ValueError
+        If the registry has no LSOA boundaries of that vintage (the message lists those it has).
+    """
+    try:
+        return registry.geography_table(registry.lsoa_boundary_release(vintage))
+    except registry.RegistryError as exc:
+        raise ValueError(str(exc)) from exc
+
+
 def england_boundary_vintage() -> int:
-    """The LSOA vintage whose boundaries cover all England (see :data:`BOUNDARY_TABLES`)."""
-    return next(v for v, (_, covers) in BOUNDARY_TABLES.items() if covers == WHOLE_COUNTRY)
+    """The latest LSOA vintage whose boundaries cover all England (:func:`boundary_tables`).
+
+    Raises
+    ------
+    ValueError
+        If no LSOA boundaries of the registry cover England.
+    """
+    whole = [v for v, (_, covers) in boundary_tables().items() if covers == WHOLE_COUNTRY]
+    if not whole:
+        raise ValueError(
+            f"no LSOA boundaries of the release registry cover {WHOLE_COUNTRY} "
+            "(geography records with level lsoa_boundaries and covers: England)."
+        )
+    return whole[-1]
 
 
 def latest_release_on_vintage(vintage: int) -> str:
@@ -196,21 +233,26 @@ def _iod_children_0_15(
     )
 
 
+def lsoa_code_column(vintage: int) -> str:
+    """The code column of LSOAs of ``vintage`` in processed tables (2011 -> ``lsoa11_code``)."""
+    return f"lsoa{int(vintage) % 100:02d}_code"
+
+
 def lsoa_boundaries(vintage: int, processed_dir: Path | None = None):
-    """LSOA polygons of a vintage (:data:`BOUNDARY_TABLES` says which table and what it covers).
+    """LSOA polygons of a vintage (:func:`boundary_table` says which table).
 
     Returns
     -------
     geopandas.GeoDataFrame
         ``lsoa_code`` and ``geometry`` in EPSG:27700.
+
+    Raises
+    ------
+    ValueError
+        If the registry has no LSOA boundaries of that vintage.
     """
-    if vintage not in BOUNDARY_TABLES:
-        raise ValueError(
-            f"no LSOA boundaries of vintage {vintage}; known vintages: "
-            + ", ".join(map(str, BOUNDARY_TABLES))
-        )
-    gdf = read_table(BOUNDARY_TABLES[vintage][0], processed_dir)
-    code = f"lsoa{str(vintage)[2:]}_code"
+    gdf = read_table(boundary_table(vintage), processed_dir)
+    code = lsoa_code_column(vintage)
     gdf = gdf[[code, "geometry"]].rename(columns={code: "lsoa_code"})
     if gdf.crs is None or gdf.crs.to_epsg() != 27700:
         gdf = gdf.to_crs(27700)

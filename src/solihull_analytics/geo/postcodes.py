@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from solihull_analytics.geo.lsoa import lsoa_boundaries
+from solihull_analytics.geo.lsoa import england_boundary_vintage, lsoa_boundaries
 
 POSTCODE_PATTERN = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
 #: Points within this distance (metres) of an LSOA but outside every (generalised) polygon are
@@ -179,7 +179,7 @@ class PostcodeMatch:
 
 def map_postcodes(
     postcodes: Iterable[str],
-    vintage: int = 2011,
+    vintage: int | None = None,
     processed_dir: Path | None = None,
     postcode_lookup: str | Path | None = None,
 ) -> PostcodeMatch:
@@ -189,8 +189,9 @@ def map_postcodes(
     ----------
     postcodes : iterable of str
         Normalised postcodes (see :func:`normalise_postcode`).
-    vintage : int, default 2011
-        LSOA vintage of the IDACI release used.
+    vintage : int, optional
+        LSOA vintage of the IDACI release used; None: the vintage whose LSOA boundaries cover
+        all England (:func:`~solihull_analytics.geo.lsoa.england_boundary_vintage`).
     processed_dir : Path, optional
         Processed tables folder (boundaries).
     postcode_lookup : str or Path, optional
@@ -200,6 +201,7 @@ def map_postcodes(
     -------
     PostcodeMatch
     """
+    vintage = england_boundary_vintage() if vintage is None else vintage
     unique = sorted({p for p in postcodes if p})
     valid = [p for p in unique if POSTCODE_PATTERN.match(p)]
     invalid = len(unique) - len(valid)

@@ -33,13 +33,38 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from solihull_analytics import releases as registry
 from solihull_analytics.build import read_table
 from solihull_analytics.report.page import TableBlock
 
 #: Folder of per-LA sub-area files shipped with the package.
 AREAS_DIR = Path(__file__).resolve().parent / "area_definitions"
-#: Ward vintages for which an LSOA21-to-ward lookup is in ``lsoa21_ward``.
-WARD_VINTAGES = (2022, 2024)
+
+
+def ward_vintages() -> list[int]:
+    """Ward vintages with an LSOA-to-ward lookup (release registry, ``ward_lookup`` records)."""
+    return registry.ward_vintages()
+
+
+def _ward_lookup_record() -> registry.Release:
+    """The latest LSOA-to-ward lookup record of the release registry (a clear error if none)."""
+    known = registry.geography("ward_lookup")
+    if not known:
+        raise AreaConfigError(
+            f"the release registry {registry.registry_path()} has no LSOA-to-ward lookup "
+            "(geography records with level ward_lookup); sub-areas need one."
+        )
+    return known[-1]
+
+
+def areas_lsoa_vintage() -> int:
+    """The LSOA vintage sub-areas are defined on: that of the LSOA-to-ward lookups."""
+    return int(_ward_lookup_record().lsoa_vintage or 0)
+
+
+def _ward_lookup(processed_dir: Path | None) -> pd.DataFrame:
+    """The processed LSOA-to-ward lookup table the registry names."""
+    return read_table(registry.geography_table(_ward_lookup_record()), processed_dir)
 WHOLE_LA = "whole LA"
 
 
@@ -206,10 +231,11 @@ def parse_area_config(
         raise AreaConfigError(f"{config_path}: expected a mapping with an 'areas' list")
     if str(doc.get("la_code", la_code)) != la_code:
         raise AreaConfigError(f"{config_path}: the file is for {doc.get('la_code')}, not {la_code}")
-    vintage = int(doc.get("ward_vintage", WARD_VINTAGES[0]))
-    if vintage not in WARD_VINTAGES:
+    known = ward_vintages()
+    vintage = int(doc.get("ward_vintage", known[0] if known else 0))
+    if vintage not in known:
         raise AreaConfigError(
-            f"ward_vintage {vintage} has no LSOA-to-ward lookup; use one of {WARD_VINTAGES}"
+            f"ward_vintage {vintage} has no LSOA-to-ward lookup; use one of {tuple(known)}"
         )
     la_wards = _ward_table(lookup, la_code, vintage)
     la_lsoas = lookup[(lookup["ward_vintage"] == vintage) & (lookup["la_code"] == la_code)]
@@ -306,10 +332,11 @@ def resolve_areas(
     AreaDefinition
         Without a configuration: one area named after the LA holding all its 2021 LSOAs.
     """
-    lookup = read_table("lsoa21_ward", processed_dir)
+    lookup = _ward_lookup(processed_dir)
     path = Path(areas_config) if areas_config else default_config_path(la_code)
     if path is None:
-        sel = lookup[(lookup["ward_vintage"] == WARD_VINTAGES[0]) & (lookup["la_code"] == la_code)]
+        first = ward_vintages()[0]
+        sel = lookup[(lookup["ward_vintage"] == first) & (lookup["la_code"] == la_code)]
         lsoas = tuple(sorted(sel["lsoa21_code"]))
         whole = SubArea(la_name, lsoas, (), f"all 2021 LSOAs of {la_name}")
         return AreaDefinition(la_code, la_name, [whole], None, None, lsoas, configured=False)
@@ -320,12 +347,15 @@ def resolve_areas(
 
 
 def valid_wards(
-    la_code: str, vintage: int = 2022, processed_dir: Path | None = None
+    la_code: str, vintage: int | None = None, processed_dir: Path | None = None
 ) -> pd.DataFrame:
-    """Return the wards of an LA (code, name, number of 2021 LSOAs) for writing a config."""
-    return _ward_table(read_table("lsoa21_ward", processed_dir), la_code, vintage).reset_index(
-        drop=True
-    )
+    """Return the wards of an LA (code, name, number of 2021 LSOAs) for writing a config.
+
+    ``vintage`` defaults to the earliest ward vintage with a lookup (the default of a sub-area
+    file's ``ward_vintage``).
+    """
+    vintage = ward_vintages()[0] if vintage is None else vintage
+    return _ward_table(_ward_lookup(processed_dir), la_code, vintage).reset_index(drop=True)
 
 
 def lsoa11_membership(definition: AreaDefinition, lookup_11_21: pd.DataFrame) -> pd.DataFrame:
@@ -352,8 +382,14 @@ def lsoa11_membership(definition: AreaDefinition, lookup_11_21: pd.DataFrame) ->
     return out[["lsoa11_code", "area", "split_across_areas"]].reset_index(drop=True)
 
 
-def config_template(la_code: str, vintage: int = 2022, processed_dir: Path | None = None) -> str:
-    """Return a starter YAML file listing the LA's wards (commented) for an analyst to edit."""
+def config_template(
+    la_code: str, vintage: int | None = None, processed_dir: Path | None = None
+) -> str:
+    """Return a starter YAML file listing the LA's wards (commented) for an analyst to edit.
+
+    ``vintage`` defaults to the earliest ward vintage with a lookup (see :func:`valid_wards`).
+    """
+    vintage = ward_vintages()[0] if vintage is None else vintage
     wards = valid_wards(la_code, vintage, processed_dir)
     lines = [
         f"la_code: {la_code}",
@@ -409,4 +445,4 @@ def definition_section(
         "parameter) naming the wards of each sub-area, then render this page again. A starting "
         f"point listing two of {d.la_name}'s wards:"
     )
-    return [text, "```yaml\n" + config_template(d.la_code, 2022, processed_dir) + "```"]
+    return [text, "```yaml\n" + config_template(d.la_code, None, processed_dir) + "```"]

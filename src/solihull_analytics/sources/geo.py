@@ -7,12 +7,10 @@ Tables
     children's-services LA it now belongs to.
 ``children_services_la``
     One row per current English children's-services LA (153, as in DfE's 2025 release).
-``lsoa_lookup_11_21``, ``lsoa_lookup_01_11``
-    ONS exact-fit LSOA lookups with change indicators.
-``lsoa21_ward``
-    2021 LSOA to ward (best fit), ward vintages 2022 and 2024, England.
-``boundaries_lsoa11``, ``boundaries_lsoa21_wmca``, ``boundaries_ward_wm``, ``boundaries_la``
-    Polygons in British National Grid (EPSG:27700), written as GeoParquet.
+
+The LSOA lookups, LSOA-to-ward lookups and boundary layers (``lsoa_lookup_11_21``,
+``lsoa21_ward``, ``boundaries_lsoa11`` ...) are declared from the release registry's
+``geography`` records in :mod:`solihull_analytics.sources.geography`; their readers are here.
 
 Codes: ``la_code`` is the children's-services LA code as DfE's latest (2025) release uses it.
 DfE still publishes Barnsley and Sheffield under their pre-2024 codes (E08000016, E08000019),
@@ -22,6 +20,7 @@ translates. Lower-tier districts keep their ONS codes in ``lad_code``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -235,154 +234,63 @@ def build_children_services_la(inputs: Inputs) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------
-# LSOA lookups
+# Readers of ONS geography files (the tables are declared from the release registry in
+# :mod:`solihull_analytics.sources.geography`)
 # --------------------------------------------------------------------------------------------
 
-CHGIND = ["U", "S", "M", "X"]
-
-LSOA_LOOKUP_11_21_SCHEMA = pa.DataFrameSchema(
-    {
-        "lsoa11_code": pa.Column(str, pa.Check.str_matches(EW_LSOA)),
-        "lsoa21_code": pa.Column(str, pa.Check.str_matches(EW_LSOA)),
-        "chgind": pa.Column(str, pa.Check.isin(CHGIND)),
-        "lad22_code": pa.Column(str, pa.Check.str_matches(r"^[EW]0[6-9][0-9]{6}$")),
-    },
-    unique=["lsoa11_code", "lsoa21_code"],
-    strict=True,
-)
+def vintage_digits(year: int) -> str:
+    """The last two digits of a vintage, as ONS column names carry them (2021 -> \"21\")."""
+    return f"{int(year) % 100:02d}"
 
 
-@table(
-    "lsoa_lookup_11_21",
-    inputs=["geo_lookup_lsoa11_lsoa21_exact"],
-    schema=LSOA_LOOKUP_11_21_SCHEMA,
-    description="ONS exact-fit LSOA 2011 -> LSOA 2021 lookup with change indicator (E&W)",
-)
-def build_lsoa_lookup_11_21(inputs: Inputs) -> pd.DataFrame:
-    """ONS exact-fit LSOA 2011 to LSOA 2021 lookup, England and Wales (35,796 pairs).
-
-    ``chgind``: U unchanged, S split (one 2011 LSOA to several 2021), M merged, X irregular.
-    """
-    path = inputs.path("geo_lookup_lsoa11_lsoa21_exact")
-    raw = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
-    require_columns(raw, ["LSOA11CD", "LSOA21CD", "CHGIND", "LAD22CD"], path)
-    return pd.DataFrame(
-        {
-            "lsoa11_code": raw["LSOA11CD"],
-            "lsoa21_code": raw["LSOA21CD"],
-            "chgind": raw["CHGIND"].str.strip(),
-            "lad22_code": raw["LAD22CD"],
-        }
-    )
-
-
-LSOA_LOOKUP_01_11_SCHEMA = pa.DataFrameSchema(
-    {
-        "lsoa01_code": pa.Column(str, pa.Check.str_matches(EW_LSOA)),
-        "lsoa11_code": pa.Column(str, pa.Check.str_matches(EW_LSOA)),
-        "chgind": pa.Column(str, pa.Check.isin(CHGIND)),
-        "lad11_code": pa.Column(str, pa.Check.str_matches(r"^[EW]0[6-9][0-9]{6}$")),
-    },
-    unique=["lsoa01_code", "lsoa11_code"],
-    strict=True,
-)
-
-
-@table(
-    "lsoa_lookup_01_11",
-    inputs=["geo_lookup_lsoa01_lsoa11"],
-    schema=LSOA_LOOKUP_01_11_SCHEMA,
-    description="ONS LSOA 2001 -> LSOA 2011 lookup with change indicator (E&W)",
-)
-def build_lsoa_lookup_01_11(inputs: Inputs) -> pd.DataFrame:
-    """ONS LSOA 2001 to LSOA 2011 lookup, England and Wales (34,917 pairs)."""
-    return read_lsoa01_lsoa11(inputs.path("geo_lookup_lsoa01_lsoa11"))
-
-
-def read_lsoa01_lsoa11(path: Path, *, with_names: bool = False) -> pd.DataFrame:
-    """Read the ONS LSOA 2001 -> 2011 lookup (UTF-8 with BOM) into tidy columns.
+def read_lsoa_lookup(
+    path: Path, from_vintage: int, to_vintage: int, *, with_names: bool = False
+) -> pd.DataFrame:
+    """Read an ONS LSOA-to-LSOA lookup (layout ``ons_lsoa_lookup``) into tidy columns.
 
     Parameters
     ----------
     path : Path
-        ``Lookup_LSOA2001_LSOA2011_LAD2011_EW.csv`` (catalogue id ``geo_lookup_lsoa01_lsoa11``).
+        The lookup (UTF-8, possibly with BOM), e.g. ``Lookup_LSOA2001_LSOA2011_LAD2011_EW.csv``.
+    from_vintage, to_vintage : int
+        The LSOA vintages it links (columns ``LSOAaaCD``, ``LSOAbbCD``).
     with_names : bool, default False
-        Also return ``lsoa01_name``.
+        Also return the older LSOA's name (``LSOAaaNM``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lsoaaa_code, lsoabb_code, chgind, ladyy_code`` (the district column of the file), and
+        ``lsoaaa_name`` when asked.
+
+    Raises
+    ------
+    BuildError
+        Naming the file and the column it could not find.
     """
     raw = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
-    cols = {"LSOA01CD": "lsoa01_code", "LSOA11CD": "lsoa11_code", "CHGIND": "chgind"}
-    cols["LAD11CD"] = "lad11_code"
+    a, b = vintage_digits(from_vintage), vintage_digits(to_vintage)
+    lad = next((c for c in raw.columns if re.fullmatch(r"LAD\d\dCD", str(c))), "LADyyCD")
+    cols = {f"LSOA{a}CD": f"lsoa{a}_code", f"LSOA{b}CD": f"lsoa{b}_code", "CHGIND": "chgind",
+            lad: lad[:5].lower() + "_code"}
     if with_names:
-        cols["LSOA01NM"] = "lsoa01_name"
+        cols[f"LSOA{a}NM"] = f"lsoa{a}_name"
     require_columns(raw, list(cols), path)
     out = raw[list(cols)].rename(columns=cols)
     out["chgind"] = out["chgind"].str.strip()
     return out
 
 
-# --------------------------------------------------------------------------------------------
-# LSOA 2021 -> ward
-# --------------------------------------------------------------------------------------------
-
-LSOA21_WARD_SCHEMA = pa.DataFrameSchema(
-    {
-        "lsoa21_code": pa.Column(str, pa.Check.str_matches(ENGLISH_LSOA)),
-        "ward_vintage": pa.Column(int, pa.Check.isin([2022, 2024])),
-        "ward_code": pa.Column(str, pa.Check.str_matches(ENGLISH_WARD)),
-        "ward_name": pa.Column(str),
-        "lad_code": pa.Column(str, pa.Check.str_matches(ENGLISH_LAD)),
-        "la_code": pa.Column(str, pa.Check.str_matches(ENGLISH_LA)),
-    },
-    unique=["lsoa21_code", "ward_vintage"],
-    strict=True,
-)
-
-
-@table(
-    "lsoa21_ward",
-    inputs=["geo_lookup_lsoa21_ward22", "geo_lookup_lsoa21_ward24", "geo_la_hierarchy"],
-    schema=LSOA21_WARD_SCHEMA,
-    description="LSOA 2021 -> ward (ONS best fit), ward vintages 2022 and 2024, England",
-)
-def build_lsoa21_ward(inputs: Inputs) -> pd.DataFrame:
-    """2021 LSOA to electoral ward (ONS best fit), long form over ward vintages 2022 and 2024.
-
-    England only (33,755 LSOAs per vintage). ``lad_code`` is the district of that ward vintage
-    (LAD22 / LAD24); ``la_code`` the current children's-services LA. North Solihull is the
-    three pre-2026 wards Chelmsley Wood, Kingshurst and Fordbridge and Smith's Wood (25 LSOAs).
-    """
-    districts = read_district_lookup(inputs.path("geo_la_hierarchy"))
-    p22 = inputs.path("geo_lookup_lsoa21_ward22")
-    w22 = pd.read_csv(p22, dtype=str, encoding="utf-8-sig")
-    require_columns(w22, ["LSOA21CD", "WD22CD", "WD22NM", "LAD22CD"], p22)
-    p24 = inputs.path("geo_lookup_lsoa21_ward24")
-    w24 = pd.read_csv(p24, dtype=str, encoding="utf-8-sig")
-    require_columns(w24, ["lsoa21_code", "ward24_code", "ward24_name", "ltla24_code"], p24)
-    frames = []
-    for vintage, df, cols, path in (
-        (2022, w22, ["LSOA21CD", "WD22CD", "WD22NM", "LAD22CD"], p22),
-        (2024, w24, ["lsoa21_code", "ward24_code", "ward24_name", "ltla24_code"], p24),
-    ):
-        part = df[cols].set_axis(["lsoa21_code", "ward_code", "ward_name", "lad_code"], axis=1)
-        part = part[part["lsoa21_code"].str.startswith("E01", na=False)].copy()
-        part["ward_vintage"] = vintage
-        part["la_code"] = la_of_district(part["lad_code"], districts, str(path))
-        frames.append(part)
-    out = pd.concat(frames, ignore_index=True)
-    out["ward_vintage"] = out["ward_vintage"].astype("int64")
-    return out[list(LSOA21_WARD_SCHEMA.columns)]
-
-
-# --------------------------------------------------------------------------------------------
-# Boundaries
-# --------------------------------------------------------------------------------------------
+def read_lsoa01_lsoa11(path: Path, *, with_names: bool = False) -> pd.DataFrame:
+    """Read the ONS LSOA 2001 -> 2011 lookup (see :func:`read_lsoa_lookup`)."""
+    return read_lsoa_lookup(path, 2001, 2011, with_names=with_names)
 
 
 def _geometry_ok(series: gpd.GeoSeries) -> bool:
     return bool(series.notna().all() and series.is_valid.all())
 
 
-def _geo_schema(columns: dict[str, pa.Column], unique: str) -> pa.DataFrameSchema:
+def geo_schema(columns: dict[str, pa.Column], unique: str) -> pa.DataFrameSchema:
     cols = dict(columns)
     cols[unique] = pa.Column(str, cols[unique].checks, unique=True)
     cols["geometry"] = pa.Column(
@@ -447,133 +355,3 @@ def read_polygons(
     for col in columns.values():
         gdf[col] = gdf[col].astype("str")
     return gdf[list(columns.values()) + ["geometry"]].reset_index(drop=True)
-
-
-BOUNDARIES_LSOA11_SCHEMA = _geo_schema(
-    {
-        "lsoa11_code": pa.Column(str, pa.Check.str_matches(ENGLISH_LSOA)),
-        "lsoa11_name": pa.Column(str),
-    },
-    "lsoa11_code",
-)
-
-
-@table(
-    "boundaries_lsoa11",
-    inputs=["geo_lsoa11_bsc_ew"],
-    schema=BOUNDARIES_LSOA11_SCHEMA,
-    geo=True,
-    description="2011 LSOA polygons, England (ONS super generalised), EPSG:27700",
-)
-def build_boundaries_lsoa11(inputs: Inputs) -> gpd.GeoDataFrame:
-    """Every 2011 LSOA in England (32,844), ONS BSC V3 polygons in EPSG:27700.
-
-    Super generalised: for LA-scale choropleths, not point-in-polygon work near edges. The few
-    geometries that become invalid are repaired with ``make_valid``.
-    """
-    return read_polygons(
-        inputs.path("geo_lsoa11_bsc_ew"),
-        {"LSOA11CD": "lsoa11_code", "LSOA11NM": "lsoa11_name"},
-        where="LSOA11CD LIKE 'E01%'",
-    )
-
-
-BOUNDARIES_LSOA21_SCHEMA = _geo_schema(
-    {
-        "lsoa21_code": pa.Column(str, pa.Check.str_matches(ENGLISH_LSOA)),
-        "lsoa21_name": pa.Column(str),
-    },
-    "lsoa21_code",
-)
-
-
-@table(
-    "boundaries_lsoa21_wmca",
-    inputs=["geo_lsoa21_bgc_wmca"],
-    schema=BOUNDARIES_LSOA21_SCHEMA,
-    geo=True,
-    description="2021 LSOA polygons, West Midlands Combined Authority (ONS BGC), EPSG:27700",
-)
-def build_boundaries_lsoa21(inputs: Inputs) -> gpd.GeoDataFrame:
-    """2021 LSOA polygons for the West Midlands Combined Authority (1,719; Solihull 134).
-
-    The only 2021 LSOA polygons available: ONS generalised clipped (BGC), EPSG:27700. Maps of
-    other LAs on 2021 LSOAs need the ONS LSOA Dec 2021 boundaries added to the catalogue.
-    """
-    return read_polygons(
-        inputs.path("geo_lsoa21_bgc_wmca"),
-        {"LSOA21CD": "lsoa21_code", "LSOA21NM": "lsoa21_name"},
-    )
-
-
-BOUNDARIES_WARD_SCHEMA = _geo_schema(
-    {
-        "ward_code": pa.Column(str, pa.Check.str_matches(ENGLISH_WARD)),
-        "ward_name": pa.Column(str),
-        "lad_code": pa.Column(str, pa.Check.str_matches(ENGLISH_LAD)),
-        "la_code": pa.Column(str, pa.Check.str_matches(ENGLISH_LA)),
-        "ward_vintage": pa.Column(int, pa.Check.eq(2025)),
-    },
-    "ward_code",
-)
-
-
-@table(
-    "boundaries_ward_wm",
-    inputs=["geo_ward25_bgc_west_midlands", "geo_la_hierarchy"],
-    schema=BOUNDARIES_WARD_SCHEMA,
-    geo=True,
-    description="Ward (May 2025) polygons, West Midlands region (ONS BGC), EPSG:27700",
-)
-def build_boundaries_ward(inputs: Inputs) -> gpd.GeoDataFrame:
-    """Ward polygons (May 2025, ONS BGC) for the West Midlands region (754 wards), EPSG:27700.
-
-    Solihull's 17 wards keep the codes of the 2022 and 2024 LSOA-to-ward lookups, so
-    ``lsoa21_ward`` joins on ``ward_code``. ``la_code`` is the children's-services LA.
-    """
-    path = inputs.path("geo_ward25_bgc_west_midlands")
-    gdf = read_polygons(path, {"WD25CD": "ward_code", "WD25NM": "ward_name", "LAD25CD": "lad_code"})
-    districts = read_district_lookup(inputs.path("geo_la_hierarchy"))
-    gdf["la_code"] = la_of_district(gdf["lad_code"], districts, str(path))
-    gdf["ward_vintage"] = 2025
-    gdf["ward_vintage"] = gdf["ward_vintage"].astype("int64")
-    return gdf[list(BOUNDARIES_WARD_SCHEMA.columns)]
-
-
-BOUNDARIES_LA_SCHEMA = _geo_schema(
-    {
-        "la_code": pa.Column(str, pa.Check.str_matches(ENGLISH_LA)),
-        "la_name": pa.Column(str),
-    },
-    "la_code",
-)
-
-
-@table(
-    "boundaries_la",
-    inputs=["geo_uk_topojson"],
-    schema=BOUNDARIES_LA_SCHEMA,
-    geo=True,
-    description="Current English upper-tier LA polygons (ONS TopoJSON, simplified), EPSG:27700",
-)
-def build_boundaries_la(inputs: Inputs) -> gpd.GeoDataFrame:
-    """Current English children's-services LAs (153) from the ONS UK TopoJSON ``utla`` layer.
-
-    Current means no ``end`` year. The TopoJSON declares no CRS: its coordinates are WGS84
-    lon/lat, so EPSG:4326 is set before projecting to EPSG:27700. Display-grade simplification.
-    ``la_code`` uses DfE's codes (Barnsley E08000016, Sheffield E08000019).
-    """
-    path = inputs.path("geo_uk_topojson")
-    info = pyogrio.read_info(path, layer="utla")
-    if "end" not in set(info["fields"]):
-        raise BuildError(f"{path}: layer 'utla' has no 'end' attribute; check the file version.")
-    gdf = read_polygons(
-        path,
-        {"areacd": "la_code", "areanm": "la_name", "end": "end"},
-        layer="utla",
-        assume_crs=WGS84,
-    )
-    end = pd.to_numeric(gdf["end"].replace({"None": None, "nan": None}), errors="coerce")
-    gdf = gdf[end.isna() & gdf["la_code"].str.match(ENGLISH_LA)].copy()
-    gdf["la_code"] = to_dfe_la_code(gdf["la_code"])
-    return gdf[["la_code", "la_name", "geometry"]].reset_index(drop=True)

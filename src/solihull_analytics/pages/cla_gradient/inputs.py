@@ -17,8 +17,8 @@ import pandas as pd
 from solihull_analytics import ssda903
 from solihull_analytics.geo.las import LocalAuthority
 from solihull_analytics.geo.lsoa import (
-    BOUNDARY_SOURCE_IDS,
     FOR_COHORT,
+    boundary_source_ids,
     lsoa_denominators,
     lsoa_idaci_decile,
     release_vintage,
@@ -100,7 +100,7 @@ def cla_gradient(
     stats = decile_statistics(
         counts, populations, lsoas, n_sims=n_sims, seed=seed, sii_definition=sii_definition
     )
-    placed_by = set() if postcode_lookup else {BOUNDARY_SOURCE_IDS.get(vintage)} - {None}
+    placed_by = set() if postcode_lookup else {boundary_source_ids().get(vintage)} - {None}
     source_ids = sorted(
         set(denominators.source_ids)
         | {i for s in la_lsoas["source_id"].dropna().unique() for i in s.split(",")}

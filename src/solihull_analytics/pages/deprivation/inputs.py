@@ -108,6 +108,23 @@ def _censuses() -> list[registry.Release]:
     return [r for r in registry.releases("census") if r.fact("lsoa_source")]
 
 
+def like_for_like_default() -> int:
+    """The LSOA vintage the like-for-like view maps every release onto by default.
+
+    The vintage most IoD releases of the registry are published on, so that the fewest releases
+    go through an ONS lookup; the latest such vintage on a tie. Today 2001 and 2011 both hold
+    two releases (ID2007/ID2010, IoD2015/IoD2019) and 2021 one, so 2011; a second release on
+    2021 LSOAs moves the default to 2021.
+    """
+    counts: dict[int, int] = {}
+    for rel in registry.releases("iod"):
+        if rel.lsoa_vintage:
+            counts[rel.lsoa_vintage] = counts.get(rel.lsoa_vintage, 0) + 1
+    if not counts:
+        raise ValueError("no IoD release of the registry names its lsoa_vintage.")
+    return max(counts, key=lambda v: (counts[v], v))
+
+
 def growth_vintage() -> int | None:
     """LSOA vintage the growth comparison groups LSOAs on: the earlier census compared's."""
     censuses = _censuses()
@@ -211,18 +228,13 @@ class IdaciInputs:
     iod: pd.DataFrame | None
     releases: pd.DataFrame | None
     population: pd.DataFrame | None
-    lookup_11_21: pd.DataFrame | None
-    lookup_01_11: pd.DataFrame | None
+    lsoa_lookups: list[pd.DataFrame]  # the registry's LSOA lookups that could be read
     problems: list[str]
 
     @property
     def lookups(self) -> dict[tuple[int, int], pd.DataFrame]:
         """ONS lookups keyed by ``(vintage_a, vintage_b)``, read from their code columns."""
-        out = {}
-        for lookup in (self.lookup_01_11, self.lookup_11_21):
-            if lookup is not None:
-                out[lookup_vintages(lookup)] = lookup
-        return out
+        return {lookup_vintages(lookup): lookup for lookup in self.lsoa_lookups}
 
 
 def lookup_vintages(lookup: pd.DataFrame) -> tuple[int, int]:
@@ -265,12 +277,12 @@ def load_inputs(processed_dir: Path | None = None) -> IdaciInputs:
     iod = read("iod_lsoa")
     if iod is None:
         iod = pd.DataFrame({c: pd.Series(dtype="object") for c in IOD_COLUMNS_USED})
+    lookups = [read(registry.geography_table(r)) for r in registry.geography("lsoa_lookup")]
     return IdaciInputs(
         iod,
         read("iod_releases"),
         read("population_lsoa"),
-        read("lsoa_lookup_11_21"),
-        read("lsoa_lookup_01_11"),
+        [lookup for lookup in lookups if lookup is not None],
         problems,
     )
 

@@ -6,13 +6,22 @@ ONS lookup on older boundaries; wards and the LA's configured sub-areas are outl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from solihull_analytics import releases as registry
 from solihull_analytics.geo.las import LocalAuthority
+from solihull_analytics.geo.lsoa import (
+    WHOLE_COUNTRY,
+    boundary_source_ids,
+    boundary_tables,
+    lsoa_code_column,
+)
 from solihull_analytics.methods.idaci_bands import decile_from_rank
 from solihull_analytics.pages.deprivation import charts, tables, text
 from solihull_analytics.pages.deprivation.compute import (
@@ -22,9 +31,49 @@ from solihull_analytics.pages.deprivation.compute import (
     lookup_pairs,
     map_release_to_vintage,
 )
-from solihull_analytics.pages.deprivation.inputs import IdaciInputs, child_weights
+from solihull_analytics.pages.deprivation.inputs import IdaciInputs, child_weights, optional_table
 from solihull_analytics.report import downloads
 from solihull_analytics.report.page import Block, Chart, MissingData
+
+
+@dataclass
+class MapBoundaries:
+    """The processed geography tables the maps use, as the release registry names them.
+
+    Attributes
+    ----------
+    lsoa : dict of int to GeoDataFrame or None
+        LSOA polygons by LSOA vintage (every ``lsoa_boundaries`` record).
+    ward : GeoDataFrame or None
+        Ward polygons of the latest ``ward_boundaries`` record.
+    ward_lookup : pandas.DataFrame or None
+        The LSOA-to-ward lookup table of the latest ``ward_lookup`` record.
+    source_ids : tuple of str
+        Catalogue ids of the boundary files (for the page's provenance).
+    """
+
+    lsoa: dict[int, Any]
+    ward: Any | None
+    ward_lookup: pd.DataFrame | None
+    source_ids: tuple[str, ...]
+
+
+def load_map_boundaries(processed_dir: Path | None = None) -> MapBoundaries:
+    """Read the boundary tables of the release registry's ``geography`` records."""
+    wards = registry.geography("ward_boundaries")
+    ward_lookups = registry.geography("ward_lookup")
+
+    def latest(records: list[registry.Release]) -> Any | None:
+        return optional_table(registry.geography_table(records[-1]), processed_dir) \
+            if records else None
+
+    return MapBoundaries(
+        lsoa={v: optional_table(name, processed_dir) for v, (name, _) in boundary_tables().items()},
+        ward=latest(wards),
+        ward_lookup=latest(ward_lookups),
+        source_ids=tuple(boundary_source_ids().values())
+        + tuple(i for r in wards[-1:] for i in registry.geography_file_ids(r)),
+    )
 
 
 def lsoa_polygons(la_lsoas: Sequence[str], boundaries: Any, code_col: str) -> Any | None:
@@ -35,9 +84,9 @@ def lsoa_polygons(la_lsoas: Sequence[str], boundaries: Any, code_col: str) -> An
     la_lsoas : sequence of str
         The LA's LSOA codes on the boundaries' vintage.
     boundaries : geopandas.GeoDataFrame
-        ``boundaries_lsoa11`` or ``boundaries_lsoa21_wmca`` (EPSG:27700).
+        LSOA polygons of one vintage (EPSG:27700), e.g. ``boundaries_lsoa11``.
     code_col : str
-        Its code column (``lsoa11_code`` / ``lsoa21_code``).
+        Its code column (e.g. ``lsoa11_code``).
     """
     sel = boundaries[boundaries[code_col].isin(set(la_lsoas))]
     if len(sel) == 0 or sel[code_col].nunique() < len(set(la_lsoas)):
@@ -54,19 +103,47 @@ def dissolve_by(polygons: Any, groups: pd.Series, name: str = "group") -> Any:
     return g[[name, "geometry"]].dissolve(by=name, as_index=False)
 
 
+def lookup_between(
+    lookups: Mapping[tuple[int, int], pd.DataFrame], a: int, b: int
+) -> pd.DataFrame | None:
+    """The ONS LSOA lookup linking vintages ``a`` and ``b`` (either order), or ``None``."""
+    return lookups.get((min(a, b), max(a, b)))
+
+
+def _on_other_boundaries(
+    inp: IdaciInputs, release: str, codes: list[str], vintage: int, other: int, polys: Any
+) -> tuple[Any, pd.Series] | None:
+    """A release on ``vintage`` LSOAs put on ``other`` LSOAs' polygons through the ONS lookup."""
+    lookup = lookup_between(inp.lookups, vintage, other)
+    if lookup is None or polys is None:
+        return None
+    whole = inp.iod[inp.iod["release"] == release]
+    mapped = map_release_to_vintage(
+        whole, lookup, other, child_weights(inp.population).get(vintage)
+    )
+    la_other = sorted(
+        set(lookup_pairs(lookup, vintage, other).query("source in @codes")["target"])
+    )
+    mapped = mapped[mapped["lsoa_code"].isin(la_other)]
+    poly = lsoa_polygons(list(mapped["lsoa_code"]), polys, lsoa_code_column(other))
+    return None if poly is None else (poly, mapped.set_index("lsoa_code")["idaci_decile"])
+
+
 def decile_map_data(
     inp: IdaciInputs,
     la_code: str,
     release: str,
-    boundaries11: Any | None,
-    boundaries21: Any | None,
+    lsoa_boundaries: Mapping[int, Any],
 ) -> tuple[Any, pd.Series, int, str] | tuple[None, None, None, str]:
     """Return ``(polygons, deciles, polygon_vintage, note)`` for mapping one release.
 
-    A release is mapped on its own LSOA boundaries when the mirror has them for the LA (2011:
-    all of England; 2021: West Midlands Combined Authority only). Otherwise a 2021-LSOA release
-    is shown on 2011 polygons through the ONS lookup (:func:`map_release_to_vintage`), and the
-    note says so. 2001 LSOAs cannot be mapped (no 2001 boundaries in the data used).
+    ``lsoa_boundaries`` holds the LSOA polygons of each vintage the release registry has
+    boundaries for (``None`` when its table could not be read). A release is mapped on its own
+    LSOA boundaries when they hold the LA (today 2011: all of England; 2021: West Midlands
+    Combined Authority only). When its own vintage's boundaries cover only part of England and
+    miss the LA, it is shown on another vintage's polygons through the ONS lookup
+    (:func:`map_release_to_vintage`), and the note says so. A release on LSOAs with no
+    boundaries in the registry (2001 today) is not mapped.
     """
     if inp.iod is None:
         return None, None, None, "IoD data not available"
@@ -82,68 +159,70 @@ def decile_map_data(
         return None, None, None, f"{release}: IDACI deciles are {NOT_AVAILABLE}"
     vintage = int(part["lsoa_vintage"].iloc[0])
     codes = list(part["lsoa_code"])
-    if vintage == 2011 and boundaries11 is not None:
-        poly = lsoa_polygons(codes, boundaries11, "lsoa11_code")
+    own = lsoa_boundaries.get(vintage)
+    if own is not None:
+        poly = lsoa_polygons(codes, own, lsoa_code_column(vintage))
         if poly is not None:
-            return poly, dec, 2011, f"{release} on its own 2011 LSOA boundaries"
-    if vintage == 2021:
-        if boundaries21 is not None:
-            poly = lsoa_polygons(codes, boundaries21, "lsoa21_code")
-            if poly is not None:
-                return poly, dec, 2021, f"{release} on its own 2021 LSOA boundaries"
-        if boundaries11 is not None and inp.lookup_11_21 is not None:
-            whole = inp.iod[inp.iod["release"] == release]
-            mapped = map_release_to_vintage(
-                whole, inp.lookup_11_21, 2011, child_weights(inp.population).get(2021)
+            return poly, dec, vintage, f"{release} on its own {vintage} LSOA boundaries"
+    covers = boundary_tables().get(vintage, ("", ""))[1]
+    if vintage in lsoa_boundaries and covers != WHOLE_COUNTRY:
+        for other, polys in lsoa_boundaries.items():
+            found = None if other == vintage else _on_other_boundaries(
+                inp, release, codes, vintage, other, polys
             )
-            la11 = sorted(
-                set(lookup_pairs(inp.lookup_11_21, 2021, 2011).query("source in @codes")["target"])
-            )
-            mapped = mapped[mapped["lsoa_code"].isin(la11)]
-            poly = lsoa_polygons(list(mapped["lsoa_code"]), boundaries11, "lsoa11_code")
-            if poly is not None:
-                d = mapped.set_index("lsoa_code")["idaci_decile"]
+            if found is not None:
+                lo, hi = sorted((vintage, other))
                 return (
-                    poly,
-                    d,
-                    2011,
-                    f"{release} shown on 2011 LSOA boundaries through the ONS LSOA 2011-2021 "
-                    "lookup: 2021 LSOA polygons are available only for the West Midlands "
-                    "Combined Authority in the data used",
+                    found[0],
+                    found[1],
+                    other,
+                    f"{release} shown on {other} LSOA boundaries through the ONS LSOA {lo}-{hi} "
+                    f"lookup: {vintage} LSOA polygons are available only for the {covers} in "
+                    "the data used",
                 )
     return None, None, None, f"LSOA {vintage} boundaries for this LA are {NOT_AVAILABLE}"
+
+
+def _lookup_code_vintage(table: pd.DataFrame) -> tuple[str, int]:
+    """The LSOA code column of a table keyed by one LSOA vintage, and that vintage."""
+    for col in table.columns:
+        if m := re.fullmatch(r"lsoa(\d\d)_code", str(col)):
+            return str(col), 2000 + int(m.group(1))
+    raise ValueError(f"no lsoaYY_code column in {list(table.columns)}")
 
 
 def ward_outlines(
     la_code: str,
     polygons: Any,
     polygon_vintage: int,
-    boundaries_ward_wm: Any | None,
-    lsoa21_ward: pd.DataFrame | None,
-    lookup_11_21: pd.DataFrame | None,
+    ward_boundaries: Any | None,
+    ward_lookup: pd.DataFrame | None,
+    lookups: Mapping[tuple[int, int], pd.DataFrame],
 ) -> tuple[Any | None, str]:
     """Return ward outlines for the map (column ``group`` = ward name) and how they were made.
 
-    The published 2025 ward boundaries are used where the mirror has them (West Midlands
-    region); elsewhere wards are drawn by dissolving the LSOA polygons by the ONS LSOA 2021 ->
-    ward best-fit lookup, latest ward vintage (2011 LSOAs placed through the LSOA 2011 -> 2021
-    lookup).
+    The published ward boundaries (latest vintage in the release registry) are used where the
+    data hold them for the LA (West Midlands region today); elsewhere wards are drawn by
+    dissolving the LSOA polygons by the ONS LSOA -> ward best-fit lookup, latest ward vintage
+    (LSOAs of another vintage placed through the ONS LSOA lookup between the two).
     """
-    if boundaries_ward_wm is not None:
-        w = boundaries_ward_wm[boundaries_ward_wm["la_code"] == la_code]
+    if ward_boundaries is not None:
+        w = ward_boundaries[ward_boundaries["la_code"] == la_code]
         if len(w):
             vint = int(w["ward_vintage"].iloc[0])
             out = w.rename(columns={"ward_name": "group"})[["group", "geometry"]]
             return out, f"{vint} ward boundaries (ONS)"
-    if lsoa21_ward is None:
+    if ward_lookup is None:
         return None, "ward boundaries not available"
-    vintage = int(lsoa21_ward["ward_vintage"].max())  # the latest wards the lookup holds
-    wl = lsoa21_ward[(lsoa21_ward["la_code"] == la_code) & (lsoa21_ward["ward_vintage"] == vintage)]
-    ward_of21 = wl.set_index("lsoa21_code")["ward_name"]
-    if polygon_vintage == 2021:
-        groups = ward_of21
-    elif lookup_11_21 is not None:
-        groups = first_target(lookup_11_21, 2011, 2021).map(ward_of21)
+    code, lsoa_vintage = _lookup_code_vintage(ward_lookup)
+    vintage = int(ward_lookup["ward_vintage"].max())  # the latest wards the lookup holds
+    wl = ward_lookup[(ward_lookup["la_code"] == la_code) & (ward_lookup["ward_vintage"] == vintage)]
+    ward_of = wl.set_index(code)["ward_name"]
+    lookup = lookup_between(lookups, polygon_vintage, lsoa_vintage)
+    if polygon_vintage == lsoa_vintage:
+        groups = ward_of
+    elif lookup is not None:
+        groups = first_target(lookup, polygon_vintage, lsoa_vintage).map(ward_of)
     else:
         return None, "ward boundaries not available"
     out = dissolve_by(polygons, groups)
@@ -155,14 +234,16 @@ def sub_area_outlines(
     la_name: str,
     polygons: Any,
     polygon_vintage: int,
-    lookup_11_21: pd.DataFrame | None,
+    lookups: Mapping[tuple[int, int], pd.DataFrame],
     processed_dir: Path | None = None,
 ) -> tuple[Any | None, str]:
     """Return the LA's configured sub-areas (``areas/<la_code>.yaml``) as outlines, if any.
 
     Uses :mod:`~solihull_analytics.geo.sub_areas`; only named sub-areas are drawn (not the rest of
-    the
-    LA). Returns ``(None, reason)`` when the LA has no configuration.
+    the LA). Sub-areas are defined on the LSOAs of the ward lookups
+    (:func:`~solihull_analytics.geo.sub_areas.areas_lsoa_vintage`); polygons of the vintage
+    before are placed through the ONS lookup. Returns ``(None, reason)`` when the LA has no
+    configuration.
     """
     try:
         from solihull_analytics.geo import sub_areas as areas
@@ -172,15 +253,20 @@ def sub_area_outlines(
     if not definition.configured:
         return None, f"no sub-areas are configured for {la_name}"
     named = {a.name for a in definition.areas if a.name != definition.rest_name}
-    if polygon_vintage == 2021:
-        m = definition.membership().set_index("lsoa21_code")["area"]
-    elif lookup_11_21 is not None:
-        m = areas.lsoa11_membership(definition, lookup_11_21).set_index("lsoa11_code")["area"]
+    own = areas.areas_lsoa_vintage()
+    lookup = lookup_between(lookups, polygon_vintage, own)
+    if polygon_vintage == own:
+        m = definition.membership().set_index(lsoa_code_column(own))["area"]
+    elif lookup is not None:
+        m = areas.lsoa11_membership(definition, lookup).set_index(
+            lsoa_code_column(polygon_vintage)
+        )["area"]
     else:
         return None, "sub-areas cannot be placed on these LSOAs"
     m = m[m.isin(named)]
     out = dissolve_by(polygons, m)
     return out, f"sub-areas from {definition.config_path.name}: " + ", ".join(sorted(named))
+
 
 def most_deprived_areas(
     polygons: Any, deciles: pd.Series, groups: Any, top: int = 3
@@ -202,24 +288,22 @@ def map_blocks(
     la: LocalAuthority,
     inp: IdaciInputs,
     release: str,
-    boundaries: dict[str, Any],
+    boundaries: MapBoundaries,
     processed_dir: Path | None = None,
 ) -> list[Block]:
     """One release's map paragraph and chart, or a :class:`MissingData` when it cannot be drawn.
 
-    ``boundaries`` holds the processed tables ``lsoa11``, ``lsoa21`` (LSOA polygons), ``ward``
-    (ward polygons) and ``lsoa21_ward`` (the LSOA-to-ward lookup), each possibly ``None``.
+    ``boundaries`` holds the processed boundary tables the release registry names (each possibly
+    ``None``): see :class:`MapBoundaries`.
     """
-    poly, deciles, vint, note = decile_map_data(
-        inp, la.code, release, boundaries["lsoa11"], boundaries["lsoa21"]
-    )
+    poly, deciles, vint, note = decile_map_data(inp, la.code, release, boundaries.lsoa)
     if poly is None:
         return [MissingData(f"Map of {release}: {note}.", "https://geoportal.statistics.gov.uk/")]
     wards, ward_note = ward_outlines(
-        la.code, poly, vint, boundaries["ward"], boundaries["lsoa21_ward"], inp.lookup_11_21
+        la.code, poly, vint, boundaries.ward, boundaries.ward_lookup, inp.lookups
     )
     subs, sub_note = sub_area_outlines(
-        la.code, la.name, poly, vint, inp.lookup_11_21, processed_dir
+        la.code, la.name, poly, vint, inp.lookups, processed_dir
     )
     hot = most_deprived_areas(poly, deciles, subs if subs is not None else wards)
     return [

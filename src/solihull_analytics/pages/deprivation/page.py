@@ -41,7 +41,7 @@ from solihull_analytics.pages.deprivation.compute import (
     national_ties,
 )
 from solihull_analytics.pages.deprivation.inputs import LATEST, IdaciInputs
-from solihull_analytics.pages.deprivation.maps import map_blocks
+from solihull_analytics.pages.deprivation.maps import load_map_boundaries, map_blocks
 from solihull_analytics.reference import table1 as report_table1
 from solihull_analytics.report.headlines import (
     HeadlineSpec,
@@ -86,7 +86,8 @@ class IdaciContext:
     inp : IdaciInputs
         The processed tables read.
     like_for_like_vintage : int
-        LSOA vintage every release is mapped onto for the like-for-like view.
+        LSOA vintage every release is mapped onto for the like-for-like view
+        (:func:`.inputs.like_for_like_default` when not given).
     classify_release : str
         Release (on the growth comparison's LSOAs, with ranks) used to group LSOAs for growth.
     facts : ReleaseFacts
@@ -96,7 +97,7 @@ class IdaciContext:
     la: LocalAuthority
     processed_dir: Path | None
     inp: IdaciInputs = field(repr=False)
-    like_for_like_vintage: int = 2011
+    like_for_like_vintage: int = field(default_factory=inputs.like_for_like_default)
     classify_release: str = LATEST
     facts: ReleaseFacts = field(default_factory=inputs.release_facts, repr=False)
 
@@ -160,7 +161,7 @@ def prepare(
     la_code: str,
     processed_dir: str | Path | None = None,
     *,
-    like_for_like_vintage: int = 2011,
+    like_for_like_vintage: int | None = None,
     classify_release: str = LATEST,
 ) -> IdaciContext:
     """Read the tables notebook 02 uses, for one LA.
@@ -171,8 +172,10 @@ def prepare(
         The LA.
     processed_dir : str or Path, optional
         Processed tables folder; empty or None for the project's ``data/processed``.
-    like_for_like_vintage : int, default 2011
-        LSOA vintage every release is mapped onto for the like-for-like view.
+    like_for_like_vintage : int, optional
+        LSOA vintage every release is mapped onto for the like-for-like view. None (default):
+        the LSOA vintage most IoD releases of the registry are published on, the latest on a
+        tie (2011 today; see :func:`.inputs.like_for_like_default`).
     classify_release : str, default "latest"
         Release used to group the LA's LSOAs for child population growth; "latest" is the
         latest release with IDACI ranks on the LSOAs of the growth comparison (the earlier
@@ -188,7 +191,10 @@ def prepare(
         la=la_info(la_code, processed),
         processed_dir=processed,
         inp=inp,
-        like_for_like_vintage=like_for_like_vintage,
+        like_for_like_vintage=(
+            inputs.like_for_like_default() if like_for_like_vintage is None
+            else int(like_for_like_vintage)
+        ),
         classify_release=inputs.resolve_classify_release(
             inp.iod, classify_release, inputs.growth_vintage()
         ),
@@ -314,13 +320,16 @@ def like_for_like_section(ctx: IdaciContext) -> list[PageBlock]:
     )
     if lfl.empty:
         return [f"A like-for-like view on {target} LSOAs is {NOT_AVAILABLE}."]
+    lookups = registry.geography("lsoa_lookup")
+    chain = sorted({int(r.fact("from_vintage", 0)) for r in lookups} | {r.year for r in lookups})
     return [
         text.like_for_like_text(lfl, ctx.la.name, target),
-        Uses(("iod_lookup_lsoa11_lsoa21_exact", "geo_lookup_lsoa01_lsoa11")),
+        Uses(tuple(registry.geography_citation(r) for r in reversed(lookups))),  # newest first
         TableBlock(
             tables.like_for_like_display(lfl),
             caption=f"{ctx.la.name}: IDACI bands with every release on {target} LSOAs",
-            source="MHCLG/DCLG English Indices of Deprivation; ONS LSOA 2001-2011-2021 lookups",
+            source="MHCLG/DCLG English Indices of Deprivation; ONS LSOA "
+            + "-".join(str(v) for v in chain) + " lookups",
         ),
     ]
 
@@ -359,15 +368,7 @@ def maps_section(ctx: IdaciContext) -> list[PageBlock]:
         Per release a paragraph and a map (or a :class:`MissingData` when its boundaries are
         missing), the boundary provenance, and a note listing releases not mapped.
     """
-    boundaries = {
-        key: inputs.optional_table(name, ctx.processed_dir)
-        for key, name in (
-            ("lsoa11", "boundaries_lsoa11"),
-            ("lsoa21", "boundaries_lsoa21_wmca"),
-            ("ward", "boundaries_ward_wm"),
-            ("lsoa21_ward", "lsoa21_ward"),
-        )
-    }
+    boundaries = load_map_boundaries(ctx.processed_dir)
     out: list[PageBlock] = []
     mapped = []
     available = set(ctx.deciles["release"])
@@ -376,12 +377,16 @@ def maps_section(ctx: IdaciContext) -> list[PageBlock]:
         out.extend(blocks)
         if isinstance(blocks[-1], Chart):
             mapped.append(rel)
-    out.append(Uses(("geo_lsoa11_bsc_ew", "geo_lsoa21_bgc_wmca", "geo_ward25_bgc_west_midlands")))
+    out.append(Uses(boundaries.source_ids))
     unmapped = [r for r in ctx.facts.labels if r not in mapped]
     if unmapped:
+        without = sorted({v for r, v in ctx.facts.lsoa_vintage.items()
+                          if r in unmapped and v not in boundaries.lsoa})
         out.append(
-            "Not mapped: " + ", ".join(unmapped) + f" (IDACI deciles {NOT_AVAILABLE}; "
-            "releases on 2001 LSOAs would also need 2001 LSOA boundaries)."
+            "Not mapped: " + ", ".join(unmapped) + f" (IDACI deciles {NOT_AVAILABLE}"
+            + "".join(f"; releases on {v} LSOAs would also need {v} LSOA boundaries"
+                      for v in without)
+            + ")."
         )
     return out
 

@@ -18,16 +18,10 @@ import pandas as pd
 from solihull_analytics import releases as registry
 from solihull_analytics.build import read_table
 from solihull_analytics.catalogue import load_catalogue
+from solihull_analytics.geo import lsoa as lsoa_geo
 from solihull_analytics.pages.sub_area_profile.compute import lsoa_wide
 from solihull_analytics.pages.sub_area_profile.text import Censuses
 
-#: Catalogue ids of the geography behind the sub-areas and the maps (lookups, boundaries).
-GEO_SOURCES = {
-    "areas": ["geo_lookup_lsoa21_ward22", "geo_lookup_lsoa21_ward24",
-              "geo_lookup_lsoa11_lsoa21_exact"],
-    "maps_latest": ["geo_lsoa21_bgc_wmca"],
-    "maps_previous": ["geo_lsoa11_bsc_ew"],
-}
 #: DWP children in low income families, upper-tier LA (0-4, 5-10, 11-15) and LSOA files.
 LOW_INCOME_SOURCES = {
     "la": ["dwp_cilif_utla_age_0_4", "dwp_cilif_utla_age_5_10", "dwp_cilif_utla_age_11_15"],
@@ -71,15 +65,40 @@ class Inputs:
     estimates: dict[int, pd.DataFrame]  # mid-year -> small-area estimates by LSOA
     census_la: pd.DataFrame  # census_la rows of the latest census
     topics_lsoa: pd.DataFrame  # census_lsoa (ethnic group; household composition if present)
-    lookup: pd.DataFrame  # lsoa_lookup_11_21
+    lookup: pd.DataFrame  # ONS LSOA lookup, previous census's LSOAs -> latest's
     low_income_la: pd.DataFrame  # low_income_la_year, age 0-15
     low_income_lsoa: pd.DataFrame  # low_income_lsoa_year, age 0-15
     iod: pd.DataFrame  # iod_lsoa
     iod_order: list[str]  # IoD labels, oldest first
-    boundaries: pd.DataFrame  # boundaries_lsoa21_wmca
-    boundaries_previous: pd.DataFrame  # boundaries_lsoa11
+    boundaries: pd.DataFrame  # LSOA polygons of the latest census's LSOAs
+    boundaries_previous: pd.DataFrame  # LSOA polygons of the previous census's LSOAs
     lone_parent_entry: tuple[str, str, str, str]  # id, url, member, raw path (if missing)
     previous_ethnicity_source: str  # where the previous census's ethnic group table is
+
+
+def _lsoa_lookup(c: Censuses) -> registry.Release:
+    found = registry.lsoa_lookup_release(c.previous_vintage, c.latest_vintage)
+    if found is None:
+        raise registry.RegistryError(
+            f"page 03 needs an ONS LSOA {c.previous_vintage}-{c.latest_vintage} lookup; the "
+            "registry has none (geography records with level lsoa_lookup)."
+        )
+    return found
+
+
+def geo_sources(c: Censuses) -> dict[str, list[str]]:
+    """Catalogue ids of the geography behind the sub-areas and the maps (release registry).
+
+    ``areas``: the LSOA-to-ward lookups and the LSOA lookup between the two censuses' LSOAs;
+    ``maps_latest`` / ``maps_previous``: the LSOA boundaries of each census's LSOAs.
+    """
+    wards = [i for r in registry.geography("ward_lookup") for i in registry.geography_file_ids(r)]
+    ids = lsoa_geo.boundary_source_ids()
+    return {
+        "areas": wards + registry.geography_file_ids(_lsoa_lookup(c)),
+        "maps_latest": [ids[c.latest_vintage]] if c.latest_vintage in ids else [],
+        "maps_previous": [ids[c.previous_vintage]] if c.previous_vintage in ids else [],
+    }
 
 
 def _census_pair() -> tuple[registry.Release, registry.Release]:
@@ -134,19 +153,19 @@ def read_inputs(processed_dir: Path | None = None) -> Inputs:
     li_la, li_lsoa = read("low_income_la_year"), read("low_income_lsoa_year")
     return Inputs(
         censuses=c,
-        sources=census_sources(latest, previous),
+        sources={**census_sources(latest, previous), **geo_sources(c)},
         census_lsoa=lsoa_wide(pop, c.latest_year, c.latest_vintage),
         previous_lsoa=lsoa_wide(pop, c.previous_year, c.previous_vintage),
         estimates=estimates,
         census_la=census_la[census_la["census_year"] == c.latest_year],
         topics_lsoa=read("census_lsoa"),
-        lookup=read("lsoa_lookup_11_21"),
+        lookup=read(registry.geography_table(_lsoa_lookup(c))),
         low_income_la=li_la[li_la["age_band"] == "0-15"],
         low_income_lsoa=li_lsoa[li_lsoa["age_band"] == "0-15"],
         iod=read("iod_lsoa"),
         iod_order=registry.labels("iod"),
-        boundaries=read("boundaries_lsoa21_wmca"),
-        boundaries_previous=read("boundaries_lsoa11"),
+        boundaries=read(lsoa_geo.boundary_table(c.latest_vintage)),
+        boundaries_previous=read(lsoa_geo.boundary_table(c.previous_vintage)),
         lone_parent_entry=_lone_parent_entry(latest),
         previous_ethnicity_source=str(previous.fact("ethnicity_source", "")),
     )

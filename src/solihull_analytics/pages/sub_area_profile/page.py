@@ -27,7 +27,6 @@ from solihull_analytics.geo.sub_areas import AreaDefinition, lsoa11_membership
 from solihull_analytics.pages.sub_area_profile import compute, text
 from solihull_analytics.pages.sub_area_profile.charts import bar_chart, idaci_chart, maps_figure
 from solihull_analytics.pages.sub_area_profile.inputs import (
-    GEO_SOURCES,
     LOW_INCOME_SOURCES,
     Inputs,
     read_inputs,
@@ -138,13 +137,13 @@ def _measures(areas: AreaDefinition, inp: Inputs, fye: int | None) -> dict[str, 
 
 def _source_ids(sources: dict[str, list[str]], have_lone: bool, layers: MapLayers | None,
                 latest_vintage: int, idaci_releases: tuple[str, ...]) -> list[str]:
-    ids = GEO_SOURCES["areas"] + sources["population"] + sources["growth"]
+    ids = sources["areas"] + sources["population"] + sources["growth"]
     ids += sources["ethnicity"] + sources["ethnicity19"] + sources["households"]
     ids += sources["lone_parents"] if have_lone else []
     ids += LOW_INCOME_SOURCES["la"] + sources["low_income_denominator"]
     if layers is not None:
         latest = layers.lsoa_vintage == latest_vintage
-        ids += GEO_SOURCES["maps_latest" if latest else "maps_previous"]
+        ids += sources["maps_latest" if latest else "maps_previous"]
     return list(dict.fromkeys(ids + idaci_source_ids(idaci_releases)))
 
 
@@ -444,7 +443,7 @@ def headline_rows(
     values = _HeadlineList(census_fields(censuses))
     add = values.add
     for r in pop.itertuples():
-        add("lsoas", r.lsoas, GEO_SOURCES["areas"], r.area)
+        add("lsoas", r.lsoas, sources["areas"], r.area)
         for name, value in (("residents", r.residents), ("children_0_15", r.children_0_15),
                             ("children_0_15_pct", r.pct_0_15)):
             add(name, value, sources["population"], r.area)
