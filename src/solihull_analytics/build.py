@@ -486,9 +486,12 @@ def read_table(name: str, processed_dir: Path | None = None) -> Any:
         If the table has not been built, with the command that builds it.
     processed.TableCorruptError
         If the table does not match the manifest (or is not in it), with the command to run.
-    """
-    import io
 
+    Notes
+    -----
+    The check runs on every call; the parsing only once per table content in a process (a warm
+    kernel renders many LAs), and each caller gets its own shallow copy.
+    """
     processed_dir = processed_dir or paths.processed_dir()
     p = processed_dir / f"{name}.parquet"
     if not p.exists():
@@ -508,13 +511,34 @@ def read_table(name: str, processed_dir: Path | None = None) -> Any:
             f"processed table {name!r} at {p} {why}; it was not used. Run "
             f"`solihull-analytics data build --only {name}` to rebuild it, then run again."
         )
-    if _is_geoparquet(data):
-        import geopandas
+    return _parsed_table(data, recorded).copy(deep=False)
 
-        return geopandas.read_parquet(io.BytesIO(data))
-    import pandas
 
-    return pandas.read_parquet(io.BytesIO(data))
+#: Parsed tables by the sha256 of their bytes (checked above on every read): a warm kernel
+#: (issue 16) parses each table once, not once per LA. Callers get a shallow copy; with
+#: pandas' copy-on-write a caller's changes never reach the kept table.
+_PARSED: dict[str, Any] = {}
+_PARSED_MAX = 40
+
+
+def _parsed_table(data: bytes, sha256: str) -> Any:
+    """Parse checked parquet bytes (a GeoDataFrame for boundary layers), once per content."""
+    import io
+
+    table = _PARSED.get(sha256)
+    if table is None:
+        if _is_geoparquet(data):
+            import geopandas
+
+            table = geopandas.read_parquet(io.BytesIO(data))
+        else:
+            import pandas
+
+            table = pandas.read_parquet(io.BytesIO(data))
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[sha256] = table
+    return table
 
 
 def _is_geoparquet(data: bytes) -> bool:
