@@ -474,11 +474,28 @@ class _BuildRun:
             state.unlink()
 
 
-def read_table(name: str, processed_dir: Path | None = None) -> Any:
+def read_table(
+    name: str,
+    processed_dir: Path | None = None,
+    *,
+    columns: list[str] | None = None,
+    filters: list[tuple[str, str, Any]] | None = None,
+) -> Any:
     """Read a processed table (a GeoDataFrame for boundary layers), checked against its sha256.
 
     The bytes are read once, hashed, compared with the sha256 the build recorded in the
     manifest, and only then parsed: what is used is exactly what was checked.
+
+    Parameters
+    ----------
+    name : str
+        The table (file ``<name>.parquet`` in ``processed_dir``).
+    processed_dir : Path, optional
+        Default :func:`solihull_analytics.paths.processed_dir`.
+    columns, filters : optional
+        Read only these columns, and only the rows these pyarrow filters keep (e.g.
+        ``[("la_code", "==", code)]``), for a page that needs a small part of a big table.
+        Such reads are not kept (see Notes).
 
     Raises
     ------
@@ -489,8 +506,8 @@ def read_table(name: str, processed_dir: Path | None = None) -> Any:
 
     Notes
     -----
-    The check runs on every call; the parsing only once per table content in a process (a warm
-    kernel renders many LAs), and each caller gets its own shallow copy.
+    The check runs on every call. A whole table is parsed only once per content in a process (a
+    warm kernel renders many LAs), and each caller gets its own shallow copy.
     """
     processed_dir = processed_dir or paths.processed_dir()
     p = processed_dir / f"{name}.parquet"
@@ -511,7 +528,17 @@ def read_table(name: str, processed_dir: Path | None = None) -> Any:
             f"processed table {name!r} at {p} {why}; it was not used. Run "
             f"`solihull-analytics data build --only {name}` to rebuild it, then run again."
         )
-    return _parsed_table(data, recorded).copy(deep=False)
+    if columns is None and filters is None:
+        return _parsed_table(data, recorded).copy(deep=False)
+    return _parse(data, columns=columns, filters=filters)
+
+
+def table_columns(name: str, processed_dir: Path | None = None) -> list[str]:
+    """The column names of a processed table, from its parquet footer (data not read)."""
+    import pyarrow.parquet as pq
+
+    p = (processed_dir or paths.processed_dir()) / f"{name}.parquet"
+    return list(pq.read_schema(p).names)
 
 
 #: Parsed tables by the sha256 of their bytes (checked above on every read): a warm kernel
@@ -523,22 +550,26 @@ _PARSED_MAX = 40
 
 def _parsed_table(data: bytes, sha256: str) -> Any:
     """Parse checked parquet bytes (a GeoDataFrame for boundary layers), once per content."""
-    import io
-
     table = _PARSED.get(sha256)
     if table is None:
-        if _is_geoparquet(data):
-            import geopandas
-
-            table = geopandas.read_parquet(io.BytesIO(data))
-        else:
-            import pandas
-
-            table = pandas.read_parquet(io.BytesIO(data))
+        table = _parse(data)
         if len(_PARSED) >= _PARSED_MAX:
             _PARSED.pop(next(iter(_PARSED)))
         _PARSED[sha256] = table
     return table
+
+
+def _parse(data: bytes, **read_options: Any) -> Any:
+    """Parquet bytes to a DataFrame, or a GeoDataFrame for a boundary layer."""
+    import io
+
+    if _is_geoparquet(data):
+        import geopandas
+
+        return geopandas.read_parquet(io.BytesIO(data), **read_options)
+    import pandas
+
+    return pandas.read_parquet(io.BytesIO(data), **read_options)
 
 
 def _is_geoparquet(data: bytes) -> bool:
