@@ -168,11 +168,14 @@ def test_boundary_layers_are_recognised_from_their_own_parquet_footer(tmp_path: 
     assert _is_geoparquet(geo.getvalue())
 
 
-def test_a_kept_table_is_still_checked_and_callers_cannot_change_it(tiny_project: dict) -> None:
-    """read_table parses a table once per content (issue 16), but checks its bytes every time
-    and gives each caller its own copy."""
+def test_a_kept_table_is_still_checked_and_callers_cannot_change_it(
+    tiny_project: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a kernel kept across LAs, read_table parses a table once per content (issue 16), but
+    checks its bytes every time and gives each caller its own copy."""
     from solihull_analytics.processed import TableCorruptError
 
+    monkeypatch.setenv(build_module.KEEP_TABLES_ENV, "1")
     _build(tiny_project)
     first = read_table("tiny_table", tiny_project["processed"])
     first["value"] = first["value"] * 100

@@ -506,8 +506,8 @@ def read_table(
 
     Notes
     -----
-    The check runs on every call. A whole table is parsed only once per content in a process (a
-    warm kernel renders many LAs), and each caller gets its own shallow copy.
+    The check runs on every call. In a kernel kept across LAs (:data:`KEEP_TABLES_ENV` set) a
+    whole table is parsed only once per content, and each caller gets its own shallow copy.
     """
     processed_dir = processed_dir or paths.processed_dir()
     p = processed_dir / f"{name}.parquet"
@@ -546,13 +546,21 @@ def table_columns(name: str, processed_dir: Path | None = None) -> list[str]:
 #: pandas' copy-on-write a caller's changes never reach the kept table.
 _PARSED: dict[str, Any] = {}
 _PARSED_MAX = 40
+#: Set (to "1") in the environment of a kernel kept across LAs: only there are parsed tables
+#: kept, since a one-LA render would only hold them in memory longer.
+KEEP_TABLES_ENV = "SOLIHULL_KEEP_PARSED_TABLES"
 
 
 def _parsed_table(data: bytes, sha256: str) -> Any:
-    """Parse checked parquet bytes (a GeoDataFrame for boundary layers), once per content."""
+    """Parse checked parquet bytes (a GeoDataFrame for boundary layers), once per content
+    when :data:`KEEP_TABLES_ENV` is set (or already kept)."""
+    import os
+
     table = _PARSED.get(sha256)
     if table is None:
         table = _parse(data)
+        if os.environ.get(KEEP_TABLES_ENV) != "1":
+            return table
         if len(_PARSED) >= _PARSED_MAX:
             _PARSED.pop(next(iter(_PARSED)))
         _PARSED[sha256] = table
