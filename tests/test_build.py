@@ -166,3 +166,32 @@ def test_boundary_layers_are_recognised_from_their_own_parquet_footer(tmp_path: 
     geopandas.GeoDataFrame({"code": ["E1"]}, geometry=[Point(0, 0)], crs=27700).to_parquet(geo)
     assert not _is_geoparquet(plain.getvalue())
     assert _is_geoparquet(geo.getvalue())
+
+
+def test_a_kept_table_is_still_checked_and_callers_cannot_change_it(
+    tiny_project: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a kernel kept across LAs, read_table parses a table once per content (issue 16), but
+    checks its bytes every time and gives each caller its own copy."""
+    from solihull_analytics.processed import TableCorruptError
+
+    monkeypatch.setenv(build_module.KEEP_TABLES_ENV, "1")
+    _build(tiny_project)
+    first = read_table("tiny_table", tiny_project["processed"])
+    first["value"] = first["value"] * 100
+    first["extra"] = 1
+    second = read_table("tiny_table", tiny_project["processed"])
+    assert second["value"].tolist() == [1, 2] and "extra" not in second.columns
+    table = tiny_project["processed"] / "tiny_table.parquet"
+    data = bytearray(table.read_bytes())
+    data[-10] ^= 0xFF  # same size, damaged footer
+    table.write_bytes(bytes(data))
+    with pytest.raises(TableCorruptError):
+        read_table("tiny_table", tiny_project["processed"])
+
+
+def test_read_table_reads_only_the_columns_and_rows_asked_for(tiny_project: dict) -> None:
+    _build(tiny_project)
+    part = read_table("tiny_table", tiny_project["processed"], columns=["code"],
+                      filters=[("code", "==", "B")])
+    assert part.columns.tolist() == ["code"] and part["code"].tolist() == ["B"]

@@ -177,6 +177,23 @@ def load_catalogue(path: Path | None = None) -> dict[str, Entry]:
         raise CatalogueError(
             f"catalogue not found at {path}; restore data/catalogue.yaml from git."
         )
+    # A page reads the catalogue several times, and a warm kernel (issue 16) once per LA:
+    # keep the validated entries while the file is unchanged (same size and modification time).
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    cached = _CATALOGUE_CACHE.get(key)
+    if cached is None:
+        cached = _read_catalogue(path)
+        _CATALOGUE_CACHE.clear()
+        _CATALOGUE_CACHE[key] = cached
+    return dict(cached)
+
+
+_CATALOGUE_CACHE: dict[tuple[str, int, int], dict[str, Entry]] = {}
+
+
+def _read_catalogue(path: Path) -> dict[str, Entry]:
+    """Parse and validate the catalogue file (see :func:`load_catalogue`)."""
     with path.open(encoding="utf-8") as fh:
         # The C loader parses the catalogue about ten times faster; same safe semantics.
         doc = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

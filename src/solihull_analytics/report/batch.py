@@ -76,7 +76,11 @@ class WarmKernel:
         from solihull_analytics.report.kernels import local_socket_kernel_manager
 
         self.km = local_socket_kernel_manager(self._socket_dir)(kernel_name="python3")
-        run_sync(self.km.start_kernel)(cwd=str(self.cwd))
+        from solihull_analytics.build import KEEP_TABLES_ENV
+
+        # The kernel renders many LAs: let it keep the tables it parses (still hash-checked).
+        env = {**os.environ, KEEP_TABLES_ENV: "1"}
+        run_sync(self.km.start_kernel)(cwd=str(self.cwd), env=env)
         self.kc = self.km.client()
         self.kc.allow_stdin = False
         self.kc.start_channels()

@@ -285,11 +285,16 @@ def cla_rates(
     df = df.sort_values(["la_code", "year"]).reset_index(drop=True)
     if df.empty:
         raise ValueError("no CLA rows for the areas asked for")
+    # Each area's denominators depend on its own candidates only: split them once rather than
+    # sort every area's estimates again for each area (issue 16).
+    wanted = candidates[candidates["la_code"].isin(df["la_code"].unique())]
+    by_code = dict(tuple(wanted.groupby("la_code", sort=False)))
     denominators = []
     for code, group in df.groupby("la_code", sort=False):
+        own = by_code.get(code, wanted.iloc[:0])
         denominators.append(
             select_denominators(
-                candidates, [code], sorted(group["year"].unique()), convention, vintage, nearest
+                own, [code], sorted(group["year"].unique()), convention, vintage, nearest
             )
         )
     den = pd.concat(denominators, ignore_index=True)

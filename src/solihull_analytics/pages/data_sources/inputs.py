@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from solihull_analytics import paths
-from solihull_analytics.build import load_registry, read_table
+from solihull_analytics.build import load_registry, read_table, table_columns
 from solihull_analytics.catalogue import load_catalogue
 from solihull_analytics.pages.data_sources import compute
 from solihull_analytics.processed import manifest
@@ -61,11 +61,14 @@ def table_inputs() -> dict[str, list[str]]:
     return {name: [*spec.inputs, *spec.optional_inputs] for name, spec in load_registry().items()}
 
 
-def la_tables(processed_dir: Path) -> Iterator[tuple[str, pd.DataFrame, list[str]]]:
+def la_tables(
+    processed_dir: Path, la_code: str
+) -> Iterator[tuple[str, pd.DataFrame, list[str]]]:
     """Each built, non-geographic table with an ``la_code`` column, in name order.
 
-    Yields ``(name, table, inputs it was built from)``, one table at a time, so that only one
-    table is held in memory.
+    Yields ``(name, the LA's rows, inputs it was built from)``, one table at a time. Only the
+    ``la_code`` and period columns of the LA's rows are read (issue 16: every table whole was
+    the pack's biggest memory use).
     """
     built = manifest(processed_dir)
     registry = load_registry()
@@ -73,8 +76,11 @@ def la_tables(processed_dir: Path) -> Iterator[tuple[str, pd.DataFrame, list[str
         spec = registry.get(name)
         if spec is None or spec.geo:
             continue
-        df = read_table(name, processed_dir)
-        if "la_code" in df.columns:
+        names = table_columns(name, processed_dir)
+        if "la_code" in names:
+            wanted = ["la_code", *(c for c in compute.PERIOD_COLUMNS if c in names)]
+            df = read_table(name, processed_dir, columns=wanted,
+                            filters=[("la_code", "==", la_code)])
             yield name, df, list(built[name].get("inputs", []))
 
 
@@ -84,5 +90,5 @@ def read_inputs(la_code: str, processed_dir: Path | None = None,
     processed_dir = processed_dir or paths.processed_dir()
     sources = compute.sources_table(catalogue_entries(raw_dir), table_inputs())
     rows = [compute.coverage_row(name, df, la_code, built_from)
-            for name, df, built_from in la_tables(processed_dir)]
+            for name, df, built_from in la_tables(processed_dir, la_code)]
     return Inputs(sources=sources, coverage=compute.coverage_table(rows))

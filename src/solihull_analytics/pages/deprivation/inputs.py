@@ -208,7 +208,7 @@ def resolve_classify_release(iod: pd.DataFrame | None, value: str, vintage: int 
     facts = release_facts()
     ranked = set()
     if iod is not None and len(iod):
-        ranked = set(iod.loc[iod["idaci_rank"].notna(), "release"])
+        ranked = set(iod.loc[iod["idaci_rank"].notna(), "release"].unique())
     on_vintage = [r for r in facts.labels if facts.lsoa_vintage.get(r) == vintage]
     candidates = [r for r in on_vintage if r in ranked] or on_vintage
     if not candidates:

@@ -344,7 +344,8 @@ def low_income(
 def latest_with_deciles(iod: pd.DataFrame, lsoa_vintage: int, order: list[str]) -> str | None:
     """The latest IoD release (in ``order``) on ``lsoa_vintage`` LSOAs with IDACI deciles."""
     held = iod[(iod["lsoa_vintage"] == lsoa_vintage) & iod["idaci_decile"].notna()]
-    labels = [r for r in order if r in set(held["release"])]
+    held_releases = set(held["release"].unique())  # once: iterating Arrow strings is slow
+    labels = [r for r in order if r in held_releases]
     return labels[-1] if labels else None
 
 

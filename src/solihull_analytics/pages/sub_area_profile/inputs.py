@@ -10,7 +10,6 @@ names a release.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -122,8 +121,9 @@ def _lone_parent_entry(latest: registry.Release) -> tuple[str, str, str, str]:
             entry.archive_member or "", entry.path)
 
 
-@lru_cache(maxsize=32)
 def _table(name: str, processed_dir: str) -> pd.DataFrame:
+    # Not cached here: read_table checks the file against the manifest on every call and parses
+    # each table content once per kernel, so a table rebuilt between two LAs is not reused.
     return read_table(name, Path(processed_dir) if processed_dir else None)
 
 
@@ -136,8 +136,8 @@ def _estimates(c: Censuses) -> list[registry.Release]:
 def read_inputs(processed_dir: Path | None = None) -> Inputs:
     """Read the page's tables once (``processed_dir``: None for the project's default).
 
-    Tables are cached for the session (a batch renders many LAs in one kernel); the frames
-    are shared, so nothing downstream modifies them in place.
+    Tables are parsed once per kernel by :func:`~solihull_analytics.build.read_table` (a batch
+    renders many LAs in one kernel) and still checked against the manifest for each LA.
     """
 
     def read(name: str) -> pd.DataFrame:
