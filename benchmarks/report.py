@@ -6,7 +6,8 @@ Usage::
 
 Prints:
 
-- pack wall time: the whole pack for one LA rendered warm (processed data present, --force);
+- pack wall time: the whole pack for one LA rendered warm (processed data present, --force),
+  each worker in one kept kernel (``--fresh-kernels``: a fresh kernel per notebook, as before);
 - floor: like for like, the same number of empty notebooks as the pack (each only imports the
   libraries the report notebooks import and writes an empty page), rendered the same way
   (``render_notebook``) with the same parallelism as the pack (``jobs`` notebooks at once):
@@ -124,14 +125,16 @@ def write_floor_notebooks(folder: Path, count: int) -> list[Path]:
     return written
 
 
-def time_floor(floor_nbs: list[Path], la: str, out_dir: Path, jobs: int) -> float:
-    """Render the empty notebooks as :func:`render_pack` renders a pack: ``jobs`` at once."""
-    from concurrent.futures import ThreadPoolExecutor
-
+def time_floor(
+    floor_nbs: list[Path], la: str, out_dir: Path, jobs: int, fresh_kernels: bool = False
+) -> float:
+    """Render the empty notebooks as :func:`render_pack` renders a pack: ``jobs`` at once, each
+    worker in one kept kernel (or a fresh kernel per notebook, as ``--fresh-kernels``)."""
     from solihull_analytics import paths
+    from solihull_analytics.report.batch import render_in_kept_kernels
     from solihull_analytics.report.pipeline import render_notebook
 
-    def one(nb: Path) -> str:
+    def one(nb: Path, kernel: object) -> str:
         r = render_notebook(
             nb,
             la,
@@ -139,13 +142,13 @@ def time_floor(floor_nbs: list[Path], la: str, out_dir: Path, jobs: int) -> floa
             processed_dir=paths.processed_dir(),
             run_date="2026-01-01",
             force=True,
+            kernel=kernel,
         )
         assert r.status == "rendered", r.summary()
         return r.status
 
     start = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        list(pool.map(one, floor_nbs))
+    render_in_kept_kernels(floor_nbs, one, jobs=max(1, jobs), kept=not fresh_kernels)
     return time.perf_counter() - start
 
 
@@ -177,6 +180,11 @@ def main() -> None:
         "render_batch (warm kernels kept across LAs, as --all-las does)",
     )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--fresh-kernels", action="store_true",
+        help="render the pack and its floor with a fresh kernel per notebook (the route before "
+        "kept kernels), to compare",
+    )
     args = parser.parse_args()
 
     from solihull_analytics.geo.las import list_las
@@ -193,13 +201,15 @@ def main() -> None:
         notebooks_jobs = args.jobs
         floor_nbs = write_floor_notebooks(Path(tmp), len(notebooks))
         floors = [
-            time_floor(floor_nbs, args.la, reports / "floor", notebooks_jobs) for _ in range(2)
+            time_floor(floor_nbs, args.la, reports / "floor", notebooks_jobs, args.fresh_kernels)
+            for _ in range(2)
         ]
         floor = min(floors)
 
         with PeakMemory() as pack_peak:
             start = time.perf_counter()
-            pack = render_pack(args.la, reports_dir=reports, force=True, jobs=notebooks_jobs)
+            pack = render_pack(args.la, reports_dir=reports, force=True, jobs=notebooks_jobs,
+                               fresh_kernels=args.fresh_kernels)
             pack_s = time.perf_counter() - start
         failed = [n.summary() for n in pack.notebooks if n.status == "failed"]
         executes = papermill_seconds(reports / args.la / "executed")
@@ -229,9 +239,10 @@ def main() -> None:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"load average         {load} (1, 5, 15 min, at the end; {os.cpu_count()} CPUs)")
     print(f"notebooks            {n} ({', '.join(p.stem for p in notebooks)})")
+    kernels = "a fresh kernel each" if args.fresh_kernels else "one kept kernel per worker"
     print(
-        f"floor (like for like) {floor:.2f} s: {n} empty notebooks, {notebooks_jobs} at once "
-        f"(best of {len(floors)})"
+        f"floor (like for like) {floor:.2f} s: {n} empty notebooks, {notebooks_jobs} at once, "
+        f"{kernels} (best of {len(floors)})"
     )
     print(
         f"pack wall time       {pack_s:.1f} s for {args.la}, {notebooks_jobs} at once"

@@ -14,7 +14,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from solihull_analytics.report.batch import WarmKernel, _shares
+from solihull_analytics.report.batch import WarmKernel, _shares, render_in_kept_kernels
 from solihull_analytics.report.pipeline import render_notebook
 
 # A then B then A again, then C: metropolitan, London, metropolitan, county.
@@ -30,14 +30,16 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 plt.figure()
-page = Page("90_leak", "Leak check", la_code, la_code, output_dir, run_date or None)
+page = Page(PAGE_ID, "Leak check", la_code, la_code, output_dir, run_date or None)
 page.headline("runs_seen", runs_seen, "runs", "2026", [], f"Runs seen: {runs_seen}.")
 page.headline("open_figures", len(plt.get_fignums()), "figures", "2026", [], "Open figures.")
+import os
+page.headline("kernel_pid", os.getpid(), "process", "2026", [], "Kernel process.")
 _ = page.finish()
 """
 
 
-def _notebook(folder: Path, source: str) -> Path:
+def _notebook(folder: Path, source: str, name: str = "90_leak") -> Path:
     params = new_code_cell(
         'la_code = "E08000029"\nprocessed_dir = ""\noutput_dir = ""\nrun_date = ""'
     )
@@ -46,7 +48,7 @@ def _notebook(folder: Path, source: str) -> Path:
     nb.metadata["kernelspec"] = {
         "name": "python3", "display_name": "Python 3", "language": "python"
     }
-    path = folder / "90_leak.ipynb"
+    path = folder / f"{name}.ipynb"
     nbformat.write(nb, path)
     return path
 
@@ -63,7 +65,7 @@ def test_kept_kernel_forgets_the_previous_la(tmp_path: Path) -> None:
     """No variable or open figure survives from one LA's render to the next in a kept kernel."""
     import json
 
-    nb = _notebook(tmp_path, LEAKY)
+    nb = _notebook(tmp_path, LEAKY.replace("PAGE_ID", '"90_leak"'))
     seen, pids = [], []
     with WarmKernel(tmp_path) as kernel:
         for i, code in enumerate(["E08000029", "E09000033", "E08000029"]):
@@ -74,7 +76,9 @@ def test_kept_kernel_forgets_the_previous_la(tmp_path: Path) -> None:
             )
             assert r.status == "rendered", r.summary()
             doc = json.loads((out / "90_leak.json").read_text(encoding="utf-8"))
-            seen.append({h["name"]: h["value"] for h in doc["headlines"]})
+            values = {h["name"]: h["value"] for h in doc["headlines"]}
+            del values["kernel_pid"]
+            seen.append(values)
             executed = nbformat.read(out / "executed" / "90_leak.ipynb", as_version=4)
             assert "injected-parameters" in executed.cells[1].metadata.get("tags", [])
             assert f'la_code = "{code}"' in executed.cells[1].source
@@ -118,3 +122,86 @@ def test_batch_takes_every_option_the_cli_gives_a_single_pack() -> None:
 
     single = set(inspect.signature(render_pack).parameters) - {"la_code", "on_result"}
     assert single <= set(inspect.signature(render_batch).parameters)
+
+
+@pytest.mark.parametrize("kept", [True, False])
+def test_one_pack_keeps_a_kernel_per_worker_and_resets_it(tmp_path: Path, kept: bool) -> None:
+    """A pack's notebooks run one after another in one kernel per worker (a fresh kernel each
+    when not ``kept``), with no variable or figure carried from one notebook to the next."""
+    import json
+
+    names = ["90_first", "91_second", "92_third"]
+    nbs = [_notebook(tmp_path, LEAKY.replace("PAGE_ID", f'"{n}"'), n) for n in names]
+    out = tmp_path / "reports" / "E08000029"
+
+    def render(nb: Path, kernel: WarmKernel | None):
+        return render_notebook(nb, "E08000029", out, processed_dir=tmp_path,
+                               run_date="2026-01-31", force=True, kernel=kernel)
+
+    order: list[str] = []
+    results = render_in_kept_kernels(nbs, render, jobs=1, kept=kept,
+                                     on_result=lambda r: order.append(r.notebook))
+    assert [r.status for r in results] == ["rendered"] * 3, [r.summary() for r in results]
+    assert order == names
+    docs = [json.loads((out / f"{n}.json").read_text(encoding="utf-8")) for n in names]
+    values = [{h["name"]: h["value"] for h in d["headlines"]} for d in docs]
+    assert [(v["runs_seen"], v["open_figures"]) for v in values] == [(0, 1)] * 3
+    pids = {v["kernel_pid"] for v in values}
+    assert len(pids) == (1 if kept else 3)
+
+
+def test_a_pack_needs_its_notebooks_in_one_folder(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    nbs = [tmp_path / "a" / "00_x.ipynb", tmp_path / "b" / "01_y.ipynb"]
+    with pytest.raises(ValueError, match="share a folder"):
+        render_in_kept_kernels(nbs, lambda nb, k: None, jobs=2)
+
+
+@pytest.mark.slow
+def test_pack_in_kept_kernels_matches_fresh_kernels(processed, tmp_path) -> None:
+    """Pages rendered one after another in one kept kernel give the same headline JSON, CSVs
+    and charts as pages rendered each in a fresh kernel (only the injected cell's id differs)."""
+    import re
+
+    from solihull_analytics.report.pipeline import render_pack
+
+    if not (processed / "population_la_year.parquet").exists():
+        pytest.skip("population_la_year has not been built")
+    packs = {}
+    for fresh in (False, True):
+        reports = tmp_path / ("fresh" if fresh else "kept")
+        result = render_pack("E08000029", notebooks=["00", "01"], reports_dir=reports,
+                             processed_dir=processed, run_date="2026-01-31", jobs=1,
+                             fresh_kernels=fresh)
+        assert result.ok, [n.summary() for n in result.notebooks]
+        packs[fresh] = reports / "E08000029"
+    cell_id = re.compile(r'id="cell-id=[0-9a-f]+"')
+    for kept_file in sorted(packs[False].rglob("*")):
+        rel = kept_file.relative_to(packs[False])
+        if not kept_file.is_file() or rel.parts[0] in {"executed", ".state"}:
+            continue
+        got, want = kept_file.read_bytes(), (packs[True] / rel).read_bytes()
+        if rel.suffix == ".html" and rel.parent == Path("."):
+            got, want = (cell_id.sub("", x.decode()) for x in (got, want))
+        assert got == want, rel
+
+
+@pytest.mark.parametrize("kept", [True, False])
+def test_longest_notebooks_start_first_results_come_in_order(tmp_path: Path, kept: bool) -> None:
+    """Workers start the notebooks the last render timed longest; results keep notebook order.
+    (The render here starts no kernel: a kept kernel starts on a page's first render.)"""
+    nbs = [tmp_path / f"0{i}_page.ipynb" for i in range(5)]
+    expected = {nbs[0]: 1.0, nbs[2]: 30.0, nbs[3]: 12.5}  # 01 and 04 never rendered: last
+    started: list[str] = []
+    reported: list[str] = []
+
+    def render(nb: Path, kernel: WarmKernel | None) -> str:
+        assert (kernel is None) is (not kept)
+        started.append(nb.stem)
+        return nb.stem
+
+    results = render_in_kept_kernels(nbs, render, jobs=1, kept=kept, on_result=reported.append,
+                                     expected_seconds=expected)
+    assert started == ["02_page", "03_page", "00_page", "01_page", "04_page"]
+    assert results == reported == [nb.stem for nb in nbs]

@@ -279,6 +279,14 @@ def report(
             "page's figures with (default: the figures this run replaces)."
         ),
     ] = None,
+    fresh_kernels: Annotated[
+        bool,
+        typer.Option(
+            "--fresh-kernels",
+            help="Start a fresh kernel for every page, as Jupyter runs a notebook alone "
+            "(slower; by default each worker keeps one kernel, reset between pages).",
+        ),
+    ] = False,
 ) -> None:
     """Render the HTML pack (one page per notebook, plus a front page) into reports/<LA>/.
     \f
@@ -309,6 +317,7 @@ def report(
         force=force,
         extra_parameters=None,
         compare_with=_existing_folder(compare_with, "--compare-with"),
+        fresh_kernels=fresh_kernels,
     )
     _require_intact_tables()
     try:

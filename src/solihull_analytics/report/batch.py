@@ -22,7 +22,7 @@ The headline JSON and pages are the same as a one-LA render (``tests/test_batch.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
@@ -44,14 +44,21 @@ KERNEL_START_TIMEOUT = 120
 class WarmKernel:
     """One kernel kept alive across LAs for one notebook (use as a context manager).
 
+    The kernel starts on the first render, so a run where nothing changed starts none.
+
     Parameters
     ----------
     cwd : Path
         The kernel's working folder (the notebooks' folder, as papermill uses).
+    keep_tables : bool, default True
+        Let the kernel keep the tables it parses (still hash-checked on every read): right for
+        one notebook rendered for many LAs, which reads the same tables each time; not for the
+        notebooks of one pack, which read different tables, so keeping them only adds memory.
     """
 
-    def __init__(self, cwd: Path) -> None:
+    def __init__(self, cwd: Path, keep_tables: bool = True) -> None:
         self.cwd = cwd
+        self.keep_tables = keep_tables
         self.km: Any = None
         self.kc: Any = None
         self.renders = 0
@@ -61,7 +68,6 @@ class WarmKernel:
         from solihull_analytics.report.kernels import private_kernel_dir
 
         self._socket_dir = Path(self._stack.enter_context(private_kernel_dir()))
-        self._start()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -78,8 +84,9 @@ class WarmKernel:
         self.km = local_socket_kernel_manager(self._socket_dir)(kernel_name="python3")
         from solihull_analytics.build import KEEP_TABLES_ENV
 
-        # The kernel renders many LAs: let it keep the tables it parses (still hash-checked).
-        env = {**os.environ, KEEP_TABLES_ENV: "1"}
+        env = {k: v for k, v in os.environ.items() if k != KEEP_TABLES_ENV}
+        if self.keep_tables:
+            env[KEEP_TABLES_ENV] = "1"
         run_sync(self.km.start_kernel)(cwd=str(self.cwd), env=env)
         self.kc = self.km.client()
         self.kc.allow_stdin = False
@@ -102,7 +109,8 @@ class WarmKernel:
         return self.km is not None and bool(run_sync(self.km.is_alive)())
 
     def prepare(self) -> None:
-        """Make the kernel ready for the next LA: restart it if it died, else clear its state."""
+        """Make the kernel ready for the next render: start it on the first, restart it if it
+        died, else clear the previous render's state."""
         from jupyter_core.utils import run_sync
 
         if not self.is_alive():
@@ -183,6 +191,89 @@ def _register_engine() -> None:
     papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
 
 
+def render_in_kept_kernels(
+    notebooks: Sequence[Path],
+    render: Callable[[Path, WarmKernel | None], Any],
+    *,
+    jobs: int,
+    kept: bool = True,
+    on_result: Callable[[Any], None] | None = None,
+    expected_seconds: Mapping[Path, float] | None = None,
+) -> list[Any]:
+    """Render the notebooks of one pack, ``jobs`` at once, each worker in one kept kernel.
+
+    A one-LA pack used to start a kernel for every notebook, and each paid the imports again
+    (issue 16). Here each worker starts one kernel, on its first render, and renders notebook
+    after notebook in it, reset between them as between LAs (:data:`RESET_CODE`: no variable or
+    figure carries over; imported modules do). Workers take the next notebook when they finish
+    one, the longest first (as the last render timed them), so that no long notebook is left to
+    run alone at the end. ``kept=False`` gives each notebook a fresh kernel, as Jupyter runs a
+    notebook alone.
+
+    Parameters
+    ----------
+    notebooks : sequence of Path
+        Notebooks of one folder (the kernels' working folder).
+    render : callable
+        ``render(notebook, kernel)``, returning the notebook's result; ``kernel`` is ``None``
+        when ``kept`` is false. It reports failures in its result rather than raising.
+    jobs : int
+        Notebooks rendered at once (kernels running at once).
+    kept : bool, default True
+        Keep one kernel per worker.
+    on_result : callable, optional
+        Called with each result, in notebook order.
+    expected_seconds : mapping, optional
+        Each notebook's expected render time; longer ones start first (default: in order).
+
+    Returns
+    -------
+    list
+        The results, in notebook order.
+    """
+    import queue
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    folders = {nb.parent for nb in notebooks}
+    if len(folders) > 1:
+        raise ValueError(f"notebooks of one pack must share a folder, not {sorted(folders)}")
+    todo: queue.SimpleQueue[tuple[int, Path]] = queue.SimpleQueue()
+    expected = expected_seconds or {}
+    for item in sorted(enumerate(notebooks), key=lambda item: -expected.get(item[1], 0.0)):
+        todo.put(item)
+    results: dict[int, Any] = {}
+    reported = [0]
+    lock = threading.Lock()
+
+    def finish(i: int, result: Any) -> None:
+        with lock:
+            results[i] = result
+            while reported[0] in results:
+                if on_result:
+                    on_result(results[reported[0]])
+                reported[0] += 1
+
+    def worker() -> None:
+        with ExitStack() as stack:
+            kernel = (
+                stack.enter_context(WarmKernel(notebooks[0].parent, keep_tables=False))
+                if kept else None
+            )
+            while True:
+                try:
+                    i, nb = todo.get_nowait()
+                except queue.Empty:
+                    return
+                finish(i, render(nb, kernel))
+
+    workers = max(1, min(jobs, len(notebooks)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for future in [pool.submit(worker) for _ in range(workers)]:
+            future.result()
+    return [results[i] for i in range(len(notebooks))]
+
+
 def _shares(codes: Sequence[str], jobs: int) -> list[list[str]]:
     """Split the LAs into ``jobs`` interleaved shares (neighbouring codes spread out)."""
     return [list(codes[i::jobs]) for i in range(jobs) if codes[i::jobs]]
@@ -200,11 +291,13 @@ def render_batch(
     jobs: int | None = None,
     progress: bool = True,
     compare_with: Path | None = None,
+    fresh_kernels: bool = False,
 ) -> list[Any]:
     """Render the packs of many LAs with one warm kernel per worker per notebook.
 
     Parameters are those of :func:`~solihull_analytics.report.pipeline.render_many`; ``jobs`` is
-    capped at the number of CPUs; ``compare_with`` is a previous pack for the front pages (as in
+    capped at the number of CPUs; ``compare_with`` is a previous pack for the front pages and
+    ``fresh_kernels`` starts a fresh kernel for every page, much slower (as in
     :func:`~solihull_analytics.report.pipeline.render_pack`). One LA's failure does not stop the
     rest.
 
@@ -245,7 +338,7 @@ def render_batch(
                      "extra_parameters": extra_parameters, "library": library}
 
     def worker(nb: Path, share: list[str]) -> list[Any]:
-        return _render_share(nb, share, reports_dir, render_kwargs, bar.update)
+        return _render_share(nb, share, reports_dir, render_kwargs, bar.update, fresh_kernels)
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         for nb in selected:
@@ -263,14 +356,16 @@ def _render_share(
     reports_dir: Path,
     render_kwargs: dict[str, Any],
     advance: Any,
+    fresh_kernels: bool = False,
 ) -> list[Any]:
-    """Render one notebook for each LA of ``share`` in one warm kernel, under each pack's lock;
-    a lock or kernel failure becomes that LA's failed result."""
+    """Render one notebook for each LA of ``share`` in one warm kernel (or a fresh kernel each),
+    under each pack's lock; a lock or kernel failure becomes that LA's failed result."""
     from solihull_analytics.locking import hold_lock
     from solihull_analytics.report.pipeline import REPORT_LOCK, NotebookResult, render_notebook
 
     done = []
-    with WarmKernel(nb.parent) as kernel:
+    with ExitStack() as stack:
+        kernel = None if fresh_kernels else stack.enter_context(WarmKernel(nb.parent))
         for code in share:
             out_dir = reports_dir / code
             try:

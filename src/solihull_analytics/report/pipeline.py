@@ -320,8 +320,19 @@ def render_notebook(
         except Exception as exc:  # noqa: BLE001
             return failed(f"{type(exc).__name__}: {exc}", stage="rendering")
         _publish(staging, name, out_dir, page, headline)
-    write_atomic(state_file, json.dumps({"key": key, "rendered_at": run_date}))
-    return NotebookResult(la_code, name, "rendered", time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    write_atomic(state_file, json.dumps({"key": key, "rendered_at": run_date,
+                                         "seconds": round(seconds, 1)}))
+    return NotebookResult(la_code, name, "rendered", seconds)
+
+
+def last_render_seconds(out_dir: Path, notebook: Path) -> float:
+    """How long the notebook's last successful render into ``out_dir`` took (0 if unknown)."""
+    state_file = out_dir / STATE_DIR / f"{notebook.stem}.json"
+    try:
+        return float(json.loads(state_file.read_text(encoding="utf-8")).get("seconds", 0.0))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return 0.0
 
 
 def render_pack(
@@ -336,6 +347,7 @@ def render_pack(
     on_result: Callable[[NotebookResult], None] | None = None,
     jobs: int | None = None,
     compare_with: Path | None = None,
+    fresh_kernels: bool = False,
 ) -> PackResult:
     """Render every (selected) notebook for one LA, then its index page.
 
@@ -356,15 +368,19 @@ def render_pack(
     on_result : callable, optional
         Called after each notebook.
     jobs : int, optional
-        Notebooks executed at once (default: the number of CPUs). Each runs in its own kernel
+        Notebooks executed at once (default: the number of CPUs), each worker in its own kernel
         process, so the pack uses every core; results are reported in notebook order.
     compare_with : Path, optional
         A previous pack to compare the front page's figures with (default: the figures this
         pack replaced, kept in ``reports/<la>/previous/``).
+    fresh_kernels : bool, default False
+        Start a fresh kernel for every notebook, as Jupyter runs a notebook alone. By default
+        each worker keeps one kernel for the notebooks it renders, reset between them, so the
+        imports are paid once per worker
+        (:func:`~solihull_analytics.report.batch.render_in_kept_kernels`).
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     from solihull_analytics.geo.las import la_info
+    from solihull_analytics.report.batch import render_in_kept_kernels
 
     reports_dir = reports_dir or paths.reports_dir()
     processed_dir = processed_dir or paths.processed_dir()
@@ -374,17 +390,21 @@ def render_pack(
     result = PackResult(la_code)
     library = _library_fingerprint()
 
-    def one(nb: Path) -> NotebookResult:
-        return render_notebook(
-            nb,
-            la_code,
-            out_dir,
-            processed_dir=processed_dir,
-            run_date=run_date,
-            extra_parameters=extra_parameters,
-            force=force,
-            library=library,
-        )
+    def one(nb: Path, kernel: Any) -> NotebookResult:
+        try:
+            return render_notebook(
+                nb,
+                la_code,
+                out_dir,
+                processed_dir=processed_dir,
+                run_date=run_date,
+                extra_parameters=extra_parameters,
+                force=force,
+                library=library,
+                kernel=kernel,
+            )
+        except Exception as exc:  # noqa: BLE001 - the kept kernel failed to start or restart
+            return NotebookResult(la_code, nb.stem, "failed", error=f"{type(exc).__name__}: {exc}")
 
     from solihull_analytics.locking import hold_lock
 
@@ -393,12 +413,11 @@ def render_pack(
     clean_stale_kernel_dirs()
     with hold_lock(out_dir / REPORT_LOCK, f"report for {la_code}"):
         clean_staging(reports_dir, la_code)  # no live run holds them: we hold the lock
-        # Threads are enough: the work happens in the kernel processes papermill starts.
-        with ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1)) as pool:
-            for r in pool.map(one, selected):
-                result.notebooks.append(r)
-                if on_result:
-                    on_result(r)
+        result.notebooks = render_in_kept_kernels(
+            selected, one, jobs=max(1, jobs or os.cpu_count() or 1), kept=not fresh_kernels,
+            on_result=on_result,
+            expected_seconds={nb: last_render_seconds(out_dir, nb) for nb in selected},
+        )
         if out_dir.exists():
             result.index_path = write_la_index(out_dir, compare_with)
             write_top_index(reports_dir)
