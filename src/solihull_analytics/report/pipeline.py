@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -191,18 +192,26 @@ def render_key(notebook: Path, parameters: dict[str, Any], library: str, process
     return h.hexdigest()
 
 
+@lru_cache(maxsize=1)
+def _headline_validator() -> Any:
+    """The schema's validator, its schema checked once (``jsonschema.validate`` re-checks the
+    schema on every call: a sixth of a second a page)."""
+    import jsonschema
+
+    schema = json.loads(HEADLINE_SCHEMA.read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
 def validate_headline(doc: dict[str, Any]) -> None:
     """Validate a headline document against ``headline_schema.json`` (raises ReportError)."""
     import jsonschema
 
-    schema = json.loads(HEADLINE_SCHEMA.read_text(encoding="utf-8"))
-    try:
-        jsonschema.validate(doc, schema)
-    except jsonschema.ValidationError as exc:
-        path = "/".join(str(p) for p in exc.absolute_path)
-        raise ReportError(
-            f"headline JSON does not match the schema at {path}: {exc.message}"
-        ) from exc
+    error = jsonschema.exceptions.best_match(_headline_validator().iter_errors(doc))
+    if error is not None:
+        path = "/".join(str(p) for p in error.absolute_path)
+        raise ReportError(f"headline JSON does not match the schema at {path}: {error.message}")
 
 
 def _execute(notebook: Path, executed: Path, parameters: dict[str, Any],
@@ -220,6 +229,9 @@ def _execute(notebook: Path, executed: Path, parameters: dict[str, Any],
             progress_bar=False,
             log_output=False,
             cwd=str(notebook.parent),
+            # Write the executed copy once, at the end: papermill's default rewrites the whole
+            # notebook (charts and all) before and after every cell, about 2 s a page (issue 16).
+            request_save_on_cell_execute=False,
             **engine_kwargs,
         )
     except PapermillExecutionError as exc:
