@@ -30,13 +30,26 @@ from typing import Any
 
 from solihull_analytics import paths
 
-#: Run in a kept kernel before each LA: forget the previous LA's variables, close its figures.
+#: Run in a kept kernel before each render: forget the previous render's variables, close its
+#: figures, and hand the memory they held back to the system (glibc keeps freed memory for the
+#: process otherwise, so a kernel kept across pages would hold every page's peak).
 RESET_CODE = (
     "get_ipython().run_line_magic('reset', '-f')\n"
     "import sys as _sa_sys\n"
     "if 'matplotlib.pyplot' in _sa_sys.modules:\n"
     "    _sa_sys.modules['matplotlib.pyplot'].close('all')\n"
-    "del _sa_sys\n"
+    "import gc as _sa_gc\n"
+    "_sa_gc.collect()\n"
+    "if 'pyarrow' in _sa_sys.modules:\n"
+    "    _sa_sys.modules['pyarrow'].default_memory_pool().release_unused()\n"
+    "if _sa_sys.platform.startswith('linux'):\n"
+    "    import ctypes as _sa_ctypes\n"
+    "    try:\n"
+    "        _sa_ctypes.CDLL('libc.so.6').malloc_trim(0)\n"
+    "    except (OSError, AttributeError):\n"
+    "        pass\n"
+    "    del _sa_ctypes\n"
+    "del _sa_sys, _sa_gc\n"
 )
 KERNEL_START_TIMEOUT = 120
 
