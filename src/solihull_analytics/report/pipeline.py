@@ -333,9 +333,15 @@ def render_notebook(
             return failed(f"{type(exc).__name__}: {exc}", stage="rendering")
         _publish(staging, name, out_dir, page, headline)
     seconds = time.perf_counter() - start
-    write_atomic(state_file, json.dumps({"key": key, "rendered_at": run_date,
-                                         "seconds": round(seconds, 1)}))
+    _write_state(state_file, key, run_date, seconds)
     return NotebookResult(la_code, name, "rendered", seconds)
+
+
+def _write_state(state_file: Path, key: str, run_date: str, seconds: float) -> None:
+    """Record a successful render: its key (to skip an unchanged rerun) and how long it took
+    (to start the longest page first next time)."""
+    state = {"key": key, "rendered_at": run_date, "seconds": round(seconds, 1)}
+    write_atomic(state_file, json.dumps(state))
 
 
 def last_render_seconds(out_dir: Path, notebook: Path) -> float:
