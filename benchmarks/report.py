@@ -131,7 +131,7 @@ def time_floor(
     """Render the empty notebooks as :func:`render_pack` renders a pack: ``jobs`` at once, each
     worker in one kept kernel (or a fresh kernel per notebook, as ``--fresh-kernels``)."""
     from solihull_analytics import paths
-    from solihull_analytics.report.batch import render_in_kept_kernels
+    from solihull_analytics.report.kernels import render_in_kept_kernels
     from solihull_analytics.report.pipeline import render_notebook
 
     def one(nb: Path, kernel: object) -> str:

@@ -14,7 +14,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from solihull_analytics.report.batch import WarmKernel, _shares, render_in_kept_kernels
+from solihull_analytics.report.batch import _shares
+from solihull_analytics.report.kernels import WarmKernel, render_in_kept_kernels
 from solihull_analytics.report.pipeline import render_notebook
 
 # A then B then A again, then C: metropolitan, London, metropolitan, county.

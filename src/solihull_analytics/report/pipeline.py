@@ -46,6 +46,7 @@ from solihull_analytics.report.kernels import (
     clean_stale_kernel_dirs,
     local_socket_kernel_manager,
     private_kernel_dir,
+    render_in_kept_kernels,
 )
 
 STATE_DIR = ".state"
@@ -278,8 +279,8 @@ def render_notebook(
 ) -> NotebookResult:
     """Execute and render one notebook for one LA into ``out_dir`` (``reports/<la>``).
 
-    ``kernel`` is an optional warm kernel kept across LAs by :mod:`solihull_analytics.report.batch`
-    (it has ``engine_kwargs()``); without it papermill starts and stops a fresh kernel.
+    ``kernel`` is an optional :class:`~solihull_analytics.report.kernels.WarmKernel`, kept across
+    renders; without it papermill starts and stops a fresh kernel.
 
     Returns
     -------
@@ -395,10 +396,9 @@ def render_pack(
         Start a fresh kernel for every notebook, as Jupyter runs a notebook alone. By default
         each worker keeps one kernel for the notebooks it renders, reset between them, so the
         imports are paid once per worker
-        (:func:`~solihull_analytics.report.batch.render_in_kept_kernels`).
+        (:func:`~solihull_analytics.report.kernels.render_in_kept_kernels`).
     """
     from solihull_analytics.geo.las import la_info
-    from solihull_analytics.report.batch import render_in_kept_kernels
 
     reports_dir = reports_dir or paths.reports_dir()
     processed_dir = processed_dir or paths.processed_dir()
