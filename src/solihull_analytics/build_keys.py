@@ -20,11 +20,15 @@ from solihull_analytics import __version__, paths, processed
 from solihull_analytics.catalogue import Entry
 
 if TYPE_CHECKING:
-    from solihull_analytics.build import TableSpec
+    from solihull_analytics.build_registry import TableSpec
 
 SOURCES_DIR = Path(__file__).resolve().parent / "sources"
 #: The build's own modules, whose code is in the fast fingerprint.
-BUILD_MODULES = (Path(__file__).with_name("build.py"), Path(__file__), Path(processed.__file__))
+BUILD_MODULES = (
+    *(Path(__file__).with_name(f"{name}.py") for name in ("build", "build_registry")),
+    Path(__file__),
+    Path(processed.__file__),
+)
 #: Records the fingerprint of a complete, successful build, so that a no-op build can be
 #: recognised without importing the source modules (pandas, geopandas, ...).
 FAST_STATE_NAME = ".build-state.json"
