@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from solihull_analytics import build_keys, paths, processed
+from solihull_analytics import analysis_tables, build_keys, paths, processed
 from solihull_analytics.build_registry import (
     REGISTRY,
     SOURCE_MODULES,
@@ -184,15 +184,26 @@ def _build_locked(
 ) -> list[BuildResult]:
     """The body of :func:`build`, run while holding the build lock."""
     registry = load_registry()
+    analyses = analysis_tables.load_analyses()
+    analysis_outputs = analysis_tables.output_names(analyses)
     wanted = list(names) if names else list(registry)
-    unknown = [n for n in wanted if n not in registry]
+    unknown = [n for n in wanted if n not in registry and n not in analysis_outputs]
     if unknown:
-        raise BuildError(f"unknown table(s) {', '.join(unknown)}; known: {', '.join(registry)}.")
+        raise BuildError(f"unknown table(s) {', '.join(unknown)}; known: {', '.join(registry)}"
+                         f", and the analysis tables {', '.join(analysis_outputs)}.")
     run = _BuildRun(registry, entries, raw_dir, processed_dir, progress)
-    run.retire_unknown_tables()
-    todo = run.plan(wanted, force)
+    run.retire_unknown_tables(set(analysis_outputs))
+    wanted_tables = [n for n in wanted if n in registry]
+    todo = run.plan(wanted_tables, force)
     run.build(todo, jobs, catalogue_file)
-    ordered_results = [run.results[n] for n in wanted]
+    # Analyses come after the tables they read: a full build brings every one whose tables this
+    # library builds up to date; a partial one those named and those reading a table it built.
+    named = {analysis_outputs[n] for n in wanted if n in analysis_outputs}
+    forced = named if force else set()
+    applicable = [a for a in analyses.values() if set(a.tables) <= set(registry) and (
+        not names or a.name in named or set(a.tables) & set(wanted_tables))]
+    ordered_results = [run.results[n] for n in wanted_tables]
+    ordered_results += run.build_analyses(applicable, forced)
     if not names:
         run.write_fast_state(ordered_results)
     return ordered_results
@@ -212,14 +223,15 @@ class _BuildRun:
         self.results: dict[str, BuildResult] = {}
         self.keys: dict[str, str] = {}
 
-    def retire_unknown_tables(self) -> None:
+    def retire_unknown_tables(self, analysis_outputs: set[str]) -> None:
         """Forget tables the library no longer builds (renamed or removed), and their files.
 
         Without this, a table renamed in a new version (e.g. ``boundaries_lsoa21`` to
         ``boundaries_lsoa21_wmca``) stays in the manifest, and every later run reports it
         missing or damaged. Processed tables are caches, so their files are removed too.
+        ``analysis_outputs`` are the analysis tables the library builds (kept).
         """
-        retired = sorted(set(self.manifest) - set(self.registry))
+        retired = sorted(set(self.manifest) - set(self.registry) - analysis_outputs)
         for name in retired:
             del self.manifest[name]
             (self.processed_dir / f"{name}.parquet").unlink(missing_ok=True)
@@ -309,6 +321,23 @@ class _BuildRun:
             for fut in as_completed(futures):
                 for outcome in fut.result():
                     self.record(outcome)
+
+    def build_analyses(self, analyses: list[analysis_tables.AnalysisSpec],
+                       forced: set[str]) -> list[BuildResult]:
+        """Bring analysis tables up to date after the processed tables; one result per table."""
+        results = []
+        for spec in analyses:
+            done = analysis_tables.build_analysis(spec, self.manifest, self.processed_dir,
+                                                  force=spec.name in forced)
+            if done.status == "built":
+                processed.write_manifest(self.processed_dir, self.manifest)
+                self.progress(f"built analysis {spec.name} ({', '.join(spec.outputs)}) in "
+                              f"{done.seconds:.1f} s")
+            elif done.status == "failed":
+                self.progress(f"FAILED analysis {spec.name}: {done.message}")
+            results += [BuildResult(t, done.status, done.rows.get(t), done.seconds, done.message)
+                        for t in spec.outputs]
+        return results
 
     def write_fast_state(self, results: list[BuildResult]) -> None:
         """After a full build: record its fingerprint if it all succeeded, else forget it."""
