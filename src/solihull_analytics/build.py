@@ -1,7 +1,7 @@
 """Build tidy processed tables from the raw cache.
 
 Each processed table is declared once, next to the code that reads its source, with the
-:func:`table` decorator::
+:func:`~solihull_analytics.build_registry.table` decorator (:mod:`.build_registry`)::
 
     @table("iod_lsoa", inputs=["iod2019_file3", ...], schema=IOD_LSOA_SCHEMA)
     def build_iod_lsoa(inputs: Inputs) -> pd.DataFrame:
@@ -10,203 +10,50 @@ Each processed table is declared once, next to the code that reads its source, w
 :func:`build` runs the builders whose inputs changed since the last build. A manifest
 (``data/processed/manifest.json``) records, per table, a key made of the hashes of its input
 files, the builder's source code and the suite version; an unchanged key means the table is
-skipped. Outputs are validated by their pandera schema and written atomically.
+skipped. Outputs are validated by their pandera schema and written atomically. Tables are read
+with :func:`~solihull_analytics.table_reader.read_table` (re-exported here).
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib
-import inspect
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from solihull_analytics import build_keys, paths, processed
-from solihull_analytics.catalogue import Entry, load_catalogue
-
-#: Modules that declare tables. Importing them fills :data:`REGISTRY`.
-SOURCE_MODULES = (
-    "solihull_analytics.sources.geo",
-    "solihull_analytics.sources.geography",
-    "solihull_analytics.sources.iod",
-    "solihull_analytics.sources.cla",
-    "solihull_analytics.sources.population",
-    "solihull_analytics.sources.census",
-    "solihull_analytics.sources.low_income",
-    "solihull_analytics.sources.cin",
-    "solihull_analytics.sources.neighbours",
+from solihull_analytics import analysis_tables, build_keys, paths, processed
+from solihull_analytics.build_registry import (
+    REGISTRY,
+    SOURCE_MODULES,
+    BuildError,
+    InputList,
+    Inputs,
+    MissingInputError,
+    TableSpec,
+    load_registry,
+    table,
 )
+from solihull_analytics.catalogue import Entry, load_catalogue
+from solihull_analytics.table_reader import (
+    KEEP_TABLES_ENV,
+    _is_geoparquet,
+    read_table,
+    table_columns,
+)
+
+#: What other modules import from here (declared in :mod:`.build_registry`, read in
+#: :mod:`.table_reader`).
+__all__ = [
+    "KEEP_TABLES_ENV", "REGISTRY", "SOURCE_MODULES", "BuildError", "BuildResult", "InputList",
+    "Inputs", "MissingInputError", "TableSpec", "_is_geoparquet", "build", "load_registry",
+    "read_table", "table", "table_columns", "validate",
+]
 
 #: Held by a running build, so that a second build on the same folder waits for it.
 LOCK_NAME = ".build.lock"
-
-
-class BuildError(RuntimeError):
-    """A processed table could not be built; the message names the table, input and remedy."""
-
-
-class MissingInputError(BuildError):
-    """A required raw file is not in the cache."""
-
-
-class Inputs:
-    """What a builder may read: the raw files of its declared inputs.
-
-    Parameters
-    ----------
-    table_name : str
-        The table being built (used in error messages).
-    entries : dict of str to Entry
-        The catalogue.
-    declared : sequence of str
-        Catalogue ids the table declared (required and optional).
-    raw_dir : Path
-        The raw cache.
-    """
-
-    def __init__(
-        self, table_name: str, entries: dict[str, Entry], declared: Sequence[str], raw_dir: Path
-    ) -> None:
-        self.table_name = table_name
-        self.entries = entries
-        self.declared = tuple(declared)
-        self.raw_dir = raw_dir
-
-    def entry(self, entry_id: str) -> Entry:
-        """Return the catalogue entry ``entry_id`` (which the table must have declared)."""
-        if entry_id not in self.declared:
-            raise BuildError(
-                f"table {self.table_name!r} reads {entry_id!r} without declaring it in inputs=; "
-                "add it so that the build manifest tracks it."
-            )
-        return self.entries[entry_id]
-
-    def path(self, entry_id: str) -> Path:
-        """Return the raw file of a required input, or raise :class:`MissingInputError`."""
-        p = self.entry(entry_id).raw_path(self.raw_dir)
-        if not p.exists():
-            raise MissingInputError(
-                f"table {self.table_name!r} needs {entry_id!r} at {p}, which is missing. "
-                f"Run `solihull-analytics data fetch --only {entry_id}` first."
-            )
-        return p
-
-    def optional_path(self, entry_id: str) -> Path | None:
-        """Return the raw file of an optional input, or ``None`` when it is not present."""
-        p = self.entry(entry_id).raw_path(self.raw_dir)
-        return p if p.exists() else None
-
-
-InputList = Iterable[str] | Callable[[], Iterable[str]]
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    """A processed table: its name, inputs, builder and schema.
-
-    ``declared_inputs`` and ``declared_optional`` are lists of catalogue ids, or functions
-    returning them (read from the release registry when the build runs, so that a release added
-    to the registry is an input without a code change). ``release_kinds`` names the registry
-    kinds whose records enter the table's build key.
-    """
-
-    name: str
-    declared_inputs: InputList
-    declared_optional: InputList
-    builder: Callable[[Inputs], Any]
-    schema: Any = None
-    geo: bool = False
-    description: str = ""
-    release_kinds: tuple[str, ...] = ()
-
-    @property
-    def inputs(self) -> tuple[str, ...]:
-        ids = self.declared_inputs
-        return tuple(ids() if callable(ids) else ids)
-
-    @property
-    def optional_inputs(self) -> tuple[str, ...]:
-        ids = self.declared_optional
-        return tuple(ids() if callable(ids) else ids)
-
-    @property
-    def filename(self) -> str:
-        return f"{self.name}.parquet"
-
-
-REGISTRY: dict[str, TableSpec] = {}
-
-
-def table(
-    name: str,
-    inputs: InputList,
-    *,
-    optional_inputs: InputList = (),
-    schema: Any = None,
-    geo: bool = False,
-    description: str = "",
-    release_kinds: Iterable[str] = (),
-) -> Callable[[Callable[[Inputs], Any]], Callable[[Inputs], Any]]:
-    """Declare a processed table built by the decorated function.
-
-    Parameters
-    ----------
-    name : str
-        Table name; the output is ``data/processed/<name>.parquet``.
-    inputs : iterable of str, or a function returning them
-        Catalogue ids the builder needs (a function is called at build time, e.g. to read
-        them from the release registry).
-    optional_inputs : iterable of str, or a function returning them, optional
-        Catalogue ids used when present (e.g. releases not in the mirror).
-    schema : pandera.DataFrameSchema, optional
-        Schema the output must pass.
-    geo : bool, default False
-        Whether the builder returns a GeoDataFrame (written as GeoParquet).
-    description : str, optional
-        One line on what the table holds; shown by ``solihull-analytics data list``.
-    release_kinds : iterable of str, optional
-        Release-registry kinds the builder reads; their records enter the build key.
-    """
-
-    def register(func: Callable[[Inputs], Any]) -> Callable[[Inputs], Any]:
-        if name in REGISTRY and REGISTRY[name].builder.__qualname__ != func.__qualname__:
-            raise BuildError(f"table {name!r} is declared twice.")
-        REGISTRY[name] = TableSpec(
-            name=name,
-            declared_inputs=inputs if callable(inputs) else tuple(inputs),
-            declared_optional=(
-                optional_inputs if callable(optional_inputs) else tuple(optional_inputs)
-            ),
-            builder=func,
-            schema=schema,
-            geo=geo,
-            description=description or (inspect.getdoc(func) or "").split("\n")[0],
-            release_kinds=tuple(release_kinds),
-        )
-        return func
-
-    return register
-
-
-def load_registry() -> dict[str, TableSpec]:
-    """Import every source module and return the table registry."""
-    for module in SOURCE_MODULES:
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        # Tables declared from the release registry follow it (a record added since import).
-        declare = getattr(mod, "register_registry_tables", None)
-        if declare is not None:
-            declare()
-    return REGISTRY
 
 
 @dataclass
@@ -337,15 +184,26 @@ def _build_locked(
 ) -> list[BuildResult]:
     """The body of :func:`build`, run while holding the build lock."""
     registry = load_registry()
+    analyses = analysis_tables.load_analyses()
+    analysis_outputs = analysis_tables.output_names(analyses)
     wanted = list(names) if names else list(registry)
-    unknown = [n for n in wanted if n not in registry]
+    unknown = [n for n in wanted if n not in registry and n not in analysis_outputs]
     if unknown:
-        raise BuildError(f"unknown table(s) {', '.join(unknown)}; known: {', '.join(registry)}.")
+        raise BuildError(f"unknown table(s) {', '.join(unknown)}; known: {', '.join(registry)}"
+                         f", and the analysis tables {', '.join(analysis_outputs)}.")
     run = _BuildRun(registry, entries, raw_dir, processed_dir, progress)
-    run.retire_unknown_tables()
-    todo = run.plan(wanted, force)
+    run.retire_unknown_tables(set(analysis_outputs))
+    wanted_tables = [n for n in wanted if n in registry]
+    todo = run.plan(wanted_tables, force)
     run.build(todo, jobs, catalogue_file)
-    ordered_results = [run.results[n] for n in wanted]
+    # Analyses come after the tables they read: a full build brings every one whose tables this
+    # library builds up to date; a partial one those named and those reading a table it built.
+    named = {analysis_outputs[n] for n in wanted if n in analysis_outputs}
+    forced = named if force else set()
+    applicable = [a for a in analyses.values() if set(a.tables) <= set(registry) and (
+        not names or a.name in named or set(a.tables) & set(wanted_tables))]
+    ordered_results = [run.results[n] for n in wanted_tables]
+    ordered_results += run.build_analyses(applicable, forced)
     if not names:
         run.write_fast_state(ordered_results)
     return ordered_results
@@ -365,14 +223,15 @@ class _BuildRun:
         self.results: dict[str, BuildResult] = {}
         self.keys: dict[str, str] = {}
 
-    def retire_unknown_tables(self) -> None:
+    def retire_unknown_tables(self, analysis_outputs: set[str]) -> None:
         """Forget tables the library no longer builds (renamed or removed), and their files.
 
         Without this, a table renamed in a new version (e.g. ``boundaries_lsoa21`` to
         ``boundaries_lsoa21_wmca``) stays in the manifest, and every later run reports it
         missing or damaged. Processed tables are caches, so their files are removed too.
+        ``analysis_outputs`` are the analysis tables the library builds (kept).
         """
-        retired = sorted(set(self.manifest) - set(self.registry))
+        retired = sorted(set(self.manifest) - set(self.registry) - analysis_outputs)
         for name in retired:
             del self.manifest[name]
             (self.processed_dir / f"{name}.parquet").unlink(missing_ok=True)
@@ -463,6 +322,23 @@ class _BuildRun:
                 for outcome in fut.result():
                     self.record(outcome)
 
+    def build_analyses(self, analyses: list[analysis_tables.AnalysisSpec],
+                       forced: set[str]) -> list[BuildResult]:
+        """Bring analysis tables up to date after the processed tables; one result per table."""
+        results = []
+        for spec in analyses:
+            done = analysis_tables.build_analysis(spec, self.manifest, self.processed_dir,
+                                                  force=spec.name in forced)
+            if done.status == "built":
+                processed.write_manifest(self.processed_dir, self.manifest)
+                self.progress(f"built analysis {spec.name} ({', '.join(spec.outputs)}) in "
+                              f"{done.seconds:.1f} s")
+            elif done.status == "failed":
+                self.progress(f"FAILED analysis {spec.name}: {done.message}")
+            results += [BuildResult(t, done.status, done.rows.get(t), done.seconds, done.message)
+                        for t in spec.outputs]
+        return results
+
     def write_fast_state(self, results: list[BuildResult]) -> None:
         """After a full build: record its fingerprint if it all succeeded, else forget it."""
         state = self.processed_dir / build_keys.FAST_STATE_NAME
@@ -478,122 +354,3 @@ class _BuildRun:
             processed.atomic_write_bytes(state, lambda p: p.write_text(text, encoding="utf-8"))
         elif state.exists():
             state.unlink()
-
-
-def read_table(
-    name: str,
-    processed_dir: Path | None = None,
-    *,
-    columns: list[str] | None = None,
-    filters: list[tuple[str, str, Any]] | None = None,
-) -> Any:
-    """Read a processed table (a GeoDataFrame for boundary layers), checked against its sha256.
-
-    The bytes are read once, hashed, compared with the sha256 the build recorded in the
-    manifest, and only then parsed: what is used is exactly what was checked.
-
-    Parameters
-    ----------
-    name : str
-        The table (file ``<name>.parquet`` in ``processed_dir``).
-    processed_dir : Path, optional
-        Default :func:`solihull_analytics.paths.processed_dir`.
-    columns, filters : optional
-        Read only these columns, and only the rows these pyarrow filters keep (e.g.
-        ``[("la_code", "==", code)]``), for a page that needs a small part of a big table.
-        Such reads are not kept (see Notes).
-
-    Raises
-    ------
-    BuildError
-        If the table has not been built, with the command that builds it.
-    processed.TableCorruptError
-        If the table does not match the manifest (or is not in it), with the command to run.
-
-    Notes
-    -----
-    The check runs on every call. In a kernel kept across LAs (:data:`KEEP_TABLES_ENV` set) a
-    whole table is parsed only once per content, and each caller gets its own shallow copy.
-    """
-    processed_dir = processed_dir or paths.processed_dir()
-    p = processed_dir / f"{name}.parquet"
-    if not p.exists():
-        raise BuildError(
-            f"processed table {name!r} not found at {p}. Run `solihull-analytics data build` "
-            "(or `make reports`) first."
-        )
-    data = p.read_bytes()
-    recorded = processed.read_manifest(processed_dir).get(name, {}).get("sha256")
-    if recorded is None or hashlib.sha256(data).hexdigest() != recorded:
-        why = (
-            "has no checksum in the build manifest"
-            if recorded is None
-            else "does not match the sha256 the build recorded (damaged or changed by hand)"
-        )
-        raise processed.TableCorruptError(
-            f"processed table {name!r} at {p} {why}; it was not used. Run "
-            f"`solihull-analytics data build --only {name}` to rebuild it, then run again."
-        )
-    if columns is None and filters is None:
-        return _parsed_table(data, recorded).copy(deep=False)
-    return _parse(data, columns=columns, filters=filters)
-
-
-def table_columns(name: str, processed_dir: Path | None = None) -> list[str]:
-    """The column names of a processed table, from its parquet footer (data not read)."""
-    import pyarrow.parquet as pq
-
-    p = (processed_dir or paths.processed_dir()) / f"{name}.parquet"
-    return list(pq.read_schema(p).names)
-
-
-#: Parsed tables by the sha256 of their bytes (checked above on every read): a warm kernel
-#: (issue 16) parses each table once, not once per LA. Callers get a shallow copy; with
-#: pandas' copy-on-write a caller's changes never reach the kept table.
-_PARSED: dict[str, Any] = {}
-_PARSED_MAX = 40
-#: Set (to "1") in the environment of a kernel kept across LAs: only there are parsed tables
-#: kept, since a one-LA render would only hold them in memory longer.
-KEEP_TABLES_ENV = "SOLIHULL_KEEP_PARSED_TABLES"
-
-
-def _parsed_table(data: bytes, sha256: str) -> Any:
-    """Parse checked parquet bytes (a GeoDataFrame for boundary layers), once per content
-    when :data:`KEEP_TABLES_ENV` is set (or already kept)."""
-    import os
-
-    table = _PARSED.get(sha256)
-    if table is None:
-        table = _parse(data)
-        if os.environ.get(KEEP_TABLES_ENV) != "1":
-            return table
-        if len(_PARSED) >= _PARSED_MAX:
-            _PARSED.pop(next(iter(_PARSED)))
-        _PARSED[sha256] = table
-    return table
-
-
-def _parse(data: bytes, **read_options: Any) -> Any:
-    """Parquet bytes to a DataFrame, or a GeoDataFrame for a boundary layer."""
-    import io
-
-    if _is_geoparquet(data):
-        import geopandas
-
-        return geopandas.read_parquet(io.BytesIO(data), **read_options)
-    import pandas
-
-    return pandas.read_parquet(io.BytesIO(data), **read_options)
-
-
-def _is_geoparquet(data: bytes) -> bool:
-    """Whether parquet bytes carry GeoParquet's ``geo`` metadata (a boundary layer).
-
-    Read from the file's own footer rather than the table registry, which would import every
-    source module (geopandas included) just to read a lookup table.
-    """
-    import io
-
-    import pyarrow.parquet as pq
-
-    return b"geo" in (pq.read_metadata(io.BytesIO(data)).metadata or {})

@@ -20,11 +20,16 @@ from solihull_analytics import __version__, paths, processed
 from solihull_analytics.catalogue import Entry
 
 if TYPE_CHECKING:
-    from solihull_analytics.build import TableSpec
+    from solihull_analytics.build_registry import TableSpec
 
 SOURCES_DIR = Path(__file__).resolve().parent / "sources"
 #: The build's own modules, whose code is in the fast fingerprint.
-BUILD_MODULES = (Path(__file__).with_name("build.py"), Path(__file__), Path(processed.__file__))
+BUILD_MODULES = (
+    *(Path(__file__).with_name(f"{name}.py")
+      for name in ("build", "build_registry", "analysis_tables")),
+    Path(__file__),
+    Path(processed.__file__),
+)
 #: Records the fingerprint of a complete, successful build, so that a no-op build can be
 #: recognised without importing the source modules (pandas, geopandas, ...).
 FAST_STATE_NAME = ".build-state.json"
@@ -105,7 +110,9 @@ def fast_fingerprint(
     registry = Path(os.environ.get("SOLIHULL_RELEASES") or registry)
     if registry.exists():
         h.update(registry.read_bytes())
-    for p in sorted([*SOURCES_DIR.glob("*.py"), *BUILD_MODULES]):
+    from solihull_analytics import analysis_tables
+
+    for p in sorted([*SOURCES_DIR.glob("*.py"), *BUILD_MODULES, *analysis_tables.code_files()]):
         h.update(p.name.encode())
         h.update(p.read_bytes())
     for name in sorted(manifest):

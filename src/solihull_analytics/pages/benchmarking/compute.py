@@ -408,6 +408,8 @@ class NationalBenchmark:
     change: pd.DataFrame = field(repr=False)
     england_rate: float
     england_change: float
+    #: Catalogue ids behind the CLA, CIN and population figures of ``start`` and ``year``.
+    cla_ids: list[str] = field(default_factory=list)
 
     @property
     def start(self) -> int:
@@ -460,6 +462,7 @@ def national_benchmark(
         rates=rates_all, dep=dep, model=model, sensitivity=sensitivity,
         funnel=funnel_table(model.data, england_rate), oe_funnel=oe_funnel_table(model),
         change=change, england_rate=england_rate, england_change=england_change,
+        cla_ids=inputs.ids_for_years([year, year - change_years]),
     )
 
 

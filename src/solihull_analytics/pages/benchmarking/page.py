@@ -22,7 +22,7 @@ import pandas as pd
 
 from solihull_analytics import releases as registry
 from solihull_analytics.constants import ENGLAND_CODE
-from solihull_analytics.pages.benchmarking import charts, text
+from solihull_analytics.pages.benchmarking import charts, national_tables, text
 from solihull_analytics.pages.benchmarking.compute import (
     WORKFORCE_LABELS,
     LocalBenchmark,
@@ -32,6 +32,7 @@ from solihull_analytics.pages.benchmarking.compute import (
 )
 from solihull_analytics.pages.benchmarking.inputs import load_inputs
 from solihull_analytics.pages.benchmarking.measures import RATE_LABELS, SERIES, BenchmarkInputs
+from solihull_analytics.pages.benchmarking.national_tables import NationalSources
 from solihull_analytics.report.headlines import HeadlineValues, build_headlines, load_specs
 from solihull_analytics.report.page import Block, Chart, TableBlock
 from solihull_analytics.report.tables import rows_around
@@ -83,8 +84,8 @@ class BenchmarkContext:
     ----------
     la : solihull_analytics.geo.las.LocalAuthority
         The local authority.
-    inputs : BenchmarkInputs
-        The national tables (for their catalogue ids).
+    inputs : BenchmarkInputs or NationalSources
+        The catalogue ids behind the figures, the census weights' label and the workforce.
     national : NationalBenchmark
         The analysis that does not depend on the LA (rates, model, funnels, change).
     local : LocalBenchmark
@@ -96,7 +97,7 @@ class BenchmarkContext:
     """
 
     la: Any
-    inputs: BenchmarkInputs = field(repr=False)
+    inputs: BenchmarkInputs | NationalSources = field(repr=False)
     national: NationalBenchmark = field(repr=False)
     local: LocalBenchmark = field(repr=False)
     neighbour_set: Any = field(repr=False)
@@ -136,11 +137,13 @@ class BenchmarkContext:
 
 def national_result(
     processed: Path | None, *, year: int, cla_series: str, iod_release: str, change_years: int
-) -> tuple[BenchmarkInputs, NationalBenchmark]:
-    """The page's inputs and its national result, computed once per kernel for each data build.
+) -> tuple[BenchmarkInputs | NationalSources, NationalBenchmark]:
+    """The page's sources and its national result, read once per kernel for each data build.
 
     The national part (every LA's rates, the model fit, the funnels, the change) does not
-    depend on the LA, so a batch that renders many LAs in one warm kernel fits the model once.
+    depend on the LA: for the notebook's default options the data build computed it once
+    (:mod:`.national_tables`), and it is read from those analysis tables; for other options it
+    is computed here. Either way a kernel kept across LAs does so once.
     The cache is keyed on the processed tables' checksums and the release registry, so a
     rebuilt table or a new release is never served from it; nothing downstream modifies the
     result (``tests/test_benchmarking.py`` renders one LA before and after another).
@@ -161,10 +164,16 @@ def national_result(
 @lru_cache(maxsize=2)
 def _national_cached(
     folder: str, key: str, year: int, cla_series: str, iod_release: str, change_years: int
-) -> tuple[BenchmarkInputs, NationalBenchmark]:
+) -> tuple[BenchmarkInputs | NationalSources, NationalBenchmark]:
+    options = {"year": year, "cla_series": cla_series, "iod_release": iod_release,
+               "change_years": change_years}
+    # The data build computed the result for the notebook's default options (analysis tables);
+    # other options are computed here.
+    stored = national_tables.read_national(Path(folder), options)
+    if stored is not None:
+        return stored
     inp = load_inputs(Path(folder))
-    return inp, national_benchmark(inp, year=year, cla_series=cla_series,
-                                   iod_release=iod_release, change_years=change_years)
+    return inp, national_benchmark(inp, **options)
 
 
 def prepare(
@@ -214,7 +223,7 @@ def prepare(
                             inp.workforce)
     return BenchmarkContext(la=la, inputs=inp, national=national, local=local,
                             neighbour_set=neighbour_set,
-                            cla_ids=inp.ids_for_years([national.year, national.start]))
+                            cla_ids=national.cla_ids)
 
 
 def rates_section(ctx: BenchmarkContext) -> list[Block]:
