@@ -12,7 +12,10 @@ for ``--la``:
 - each chart: the CPU seconds (this process) from the end of the previous chart (or the
   cell's start) to the call of :meth:`Page.figure` (building the chart, with the section's
   computing), and the CPU seconds :meth:`Page.figure` takes (laying out, drawing, encoding);
-- each notebook's cell CPU seconds, and the sum of chart seconds per LA.
+- each chart function's CPU seconds (the ``plot_*`` functions of the pages' ``charts``
+  modules: building the figure and its layout pass);
+- each notebook's cell CPU seconds, and the chart seconds per LA (chart functions plus
+  :meth:`Page.figure`).
 
 ``--png-dir`` saves every chart's PNG (``<notebook>_<n>.png``), e.g. to compare two versions
 with ``compare_charts.py``. ``--profile`` prints the top cProfile entries of the ``--la`` run,
@@ -73,6 +76,40 @@ class ChartTimer:
         self.mark = time.process_time()
 
 
+#: The functions that draw a chart (return a figure), by page package.
+CHART_FUNCTIONS = {
+    "cla_trend": ("plot_trend", "plot_comparison"),
+    "deprivation": ("plot_decile_map", "plot_decile_bars", "plot_growth"),
+    "sub_area_profile": ("bar_chart", "idaci_chart", "maps_figure"),
+    "cla_gradient": ("plot_gradient",),
+    "benchmarking": (
+        "plot_deprivation", "plot_funnel", "plot_change", "plot_workforce", "plot_diagnostics"
+    ),
+}
+
+
+def time_chart_functions(seconds: dict[str, float]) -> None:
+    """Add each chart function's CPU seconds to ``seconds[name]`` (wrapped where it is used)."""
+    import importlib
+
+    for package, names in CHART_FUNCTIONS.items():
+        charts = importlib.import_module(f"solihull_analytics.pages.{package}.charts")
+        page = importlib.import_module(f"solihull_analytics.pages.{package}.page")
+        for name in names:
+            original = getattr(charts, name)
+
+            def timed(*args, _fn=original, _name=name, **kwargs):  # noqa: ANN002, ANN003, ANN202
+                start = time.process_time()
+                try:
+                    return _fn(*args, **kwargs)
+                finally:
+                    seconds[_name] = seconds.get(_name, 0.0) + time.process_time() - start
+
+            setattr(charts, name, timed)
+            if getattr(page, name, None) is original:
+                setattr(page, name, timed)
+
+
 def _quiet_display() -> list[bytes]:
     """Replace IPython's display by one that keeps PNGs and shows nothing."""
     import IPython.display
@@ -123,8 +160,11 @@ def main() -> None:
     pngs = _quiet_display()
     timer = ChartTimer()
     timer.install()
+    drawing: dict[str, float] = {}
+    time_chart_functions(drawing)
     run_pack(args.warm_up, books, timer)
     timer.records.clear()
+    drawing.clear()
     pngs.clear()
     profiler = cProfile.Profile() if args.profile or args.profile_figures else None
     if args.profile_figures:
@@ -147,9 +187,13 @@ def main() -> None:
     for stem, s in seconds.items():
         b, f = next((v for k, v in per_book.items() if stem.startswith(k[:2])), (0.0, 0.0))
         print(f"  {stem:32s} {s:6.2f} {b:6.2f} {f:6.2f}")
+    print("Chart functions (CPU s, all calls): "
+          + ", ".join(f"{k} {v:.2f}" for k, v in drawing.items()))
     total_fig = sum(r["figure"] for r in timer.records)
-    print(f"Total: {len(timer.records)} charts, Page.figure {total_fig:.2f} s, "
-          f"cells {sum(seconds.values()):.2f} s")
+    total_draw = sum(drawing.values())
+    print(f"Total: {len(timer.records)} charts; CPU s: chart functions {total_draw:.2f}, "
+          f"Page.figure {total_fig:.2f}, both {total_draw + total_fig:.2f}; "
+          f"cells {sum(seconds.values()):.2f}")
     if args.png_dir:
         args.png_dir.mkdir(parents=True, exist_ok=True)
         counts: dict[str, int] = {}
