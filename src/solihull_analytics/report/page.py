@@ -38,6 +38,9 @@ MARKERS = ("o", "s", "^", "D", "v", "P")
 SYNTHETIC_LABEL = "SYNTHETIC DATA"
 #: Resolution of the charts' PNGs (dots per inch).
 SAVE_DPI = 110
+#: zlib level of the charts' PNGs. Solihull's 21 charts as RGB: level 3 takes 0.46 CPU s and
+#: 2.07 MB, the default 6 0.74 s and 2.03 MB (RGBA at 6, matplotlib's default: 2.24 MB).
+PNG_COMPRESS_LEVEL = 3
 
 
 def use_af_style() -> None:
@@ -103,7 +106,6 @@ def png_bytes(fig: Any) -> bytes:
     """
 
     import numpy as np
-    from matplotlib import image
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.transforms import Bbox
 
@@ -122,15 +124,35 @@ def png_bytes(fig: Any) -> bytes:
         x0, y0, x1, y1 = drawn
         if x0 >= 0 and y0 >= 0 and x1 <= width and y1 <= height:
             pixels = np.asarray(canvas.buffer_rgba())[height - y1 : height - y0, x0:x1]
-            image.imsave(buf, pixels, format="png", dpi=SAVE_DPI)
+            _write_png(buf, pixels)
             return buf.getvalue()
         box = drawn
     inches = Bbox.from_extents(*box).transformed(fig.dpi_scale_trans.inverted())
-    fig.savefig(buf, format="png", dpi=SAVE_DPI, bbox_inches=inches, pad_inches=0)
+    fig.savefig(
+        buf, format="png", dpi=SAVE_DPI, bbox_inches=inches, pad_inches=0,
+        pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL},
+    )
     if not _blank_border(buf.getvalue(), fig.get_facecolor()):
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=SAVE_DPI, bbox_inches="tight")
     return buf.getvalue()
+
+
+def _write_png(buf: io.BytesIO, pixels: Any) -> None:
+    """Write RGBA pixels as a PNG: RGB when every pixel is opaque (the same image, a quarter
+    less to compress), at :data:`PNG_COMPRESS_LEVEL`, with matplotlib's metadata and the dpi."""
+    import matplotlib as mpl
+    import numpy as np
+    from PIL import Image, PngImagePlugin
+
+    if bool((pixels[..., 3] == 255).all()):
+        pixels = np.ascontiguousarray(pixels[..., :3])
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Software", f"Matplotlib version{mpl.__version__}, https://matplotlib.org/")
+    Image.fromarray(pixels).save(
+        buf, format="png", dpi=(SAVE_DPI, SAVE_DPI), pnginfo=info,
+        compress_level=PNG_COMPRESS_LEVEL,
+    )
 
 
 def _pixel_box(fig: Any, renderer: Any) -> tuple[int, int, int, int]:
