@@ -152,6 +152,7 @@ def main() -> None:
         "--profile-figures", action="store_true", help="profile only the Page.figure calls"
     )
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--sort", default="cumulative", help="pstats order, e.g. tottime")
     args = parser.parse_args()
 
     books = sorted(paths.notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
@@ -202,7 +203,7 @@ def main() -> None:
             (args.png_dir / f"{r['notebook']}_{n:02d}.png").write_bytes(png)
         print(f"PNGs in {args.png_dir}")
     if profiler:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.top)
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
 
 
 if __name__ == "__main__":
