@@ -21,9 +21,9 @@ def _figure(legend_outside: bool):
     fig, ax = plt.subplots(figsize=(4, 3))
     ax.plot([1, 2, 3], [3, 1, 2], label="a series with a long name")
     ax.set_title("A title", loc="left")
-    if legend_outside:  # reaches past the canvas's right edge: tight_layout cannot hold it
-        ax.legend(loc="upper left", bbox_to_anchor=(1.5, 1))
     fig.tight_layout()
+    if legend_outside:  # placed after the layout pass: it reaches past the canvas's right edge
+        ax.legend(loc="upper left", bbox_to_anchor=(1.5, 1))
     return fig
 
 
