@@ -453,7 +453,7 @@ def test_prepare_and_headlines_solihull(processed):
     assert any(n.startswith("child_growth_most_deprived_tenth") for n in heads)
 
 
-def test_decile_bars_drawn_with_seaborn_show_the_counts_in_af_colour():
+def test_decile_bars_show_the_counts_in_af_colour():
     import matplotlib.colors as mcolors
     import matplotlib.pyplot as plt
 
@@ -469,7 +469,7 @@ def test_decile_bars_drawn_with_seaborn_show_the_counts_in_af_colour():
         want = d[d["release"] == rel].sort_values("decile")["lsoas"].tolist()
         bars = sorted(ax.patches, key=lambda b: b.get_x())
         assert [round(b.get_height()) for b in bars] == want
-        assert ax.get_title(loc="left") == "", "no seaborn facet title beside the panel's own"
+        assert ax.get_title(loc="left") == "", "no second title beside the panel's own"
         assert {mcolors.to_hex(b.get_facecolor()).upper() for b in bars} == {AF_COLOURS[0]}
         labels = [t.get_text() for t in ax.texts]
         assert labels == [str(v) for v in want], "every bar carries its count"

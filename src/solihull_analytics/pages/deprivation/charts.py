@@ -19,19 +19,32 @@ DECILE_HATCH = {1: "////", 2: "..."}
 
 
 def _draw_deciles(ax: Any, gdf: Any, cmap: Any) -> None:
-    """LSOAs shaded (and deciles 1-2 hatched) by national decile; grey where none."""
-    for d in range(1, 11):
-        part = gdf[gdf["decile"] == d]
+    """LSOAs shaded (and deciles 1-2 hatched) by national decile; grey where none.
+
+    One collection per hatch (deciles 1 and 2 each, then deciles 3-10 and the ungraded LSOAs
+    together), drawn in decile order, rather than one per decile (issue 16: fewer collections
+    to build and draw; the polygons are painted in the same order).
+    """
+    decile = gdf["decile"]
+    for d in DECILE_HATCH:
+        part = gdf[decile == d]
         if len(part):
             part.plot(
                 ax=ax,
                 color=cmap(d - 1),
                 edgecolor="white",
                 linewidth=0.2,
-                hatch=DECILE_HATCH.get(d),
+                hatch=DECILE_HATCH[d],
             )
-    if gdf["decile"].isna().any():
-        gdf[gdf["decile"].isna()].plot(ax=ax, color="#DDDDDD", edgecolor="white", linewidth=0.2)
+    rest = gdf[~decile.isin(list(DECILE_HATCH)).fillna(False)]
+    rest = rest.assign(_order=rest["decile"].astype("Float64").fillna(11)).sort_values(
+        "_order", kind="stable"
+    )
+    if len(rest):
+        colours = [
+            "#DDDDDD" if pd.isna(d) else cmap(int(d) - 1) for d in rest["decile"].to_numpy()
+        ]
+        rest.plot(ax=ax, color=colours, edgecolor="white", linewidth=0.2)
 
 
 def _draw_wards(ax: Any, wards: Any, label: bool) -> None:
@@ -143,47 +156,36 @@ def plot_decile_map(
 def plot_decile_bars(deciles: pd.DataFrame, title: str) -> Any:
     """Small multiples: the LA's LSOAs by national IDACI decile, one panel per release.
 
-    Drawn with seaborn (a bar chart faceted by release, :func:`seaborn.catplot`) in the
-    Analysis Function style: the afcharts rcParams that :class:`page.Page` sets with
-    :func:`page.use_af_style` (seaborn's own themes are not used), the first
-    afcharts colour at full saturation. Bars carry their counts; panels share
-    the y axis so releases compare directly.
+    Plain matplotlib bars, one panel per release (it was seaborn's :func:`seaborn.catplot`,
+    which cost about a second per LA in its own layout passes, issue 16), in the Analysis
+    Function style that :class:`page.Page` sets with :func:`page.use_af_style`, in the first
+    afcharts colour. Bars carry their counts; panels share the y axis so releases compare
+    directly.
     """
-    import seaborn as sns
+    import matplotlib.pyplot as plt
 
     from solihull_analytics.report.page import af_colours
 
     releases = list(dict.fromkeys(deciles["release"]))  # in the order of decile_counts
-    grid = sns.catplot(
-        data=deciles,
-        kind="bar",
-        x="decile",
-        y="lsoas",
-        col="release",
-        col_order=releases,
-        order=list(range(1, 11)),
-        color=af_colours(1)[0],
-        saturation=1,  # seaborn desaturates by default; keep the afcharts colour exact
-        errorbar=None,  # one count per bar: nothing to estimate
-        width=0.8,
-        sharey=True,
-        facet_kws={"despine": False},  # spines as the afcharts style sets them
-        height=4.2,
-        aspect=9 / 4.2 / max(1, len(releases)),
+    fig, axes = plt.subplots(
+        1, max(1, len(releases)), figsize=(9, 4.2), sharey=True, squeeze=False
     )
-    grid.set_titles("")  # seaborn's "release = ..." (placed left by the afcharts style)
     top = max(1, int(deciles["lsoas"].max()))
     vintages = deciles.groupby("release")["lsoa_vintage"].first()
-    for rel, ax in grid.axes_dict.items():
-        for bars in ax.containers:
-            ax.bar_label(bars, fmt="%d", fontsize=7)
+    for rel, ax in zip(releases, axes[0], strict=False):
+        part = deciles[(deciles["release"] == rel) & deciles["decile"].between(1, 10)]
+        part = part.sort_values("decile")
+        bars = ax.bar(
+            part["decile"].astype(int) - 1, part["lsoas"], width=0.8, color=af_colours(1)[0]
+        )
+        ax.bar_label(bars, fmt="%d", fontsize=7)
         ax.set_title(f"{rel}\n({int(vintages[rel])} LSOAs)", fontsize=10, loc="center")
-        ax.set_xlabel("")
+        ax.set_xticks(range(10), [str(d) for d in range(1, 11)])
+        ax.set_xlim(-0.5, 9.5)
+        ax.xaxis.grid(False)  # categories: no vertical grid lines
         ax.tick_params(axis="x", labelsize=7)
         ax.set_ylim(0, top * 1.18)
-    grid.set_ylabels("LSOAs in the LA (number)")
-    fig = grid.figure
-    fig.set_size_inches(9, 4.2)
+    axes[0][0].set_ylabel("LSOAs in the LA (number)")
     fig.supxlabel("National IDACI decile (1 = England's most deprived 10%)", fontsize=9)
     fig.suptitle(textwrap.fill(title, 80), x=0.01, ha="left", fontsize=12, fontweight="bold")
     fig.tight_layout()
