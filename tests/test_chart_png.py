@@ -1,4 +1,4 @@
-"""Charts saved once and cropped (:func:`page.png_bytes`) match ``savefig(bbox_inches="tight")``."""
+"""Charts saved once and cropped (:func:`charts.png_bytes`) match ``bbox_inches="tight"``."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import io
 import numpy as np
 import pytest
 
-from solihull_analytics.report import page
+from solihull_analytics.report import charts
 
 
 @pytest.fixture(autouse=True)
 def _style():
-    page.use_af_style()
+    charts.use_af_style()
 
 
 def _figure(legend_outside: bool):
@@ -44,13 +44,13 @@ def test_png_is_the_tight_crop_at_the_save_dpi(legend_outside):
     import matplotlib.pyplot as plt
 
     fig = _figure(legend_outside)
-    ours = _pixels(page.png_bytes(fig))
+    ours = _pixels(charts.png_bytes(fig))
     reference = _tight(_figure(legend_outside))
     plt.close("all")
     # Same crop up to the rounding of its edges to whole pixels.
     assert abs(ours.shape[0] - reference.shape[0]) <= 2
     assert abs(ours.shape[1] - reference.shape[1]) <= 2
-    canvas_width = 4 * page.SAVE_DPI
+    canvas_width = 4 * charts.SAVE_DPI
     assert (ours.shape[1] > canvas_width) == legend_outside
     # Nothing touches the border: the padding is intact on all four sides.
     for edge in (ours[0], ours[-1], ours[:, 0], ours[:, -1]):
@@ -61,7 +61,7 @@ def test_png_dpi_is_recorded():
     import matplotlib.pyplot as plt
     from PIL import Image
 
-    png = page.png_bytes(_figure(False))
+    png = charts.png_bytes(_figure(False))
     plt.close("all")
     dpi = Image.open(io.BytesIO(png)).info["dpi"]
-    assert round(dpi[0]) == page.SAVE_DPI
+    assert round(dpi[0]) == charts.SAVE_DPI

@@ -457,7 +457,7 @@ def test_decile_bars_show_the_counts_in_af_colour():
     import matplotlib.colors as mcolors
     import matplotlib.pyplot as plt
 
-    from solihull_analytics.report.page import AF_COLOURS, use_af_style
+    from solihull_analytics.report.charts import AF_COLOURS, use_af_style
 
     use_af_style()
     d = compute.decile_counts(_iod_fixture(), SOLIHULL, FACTS)

@@ -98,7 +98,7 @@ def test_deferred_drawing_skips_redraws_and_keeps_the_image() -> None:
     import geopandas as gpd
     from shapely.geometry import box
 
-    from solihull_analytics.report.page import deferred_drawing
+    from solihull_analytics.report.charts import deferred_drawing
 
     layers = [gpd.GeoSeries([box(i, 0, i + 1, 1)]) for i in range(4)]
 

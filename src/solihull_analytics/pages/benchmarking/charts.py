@@ -14,7 +14,7 @@ from solihull_analytics.constants import ENGLAND_CODE
 from solihull_analytics.methods import rates
 from solihull_analytics.methods.count_model import DeprivationModel
 from solihull_analytics.pages.benchmarking.compute import WORKFORCE_LABELS
-from solihull_analytics.report.page import AF_COLOURS
+from solihull_analytics.report.charts import AF_COLOURS
 
 #: What each chart plots, offered as its download (columns of the model or funnel tables).
 MODEL_CHART_COLUMNS = (

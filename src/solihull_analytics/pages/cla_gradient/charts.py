@@ -23,7 +23,7 @@ def plot_gradient(result: GradientResult, title: str | None = None):
     """
     import matplotlib.pyplot as plt
 
-    from solihull_analytics.report.page import af_colours
+    from solihull_analytics.report.charts import af_colours
 
     pt = result.plot_table
     colour, line_colour = af_colours(2)

@@ -40,7 +40,7 @@ def plot_trend(
     """
     import matplotlib.pyplot as plt
 
-    from solihull_analytics.report.page import LINE_STYLES, MARKERS, af_colours
+    from solihull_analytics.report.charts import LINE_STYLES, MARKERS, af_colours
 
     colours = af_colours(2)
     fig, ax = plt.subplots(figsize=(9, 5.5))
@@ -120,7 +120,7 @@ def plot_comparison(comparison: pd.DataFrame, year: int, title: str) -> object:
     """Horizontal dot chart of non-UASC rates with 95% CIs for the LA and its comparators."""
     import matplotlib.pyplot as plt
 
-    from solihull_analytics.report.page import MARKERS, af_colours
+    from solihull_analytics.report.charts import MARKERS, af_colours
 
     d = comparison.dropna(subset=["rate_non_uasc"]).sort_values("rate_non_uasc")
     colours = af_colours(3)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from solihull_analytics.report.page import deferred_drawing
+from solihull_analytics.report.charts import deferred_drawing
 
 _DECILE_NOTE = {1: " (most deprived 10%)", 10: " (least deprived 10%)"}
 #: Hatching per decile (1 and 2 hatched so the most deprived 20% is visible without colour).
@@ -158,13 +158,13 @@ def plot_decile_bars(deciles: pd.DataFrame, title: str) -> Any:
 
     Plain matplotlib bars, one panel per release (it was seaborn's :func:`seaborn.catplot`,
     which cost about a second per LA in its own layout passes, issue 16), in the Analysis
-    Function style that :class:`page.Page` sets with :func:`page.use_af_style`, in the first
+    Function style that :class:`page.Page` sets with :func:`charts.use_af_style`, in the first
     afcharts colour. Bars carry their counts; panels share the y axis so releases compare
     directly.
     """
     import matplotlib.pyplot as plt
 
-    from solihull_analytics.report.page import af_colours
+    from solihull_analytics.report.charts import af_colours
 
     releases = list(dict.fromkeys(deciles["release"]))  # in the order of decile_counts
     fig, axes = plt.subplots(
@@ -202,7 +202,7 @@ def plot_growth(tenths: dict[str, pd.DataFrame], title: str) -> Any:
     """
     import matplotlib.pyplot as plt
 
-    from solihull_analytics.report.page import af_colours
+    from solihull_analytics.report.charts import af_colours
 
     fig, ax = plt.subplots(figsize=(9, 4.5))
     colours = af_colours(3)

@@ -7,14 +7,14 @@ from typing import Any
 import pandas as pd
 
 from solihull_analytics.pages.sub_area_profile.maps import MapLayers
-from solihull_analytics.report.page import deferred_drawing
+from solihull_analytics.report.charts import deferred_drawing
 
 
 def bar_chart(df: pd.DataFrame, value: str, title: str, xlabel: str, fmt: str = "{:.1f}%") -> Any:
     """Horizontal bars, one per area, labelled with their values (hatching marks LA/England)."""
     import matplotlib.pyplot as plt
 
-    from solihull_analytics.report.page import af_colours
+    from solihull_analytics.report.charts import af_colours
 
     d = df.dropna(subset=[value]).iloc[::-1]
     fig, ax = plt.subplots(figsize=(9, 0.6 * len(d) + 1.6))
@@ -39,7 +39,7 @@ def idaci_chart(comp: pd.DataFrame, release: str, title: str) -> Any:
     """Share of children by national IDACI decile, one line (style and marker) per area."""
     import matplotlib.pyplot as plt
 
-    from solihull_analytics.report.page import LINE_STYLES, MARKERS, af_colours
+    from solihull_analytics.report.charts import LINE_STYLES, MARKERS, af_colours
 
     d = comp[comp["release"] == release]
     fig, ax = plt.subplots(figsize=(9, 5))
