@@ -515,6 +515,17 @@ def read_table(
     The check runs on every call. In a kernel kept across LAs (:data:`KEEP_TABLES_ENV` set) a
     whole table is parsed only once per content, and each caller gets its own shallow copy.
     """
+    data, recorded = checked_table_bytes(name, processed_dir)
+    if columns is None and filters is None:
+        return _parsed_table(data, recorded).copy(deep=False)
+    return _parse(data, columns=columns, filters=filters)
+
+
+def checked_table_bytes(name: str, processed_dir: Path | None = None) -> tuple[bytes, str]:
+    """The bytes of a processed table and their sha256, checked against the build manifest.
+
+    Raises as :func:`read_table` does (missing, or not the table the build wrote).
+    """
     processed_dir = processed_dir or paths.processed_dir()
     p = processed_dir / f"{name}.parquet"
     if not p.exists():
@@ -534,9 +545,7 @@ def read_table(
             f"processed table {name!r} at {p} {why}; it was not used. Run "
             f"`solihull-analytics data build --only {name}` to rebuild it, then run again."
         )
-    if columns is None and filters is None:
-        return _parsed_table(data, recorded).copy(deep=False)
-    return _parse(data, columns=columns, filters=filters)
+    return data, recorded
 
 
 def table_columns(name: str, processed_dir: Path | None = None) -> list[str]:

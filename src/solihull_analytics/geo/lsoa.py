@@ -16,6 +16,7 @@ import pandas as pd
 
 from solihull_analytics import releases as registry
 from solihull_analytics.build import read_table
+from solihull_analytics.derived import derived_table
 
 #: Notebook value: the IoD release in force in the cohort year (the latest published by then).
 FOR_COHORT = "cohort"
@@ -125,12 +126,22 @@ def lsoa_idaci_decile(release: str, processed_dir: Path | None = None) -> pd.Dat
     ValueError
         If the release has no IDACI deciles in the processed data.
     """
-    iod = read_table("iod_lsoa", processed_dir)
-    sub = iod[(iod["release"] == release) & iod["idaci_decile"].notna()]
-    if sub.empty:
+    out = derived_table("iod_lsoa", _release_deciles, release, processed_dir,
+                        columns=["release", *IDACI_DECILE_COLUMNS],
+                        filters=[("release", "==", release)])
+    if out.empty:
         raise ValueError(f"no IDACI deciles for release {release!r} in iod_lsoa")
-    cols = ["lsoa_code", "la_code", "idaci_decile", "children_0_15", "denominator_year"]
-    out = sub[cols + ["source_id"]].copy()
+    return out
+
+
+#: The columns of :func:`lsoa_idaci_decile`'s result.
+IDACI_DECILE_COLUMNS = ["lsoa_code", "la_code", "idaci_decile", "children_0_15",
+                        "denominator_year", "source_id"]
+
+
+def _release_deciles(iod: pd.DataFrame) -> pd.DataFrame:
+    """The ``iod_lsoa`` rows of one release (read with a filter) that have an IDACI decile."""
+    out = iod.loc[iod["idaci_decile"].notna(), IDACI_DECILE_COLUMNS].copy()
     out["idaci_decile"] = out["idaci_decile"].astype(int)
     return out.reset_index(drop=True)
 
@@ -185,12 +196,8 @@ def lsoa_denominators(
     codes = pd.Index(sorted(set(lsoa_codes)))
     release = resolve_idaci_release(release, cohort_year)
     vintage = release_vintage(release, processed_dir)
-    pop = read_table("population_lsoa", processed_dir)
-    sape = pop[
-        pop["source"].str.startswith("sape")
-        & (pop["age_band"] == "0-17")
-        & (pop["lsoa_vintage"] == vintage)
-    ]
+    sape = derived_table("population_lsoa", _estimate_rows, vintage, processed_dir,
+                         filters=[("age_band", "==", "0-17"), ("lsoa_vintage", "==", vintage)])
     reference = cohort_year - 0.25 if cohort == "during_year" else cohort_year + 0.25
     if not sape.empty:
         years = sorted(sape["year"].unique())
@@ -210,6 +217,11 @@ def lsoa_denominators(
                 f"{', '.join(str(y) for y in years)}).",
             )
     return _iod_children_0_15(codes, release, vintage, processed_dir)
+
+
+def _estimate_rows(pop: pd.DataFrame) -> pd.DataFrame:
+    """The small-area estimate rows of ``population_lsoa`` (read filtered to an age band)."""
+    return pop[pop["source"].str.startswith("sape")]
 
 
 def _iod_children_0_15(

@@ -264,6 +264,7 @@ def load_inputs(processed_dir: Path | None = None) -> IdaciInputs:
     page then says what is missing instead of failing).
     """
     from solihull_analytics.build import BuildError, read_table
+    from solihull_analytics.derived import derived_table
 
     problems: list[str] = []
 
@@ -278,13 +279,32 @@ def load_inputs(processed_dir: Path | None = None) -> IdaciInputs:
     if iod is None:
         iod = pd.DataFrame({c: pd.Series(dtype="object") for c in IOD_COLUMNS_USED})
     lookups = [read(registry.geography_table(r)) for r in registry.geography("lsoa_lookup")]
+    try:
+        population = derived_table("population_lsoa", compact_population, (), processed_dir)
+    except (BuildError, FileNotFoundError, OSError) as exc:
+        problems.append(f"processed table 'population_lsoa' is not available ({exc})")
+        population = None
     return IdaciInputs(
         iod,
         read("iod_releases"),
-        read("population_lsoa"),
+        population,
         [lookup for lookup in lookups if lookup is not None],
         problems,
     )
+
+
+#: ``population_lsoa``'s repeated text columns, kept as categoricals by :func:`compact_population`.
+POPULATION_CATEGORIES = ["source", "age_band", "source_id"]
+
+
+def compact_population(population: pd.DataFrame) -> pd.DataFrame:
+    """``population_lsoa`` with its repeated text columns as categoricals.
+
+    A third of the memory, and selecting rows by source and age band compares small integer
+    codes instead of strings; the page only reads values out of these columns (no group-by
+    on them), so its figures do not change.
+    """
+    return population.astype({c: "category" for c in POPULATION_CATEGORIES})
 
 
 def optional_table(name: str, processed_dir: Path | None) -> Any | None:

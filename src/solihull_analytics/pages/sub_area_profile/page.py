@@ -29,6 +29,7 @@ from solihull_analytics.pages.sub_area_profile.charts import bar_chart, idaci_ch
 from solihull_analytics.pages.sub_area_profile.inputs import (
     LOW_INCOME_SOURCES,
     Inputs,
+    read_boundaries,
     read_inputs,
 )
 from solihull_analytics.pages.sub_area_profile.maps import MapInputs, MapLayers, map_layers
@@ -185,7 +186,9 @@ def prepare(
                                      (c.latest, c.latest_vintage), m["m11"])
     layers = map_layers(areas, MapInputs(
         inp.census_lsoa, c.latest, c.latest_vintage, c.previous_vintage, inp.iod, inp.iod_order,
-        inp.boundaries, inp.boundaries_previous, inp.lookup, m["m11"]))
+        read_boundaries(c.latest_vintage, areas.la_lsoa21, processed),
+        read_boundaries(c.previous_vintage, m["m11"]["lsoa11_code"], processed),
+        inp.lookup, m["m11"]))
     have_lone = bool(m["households"]["pct_lone_parent_dependent"].notna().any())
     missing = {
         "ethnicity": [text.ethnicity_previous_missing(c, inp.previous_ethnicity_source)],
