@@ -586,13 +586,20 @@ def _parse(data: bytes, **read_options: Any) -> Any:
     """Parquet bytes to a DataFrame, or a GeoDataFrame for a boundary layer."""
     import io
 
+    import pyarrow
+
     if _is_geoparquet(data):
         import geopandas
 
-        return geopandas.read_parquet(io.BytesIO(data), **read_options)
-    import pandas
+        table = geopandas.read_parquet(io.BytesIO(data), **read_options)
+    else:
+        import pandas
 
-    return pandas.read_parquet(io.BytesIO(data), **read_options)
+        table = pandas.read_parquet(io.BytesIO(data), **read_options)
+    # Arrow's allocator keeps the decoded columns' memory after conversion (tens of MB per
+    # table, even for a filtered read); hand it back so a kernel's memory is what it holds.
+    pyarrow.default_memory_pool().release_unused()
+    return table
 
 
 def _is_geoparquet(data: bytes) -> bool:
