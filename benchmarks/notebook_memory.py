@@ -1,5 +1,8 @@
 """Resident memory after each cell of the pack's notebooks, one fresh process per notebook.
 
+Prints, after each cell, its seconds, the resident memory and the peak so far (which catches
+memory held only inside a cell).
+
 Usage::
 
     python benchmarks/notebook_memory.py [--la E08000029] [--notebooks 01 02 03 04 05]
@@ -35,6 +38,13 @@ def rss_mb() -> float:
     return float("nan")
 
 
+def peak_mb() -> float:
+    """This process's peak resident memory so far in MB (inside cells too)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def run_cells(notebook: Path, la_code: str, output_dir: str) -> None:
     """Run one notebook's code cells here, printing time and resident memory after each."""
     cells = [c for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"]
@@ -49,8 +59,8 @@ def run_cells(notebook: Path, la_code: str, output_dir: str) -> None:
         if i == 0:  # the parameters cell
             namespace.update(la_code=la_code, output_dir=output_dir, run_date="2026-11-30")
         first = next((s for s in source.splitlines() if s and not s.startswith("#")), "")
-        print(f"  cell {i:2d} {time.perf_counter() - start:6.2f} s  {rss_mb():6.0f} MB  "
-              f"{first[:60]}", flush=True)
+        print(f"  cell {i:2d} {time.perf_counter() - start:6.2f} s  {rss_mb():6.0f} MB "
+              f"(peak {peak_mb():4.0f})  {first[:60]}", flush=True)
 
 
 def main() -> None:

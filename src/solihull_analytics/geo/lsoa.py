@@ -250,8 +250,13 @@ def lsoa_code_column(vintage: int) -> str:
     return f"lsoa{int(vintage) % 100:02d}_code"
 
 
-def lsoa_boundaries(vintage: int, processed_dir: Path | None = None):
+def lsoa_boundaries(vintage: int, processed_dir: Path | None = None,
+                    bbox: tuple[float, float, float, float] | None = None):
     """LSOA polygons of a vintage (:func:`boundary_table` says which table).
+
+    ``bbox`` ``(xmin, ymin, xmax, ymax)`` in British National Grid metres: only the polygons
+    that intersect it (:func:`boundaries_in_box` reads them without holding all the table's
+    polygons; a kernel kept across LAs selects them from its parsed table instead).
 
     Returns
     -------
@@ -263,9 +268,60 @@ def lsoa_boundaries(vintage: int, processed_dir: Path | None = None):
     ValueError
         If the registry has no LSOA boundaries of that vintage.
     """
-    gdf = read_table(boundary_table(vintage), processed_dir)
-    code = lsoa_code_column(vintage)
+    import os
+
+    from solihull_analytics.build import KEEP_TABLES_ENV
+
+    table, code = boundary_table(vintage), lsoa_code_column(vintage)
+    gdf = None
+    if bbox is not None and os.environ.get(KEEP_TABLES_ENV) != "1":
+        gdf = boundaries_in_box(table, bbox, processed_dir)
+        if gdf.crs is None or gdf.crs.to_epsg() != 27700:  # the box is in metres of 27700
+            gdf = None
+    if gdf is None:  # (a warm kernel keeps the whole table parsed: selecting from it is quicker)
+        gdf = read_table(table, processed_dir)
     gdf = gdf[[code, "geometry"]].rename(columns={code: "lsoa_code"})
     if gdf.crs is None or gdf.crs.to_epsg() != 27700:
         gdf = gdf.to_crs(27700)
-    return gdf
+    return gdf if bbox is None else gdf.cx[bbox[0]:bbox[2], bbox[1]:bbox[3]]
+
+
+#: Polygons converted at a time by :func:`boundaries_in_box`.
+BOUNDARY_SLICE_ROWS = 4096
+
+
+def boundaries_in_box(table: str, bbox: tuple[float, float, float, float],
+                      processed_dir: Path | None = None):
+    """The polygons of a boundary table that intersect ``bbox``, as ``.cx`` would select them.
+
+    The table's rows are turned into polygons a slice at a time, keeping only those in the
+    box, so all England's polygons (about 90 MB for the 2011 LSOAs) are never in memory
+    together. Row order and index labels are those of the whole table. The table is checked
+    against the build manifest as :func:`~solihull_analytics.build.read_table` checks it.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+    """
+    import io
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from geopandas.io.arrow import _arrow_to_geopandas
+
+    from solihull_analytics.build import checked_table_bytes
+
+    x0, y0, x1, y1 = bbox
+    data, _ = checked_table_bytes(table, processed_dir)
+    parquet = pq.ParquetFile(io.BytesIO(data))
+    geo = json.loads(parquet.metadata.metadata[b"geo"])
+    parts, start = [], 0
+    for batch in parquet.iter_batches(batch_size=BOUNDARY_SLICE_ROWS):
+        part = _arrow_to_geopandas(pa.Table.from_batches([batch]), geo)
+        part.index = pd.RangeIndex(start, start + len(part))
+        start += len(part)
+        parts.append(part.cx[x0:x1, y0:y1])
+    pa.default_memory_pool().release_unused()
+    return pd.concat(parts) if parts else _arrow_to_geopandas(parquet.schema_arrow.empty_table(),
+                                                            geo)
