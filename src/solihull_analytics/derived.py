@@ -18,12 +18,7 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
-from solihull_analytics.build import (
-    KEEP_TABLES_ENV,
-    _parse,
-    _parsed_table,
-    checked_table_bytes,
-)
+from solihull_analytics.build import KEEP_TABLES_ENV, _parse, checked_table_bytes
 
 #: Derived results by (table, sha256, columns, filters, derivation, key).
 _DERIVED: dict[tuple[Hashable, ...], Any] = {}
@@ -84,11 +79,8 @@ def derived_table(
                  f"{derive.__module__}.{derive.__qualname__}", key)
     if keep and cache_key in _DERIVED:
         return _shallow(_DERIVED[cache_key])
-    if columns is None and filters is None:
-        table = _parsed_table(data, sha256).copy(deep=False)
-    else:
-        table = _parse(data, columns=columns, filters=filters)
-    result = derive(table)
+    # Parsed for this derivation only: a warm kernel keeps what is derived, not the table too.
+    result = derive(_parse(data, columns=columns, filters=filters))
     if keep:
         if len(_DERIVED) >= _DERIVED_MAX:
             _DERIVED.pop(next(iter(_DERIVED)))
