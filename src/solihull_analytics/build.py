@@ -582,34 +582,5 @@ def _parsed_table(data: bytes, sha256: str) -> Any:
     return table
 
 
-def _parse(data: bytes, **read_options: Any) -> Any:
-    """Parquet bytes to a DataFrame, or a GeoDataFrame for a boundary layer."""
-    import io
-
-    import pyarrow
-
-    if _is_geoparquet(data):
-        import geopandas
-
-        table = geopandas.read_parquet(io.BytesIO(data), **read_options)
-    else:
-        import pandas
-
-        table = pandas.read_parquet(io.BytesIO(data), **read_options)
-    # Arrow's allocator keeps the decoded columns' memory after conversion (tens of MB per
-    # table, even for a filtered read); hand it back so a kernel's memory is what it holds.
-    pyarrow.default_memory_pool().release_unused()
-    return table
-
-
-def _is_geoparquet(data: bytes) -> bool:
-    """Whether parquet bytes carry GeoParquet's ``geo`` metadata (a boundary layer).
-
-    Read from the file's own footer rather than the table registry, which would import every
-    source module (geopandas included) just to read a lookup table.
-    """
-    import io
-
-    import pyarrow.parquet as pq
-
-    return b"geo" in (pq.read_metadata(io.BytesIO(data)).metadata or {})
+#: Parsing checked bytes lives with the processed-table store.
+_parse, _is_geoparquet = processed.parse_table, processed.is_geoparquet

@@ -18,7 +18,8 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
-from solihull_analytics.build import KEEP_TABLES_ENV, _parse, checked_table_bytes
+from solihull_analytics.build import KEEP_TABLES_ENV, checked_table_bytes
+from solihull_analytics.processed import parse_table
 
 #: Derived results by (table, sha256, columns, filters, derivation, key).
 _DERIVED: dict[tuple[Hashable, ...], Any] = {}
@@ -80,7 +81,7 @@ def derived_table(
     if keep and cache_key in _DERIVED:
         return _shallow(_DERIVED[cache_key])
     # Parsed for this derivation only: a warm kernel keeps what is derived, not the table too.
-    result = derive(_parse(data, columns=columns, filters=filters))
+    result = derive(parse_table(data, columns=columns, filters=filters))
     if keep:
         if len(_DERIVED) >= _DERIVED_MAX:
             _DERIVED.pop(next(iter(_DERIVED)))
