@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from solihull_analytics import releases as registry
+from solihull_analytics.geo.lsoa import lsoa_code_column
 from solihull_analytics.geo.sub_areas import AreaDefinition, lsoa11_membership
 from solihull_analytics.pages.sub_area_profile import compute, text
 from solihull_analytics.pages.sub_area_profile.charts import bar_chart, idaci_chart, maps_figure
@@ -187,7 +188,8 @@ def prepare(
     layers = map_layers(areas, MapInputs(
         inp.census_lsoa, c.latest, c.latest_vintage, c.previous_vintage, inp.iod, inp.iod_order,
         read_boundaries(c.latest_vintage, areas.la_lsoa21, processed),
-        read_boundaries(c.previous_vintage, m["m11"]["lsoa11_code"], processed),
+        read_boundaries(c.previous_vintage, m["m11"][lsoa_code_column(c.previous_vintage)],
+                        processed),
         inp.lookup, m["m11"]))
     have_lone = bool(m["households"]["pct_lone_parent_dependent"].notna().any())
     missing = {
