@@ -50,11 +50,16 @@ _ = page.finish()
 """
 
 
-def _peak_rss_watch(stop: threading.Event, peak: list[int]) -> None:
-    """Sample the resident memory of this process and all its children (kernels)."""
+def _peak_rss_watch(stop: threading.Event, peak: list[int],
+                    at_peak: dict[int, int] | None = None) -> None:
+    """Sample the resident memory of this process and all its children (kernels).
+
+    ``at_peak`` is filled with each process's resident memory at the peak (pid -> bytes).
+    """
     me = os.getpid()
     while not stop.is_set():
         total = 0
+        each: dict[int, int] = {}
         for status in Path("/proc").glob("[0-9]*/status"):
             try:
                 text = status.read_text()
@@ -64,7 +69,11 @@ def _peak_rss_watch(stop: threading.Event, peak: list[int]) -> None:
             pid = int(status.parent.name)
             ppid = int(fields.get("PPid", "0").strip() or 0)
             if pid == me or ppid == me or _is_descendant(pid, me):
-                total += int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
+                each[pid] = int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
+                total += each[pid]
+        if total > peak[0] and at_peak is not None:
+            at_peak.clear()
+            at_peak.update(each)
         peak[0] = max(peak[0], total)
         time.sleep(0.2)
 
@@ -87,9 +96,9 @@ class PeakMemory:
     """Watch the peak resident memory of this process tree while the ``with`` block runs."""
 
     def __enter__(self) -> PeakMemory:
-        self._stop, self._peak = threading.Event(), [0]
+        self._stop, self._peak, self.at_peak = threading.Event(), [0], {}
         self._thread = threading.Thread(
-            target=_peak_rss_watch, args=(self._stop, self._peak), daemon=True
+            target=_peak_rss_watch, args=(self._stop, self._peak, self.at_peak), daemon=True
         )
         self._thread.start()
         return self
@@ -101,6 +110,15 @@ class PeakMemory:
     @property
     def gb(self) -> float:
         return self._peak[0] / 1e9
+
+    def composition(self) -> str:
+        """The processes' resident memory at the peak: this process, then the largest others
+        (the kernels), in GB."""
+        me = os.getpid()
+        others = sorted((v for pid, v in self.at_peak.items() if pid != me), reverse=True)
+        parts = [f"this process {self.at_peak.get(me, 0) / 1e9:.2f}"]
+        parts += [f"{v / 1e9:.2f}" for v in others[:4]]
+        return ", ".join(parts) + (f" (+{len(others) - 4} more)" if len(others) > 4 else "")
 
 
 def write_floor_notebooks(folder: Path, count: int) -> list[Path]:
@@ -258,6 +276,7 @@ def main() -> None:
         + ", ".join(f"{k[:2]} {v:.1f}" for k, v in sorted(executes.items()))
     )
     print(f"peak memory, pack    {pack_peak.gb:.2f} GB (process tree; target <= 1.0 GB)")
+    print(f"  at the peak, GB    {pack_peak.composition()}")
     print(f"no-change rerun      {rerun_s:.2f} s (new process; target < 1.5 s)")
     per_la = many_s / max(len(sample), 1)
     print(

@@ -175,6 +175,21 @@ def test_apportion_splits_merged_areas_by_weight_and_keeps_totals() -> None:
     assert equal["B2"] == equal["B3"] == 20.0
 
 
+def test_apportion_to_some_targets_gives_them_the_same_counts() -> None:
+    """Only one LA's target LSOAs needed (issue 16): their counts are those of the whole
+    apportionment, including a source shared with a target outside the LA."""
+    lookup = pd.DataFrame({"lsoa11_code": ["B1", "B1", "B2", "B3", "B4", "B5"],
+                           "lsoa21_code": ["C1a", "C1b", "C2", "C2", "C4", "C5"]})
+    lookup["lsoa21_code"] = lookup["lsoa21_code"].astype("string")  # Arrow strings, as read
+    values = pd.Series({"C1a": 5.0, "C1b": 15.0, "C2": 40.0, "C4": 7.0, "C5": 9.0})
+    weights = pd.Series({"B2": 3.0, "B3": 1.0})
+    whole = children.apportion(values, lookup, 2021, 2011, weights)
+    some = children.apportion(values, lookup, 2021, 2011, weights, targets=["B1", "B2"])
+    assert some[["B1", "B2"]].to_dict() == whole[["B1", "B2"]].to_dict() == {
+        "B1": 20.0, "B2": 30.0}
+    assert "B4" not in some.index and "B5" not in some.index
+
+
 def test_population_change_groups_by_decile_and_tenth() -> None:
     classify = pd.DataFrame({"lsoa_code": ["L1", "L2", "L3"], "idaci_rank": [3, 1, 2],
                              "idaci_decile": [1, 1, 2]})

@@ -81,3 +81,33 @@ def test_the_synthetic_generator_follows_the_registry(registry: Path) -> None:
 def test_unknown_boundary_vintage_is_refused() -> None:
     with pytest.raises(ValueError, match="no LSOA boundaries of vintage 2001"):
         lsoa.lsoa_boundaries(2001)
+
+
+def test_boundaries_in_box_select_as_cx_does_a_slice_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Page 04 places postcodes without holding all England's polygons (issue 16): the
+    polygons read a slice at a time are those ``.cx`` selects from the whole table, in order
+    and with the same index labels."""
+    import hashlib
+    import json
+
+    import geopandas as gpd
+    from pandas.testing import assert_frame_equal
+    from shapely.geometry import box
+
+    whole = gpd.GeoDataFrame(
+        {"lsoa11_code": [f"E0100000{i}" for i in range(7)]},
+        geometry=[box(i * 10, 0, i * 10 + 8, 8) for i in range(7)], crs=27700)
+    path = tmp_path / "polys.parquet"
+    whole.to_parquet(path, index=False)
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    (tmp_path / "manifest.json").write_text(json.dumps({"polys": {"sha256": sha}}))
+    monkeypatch.setattr(lsoa, "BOUNDARY_SLICE_ROWS", 2)
+    for x0, x1 in [(15, 35), (-5, 100), (200, 300), (9, 9.5)]:
+        got = lsoa.boundaries_in_box("polys", (x0, -1, x1, 9), tmp_path)
+        want = whole.cx[x0:x1, -1:9]
+        assert_frame_equal(got, want)
+        assert got.crs == want.crs
+    assert lsoa.boundaries_in_box("polys", (15, -1, 35, 9), tmp_path)["lsoa11_code"].tolist() \
+        == ["E01000001", "E01000002", "E01000003"]

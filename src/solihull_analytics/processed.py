@@ -132,3 +132,36 @@ def remove_stale_temporaries(processed_dir: Path) -> None:
 def manifest(processed_dir: Path | None = None) -> dict[str, Any]:
     """Return the build manifest (table name to key, rows, inputs, sha256)."""
     return read_manifest(processed_dir or paths.processed_dir())
+
+
+def parse_table(data: bytes, **read_options: Any) -> Any:
+    """Parquet bytes to a DataFrame, or a GeoDataFrame for a boundary layer."""
+    import io
+
+    import pyarrow
+
+    if is_geoparquet(data):
+        import geopandas
+
+        table = geopandas.read_parquet(io.BytesIO(data), **read_options)
+    else:
+        import pandas
+
+        table = pandas.read_parquet(io.BytesIO(data), **read_options)
+    # Arrow's allocator keeps the decoded columns' memory after conversion (tens of MB per
+    # table, even for a filtered read); hand it back so a kernel's memory is what it holds.
+    pyarrow.default_memory_pool().release_unused()
+    return table
+
+
+def is_geoparquet(data: bytes) -> bool:
+    """Whether parquet bytes carry GeoParquet's ``geo`` metadata (a boundary layer).
+
+    Read from the file's own footer rather than the table registry, which would import every
+    source module (geopandas included) just to read a lookup table.
+    """
+    import io
+
+    import pyarrow.parquet as pq
+
+    return b"geo" in (pq.read_metadata(io.BytesIO(data)).metadata or {})

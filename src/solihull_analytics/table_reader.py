@@ -50,6 +50,17 @@ def read_table(
     The check runs on every call. In a kernel kept across LAs (:data:`KEEP_TABLES_ENV` set) a
     whole table is parsed only once per content, and each caller gets its own shallow copy.
     """
+    data, recorded = checked_table_bytes(name, processed_dir)
+    if columns is None and filters is None:
+        return _parsed_table(data, recorded).copy(deep=False)
+    return _parse(data, columns=columns, filters=filters)
+
+
+def checked_table_bytes(name: str, processed_dir: Path | None = None) -> tuple[bytes, str]:
+    """The bytes of a processed table and their sha256, checked against the build manifest.
+
+    Raises as :func:`read_table` does (missing, or not the table the build wrote).
+    """
     processed_dir = processed_dir or paths.processed_dir()
     p = processed_dir / f"{name}.parquet"
     if not p.exists():
@@ -69,9 +80,7 @@ def read_table(
             f"processed table {name!r} at {p} {why}; it was not used. Run "
             f"`solihull-analytics data build --only {name}` to rebuild it, then run again."
         )
-    if columns is None and filters is None:
-        return _parsed_table(data, recorded).copy(deep=False)
-    return _parse(data, columns=columns, filters=filters)
+    return data, recorded
 
 
 def table_columns(name: str, processed_dir: Path | None = None) -> list[str]:
@@ -108,27 +117,5 @@ def _parsed_table(data: bytes, sha256: str) -> Any:
     return table
 
 
-def _parse(data: bytes, **read_options: Any) -> Any:
-    """Parquet bytes to a DataFrame, or a GeoDataFrame for a boundary layer."""
-    import io
-
-    if _is_geoparquet(data):
-        import geopandas
-
-        return geopandas.read_parquet(io.BytesIO(data), **read_options)
-    import pandas
-
-    return pandas.read_parquet(io.BytesIO(data), **read_options)
-
-
-def _is_geoparquet(data: bytes) -> bool:
-    """Whether parquet bytes carry GeoParquet's ``geo`` metadata (a boundary layer).
-
-    Read from the file's own footer rather than the table registry, which would import every
-    source module (geopandas included) just to read a lookup table.
-    """
-    import io
-
-    import pyarrow.parquet as pq
-
-    return b"geo" in (pq.read_metadata(io.BytesIO(data)).metadata or {})
+#: Parsing checked bytes lives with the processed-table store.
+_parse, _is_geoparquet = processed.parse_table, processed.is_geoparquet

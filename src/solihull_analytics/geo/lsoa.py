@@ -16,6 +16,7 @@ import pandas as pd
 
 from solihull_analytics import releases as registry
 from solihull_analytics.build import read_table
+from solihull_analytics.derived import derived_table
 
 #: Notebook value: the IoD release in force in the cohort year (the latest published by then).
 FOR_COHORT = "cohort"
@@ -125,12 +126,22 @@ def lsoa_idaci_decile(release: str, processed_dir: Path | None = None) -> pd.Dat
     ValueError
         If the release has no IDACI deciles in the processed data.
     """
-    iod = read_table("iod_lsoa", processed_dir)
-    sub = iod[(iod["release"] == release) & iod["idaci_decile"].notna()]
-    if sub.empty:
+    out = derived_table("iod_lsoa", _release_deciles, release, processed_dir,
+                        columns=["release", *IDACI_DECILE_COLUMNS],
+                        filters=[("release", "==", release)])
+    if out.empty:
         raise ValueError(f"no IDACI deciles for release {release!r} in iod_lsoa")
-    cols = ["lsoa_code", "la_code", "idaci_decile", "children_0_15", "denominator_year"]
-    out = sub[cols + ["source_id"]].copy()
+    return out
+
+
+#: The columns of :func:`lsoa_idaci_decile`'s result.
+IDACI_DECILE_COLUMNS = ["lsoa_code", "la_code", "idaci_decile", "children_0_15",
+                        "denominator_year", "source_id"]
+
+
+def _release_deciles(iod: pd.DataFrame) -> pd.DataFrame:
+    """The ``iod_lsoa`` rows of one release (read with a filter) that have an IDACI decile."""
+    out = iod.loc[iod["idaci_decile"].notna(), IDACI_DECILE_COLUMNS].copy()
     out["idaci_decile"] = out["idaci_decile"].astype(int)
     return out.reset_index(drop=True)
 
@@ -185,12 +196,8 @@ def lsoa_denominators(
     codes = pd.Index(sorted(set(lsoa_codes)))
     release = resolve_idaci_release(release, cohort_year)
     vintage = release_vintage(release, processed_dir)
-    pop = read_table("population_lsoa", processed_dir)
-    sape = pop[
-        pop["source"].str.startswith("sape")
-        & (pop["age_band"] == "0-17")
-        & (pop["lsoa_vintage"] == vintage)
-    ]
+    sape = derived_table("population_lsoa", _estimate_rows, vintage, processed_dir,
+                         filters=[("age_band", "==", "0-17"), ("lsoa_vintage", "==", vintage)])
     reference = cohort_year - 0.25 if cohort == "during_year" else cohort_year + 0.25
     if not sape.empty:
         years = sorted(sape["year"].unique())
@@ -210,6 +217,11 @@ def lsoa_denominators(
                 f"{', '.join(str(y) for y in years)}).",
             )
     return _iod_children_0_15(codes, release, vintage, processed_dir)
+
+
+def _estimate_rows(pop: pd.DataFrame) -> pd.DataFrame:
+    """The small-area estimate rows of ``population_lsoa`` (read filtered to an age band)."""
+    return pop[pop["source"].str.startswith("sape")]
 
 
 def _iod_children_0_15(
@@ -238,8 +250,13 @@ def lsoa_code_column(vintage: int) -> str:
     return f"lsoa{int(vintage) % 100:02d}_code"
 
 
-def lsoa_boundaries(vintage: int, processed_dir: Path | None = None):
+def lsoa_boundaries(vintage: int, processed_dir: Path | None = None,
+                    bbox: tuple[float, float, float, float] | None = None):
     """LSOA polygons of a vintage (:func:`boundary_table` says which table).
+
+    ``bbox`` ``(xmin, ymin, xmax, ymax)`` in British National Grid metres: only the polygons
+    that intersect it (:func:`boundaries_in_box` reads them without holding all the table's
+    polygons; a kernel kept across LAs selects them from its parsed table instead).
 
     Returns
     -------
@@ -251,9 +268,60 @@ def lsoa_boundaries(vintage: int, processed_dir: Path | None = None):
     ValueError
         If the registry has no LSOA boundaries of that vintage.
     """
-    gdf = read_table(boundary_table(vintage), processed_dir)
-    code = lsoa_code_column(vintage)
+    import os
+
+    from solihull_analytics.table_reader import KEEP_TABLES_ENV
+
+    table, code = boundary_table(vintage), lsoa_code_column(vintage)
+    gdf = None
+    if bbox is not None and os.environ.get(KEEP_TABLES_ENV) != "1":
+        gdf = boundaries_in_box(table, bbox, processed_dir)
+        if gdf.crs is None or gdf.crs.to_epsg() != 27700:  # the box is in metres of 27700
+            gdf = None
+    if gdf is None:  # (a warm kernel keeps the whole table parsed: selecting from it is quicker)
+        gdf = read_table(table, processed_dir)
     gdf = gdf[[code, "geometry"]].rename(columns={code: "lsoa_code"})
     if gdf.crs is None or gdf.crs.to_epsg() != 27700:
         gdf = gdf.to_crs(27700)
-    return gdf
+    return gdf if bbox is None else gdf.cx[bbox[0]:bbox[2], bbox[1]:bbox[3]]
+
+
+#: Polygons converted at a time by :func:`boundaries_in_box`.
+BOUNDARY_SLICE_ROWS = 4096
+
+
+def boundaries_in_box(table: str, bbox: tuple[float, float, float, float],
+                      processed_dir: Path | None = None):
+    """The polygons of a boundary table that intersect ``bbox``, as ``.cx`` would select them.
+
+    The table's rows are turned into polygons a slice at a time, keeping only those in the
+    box, so all England's polygons (about 90 MB for the 2011 LSOAs) are never in memory
+    together. Row order and index labels are those of the whole table. The table is checked
+    against the build manifest as :func:`~solihull_analytics.build.read_table` checks it.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+    """
+    import io
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from geopandas.io.arrow import _arrow_to_geopandas
+
+    from solihull_analytics.table_reader import checked_table_bytes
+
+    x0, y0, x1, y1 = bbox
+    data, _ = checked_table_bytes(table, processed_dir)
+    parquet = pq.ParquetFile(io.BytesIO(data))
+    geo = json.loads(parquet.metadata.metadata[b"geo"])
+    parts, start = [], 0
+    for batch in parquet.iter_batches(batch_size=BOUNDARY_SLICE_ROWS):
+        part = _arrow_to_geopandas(pa.Table.from_batches([batch]), geo)
+        part.index = pd.RangeIndex(start, start + len(part))
+        start += len(part)
+        parts.append(part.cx[x0:x1, y0:y1])
+    pa.default_memory_pool().release_unused()
+    return pd.concat(parts) if parts else _arrow_to_geopandas(parquet.schema_arrow.empty_table(),
+                                                            geo)

@@ -99,10 +99,11 @@ def points_to_lsoa(
         geometry=gpd.points_from_xy(points["easting"], points["northing"]),
         crs=27700,
     )
-    polys = lsoa_boundaries(vintage, processed_dir)
     x0, y0, x1, y1 = gpts.total_bounds
     pad = NEAREST_LSOA_MAX_METRES + 1
-    polys = polys.cx[x0 - pad : x1 + pad, y0 - pad : y1 + pad]
+    box = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+    polys = lsoa_boundaries(vintage, processed_dir, bbox=box)
+    polys = polys.cx[box[0] : box[2], box[1] : box[3]]
     joined = gpd.sjoin(gpts, polys, how="left", predicate="within")
     joined = joined.drop_duplicates("postcode")
     missing = joined["lsoa_code"].isna()

@@ -7,7 +7,7 @@ bands, and the growth of the child population by deprivation between two dates.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -183,6 +183,7 @@ def apportion(
     source_vintage: int,
     target_vintage: int,
     target_weights: pd.Series | None = None,
+    targets: Iterable[str] | None = None,
 ) -> pd.Series:
     """Put counts on one LSOA vintage onto another through the ONS lookup.
 
@@ -191,9 +192,17 @@ def apportion(
     ``target_weights`` (e.g. census children on the target LSOAs; equal shares when missing or
     zero). Unchanged LSOAs keep their count, and the total is preserved for every source LSOA
     in the lookup.
+
+    ``targets`` (e.g. one LA's LSOAs): only the counts of these target LSOAs are needed, so
+    only the source LSOAs linked to them are shared out (with all their links, so the shares
+    and the counts of ``targets`` are the same as without it); other targets in the result
+    may be partial.
     """
     pairs = lookup_pairs(lookup, source_vintage, target_vintage)
-    pairs = pairs[pairs["source"].isin(values.index)].copy()
+    if targets is not None:
+        linked = pairs.loc[_isin(pairs["target"], targets), "source"]
+        pairs = pairs[_isin(pairs["source"], linked)]
+    pairs = pairs[_isin(pairs["source"], values.index)].copy()
     w = target_weights if target_weights is not None else pd.Series(dtype="float64")
     pairs["w"] = pairs["target"].map(w).astype("float64").fillna(0.0)
     tot = pairs.groupby("source")["w"].transform("sum")
@@ -201,6 +210,12 @@ def apportion(
     pairs["share"] = np.where(tot > 0, pairs["w"] / tot.where(tot > 0, 1), 1.0 / n)
     pairs["value"] = pairs["source"].map(values).astype("float64") * pairs["share"]
     return pairs.groupby("target")["value"].sum()
+
+
+def _isin(codes: pd.Series, values: Iterable[str]) -> pd.Series:
+    """``codes.isin(values)`` through object arrays: for tens of thousands of values, pandas'
+    Arrow-string ``isin`` builds one Arrow scalar per value (seconds rather than milliseconds)."""
+    return codes.astype(object).isin(pd.Index(list(values), dtype=object))
 
 
 def _summarise(g: pd.DataFrame) -> pd.Series:
@@ -308,6 +323,7 @@ def growth_by_period(
             weights = (
                 small_area_children(population, weight_source, "0-15") if weight_source else None
             )
-            end = apportion(end, lookup, end_vintage, classify_vintage, weights)
+            end = apportion(end, lookup, end_vintage, classify_vintage, weights,
+                            targets=classify["lsoa_code"])
         out[period.label] = population_change(classify, start, end)
     return out

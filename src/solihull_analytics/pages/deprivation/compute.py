@@ -125,10 +125,11 @@ def band_counts(
         not computable) and ``method_<p>pct`` (``"ranks"``, ``"deciles"`` or ``None``).
     """
     rows = []
+    la_rows = iod[iod["la_code"] == la_code]  # once, not once per release
     for rel in facts.labels:
-        part = la_release(iod, la_code, rel)
-        all_rel = iod[iod["release"] == rel]
-        n_eng = int(all_rel["lsoas_in_england"].iloc[0]) if len(all_rel) else None
+        part = la_release(la_rows, la_code, rel)
+        in_england = iod.loc[iod["release"] == rel, "lsoas_in_england"]
+        n_eng = int(in_england.iloc[0]) if len(in_england) else None
         row: dict[str, Any] = {
             "release": rel,
             "year": facts.year.get(rel),
@@ -137,7 +138,7 @@ def band_counts(
             "lsoas_in_la": int(part["lsoa_code"].nunique()) if len(part) else None,
             "idaci_ranks": bool(len(part)) and bool(part["idaci_rank"].notna().all()),
             "idaci_deciles": bool(len(part)) and bool(part["idaci_decile"].notna().all()),
-            "in_data": bool(len(all_rel)),
+            "in_data": bool(len(in_england)),
         }
         for p in bands:
             flags, method = _band_flags(part, n_eng or 0, p)

@@ -107,6 +107,11 @@ class IdaciContext:
         return self.la.code == SOLIHULL_LA_CODE
 
     @cached_property
+    def la_iod(self) -> pd.DataFrame:
+        """The LA's rows of ``iod_lsoa`` (selected once, not once per release and measure)."""
+        return self.inp.iod[self.inp.iod["la_code"] == self.la.code]
+
+    @cached_property
     def counts(self) -> pd.DataFrame:
         """``band_counts`` for the LA."""
         return band_counts(self.inp.iod, self.la.code, self.facts)
@@ -114,12 +119,12 @@ class IdaciContext:
     @cached_property
     def deciles(self) -> pd.DataFrame:
         """``decile_counts`` for the LA."""
-        return decile_counts(self.inp.iod, self.la.code, self.facts)
+        return decile_counts(self.la_iod, self.la.code, self.facts)
 
     @cached_property
     def children(self) -> pd.DataFrame:
         """``children_in_bands`` for the LA."""
-        return children_in_bands(self.inp.iod, self.inp.population, self.la.code, self.facts)
+        return children_in_bands(self.la_iod, self.inp.population, self.la.code, self.facts)
 
     @cached_property
     def growth(self) -> tuple[tuple[GrowthPeriod, ...], int | None]:
@@ -135,7 +140,7 @@ class IdaciContext:
         if self.inp.iod is None or self.inp.population is None or vintage is None:
             return {}
         release = inputs.resolve_classify_release(self.inp.iod, self.classify_release, vintage)
-        classify = la_release(self.inp.iod, self.la.code, release)
+        classify = la_release(self.la_iod, self.la.code, release)
         if classify.empty or classify["idaci_rank"].isna().any():
             return {}
         return growth_by_period(

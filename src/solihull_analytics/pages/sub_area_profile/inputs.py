@@ -9,6 +9,7 @@ names a release.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pandas as pd
 from solihull_analytics import releases as registry
 from solihull_analytics.build import read_table
 from solihull_analytics.catalogue import load_catalogue
+from solihull_analytics.derived import derived_table
 from solihull_analytics.geo import lsoa as lsoa_geo
 from solihull_analytics.pages.sub_area_profile.compute import lsoa_wide
 from solihull_analytics.pages.sub_area_profile.text import Censuses
@@ -69,8 +71,6 @@ class Inputs:
     low_income_lsoa: pd.DataFrame  # low_income_lsoa_year, age 0-15
     iod: pd.DataFrame  # iod_lsoa
     iod_order: list[str]  # IoD labels, oldest first
-    boundaries: pd.DataFrame  # LSOA polygons of the latest census's LSOAs
-    boundaries_previous: pd.DataFrame  # LSOA polygons of the previous census's LSOAs
     lone_parent_entry: tuple[str, str, str, str]  # id, url, member, raw path (if missing)
     previous_ethnicity_source: str  # where the previous census's ethnic group table is
 
@@ -127,6 +127,39 @@ def _table(name: str, processed_dir: str) -> pd.DataFrame:
     return read_table(name, Path(processed_dir) if processed_dir else None)
 
 
+#: The columns of ``population_lsoa`` that :func:`lsoa_wide` uses.
+POPULATION_COLUMNS = ["lsoa_code", "lsoa_vintage", "year", "age_band", "population"]
+
+
+def population_wide(year: int, vintage: int, processed_dir: Path | None = None) -> pd.DataFrame:
+    """``population_lsoa`` of one year on one LSOA vintage, one column per age band.
+
+    Only those rows and columns are read; a warm kernel derives it once per table content.
+    """
+    return derived_table(
+        "population_lsoa", lambda pop: lsoa_wide(pop, year, vintage), (year, vintage),
+        processed_dir, columns=POPULATION_COLUMNS,
+        filters=[("year", "==", year), ("lsoa_vintage", "==", vintage)],
+    )
+
+
+#: The columns of ``iod_lsoa`` the page uses.
+IOD_COLUMNS = ["release", "lsoa_code", "lsoa_vintage", "idaci_decile", "children_0_15",
+               "denominator_year"]
+
+
+def _same(table: pd.DataFrame) -> pd.DataFrame:
+    return table
+
+
+def read_boundaries(vintage: int, lsoa_codes: Iterable[str],
+                    processed_dir: Path | None = None) -> pd.DataFrame:
+    """The polygons of these LSOAs of one vintage (only their rows are read), in file order."""
+    code = lsoa_geo.lsoa_code_column(vintage)
+    return read_table(lsoa_geo.boundary_table(vintage), processed_dir,
+                      filters=[(code, "in", sorted(set(lsoa_codes)))])
+
+
 def _estimates(c: Censuses) -> list[registry.Release]:
     """Small-area estimate releases on the previous census's LSOAs (low-income denominators)."""
     return [rel for rel in registry.releases(ESTIMATES_KIND)
@@ -145,27 +178,25 @@ def read_inputs(processed_dir: Path | None = None) -> Inputs:
 
     latest, previous = _census_pair()
     c = _censuses(latest, previous)
-    pop = read("population_lsoa")
     estimates = {
-        rel.year: lsoa_wide(pop, rel.year, c.previous_vintage) for rel in _estimates(c)
+        rel.year: population_wide(rel.year, c.previous_vintage, processed_dir)
+        for rel in _estimates(c)
     }
     census_la = read("census_la")
     li_la, li_lsoa = read("low_income_la_year"), read("low_income_lsoa_year")
     return Inputs(
         censuses=c,
         sources={**census_sources(latest, previous), **geo_sources(c)},
-        census_lsoa=lsoa_wide(pop, c.latest_year, c.latest_vintage),
-        previous_lsoa=lsoa_wide(pop, c.previous_year, c.previous_vintage),
+        census_lsoa=population_wide(c.latest_year, c.latest_vintage, processed_dir),
+        previous_lsoa=population_wide(c.previous_year, c.previous_vintage, processed_dir),
         estimates=estimates,
         census_la=census_la[census_la["census_year"] == c.latest_year],
         topics_lsoa=read("census_lsoa"),
         lookup=read(registry.geography_table(_lsoa_lookup(c))),
         low_income_la=li_la[li_la["age_band"] == "0-15"],
         low_income_lsoa=li_lsoa[li_lsoa["age_band"] == "0-15"],
-        iod=read("iod_lsoa"),
+        iod=derived_table("iod_lsoa", _same, (), processed_dir, columns=IOD_COLUMNS),
         iod_order=registry.labels("iod"),
-        boundaries=read(lsoa_geo.boundary_table(c.latest_vintage)),
-        boundaries_previous=read(lsoa_geo.boundary_table(c.previous_vintage)),
         lone_parent_entry=_lone_parent_entry(latest),
         previous_ethnicity_source=str(previous.fact("ethnicity_source", "")),
     )

@@ -23,12 +23,14 @@ from typing import Any
 import pandas as pd
 
 from solihull_analytics import releases as registry
+from solihull_analytics.geo.lsoa import lsoa_code_column
 from solihull_analytics.geo.sub_areas import AreaDefinition, lsoa11_membership
 from solihull_analytics.pages.sub_area_profile import compute, text
 from solihull_analytics.pages.sub_area_profile.charts import bar_chart, idaci_chart, maps_figure
 from solihull_analytics.pages.sub_area_profile.inputs import (
     LOW_INCOME_SOURCES,
     Inputs,
+    read_boundaries,
     read_inputs,
 )
 from solihull_analytics.pages.sub_area_profile.maps import MapInputs, MapLayers, map_layers
@@ -185,7 +187,10 @@ def prepare(
                                      (c.latest, c.latest_vintage), m["m11"])
     layers = map_layers(areas, MapInputs(
         inp.census_lsoa, c.latest, c.latest_vintage, c.previous_vintage, inp.iod, inp.iod_order,
-        inp.boundaries, inp.boundaries_previous, inp.lookup, m["m11"]))
+        read_boundaries(c.latest_vintage, areas.la_lsoa21, processed),
+        read_boundaries(c.previous_vintage, m["m11"][lsoa_code_column(c.previous_vintage)],
+                        processed),
+        inp.lookup, m["m11"]))
     have_lone = bool(m["households"]["pct_lone_parent_dependent"].notna().any())
     missing = {
         "ethnicity": [text.ethnicity_previous_missing(c, inp.previous_ethnicity_source)],
