@@ -159,13 +159,13 @@ def test_boundary_layers_are_recognised_from_their_own_parquet_footer(tmp_path: 
     import geopandas
     from shapely.geometry import Point
 
-    from solihull_analytics.build import _is_geoparquet
+    from solihull_analytics.processed import is_geoparquet
 
     plain, geo = io.BytesIO(), io.BytesIO()
     pd.DataFrame({"code": ["E1"]}).to_parquet(plain)
     geopandas.GeoDataFrame({"code": ["E1"]}, geometry=[Point(0, 0)], crs=27700).to_parquet(geo)
-    assert not _is_geoparquet(plain.getvalue())
-    assert _is_geoparquet(geo.getvalue())
+    assert not is_geoparquet(plain.getvalue())
+    assert is_geoparquet(geo.getvalue())
 
 
 def test_a_kept_table_is_still_checked_and_callers_cannot_change_it(

@@ -39,7 +39,6 @@ from solihull_analytics.build_registry import (
 from solihull_analytics.catalogue import Entry, load_catalogue
 from solihull_analytics.table_reader import (
     KEEP_TABLES_ENV,
-    _is_geoparquet,
     read_table,
     table_columns,
 )
@@ -48,7 +47,7 @@ from solihull_analytics.table_reader import (
 #: :mod:`.table_reader`).
 __all__ = [
     "KEEP_TABLES_ENV", "REGISTRY", "SOURCE_MODULES", "BuildError", "BuildResult", "InputList",
-    "Inputs", "MissingInputError", "TableSpec", "_is_geoparquet", "build", "load_registry",
+    "Inputs", "MissingInputError", "TableSpec", "build", "load_registry",
     "read_table", "table", "table_columns", "validate",
 ]
 

@@ -53,7 +53,7 @@ def read_table(
     data, recorded = checked_table_bytes(name, processed_dir)
     if columns is None and filters is None:
         return _parsed_table(data, recorded).copy(deep=False)
-    return _parse(data, columns=columns, filters=filters)
+    return processed.parse_table(data, columns=columns, filters=filters)
 
 
 def checked_table_bytes(name: str, processed_dir: Path | None = None) -> tuple[bytes, str]:
@@ -108,14 +108,10 @@ def _parsed_table(data: bytes, sha256: str) -> Any:
 
     table = _PARSED.get(sha256)
     if table is None:
-        table = _parse(data)
+        table = processed.parse_table(data)
         if os.environ.get(KEEP_TABLES_ENV) != "1":
             return table
         if len(_PARSED) >= _PARSED_MAX:
             _PARSED.pop(next(iter(_PARSED)))
         _PARSED[sha256] = table
     return table
-
-
-#: Parsing checked bytes lives with the processed-table store.
-_parse, _is_geoparquet = processed.parse_table, processed.is_geoparquet
