@@ -36,6 +36,16 @@ page.headline("runs_seen", runs_seen, "runs", "2026", [], f"Runs seen: {runs_see
 page.headline("open_figures", len(plt.get_fignums()), "figures", "2026", [], "Open figures.")
 import os
 page.headline("kernel_pid", os.getpid(), "process", "2026", [], "Kernel process.")
+import builtins, gc, weakref
+probe = getattr(builtins, "_leak_probe", None)
+page.headline("previous_cycle_alive", int(probe is not None and probe() is not None), "flag",
+              "2026", [], "The previous render's cyclic garbage is still alive.")
+page.headline("frozen", int(gc.get_freeze_count() > 0), "flag", "2026", [], "Objects frozen.")
+class Cycle:
+    pass
+cycle = Cycle()
+cycle.self = cycle
+builtins._leak_probe = weakref.ref(cycle)
 _ = page.finish()
 """
 
@@ -84,7 +94,10 @@ def test_kept_kernel_forgets_the_previous_la(tmp_path: Path) -> None:
             assert "injected-parameters" in executed.cells[1].metadata.get("tags", [])
             assert f'la_code = "{code}"' in executed.cells[1].source
             pids.append(kernel.km.provisioner.pid)
-    assert seen == [{"runs_seen": 0, "open_figures": 1}] * 3
+    fresh = {"runs_seen": 0, "open_figures": 1, "previous_cycle_alive": 0}
+    # The reset collects a render's cyclic garbage before it freezes what survives (gc.freeze),
+    # so the second and third renders run with the first's modules frozen and its garbage gone.
+    assert seen == [{**fresh, "frozen": 0}, {**fresh, "frozen": 1}, {**fresh, "frozen": 1}]
     assert len(set(pids)) == 1, "one kernel served every LA"
 
 
@@ -146,7 +159,10 @@ def test_one_pack_keeps_a_kernel_per_worker_and_resets_it(tmp_path: Path, kept: 
     assert order == names
     docs = [json.loads((out / f"{n}.json").read_text(encoding="utf-8")) for n in names]
     values = [{h["name"]: h["value"] for h in d["headlines"]} for d in docs]
-    assert [(v["runs_seen"], v["open_figures"]) for v in values] == [(0, 1)] * 3
+    assert [(v["runs_seen"], v["open_figures"], v["previous_cycle_alive"]) for v in values] == [
+        (0, 1, 0)
+    ] * 3
+    assert [v["frozen"] for v in values] == ([0, 1, 1] if kept else [0, 0, 0])
     pids = {v["kernel_pid"] for v in values}
     assert len(pids) == (1 if kept else 3)
 

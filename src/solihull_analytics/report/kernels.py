@@ -110,6 +110,12 @@ def clean_stale_kernel_dirs(
 #: Run in a kept kernel before each render: forget the previous render's variables, close its
 #: figures, and hand the memory they held back to the system (glibc keeps freed memory for the
 #: process otherwise, so a kernel kept across pages would hold every page's peak).
+#:
+#: What survives the collection (modules, kept tables, caches) is then frozen (``gc.freeze``): the
+#: cyclic garbage collector no longer walks those 250,000-odd objects on each full collection.
+#: Unfrozen, the collections of one LA's six pages took about 5 s (three in every reset, the
+#: rest while the cells ran); frozen, about 0.3 s. A render's own garbage is still collected,
+#: since the collection runs before the freeze.
 RESET_CODE = (
     "get_ipython().run_line_magic('reset', '-f')\n"
     "import sys as _sa_sys\n"
@@ -117,6 +123,7 @@ RESET_CODE = (
     "    _sa_sys.modules['matplotlib.pyplot'].close('all')\n"
     "import gc as _sa_gc\n"
     "_sa_gc.collect()\n"
+    "_sa_gc.freeze()\n"
     "if 'pyarrow' in _sa_sys.modules:\n"
     "    _sa_sys.modules['pyarrow'].default_memory_pool().release_unused()\n"
     "if _sa_sys.platform.startswith('linux'):\n"
