@@ -19,7 +19,11 @@ Prints:
   figure that the machine's load distorts less than wall time);
 - a no-change rerun (target under 1.5 s, as a user runs it: a new process);
 - ``--all-las`` timed on a sample of LAs (at least 20 by default), and the projection for every
-  English LA (target 10 minutes).
+  English LA (target 10 minutes);
+- the CPU seconds of the pack and of the sample per LA: this process and every kernel it ran (the
+  kernels are shut down and reaped when a render ends, so their time is in ``os.times()``'s
+  children). CPU seconds vary much less with the machine's load than wall time, and the sample's
+  CPU seconds per LA divided by the cores give the shortest wall time the route allows.
 
 Run ``uptime`` next to it: on a shared machine the figures grow with the load.
 
@@ -119,6 +123,21 @@ class PeakMemory:
         parts = [f"this process {self.at_peak.get(me, 0) / 1e9:.2f}"]
         parts += [f"{v / 1e9:.2f}" for v in others[:4]]
         return ", ".join(parts) + (f" (+{len(others) - 4} more)" if len(others) > 4 else "")
+
+
+class CpuSeconds:
+    """CPU seconds (user and system) of this process and its reaped children over a block."""
+
+    def __enter__(self) -> CpuSeconds:
+        self._start = os.times()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        end = os.times()
+        self.seconds = sum(
+            getattr(end, f) - getattr(self._start, f)
+            for f in ("user", "system", "children_user", "children_system")
+        )
 
 
 def write_floor_notebooks(folder: Path, count: int) -> list[Path]:
@@ -224,7 +243,7 @@ def main() -> None:
         ]
         floor = min(floors)
 
-        with PeakMemory() as pack_peak:
+        with PeakMemory() as pack_peak, CpuSeconds() as pack_cpu:
             start = time.perf_counter()
             pack = render_pack(args.la, reports_dir=reports, force=True, jobs=notebooks_jobs,
                                fresh_kernels=args.fresh_kernels)
@@ -244,7 +263,7 @@ def main() -> None:
 
         las = list_las()["la_code"].tolist()
         sample = [c for c in las if c != args.la][: args.sample]
-        with PeakMemory() as many_peak:
+        with PeakMemory() as many_peak, CpuSeconds() as many_cpu:
             start = time.perf_counter()
             render = render_batch if args.many == "batch" else render_many
             many = render(sample, jobs=args.jobs, reports_dir=reports, force=True, progress=False)
@@ -275,6 +294,7 @@ def main() -> None:
         "papermill's cell durations (less distorted by load than wall time): "
         + ", ".join(f"{k[:2]} {v:.1f}" for k, v in sorted(executes.items()))
     )
+    print(f"pack CPU             {pack_cpu.seconds:.1f} s (this process and its kernels)")
     print(f"peak memory, pack    {pack_peak.gb:.2f} GB (process tree; target <= 1.0 GB)")
     print(f"  at the peak, GB    {pack_peak.composition()}")
     print(f"no-change rerun      {rerun_s:.2f} s (new process; target < 1.5 s)")
@@ -282,6 +302,12 @@ def main() -> None:
     print(
         f"--all-las sample     {len(sample)} LAs in {many_s:.0f} s with {args.jobs} jobs "
         f"({per_la:.1f} s per LA; {many_failed} notebook failures; {args.many})"
+    )
+    cpu_per_la = many_cpu.seconds / max(len(sample), 1)
+    cores = os.cpu_count() or 1
+    print(
+        f"sample CPU           {cpu_per_la:.1f} s per LA (this process and its kernels); at full "
+        f"use of {cores} cores, all LAs need at least {cpu_per_la * len(las) / cores / 60:.1f} min"
     )
     print(f"peak memory, sample  {many_peak.gb:.2f} GB (process tree; target <= 2.0 GB)")
     print(
