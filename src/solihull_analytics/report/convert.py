@@ -36,13 +36,40 @@ def add_toc(page: str) -> str:
 _EXPORTERS = threading.local()
 
 
+def _pack_exporter_class() -> type:
+    """nbconvert's HTML exporter without its closing BeautifulSoup pass (issue 16).
+
+    ``HTMLExporter.from_notebook_node`` renders the template, then parses the whole page again
+    with BeautifulSoup to add ``tabindex="0"`` to every cell's input and output and a stock alt
+    text to images that have none, and writes the page out again. That pass was about 45% of a
+    page's conversion (0.76 of 1.68 CPU s for one LA's six pages) and adds nothing to the pack:
+    the sanitiser's allow-list (:mod:`solihull_analytics.report.sanitise`) drops ``tabindex``
+    from the page's content, code cells are hidden, and every chart has its own alt text
+    (:meth:`~solihull_analytics.report.page.Page.figure` refuses a chart without one, and
+    ``test_report`` checks every ``<img>`` of a rendered pack). So this exporter renders the
+    template only, with the code-highlighting filter HTMLExporter registers per call registered
+    once.
+    """
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+
+    class PackHTMLExporter(HTMLExporter):
+        def __init__(self, **kw: Any) -> None:
+            super().__init__(**kw)
+            self.register_filter("highlight_code", Highlight2HTML(parent=self))
+
+        def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> Any:
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return PackHTMLExporter
+
+
 def _html_exporter() -> Any:
     """The pack's HTML exporter, made once per thread and reused across pages (issue 16)."""
     exporter = getattr(_EXPORTERS, "html", None)
     if exporter is None:
-        from nbconvert import HTMLExporter
-
-        exporter = HTMLExporter(
+        exporter = _pack_exporter_class()(
             template_name="pack",
             extra_template_basedirs=[str(TEMPLATES_DIR)],
             exclude_input=True,
