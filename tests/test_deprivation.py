@@ -330,6 +330,42 @@ def test_like_for_like_iod2025_on_2011_lsoas(inputs):
     assert int(lfl.loc["IoD2025", "n_20pct"]) == 20 and int(lfl.loc["IoD2019", "n_20pct"]) == 23
 
 
+@pytest.mark.mirror
+def test_maps_read_only_the_la_polygons_and_match_all_england(inputs, processed):
+    """Page 02's maps read one LA's polygons (issue 16): for Kent, outside the 2021 boundaries'
+    West Midlands coverage, IoD2025 goes onto 2011 polygons through the lookup. The polygons,
+    their order and the deciles are those the whole England tables give."""
+    from pandas.testing import assert_series_equal
+
+    from solihull_analytics.build import read_table
+    from solihull_analytics.pages.deprivation import maps
+
+    kent = "E10000016"
+    boundaries = maps.load_map_boundaries(processed, la_code=kent)
+    assert set(boundaries.ward_lookup["la_code"]) == {kent}
+    assert boundaries.ward_vintage == int(
+        read_table("lsoa21_ward", processed, columns=["ward_vintage"])["ward_vintage"].max())
+    england = {v: read_table(t.name, processed) for v, t in boundaries.lsoa.items()}
+    for release in ("IoD2019", "IoD2025"):
+        poly, dec, vint, note = maps.decile_map_data(inputs, kent, release, boundaries.lsoa)
+        want_poly, want_dec, want_vint, want_note = maps.decile_map_data(
+            inputs, kent, release, england)
+        assert (vint, note) == (want_vint, want_note) and vint == 2011
+        assert poly["lsoa_code"].tolist() == want_poly["lsoa_code"].tolist()
+        assert poly.geometry.reset_index(drop=True).equals(
+            want_poly.geometry.reset_index(drop=True))
+        assert_series_equal(dec, want_dec)
+    assert len(poly) == 902  # Kent's 2011 LSOAs
+    # mapping only the 2021 LSOAs linked to Kent's gives what mapping all England gives
+    national = compute.map_release_to_vintage(
+        inputs.iod[inputs.iod["release"] == "IoD2025"],
+        maps.lookup_between(inputs.lookups, 2021, 2011),
+        2011,
+        dep_inputs.child_weights(inputs.population).get(2021),
+    ).set_index("lsoa_code")["idaci_decile"]
+    assert_series_equal(dec, national.reindex(dec.index))
+
+
 # -- the report page: context, sections, headlines ------------------------------------------------
 
 
