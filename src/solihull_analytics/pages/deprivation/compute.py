@@ -332,6 +332,33 @@ def _mapped_onto(
     return mapped, last
 
 
+def linked_sources(
+    targets: Iterable[str],
+    source_vintage: int,
+    target_vintage: int,
+    lookups: Mapping[tuple[int, int], pd.DataFrame],
+) -> set[str] | None:
+    """The ``source_vintage`` LSOAs linked to ``targets`` through the ONS lookups (chained
+    through the vintages in between, as :func:`like_for_like_counts` maps), or ``None`` when a
+    lookup of the chain is missing.
+
+    Each target LSOA takes its value from the source LSOAs linked to it only, so mapping these
+    sources gives ``targets`` what mapping every LSOA in England gives.
+    """
+    needed = set(targets)
+    if source_vintage == target_vintage:
+        return needed
+    known = {v for pair in lookups for v in pair}
+    chain = [source_vintage, *_vintage_chain(source_vintage, target_vintage, known)]
+    for here, before in zip(chain[:0:-1], chain[-2::-1], strict=True):  # target back to source
+        lk = lookups.get((here, before), lookups.get((before, here)))
+        if lk is None:
+            return None
+        pairs = lookup_pairs(lk, before, here)
+        needed = set(pairs.loc[pairs["target"].isin(needed), "source"])
+    return needed
+
+
 def like_for_like_counts(
     iod: pd.DataFrame,
     la_lsoas: Sequence[str],
@@ -372,7 +399,12 @@ def like_for_like_counts(
         part = iod[iod["release"] == rel]
         if not (part["idaci_rank"].notna().any() or part["idaci_decile"].notna().any()):
             continue
-        mapped, last = _mapped_onto(part, target_vintage, lookups, weights or {})
+        # Map only the LSOAs linked to the LA's (the same result for them; not all England).
+        sources = linked_sources(la_set, int(part["lsoa_vintage"].iloc[0]), target_vintage,
+                                 lookups)
+        linked = part if sources is None else part[part["lsoa_code"].isin(sources)]
+        mapped, last = _mapped_onto(linked if len(linked) else part, target_vintage, lookups,
+                                    weights or {})
         if mapped is None:
             continue
         mapped = mapped[mapped["lsoa_code"].isin(la_set)]
