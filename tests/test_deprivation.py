@@ -221,6 +221,21 @@ def test_map_release_to_vintage_split_merge_and_weights():
     assert m2.loc["O1", "idaci_rank"] == 5
 
 
+def test_linked_sources_follow_the_lookup_chain():
+    """Like-for-like maps only the LSOAs linked to the LA's (issue 16): back through each
+    lookup of the chain, every source linked to a needed LSOA, and no other."""
+    l01_11 = pd.DataFrame({"lsoa01_code": ["A", "B", "B", "C", "D"],
+                           "lsoa11_code": ["O1", "O1", "O2", "O3", "O4"]})
+    l11_21 = pd.DataFrame({"lsoa11_code": ["O1", "O2", "O3", "O3", "O4"],
+                           "lsoa21_code": ["N1", "N1", "N2", "N3", "N4"]})
+    lookups = {(2001, 2011): l01_11, (2011, 2021): l11_21}
+    assert compute.linked_sources(["N1"], 2001, 2021, lookups) == {"A", "B"}
+    assert compute.linked_sources(["N3"], 2001, 2021, lookups) == {"C"}
+    assert compute.linked_sources(["A", "B"], 2011, 2001, lookups) == {"O1", "O2"}
+    assert compute.linked_sources(["N4"], 2021, 2021, lookups) == {"N4"}
+    assert compute.linked_sources(["N1"], 2001, 2021, {(2011, 2021): l11_21}) is None
+
+
 def test_apportion_from_2021_to_2011_preserves_totals():
     lookup = pd.DataFrame(
         {"lsoa11_code": ["O1", "O1", "O2", "O3"], "lsoa21_code": ["N1", "N2", "N3", "N3"]}
@@ -328,6 +343,60 @@ def test_like_for_like_iod2025_on_2011_lsoas(inputs):
     # Solihull's 2011 and 2021 LSOAs are identical, so the mapped counts equal the published
     assert lfl.loc["IoD2025", "mapped_from"] == 2021 and lfl.loc["IoD2025", "lsoas_in_la"] == 134
     assert int(lfl.loc["IoD2025", "n_20pct"]) == 20 and int(lfl.loc["IoD2019", "n_20pct"]) == 23
+
+
+@pytest.mark.mirror
+def test_like_for_like_of_the_la_lsoas_only_matches_all_england(inputs, monkeypatch):
+    """Mapping only the LSOAs linked to the LA's gives the counts that mapping every LSOA in
+    England gives, on each vintage (Kent: 2001 and 2021 releases stepped both ways)."""
+    from pandas.testing import assert_frame_equal
+
+    weights = dep_inputs.child_weights(inputs.population)
+    for target in (2001, 2011, 2021):
+        la = compute.la_lsoas(inputs.iod, "E10000016", target)
+        got = compute.like_for_like_counts(inputs.iod, la, target, inputs.lookups, FACTS, weights)
+        with monkeypatch.context() as m:
+            m.setattr(compute, "linked_sources", lambda *args: None)  # map all England
+            want = compute.like_for_like_counts(
+                inputs.iod, la, target, inputs.lookups, FACTS, weights)
+        assert_frame_equal(got, want)
+        assert len(got) == 3 and (got["lsoas_in_la"] == len(la)).all()
+
+
+@pytest.mark.mirror
+def test_maps_read_only_the_la_polygons_and_match_all_england(inputs, processed):
+    """Page 02's maps read one LA's polygons (issue 16): for Kent, outside the 2021 boundaries'
+    West Midlands coverage, IoD2025 goes onto 2011 polygons through the lookup. The polygons,
+    their order and the deciles are those the whole England tables give."""
+    from pandas.testing import assert_series_equal
+
+    from solihull_analytics.build import read_table
+    from solihull_analytics.pages.deprivation import maps
+
+    kent = "E10000016"
+    boundaries = maps.load_map_boundaries(processed, la_code=kent)
+    assert set(boundaries.ward_lookup["la_code"]) == {kent}
+    assert boundaries.ward_vintage == int(
+        read_table("lsoa21_ward", processed, columns=["ward_vintage"])["ward_vintage"].max())
+    england = {v: read_table(t.name, processed) for v, t in boundaries.lsoa.items()}
+    for release in ("IoD2019", "IoD2025"):
+        poly, dec, vint, note = maps.decile_map_data(inputs, kent, release, boundaries.lsoa)
+        want_poly, want_dec, want_vint, want_note = maps.decile_map_data(
+            inputs, kent, release, england)
+        assert (vint, note) == (want_vint, want_note) and vint == 2011
+        assert poly["lsoa_code"].tolist() == want_poly["lsoa_code"].tolist()
+        assert poly.geometry.reset_index(drop=True).equals(
+            want_poly.geometry.reset_index(drop=True))
+        assert_series_equal(dec, want_dec)
+    assert len(poly) == 902  # Kent's 2011 LSOAs
+    # mapping only the 2021 LSOAs linked to Kent's gives what mapping all England gives
+    national = compute.map_release_to_vintage(
+        inputs.iod[inputs.iod["release"] == "IoD2025"],
+        maps.lookup_between(inputs.lookups, 2021, 2011),
+        2011,
+        dep_inputs.child_weights(inputs.population).get(2021),
+    ).set_index("lsoa_code")["idaci_decile"]
+    assert_series_equal(dec, national.reindex(dec.index))
 
 
 # -- the report page: context, sections, headlines ------------------------------------------------

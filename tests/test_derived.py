@@ -96,3 +96,28 @@ def test_a_damaged_table_is_refused_even_when_its_result_is_kept(
     path.write_bytes(bytes(data))
     with pytest.raises(TableCorruptError):
         derived_table("t", derive, (), tmp_path)
+
+
+def test_population_read_as_categoricals_is_what_astype_gives(tmp_path: Path) -> None:
+    """Page 02 reads ``population_lsoa``'s child age bands with their text as categoricals from
+    the file's dictionary (issue 16, memory): after ``compact_population`` the frame is the one
+    converting the strings gives, unused and unsorted dictionary values dropped and sorted."""
+    from pandas.testing import assert_frame_equal
+
+    from solihull_analytics.pages.deprivation import inputs
+
+    population = pd.DataFrame({
+        "lsoa_code": ["E2", "E1", "E2", "E1", "E1"],
+        "source": ["sape", "census", "census", "sape", "census"],
+        "age_band": ["all", "0-17", "0-15", "0-15", "16-17"],
+        "population": [9, 5, 4, 3, 1],
+        "source_id": ["s1", "c1", "c1", "s1", "c1"],
+    })
+    _write(tmp_path, population)
+    bands = [("age_band", "in", list(inputs.POPULATION_AGE_BANDS))]
+    got = derived_table("t", inputs.compact_population, (), tmp_path, filters=bands,
+                        read_dictionary=inputs.POPULATION_CATEGORIES)
+    rows = population[population["age_band"].isin(inputs.POPULATION_AGE_BANDS)]
+    want = rows.astype({c: "category" for c in inputs.POPULATION_CATEGORIES})
+    assert_frame_equal(got, want.reset_index(drop=True))
+    assert list(got["age_band"].cat.categories) == ["0-15", "0-17"]

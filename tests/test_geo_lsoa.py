@@ -111,3 +111,35 @@ def test_boundaries_in_box_select_as_cx_does_a_slice_at_a_time(
         assert got.crs == want.crs
     assert lsoa.boundaries_in_box("polys", (15, -1, 35, 9), tmp_path)["lsoa11_code"].tolist() \
         == ["E01000001", "E01000002", "E01000003"]
+
+
+def test_rows_where_in_reads_only_the_rows_asked_for(tmp_path: Path) -> None:
+    """Page 02's maps read one LA's polygons with a row filter (issue 16): the rows are those
+    the whole table holds for these codes, in the table's order, with its CRS; no codes, no
+    rows; and a table changed since the build is refused as every read refuses it."""
+    import hashlib
+    import json
+
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from solihull_analytics.processed import TableCorruptError
+
+    whole = gpd.GeoDataFrame(
+        {"lsoa11_code": [f"E0100000{i}" for i in range(7)], "name": list("abcdefg")},
+        geometry=[box(i * 10, 0, i * 10 + 8, 8) for i in range(7)], crs=27700)
+    path = tmp_path / "polys.parquet"
+    whole.to_parquet(path, index=False)
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    (tmp_path / "manifest.json").write_text(json.dumps({"polys": {"sha256": sha}}))
+    wanted = ["E01000005", "E01000001", "E01000009"]  # unordered, one not in the table
+    got = lsoa.rows_where_in("polys", "lsoa11_code", wanted, tmp_path,
+                             columns=["lsoa11_code", "geometry"])
+    assert isinstance(got, gpd.GeoDataFrame) and got.crs == whole.crs
+    assert got["lsoa11_code"].tolist() == ["E01000001", "E01000005"]
+    assert list(got.columns) == ["lsoa11_code", "geometry"]
+    assert got.geometry.equals(whole.geometry.iloc[[1, 5]].reset_index(drop=True))
+    assert len(lsoa.rows_where_in("polys", "lsoa11_code", [], tmp_path)) == 0
+    path.write_bytes(path.read_bytes() + b"x")
+    with pytest.raises(TableCorruptError):
+        lsoa.rows_where_in("polys", "lsoa11_code", wanted, tmp_path)

@@ -50,6 +50,7 @@ def derived_table(
     *,
     columns: list[str] | None = None,
     filters: list[tuple[str, str, Any]] | None = None,
+    read_dictionary: list[str] | None = None,
 ) -> Any:
     """``derive(table)`` for a processed table, derived once per content in a warm kernel.
 
@@ -68,6 +69,10 @@ def derived_table(
         Default :func:`solihull_analytics.paths.processed_dir`.
     columns, filters : optional
         Read only these columns and the rows these pyarrow filters keep.
+    read_dictionary : list of str, optional
+        Text columns read as categoricals straight from the file's dictionary encoding (their
+        strings are never built one per row; categories in the dictionary's order, unused ones
+        included): ``derive`` sees them so.
 
     Returns
     -------
@@ -77,11 +82,12 @@ def derived_table(
     data, sha256 = checked_table_bytes(name, processed_dir)
     keep = os.environ.get(KEEP_TABLES_ENV) == "1"
     cache_key = (name, sha256, tuple(columns or ()), _frozen(filters),
-                 f"{derive.__module__}.{derive.__qualname__}", key)
+                 tuple(read_dictionary or ()), f"{derive.__module__}.{derive.__qualname__}", key)
     if keep and cache_key in _DERIVED:
         return _shallow(_DERIVED[cache_key])
     # Parsed for this derivation only: a warm kernel keeps what is derived, not the table too.
-    result = derive(parse_table(data, columns=columns, filters=filters))
+    options = {"read_dictionary": read_dictionary} if read_dictionary else {}
+    result = derive(parse_table(data, columns=columns, filters=filters, **options))
     if keep:
         if len(_DERIVED) >= _DERIVED_MAX:
             _DERIVED.pop(next(iter(_DERIVED)))

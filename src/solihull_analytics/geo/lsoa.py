@@ -325,3 +325,37 @@ def boundaries_in_box(table: str, bbox: tuple[float, float, float, float],
     pa.default_memory_pool().release_unused()
     return pd.concat(parts) if parts else _arrow_to_geopandas(parquet.schema_arrow.empty_table(),
                                                             geo)
+
+
+def rows_where_in(table: str, column: str, values: Iterable[str],
+                  processed_dir: Path | None = None, columns: list[str] | None = None):
+    """The rows of a processed table whose ``column`` is one of ``values``, filtered at read.
+
+    pyarrow drops the other rows before pandas (or geopandas, for a boundary table) sees them,
+    so a page drawing one LA turns only that LA's polygons into shapes, not all England's
+    (about 90 MB for the 2011 LSOAs). Rows keep the table's order; the index is a new
+    ``RangeIndex``. The table is checked against the build manifest as
+    :func:`~solihull_analytics.build.read_table` checks it.
+
+    Parameters
+    ----------
+    table : str
+        The processed table.
+    column : str
+        A text column, e.g. ``lsoa11_code`` or ``la_code``.
+    values : iterable of str
+        The values to keep (none: no rows).
+    processed_dir : Path, optional
+        Default :func:`solihull_analytics.paths.processed_dir`.
+    columns : list of str, optional
+        Read only these columns (default all).
+
+    Returns
+    -------
+    pandas.DataFrame or geopandas.GeoDataFrame
+    """
+    import pyarrow as pa
+
+    # A typed array, so that no values still makes a valid filter (an empty list has no type).
+    wanted = pa.array(sorted(set(values)), type=pa.string())
+    return read_table(table, processed_dir, columns=columns, filters=[(column, "in", wanted)])

@@ -201,8 +201,9 @@ def national_ties(iod: pd.DataFrame, facts: ReleaseFacts, bands: Sequence[int] =
                   ) -> pd.DataFrame:
     """Per release with ranks: tied rank numbers, and extra LSOAs a tie adds at each cut-off."""
     rows = []
+    ranked = iod.loc[iod["idaci_rank"].notna(), ["release", "idaci_rank", "lsoas_in_england"]]
     for rel in facts.order(iod["release"].unique()):
-        part = iod[(iod["release"] == rel) & iod["idaci_rank"].notna()]
+        part = ranked[ranked["release"] == rel]
         if part.empty:
             continue
         n = int(part["lsoas_in_england"].iloc[0])
@@ -332,6 +333,33 @@ def _mapped_onto(
     return mapped, last
 
 
+def linked_sources(
+    targets: Iterable[str],
+    source_vintage: int,
+    target_vintage: int,
+    lookups: Mapping[tuple[int, int], pd.DataFrame],
+) -> set[str] | None:
+    """The ``source_vintage`` LSOAs linked to ``targets`` through the ONS lookups (chained
+    through the vintages in between, as :func:`like_for_like_counts` maps), or ``None`` when a
+    lookup of the chain is missing.
+
+    Each target LSOA takes its value from the source LSOAs linked to it only, so mapping these
+    sources gives ``targets`` what mapping every LSOA in England gives.
+    """
+    needed = set(targets)
+    if source_vintage == target_vintage:
+        return needed
+    known = {v for pair in lookups for v in pair}
+    chain = [source_vintage, *_vintage_chain(source_vintage, target_vintage, known)]
+    for here, before in zip(chain[:0:-1], chain[-2::-1], strict=True):  # target back to source
+        lk = lookups.get((here, before), lookups.get((before, here)))
+        if lk is None:
+            return None
+        pairs = lookup_pairs(lk, before, here)
+        needed = set(pairs.loc[pairs["target"].isin(needed), "source"])
+    return needed
+
+
 def like_for_like_counts(
     iod: pd.DataFrame,
     la_lsoas: Sequence[str],
@@ -369,10 +397,17 @@ def like_for_like_counts(
     la_set = set(la_lsoas)
     rows = []
     for rel in facts.order(iod["release"].unique()):
-        part = iod[iod["release"] == rel]
-        if not (part["idaci_rank"].notna().any() or part["idaci_decile"].notna().any()):
+        release = iod["release"] == rel
+        facts_of = iod.loc[release, ["idaci_rank", "idaci_decile", "lsoa_vintage",
+                                     "lsoas_in_england"]]
+        if not (facts_of["idaci_rank"].notna().any() or facts_of["idaci_decile"].notna().any()):
             continue
-        mapped, last = _mapped_onto(part, target_vintage, lookups, weights or {})
+        # Map only the LSOAs linked to the LA's (the same result for them; not all England).
+        sources = linked_sources(la_set, int(facts_of["lsoa_vintage"].iloc[0]), target_vintage,
+                                 lookups)
+        part = iod[release] if sources is None else iod[release & iod["lsoa_code"].isin(sources)]
+        mapped, last = _mapped_onto(part if len(part) else iod[release], target_vintage, lookups,
+                                    weights or {})
         if mapped is None:
             continue
         mapped = mapped[mapped["lsoa_code"].isin(la_set)]
@@ -381,12 +416,12 @@ def like_for_like_counts(
             changed = int(last.loc[last["lsoa_code"].isin(la_set), "pieces"].gt(1).sum())
         row: dict[str, Any] = {
             "release": rel,
-            "mapped_from": int(part["lsoa_vintage"].iloc[0]),
+            "mapped_from": int(facts_of["lsoa_vintage"].iloc[0]),
             "lsoa_vintage": target_vintage,
             "lsoas_in_la": len(mapped),
             "lsoas_changed": changed,
         }
-        n_eng = int(part["lsoas_in_england"].iloc[0])
+        n_eng = int(facts_of["lsoas_in_england"].iloc[0])
         for p in bands:
             flags, _ = _band_flags(mapped, n_eng, p) if len(mapped) else (None, None)
             row[f"n_{p}pct"] = int(flags.sum()) if flags is not None else None

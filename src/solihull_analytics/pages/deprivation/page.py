@@ -41,7 +41,11 @@ from solihull_analytics.pages.deprivation.compute import (
     national_ties,
 )
 from solihull_analytics.pages.deprivation.inputs import LATEST, IdaciInputs
-from solihull_analytics.pages.deprivation.maps import load_map_boundaries, map_blocks
+from solihull_analytics.pages.deprivation.maps import (
+    load_map_boundaries,
+    map_blocks,
+    sub_area_definition,
+)
 from solihull_analytics.reference import table1 as report_table1
 from solihull_analytics.report.headlines import (
     HeadlineSpec,
@@ -373,12 +377,13 @@ def maps_section(ctx: IdaciContext) -> list[PageBlock]:
         Per release a paragraph and a map (or a :class:`MissingData` when its boundaries are
         missing), the boundary provenance, and a note listing releases not mapped.
     """
-    boundaries = load_map_boundaries(ctx.processed_dir)
+    boundaries = load_map_boundaries(ctx.processed_dir, la_code=ctx.la.code)
+    sub_areas = sub_area_definition(ctx.la.code, ctx.la.name, ctx.processed_dir)  # once a page
     out: list[PageBlock] = []
     mapped = []
     available = set(ctx.deciles["release"])
     for rel in [r for r in ctx.facts.labels if r in available]:
-        blocks = map_blocks(ctx.la, ctx.inp, rel, boundaries, ctx.processed_dir)
+        blocks = map_blocks(ctx.la, ctx.inp, rel, boundaries, ctx.processed_dir, sub_areas)
         out.extend(blocks)
         if isinstance(blocks[-1], Chart):
             mapped.append(rel)

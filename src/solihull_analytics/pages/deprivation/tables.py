@@ -83,7 +83,9 @@ def release_status(
     rows = []
     rel_table = iod_releases.set_index("release") if iod_releases is not None else None
     for rel in facts.labels:
-        part = iod[iod["release"] == rel] if iod is not None else pd.DataFrame()
+        # (only the columns looked at: selecting whole rows copies every text column)
+        part = (iod.loc[iod["release"] == rel, ["idaci_rank", "idaci_decile"]]
+                if iod is not None else pd.DataFrame())
         in_data = len(part) > 0
         ranks = in_data and bool(part["idaci_rank"].notna().any())
         deciles = in_data and bool(part["idaci_decile"].notna().any())
