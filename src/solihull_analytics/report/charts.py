@@ -25,6 +25,9 @@ SAVE_DPI = 110
 #: zlib level of the charts' PNGs. Solihull's 21 charts as RGB: level 3 takes 0.46 CPU s and
 #: 2.07 MB, the default 6 0.74 s and 2.03 MB (RGBA at 6, matplotlib's default: 2.24 MB).
 PNG_COMPRESS_LEVEL = 3
+#: Blank margin (inches) drawn around a chart's canvas, for what reaches past it: the widest
+#: charts' labels reach up to about an inch past it (issue 16).
+DRAW_MARGIN = 1.5
 #: Pixels at the canvas's edge that must be blank for a chart to be cut from its canvas.
 _EDGE = 2
 
@@ -81,30 +84,41 @@ def png_bytes(fig: Any) -> bytes:
     ``savefig(bbox_inches="tight")`` draws the figure twice: once to measure it, once more on a
     new canvas of the cropped size, measuring every text again (issue 16: about 40% of a chart's
     cost). Here the figure is drawn once, at the dpi its layout pass already used
-    (:data:`SAVE_DPI`), and cut to the pixels it inked, padded by ``savefig.pad_inches``
-    (:func:`_ink_box`): no second pass over its artists' extents is needed. Padding that reaches
-    past the canvas is filled with the background.
+    (:data:`SAVE_DPI`), on its canvas widened by :data:`DRAW_MARGIN` on every side (for what
+    reaches past the canvas: long tick labels, bar labels, legends), and cut to the pixels it
+    inked, padded by ``savefig.pad_inches`` (:func:`_ink_box`): no pass over its artists'
+    extents is needed.
 
-    When ink lies on the canvas's edge (something may reach past it), when a legend or a text is
-    placed off the canvas (:func:`_placed_past_canvas`: drawn there, it leaves no ink on the
-    canvas), or when the background is not opaque, the figure is saved with
-    ``bbox_inches="tight"`` instead, so nothing is ever cut off.
+    When ink lies on the widened canvas's edge (something may reach past it), when a legend or a
+    text is placed past it (:func:`_placed_past_canvas`: drawn there, it leaves no ink), or when
+    the background is not opaque, the figure is saved with ``bbox_inches="tight"`` instead, so
+    nothing is ever cut off.
     """
     import matplotlib as mpl
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.colors import to_rgba
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+    from matplotlib.transforms import Bbox
 
     if fig.dpi != SAVE_DPI:
         fig.set_dpi(SAVE_DPI)
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    canvas.draw()
+    width, height = fig.get_size_inches()
+    widened = Bbox.from_extents(-DRAW_MARGIN, -DRAW_MARGIN, width + DRAW_MARGIN,
+                                height + DRAW_MARGIN)
+    if isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine):
+        # What fig.tight_layout() leaves: it lays nothing out, but savefig would make a measuring
+        # draw for it. Without it, savefig with an explicit box draws once and measures nothing.
+        fig.set_layout_engine(None)
+    fig.savefig(io.BytesIO(), format="rgba", dpi=SAVE_DPI, bbox_inches=widened)
     rgba = np.asarray(canvas.buffer_rgba())
-    pad = round(mpl.rcParams["savefig.pad_inches"] * fig.dpi)
+    pad = round(mpl.rcParams["savefig.pad_inches"] * SAVE_DPI)
     facecolor = to_rgba(fig.get_facecolor())
     background = np.round(np.array(facecolor) * 255).astype(np.uint8)
     box = None
-    if facecolor[3] == 1 and not _placed_past_canvas(fig, canvas.get_renderer()):
+    margin = round(DRAW_MARGIN * SAVE_DPI)
+    if facecolor[3] == 1 and not _placed_past_canvas(fig, canvas.get_renderer(), margin):
         box = _ink_box(rgba, background, pad)
     buf = io.BytesIO()
     if box is not None:
@@ -117,8 +131,9 @@ def png_bytes(fig: Any) -> bytes:
     return buf.getvalue()
 
 
-def _placed_past_canvas(fig: Any, renderer: Any) -> bool:
-    """Whether a drawn figure has a legend, or a text's anchor, off its canvas.
+def _placed_past_canvas(fig: Any, renderer: Any, margin: int) -> bool:
+    """Whether a drawn figure has a legend, or a text's anchor, further than ``margin`` pixels
+    past its canvas.
 
     Such an artist may lie wholly past the canvas's edge, where it leaves no ink to find. Tick
     labels are not looked at: they sit next to their axes, and any that reached past the edge
@@ -130,6 +145,7 @@ def _placed_past_canvas(fig: Any, renderer: Any) -> bool:
     from matplotlib.text import Text
 
     width, height = fig.canvas.get_width_height()
+    low, right, top = -margin, width + margin, height + margin
     artists = [*fig.texts, *fig.legends]
     for ax in fig.axes:
         if ax.get_visible():
@@ -141,11 +157,11 @@ def _placed_past_canvas(fig: Any, renderer: Any) -> bool:
             continue
         if isinstance(artist, Legend):
             box = artist.get_window_extent(renderer)
-            if box.x0 < 0 or box.y0 < 0 or box.x1 > width or box.y1 > height:
+            if box.x0 < low or box.y0 < low or box.x1 > right or box.y1 > top:
                 return True
         elif artist.get_text():
             x, y = artist.get_transform().transform(artist.get_unitless_position())
-            if not (0 <= x <= width and 0 <= y <= height):
+            if not (low <= x <= right and low <= y <= top):
                 return True
     return False
 
