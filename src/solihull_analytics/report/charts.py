@@ -10,7 +10,7 @@ light grid. :func:`png_bytes` saves a chart cropped to what it draws, drawing it
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -223,6 +223,54 @@ def _write_png(buf: io.BytesIO, pixels: Any) -> None:
         buf, format="png", dpi=(SAVE_DPI, SAVE_DPI), pnginfo=info,
         compress_level=PNG_COMPRESS_LEVEL,
     )
+
+
+def tight_layout(fig: Any, wrapped: Sequence[tuple[Any, str]] = ()) -> None:
+    """``fig.tight_layout()``, with left-aligned texts broken into lines to fit the figure.
+
+    Each ``(text, words)`` of ``wrapped`` is set to ``words`` broken where matplotlib's
+    ``wrap=True`` breaks them (as many words on a line as fit between the text's anchor and the
+    figure's right edge), before the layout pass and again after it, when the text has moved:
+    with ``wrap=True`` matplotlib breaks the text again at every measurement and drawing
+    (issue 16).
+    """
+    for text, words in wrapped:
+        _break_lines(fig, text, words)
+    fig.tight_layout()
+    for text, words in wrapped:
+        _break_lines(fig, text, words)
+
+
+def _break_lines(fig: Any, text: Any, words: str) -> None:
+    """Set ``text`` to ``words``, a line break where the next word would pass the figure's
+    right edge (left-aligned, unrotated text; mathtext is left to ``wrap=True``)."""
+    import math
+
+    if "$" in words or text.get_horizontalalignment() != "left" or text.get_rotation():
+        text.set_text(words)
+        text.set_wrap(True)
+        return
+    renderer = fig.canvas.get_renderer()
+    prop = text.get_fontproperties()
+    x0 = text.get_transform().transform(text.get_unitless_position())[0]
+    room = fig.bbox.x1 - x0
+
+    def width(line: str) -> int:
+        return math.ceil(renderer.get_text_width_height_descent(line, prop, ismath=False)[0])
+
+    lines = []
+    for paragraph in words.split("\n"):
+        line, *rest = paragraph.split(" ")
+        for word in rest:
+            longer = f"{line} {word}"
+            if width(longer) > room:
+                lines.append(line)
+                line = word
+            else:
+                line = longer
+        lines.append(line)
+    text.set_wrap(False)
+    text.set_text("\n".join(lines))
 
 
 def af_colours(n: int) -> list[str]:
