@@ -93,6 +93,9 @@ def png_bytes(fig: Any) -> bytes:
     text is placed past it (:func:`_placed_past_canvas`: drawn there, it leaves no ink), or when
     the background is not opaque, the figure is saved with ``bbox_inches="tight"`` instead, so
     nothing is ever cut off.
+
+    A text with ``wrap=True`` would be broken to the widened canvas's width here: break titles
+    with :func:`tight_layout` instead.
     """
     import matplotlib as mpl
     import numpy as np
