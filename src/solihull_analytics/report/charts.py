@@ -237,16 +237,18 @@ def tight_layout(fig: Any, wrapped: Sequence[tuple[Any, str]] = ()) -> None:
     with ``wrap=True`` matplotlib breaks the text again at every measurement and drawing
     (issue 16).
     """
+    widths: dict[tuple[int, str], int] = {}  # the same lines are measured in both passes
     for text, words in wrapped:
-        _break_lines(fig, text, words)
+        _break_lines(fig, text, words, widths)
     fig.tight_layout()
     for text, words in wrapped:
-        _break_lines(fig, text, words)
+        _break_lines(fig, text, words, widths)
 
 
-def _break_lines(fig: Any, text: Any, words: str) -> None:
+def _break_lines(fig: Any, text: Any, words: str, widths: dict[tuple[int, str], int]) -> None:
     """Set ``text`` to ``words``, a line break where the next word would pass the figure's
-    right edge (left-aligned, unrotated text; mathtext is left to ``wrap=True``)."""
+    right edge (left-aligned, unrotated text; mathtext is left to ``wrap=True``). ``widths``
+    keeps the lines measured, by text."""
     import math
 
     if "$" in words or text.get_horizontalalignment() != "left" or text.get_rotation():
@@ -259,10 +261,17 @@ def _break_lines(fig: Any, text: Any, words: str) -> None:
     room = fig.bbox.x1 - x0
 
     def width(line: str) -> int:
-        return math.ceil(renderer.get_text_width_height_descent(line, prop, ismath=False)[0])
+        key = (id(text), line)
+        if key not in widths:
+            measured = renderer.get_text_width_height_descent(line, prop, ismath=False)[0]
+            widths[key] = math.ceil(measured)
+        return widths[key]
 
     lines = []
     for paragraph in words.split("\n"):
+        if width(paragraph) <= room:  # it fits: one measurement rather than one per word
+            lines.append(paragraph)
+            continue
         line, *rest = paragraph.split(" ")
         for word in rest:
             longer = f"{line} {word}"
