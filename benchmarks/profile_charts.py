@@ -17,7 +17,14 @@ for ``--la``:
 - each notebook's cell CPU seconds, and the chart seconds per LA (chart functions plus
   :meth:`Page.figure`).
 
-``--png-dir`` saves every chart's PNG (``<notebook>_<n>.png``), e.g. to compare two versions
+``--passes`` prints, for each chart of ``--la``, how often it is laid out, measured and drawn
+(calls of ``tight_layout``, ``Figure.get_tightbbox``, ``Figure.draw``, ``Text._get_layout``,
+``Text.draw``, ``findfont`` and ``Axis._update_ticks``, counted with cProfile from the end of the
+previous chart) and its text objects: all, those drawn (visible, not empty), those never drawn
+(invisible or empty); the axis of an axes turned off is not looked into.
+
+``--png-dir`` saves every chart's PNG (``<notebook>_<n>.png``, with their alt text in
+``alt.json``), e.g. to compare two versions
 with ``compare_charts.py``. ``--profile`` prints the top cProfile entries of the ``--la`` run,
 ``--profile-figures`` those of its :meth:`Page.figure` calls only.
 Figures are printed, not asserted.
@@ -52,6 +59,7 @@ class ChartTimer:
         self.mark = time.process_time()
         self.pngs: list[bytes] = []
         self._original = page_module.Page.figure
+        self.passes: cProfile.Profile | None = None
 
     def install(self) -> None:
         timer = self
@@ -65,15 +73,80 @@ class ChartTimer:
             if timer.profiler:
                 timer.profiler.disable()
             end = time.process_time()
-            timer.records.append(
-                {"notebook": page.notebook, "alt": alt, "build": build, "figure": end - start}
-            )
-            timer.mark = end
+            record = {"notebook": page.notebook, "alt": alt, "build": build, "figure": end - start}
+            if timer.passes:
+                timer.passes.disable()
+                record["passes"] = pass_counts(timer.passes)
+                record["texts"] = text_census(fig)
+                timer.passes = cProfile.Profile()
+                timer.passes.enable()
+            timer.records.append(record)
+            timer.mark = time.process_time()
 
         page_module.Page.figure = figure
 
     def start_cell(self) -> None:
         self.mark = time.process_time()
+
+    def count_passes(self, on: bool) -> None:
+        """Count each chart's layout and drawing calls (cProfile) from now on, or stop."""
+        if self.passes:
+            self.passes.disable()
+        self.passes = cProfile.Profile() if on else None
+        if self.passes:
+            self.passes.enable()
+
+
+#: The calls ``--passes`` counts: label -> (file name ending, function name).
+PASS_CALLS = {
+    "tight_layout": ("figure.py", "tight_layout"),
+    "tightbbox": ("figure.py", "get_tightbbox"),
+    "fig.draw": ("figure.py", "draw"),
+    "_get_layout": ("text.py", "_get_layout"),
+    "Text.draw": ("text.py", "draw"),
+    "findfont": ("font_manager.py", "findfont"),
+    "_update_ticks": ("axis.py", "_update_ticks"),
+}
+
+
+def pass_counts(profiler: cProfile.Profile) -> dict[str, int]:
+    """How often each of :data:`PASS_CALLS` was called under ``profiler``."""
+    stats = pstats.Stats(profiler).stats  # (file, line, function) -> (cc, ncalls, ...)
+    counts = dict.fromkeys(PASS_CALLS, 0)
+    for (file, _line, func), (_cc, ncalls, *_rest) in stats.items():
+        for label, (ending, name) in PASS_CALLS.items():
+            if func == name and file.endswith(ending) and "matplotlib" in file:
+                counts[label] += ncalls
+    return counts
+
+
+def text_census(fig) -> dict[str, int]:  # noqa: ANN001
+    """A drawn figure's text objects: all; drawn (visible, not empty); invisible; empty.
+
+    The axes of an axes turned off (maps) are not looked into: listing their ticks would create
+    them (their drawing and layout passes skip them, so they are never created there).
+    """
+    from matplotlib.axis import Axis
+    from matplotlib.text import Text
+
+    off = {id(axis) for ax in fig.axes if not ax.axison for axis in (ax.xaxis, ax.yaxis)}
+    out = {"all": 0, "drawn": 0, "invisible": 0, "empty": 0}
+    stack = [fig]
+    while stack:
+        artist = stack.pop()
+        if isinstance(artist, Axis) and id(artist) in off:
+            continue
+        stack.extend(artist.get_children())
+        if not isinstance(artist, Text):
+            continue
+        out["all"] += 1
+        if not artist.get_visible():
+            out["invisible"] += 1
+        elif not artist.get_text():
+            out["empty"] += 1
+        else:
+            out["drawn"] += 1
+    return out
 
 
 #: The functions that draw a chart (return a figure), by page package.
@@ -141,6 +214,23 @@ def run_pack(la: str, notebooks: list[Path], timer: ChartTimer) -> dict[str, flo
     return seconds
 
 
+def print_passes(records: list[dict]) -> None:
+    """Print each chart's call counts and text census (``--passes``), and their totals."""
+    labels = list(PASS_CALLS)
+    kinds = list(records[0]["texts"]) if records else []
+    print("Calls per chart: " + ", ".join(labels) + " | texts: " + ", ".join(kinds))
+    totals = dict.fromkeys(labels + kinds, 0)
+    for i, r in enumerate(records):
+        calls = [r["passes"][k] for k in labels]
+        texts = [r["texts"][k] for k in kinds]
+        for k, v in zip(labels + kinds, calls + texts, strict=True):
+            totals[k] += v
+        print(f"  {i:2d} " + " ".join(f"{v:5d}" for v in calls) + " | "
+              + " ".join(f"{v:4d}" for v in texts) + f"  {r['notebook']}")
+    print("  all " + " ".join(f"{totals[k]:5d}" for k in labels) + " | "
+          + " ".join(f"{totals[k]:4d}" for k in kinds))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--la", default="E08000029")
@@ -150,6 +240,10 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="profile the whole --la run")
     parser.add_argument(
         "--profile-figures", action="store_true", help="profile only the Page.figure calls"
+    )
+    parser.add_argument(
+        "--passes", action="store_true",
+        help="count each chart's layout, measuring and drawing calls, and its text objects",
     )
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="cumulative", help="pstats order, e.g. tottime")
@@ -172,7 +266,9 @@ def main() -> None:
         timer.profiler = profiler
     elif profiler:
         profiler.enable()
+    timer.count_passes(args.passes)
     seconds = run_pack(args.la, books, timer)
+    timer.count_passes(False)
     if profiler and not args.profile_figures:
         profiler.disable()
 
@@ -184,6 +280,8 @@ def main() -> None:
         per_book[r["notebook"]][0] += r["build"]
         per_book[r["notebook"]][1] += r["figure"]
         print(f"  {i:2d} {r['build']:6.2f} {r['figure']:6.2f}  {r['notebook']}: {r['alt'][:70]}")
+    if args.passes:
+        print_passes(timer.records)
     print("Per notebook (CPU s): cells, up to the charts, Page.figure")
     for stem, s in seconds.items():
         b, f = next((v for k, v in per_book.items() if stem.startswith(k[:2])), (0.0, 0.0))
@@ -198,10 +296,13 @@ def main() -> None:
     if args.png_dir:
         args.png_dir.mkdir(parents=True, exist_ok=True)
         counts: dict[str, int] = {}
+        alts: dict[str, str] = {}
         for r, png in zip(timer.records, pngs, strict=True):
             n = counts[r["notebook"]] = counts.get(r["notebook"], 0) + 1
             (args.png_dir / f"{r['notebook']}_{n:02d}.png").write_bytes(png)
-        print(f"PNGs in {args.png_dir}")
+            alts[f"{r['notebook']}_{n:02d}.png"] = r["alt"]
+        (args.png_dir / "alt.json").write_text(json.dumps(alts, indent=1), encoding="utf-8")
+        print(f"PNGs (and their alt text, alt.json) in {args.png_dir}")
     if profiler:
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
 

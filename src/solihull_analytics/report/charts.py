@@ -10,7 +10,7 @@ light grid. :func:`png_bytes` saves a chart cropped to what it draws, drawing it
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,11 @@ SAVE_DPI = 110
 #: zlib level of the charts' PNGs. Solihull's 21 charts as RGB: level 3 takes 0.46 CPU s and
 #: 2.07 MB, the default 6 0.74 s and 2.03 MB (RGBA at 6, matplotlib's default: 2.24 MB).
 PNG_COMPRESS_LEVEL = 3
+#: Blank margin (inches) drawn around a chart's canvas, for what reaches past it: the widest
+#: charts' labels reach up to about an inch past it (issue 16).
+DRAW_MARGIN = 1.5
+#: Pixels at the canvas's edge that must be blank for a chart to be cut from its canvas.
+_EDGE = 2
 
 
 def use_af_style() -> None:
@@ -74,52 +79,136 @@ def deferred_drawing(fig: Any) -> Iterator[Any]:
 
 
 def png_bytes(fig: Any) -> bytes:
-    """Return ``fig`` as a PNG cropped to what it draws (``bbox_inches="tight"``), drawn once.
+    """Return ``fig`` as a PNG cropped to what it draws, drawn once.
 
     ``savefig(bbox_inches="tight")`` draws the figure twice: once to measure it, once more on a
     new canvas of the cropped size, measuring every text again (issue 16: about 40% of a chart's
-    cost). Here the figure is measured with the renderer its layout pass already used (same
-    dpi, :data:`SAVE_DPI`), then drawn once:
+    cost). Here the figure is drawn once, at the dpi its layout pass already used
+    (:data:`SAVE_DPI`), on its canvas widened by :data:`DRAW_MARGIN` on every side (for what
+    reaches past the canvas: long tick labels, bar labels, legends), and cut to the pixels it
+    inked, padded by ``savefig.pad_inches`` (:func:`_ink_box`): no pass over its artists'
+    extents is needed.
 
-    - when its tight bounding box (padded by ``savefig.pad_inches``, rounded out to whole
-      pixels) lies on the canvas, that box is cut from the drawn image (measured again after
-      drawing, which places titles, tick labels and legends);
-    - otherwise (a title or legend reaching past the canvas) it is saved with that box, and if
-      anything then touches the image's border (the box was measured short) it is saved again
-      with ``bbox_inches="tight"``, so nothing is ever cut off.
+    When ink lies on the widened canvas's edge (something may reach past it), when a legend or a
+    text is placed past it (:func:`_placed_past_canvas`: drawn there, it leaves no ink), or when
+    the background is not opaque, the figure is saved with ``bbox_inches="tight"`` instead, so
+    nothing is ever cut off.
+
+    A text with ``wrap=True`` would be broken to the widened canvas's width here: break titles
+    with :func:`tight_layout` instead.
     """
-
+    import matplotlib as mpl
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.colors import to_rgba
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
     from matplotlib.transforms import Bbox
 
     if fig.dpi != SAVE_DPI:
         fig.set_dpi(SAVE_DPI)
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    renderer = canvas.get_renderer()
-    box = _pixel_box(fig, renderer)
-    width, height = canvas.get_width_height()
-    inside = box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height
+    width, height = fig.get_size_inches()
+    widened = Bbox.from_extents(-DRAW_MARGIN, -DRAW_MARGIN, width + DRAW_MARGIN,
+                                height + DRAW_MARGIN)
+    if isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine):
+        # What fig.tight_layout() leaves: it lays nothing out, but savefig would make a measuring
+        # draw for it. Without it, savefig with an explicit box draws once and measures nothing.
+        fig.set_layout_engine(None)
+    fig.savefig(io.BytesIO(), format="rgba", dpi=SAVE_DPI, bbox_inches=widened)
+    rgba = np.asarray(canvas.buffer_rgba())
+    pad = round(mpl.rcParams["savefig.pad_inches"] * SAVE_DPI)
+    facecolor = to_rgba(fig.get_facecolor())
+    background = np.round(np.array(facecolor) * 255).astype(np.uint8)
+    box = None
+    margin = round(DRAW_MARGIN * SAVE_DPI)
+    if facecolor[3] == 1 and not _placed_past_canvas(fig, canvas.get_renderer(), margin):
+        box = _ink_box(rgba, background, pad)
     buf = io.BytesIO()
-    if inside:
-        canvas.draw()
-        # Measured again after drawing: drawing places titles, tick labels and legends.
-        drawn = _pixel_box(fig, canvas.get_renderer())
-        x0, y0, x1, y1 = drawn
-        if x0 >= 0 and y0 >= 0 and x1 <= width and y1 <= height:
-            pixels = np.asarray(canvas.buffer_rgba())[height - y1 : height - y0, x0:x1]
-            _write_png(buf, pixels)
-            return buf.getvalue()
-        box = drawn
-    inches = Bbox.from_extents(*box).transformed(fig.dpi_scale_trans.inverted())
+    if box is not None:
+        _write_png(buf, _crop(rgba, box, background))
+        return buf.getvalue()
     fig.savefig(
-        buf, format="png", dpi=SAVE_DPI, bbox_inches=inches, pad_inches=0,
+        buf, format="png", dpi=SAVE_DPI, bbox_inches="tight",
         pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL},
     )
-    if not _blank_border(buf.getvalue(), fig.get_facecolor()):
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=SAVE_DPI, bbox_inches="tight")
     return buf.getvalue()
+
+
+def _placed_past_canvas(fig: Any, renderer: Any, margin: int) -> bool:
+    """Whether a drawn figure has a legend, or a text's anchor, further than ``margin`` pixels
+    past its canvas.
+
+    Such an artist may lie wholly past the canvas's edge, where it leaves no ink to find. Tick
+    labels are not looked at: they sit next to their axes, and any that reached past the edge
+    would leave ink at the edge (:func:`_ink_box`). Texts are checked at their anchor (after
+    drawing, an annotation's anchor is its text's position), which lies on their box, without
+    measuring them.
+    """
+    from matplotlib.legend import Legend
+    from matplotlib.text import Text
+
+    width, height = fig.canvas.get_width_height()
+    low, right, top = -margin, width + margin, height + margin
+    artists = [*fig.texts, *fig.legends]
+    for ax in fig.axes:
+        if ax.get_visible():
+            artists += [a for a in ax.get_children() if isinstance(a, Text | Legend)]
+            if ax.axison:
+                artists += [ax.xaxis.label, ax.yaxis.label]
+    for artist in artists:
+        if not artist.get_visible():
+            continue
+        if isinstance(artist, Legend):
+            box = artist.get_window_extent(renderer)
+            if box.x0 < low or box.y0 < low or box.x1 > right or box.y1 > top:
+                return True
+        elif artist.get_text():
+            x, y = artist.get_transform().transform(artist.get_unitless_position())
+            if not (low <= x <= right and low <= y <= top):
+                return True
+    return False
+
+
+def _ink_box(rgba: Any, background: Any, pad: int) -> tuple[int, int, int, int] | None:
+    """Rows and columns (top, bottom, left, right; ends excluded) of the pixels that differ from
+    ``background`` (RGBA bytes), padded by ``pad`` pixels (the box may then reach past the
+    canvas); None when nothing is drawn or ink lies on the canvas's outermost :data:`_EDGE`
+    pixels (it may be cut there)."""
+    import numpy as np
+
+    # One 32-bit word per pixel: a single comparison instead of four.
+    words = np.ascontiguousarray(rgba).view(np.uint32)[..., 0]
+    ink = words != np.asarray(background, dtype=np.uint8).view(np.uint32)[0]
+    rows = np.flatnonzero(ink.any(axis=1))
+    cols = np.flatnonzero(ink.any(axis=0))
+    height, width = ink.shape
+    if (
+        not len(rows)
+        or rows[0] < _EDGE
+        or cols[0] < _EDGE
+        or rows[-1] >= height - _EDGE
+        or cols[-1] >= width - _EDGE
+    ):
+        return None
+    return int(rows[0] - pad), int(rows[-1] + 1 + pad), int(cols[0] - pad), int(cols[-1] + 1 + pad)
+
+
+def _crop(rgba: Any, box: tuple[int, int, int, int], background: Any) -> Any:
+    """The ``box`` (top, bottom, left, right) of ``rgba``; what lies past the canvas is
+    ``background``."""
+    import numpy as np
+
+    top, bottom, left, right = box
+    height, width = rgba.shape[:2]
+    if top >= 0 and left >= 0 and bottom <= height and right <= width:
+        return rgba[top:bottom, left:right]
+    out = np.empty((bottom - top, right - left, 4), dtype=np.uint8)
+    out[...] = background
+    t, lf = max(top, 0), max(left, 0)
+    out[t - top : min(bottom, height) - top, lf - left : min(right, width) - left] = rgba[
+        t:bottom, lf:right
+    ]
+    return out
 
 
 def _write_png(buf: io.BytesIO, pixels: Any) -> None:
@@ -139,30 +228,61 @@ def _write_png(buf: io.BytesIO, pixels: Any) -> None:
     )
 
 
-def _pixel_box(fig: Any, renderer: Any) -> tuple[int, int, int, int]:
-    """The figure's tight bounding box in pixels, padded by ``savefig.pad_inches``, rounded out."""
+def tight_layout(fig: Any, wrapped: Sequence[tuple[Any, str]] = ()) -> None:
+    """``fig.tight_layout()``, with left-aligned texts broken into lines to fit the figure.
+
+    Each ``(text, words)`` of ``wrapped`` is set to ``words`` broken where matplotlib's
+    ``wrap=True`` breaks them (as many words on a line as fit between the text's anchor and the
+    figure's right edge), before the layout pass and again after it, when the text has moved:
+    with ``wrap=True`` matplotlib breaks the text again at every measurement and drawing
+    (issue 16).
+    """
+    widths: dict[tuple[int, str], int] = {}  # the same lines are measured in both passes
+    for text, words in wrapped:
+        _break_lines(fig, text, words, widths)
+    fig.tight_layout()
+    for text, words in wrapped:
+        _break_lines(fig, text, words, widths)
+
+
+def _break_lines(fig: Any, text: Any, words: str, widths: dict[tuple[int, str], int]) -> None:
+    """Set ``text`` to ``words``, a line break where the next word would pass the figure's
+    right edge (left-aligned, unrotated text; mathtext is left to ``wrap=True``). ``widths``
+    keeps the lines measured, by text."""
     import math
 
-    import matplotlib as mpl
+    if "$" in words or text.get_horizontalalignment() != "left" or text.get_rotation():
+        text.set_text(words)
+        text.set_wrap(True)
+        return
+    renderer = fig.canvas.get_renderer()
+    prop = text.get_fontproperties()
+    x0 = text.get_transform().transform(text.get_unitless_position())[0]
+    room = fig.bbox.x1 - x0
 
-    pad = mpl.rcParams["savefig.pad_inches"] * fig.dpi
-    box = fig.get_tightbbox(renderer).transformed(fig.dpi_scale_trans).padded(pad)
-    return math.floor(box.x0), math.floor(box.y0), math.ceil(box.x1), math.ceil(box.y1)
+    def width(line: str) -> int:
+        key = (id(text), line)
+        if key not in widths:
+            measured = renderer.get_text_width_height_descent(line, prop, ismath=False)[0]
+            widths[key] = math.ceil(measured)
+        return widths[key]
 
-
-def _blank_border(png: bytes, facecolor: Any) -> bool:
-    """Whether the outermost two pixels of a PNG are all the background (nothing cut off)."""
-    import numpy as np
-    from matplotlib.colors import to_rgba_array
-    from PIL import Image
-
-    rgba = np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
-    background = np.round(to_rgba_array(facecolor)[0] * 255).astype(np.uint8)
-    edges = np.concatenate(
-        [rgba[:2].reshape(-1, 4), rgba[-2:].reshape(-1, 4),
-         rgba[:, :2].reshape(-1, 4), rgba[:, -2:].reshape(-1, 4)]
-    )
-    return bool((edges == background).all())
+    lines = []
+    for paragraph in words.split("\n"):
+        if width(paragraph) <= room:  # it fits: one measurement rather than one per word
+            lines.append(paragraph)
+            continue
+        line, *rest = paragraph.split(" ")
+        for word in rest:
+            longer = f"{line} {word}"
+            if width(longer) > room:
+                lines.append(line)
+                line = word
+            else:
+                line = longer
+        lines.append(line)
+    text.set_wrap(False)
+    text.set_text("\n".join(lines))
 
 
 def af_colours(n: int) -> list[str]:

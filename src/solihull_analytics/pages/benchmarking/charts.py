@@ -14,7 +14,7 @@ from solihull_analytics.constants import ENGLAND_CODE
 from solihull_analytics.methods import rates
 from solihull_analytics.methods.count_model import DeprivationModel
 from solihull_analytics.pages.benchmarking.compute import WORKFORCE_LABELS
-from solihull_analytics.report.charts import AF_COLOURS
+from solihull_analytics.report.charts import AF_COLOURS, tight_layout
 
 #: What each chart plots, offered as its download (columns of the model or funnel tables).
 MODEL_CHART_COLUMNS = (
@@ -180,9 +180,9 @@ def plot_deprivation(
     _scatter_groups(ax, df, "deprivation", "rate", la_code, neighbours)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("Rate per 10,000 children aged 0-17")
-    ax.set_title(title, loc="left", wrap=True)
+    heading = ax.set_title(title, loc="left")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), frameon=False, fontsize=9, ncol=4)
-    fig.tight_layout()
+    tight_layout(fig, [(heading, title)])
     return fig
 
 
@@ -219,9 +219,9 @@ def plot_funnel(
     _scatter_groups(ax, df, x, y, la_code, neighbours)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.set_title(title, loc="left", wrap=True)
+    heading = ax.set_title(title, loc="left")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), frameon=False, fontsize=9, ncol=4)
-    fig.tight_layout()
+    tight_layout(fig, [(heading, title)])
     return fig
 
 
@@ -254,9 +254,9 @@ def plot_change(
     _scatter_groups(ax, change, "deprivation", "change", la_code, neighbours)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.set_title(title, loc="left", wrap=True)
+    heading = ax.set_title(title, loc="left")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), frameon=False, fontsize=9, ncol=4)
-    fig.tight_layout()
+    tight_layout(fig, [(heading, title)])
     return fig
 
 
@@ -268,6 +268,7 @@ def plot_workforce(panel: pd.DataFrame, la_code: str, title: str) -> Any:
     p = panel.reset_index(drop=True)
     names = [str(n) if n else str(c) for n, c in zip(p["la_name"], p["la_code"], strict=True)]
     ypos = np.arange(len(p))[::-1]
+    headings = []
     for ax, (col, label) in zip(axes, WORKFORCE_LABELS.items(), strict=True):
         for i, row in p.iterrows():
             v = row[col]
@@ -284,13 +285,13 @@ def plot_workforce(panel: pd.DataFrame, la_code: str, title: str) -> Any:
         eng = p.loc[p["la_code"] == ENGLAND_CODE, col]
         if len(eng) and pd.notna(eng.iloc[0]):
             ax.axvline(float(eng.iloc[0]), color=AF_COLOURS[0], ls="--", lw=1)
-        ax.set_title(label, fontsize=9.5, loc="left", wrap=True)
+        headings.append((ax.set_title(label, fontsize=9.5, loc="left"), label))
         ax.set_ylim(-0.8, len(p) - 0.2)
         ax.margins(x=0.2)
     axes[0].set_yticks(ypos)
     axes[0].set_yticklabels(names, fontsize=8.5)
     fig.suptitle(title, x=0.01, ha="left", fontsize=13, fontweight="bold")
-    fig.tight_layout()
+    tight_layout(fig, headings)
     return fig
 
 

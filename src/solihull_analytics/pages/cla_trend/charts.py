@@ -40,7 +40,7 @@ def plot_trend(
     """
     import matplotlib.pyplot as plt
 
-    from solihull_analytics.report.charts import LINE_STYLES, MARKERS, af_colours
+    from solihull_analytics.report.charts import LINE_STYLES, MARKERS, af_colours, tight_layout
 
     colours = af_colours(2)
     fig, ax = plt.subplots(figsize=(9, 5.5))
@@ -80,14 +80,14 @@ def plot_trend(
     )
     if break_year is not None:
         _mark_break(ax, break_year, before_label, census_label)
-    ax.set_title(title, loc="left", wrap=True)
+    heading = ax.set_title(title, loc="left")
     ax.set_xlabel("Year (position at 31 March)")
     ax.set_ylabel("Children looked after per 10,000 aged 0-17")
     ax.set_ylim(bottom=0)
     ax.legend(loc="upper left", bbox_to_anchor=(0, -0.14), ncol=2, frameon=False, fontsize=9)
     years = sorted(set(la["year"]))
     ax.set_xticks([y for y in years if y % 2 == 0])
-    fig.tight_layout()
+    tight_layout(fig, [(heading, title)])
     return fig
 
 
@@ -120,7 +120,7 @@ def plot_comparison(comparison: pd.DataFrame, year: int, title: str) -> object:
     """Horizontal dot chart of non-UASC rates with 95% CIs for the LA and its comparators."""
     import matplotlib.pyplot as plt
 
-    from solihull_analytics.report.charts import MARKERS, af_colours
+    from solihull_analytics.report.charts import MARKERS, af_colours, tight_layout
 
     d = comparison.dropna(subset=["rate_non_uasc"]).sort_values("rate_non_uasc")
     colours = af_colours(3)
@@ -154,7 +154,7 @@ def plot_comparison(comparison: pd.DataFrame, year: int, title: str) -> object:
         if r["role"] == "this LA":
             tick.set_fontweight("bold")
     ax.set_xlabel(f"Children looked after excluding UASC per 10,000 aged 0-17, 31 March {year}")
-    ax.set_title(title, loc="left", wrap=True)
+    heading = ax.set_title(title, loc="left")
     ax.set_xlim(left=0)
-    fig.tight_layout()
+    tight_layout(fig, [(heading, title)])
     return fig
