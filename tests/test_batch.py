@@ -41,6 +41,9 @@ probe = getattr(builtins, "_leak_probe", None)
 page.headline("previous_cycle_alive", int(probe is not None and probe() is not None), "flag",
               "2026", [], "The previous render's cyclic garbage is still alive.")
 page.headline("frozen", int(gc.get_freeze_count() > 0), "flag", "2026", [], "Objects frozen.")
+import pyarrow
+page.headline("arrow_system_pool", int(pyarrow.default_memory_pool().backend_name == "system"),
+              "flag", "2026", [], "Arrow allocates with the system allocator.")
 class Cycle:
     pass
 cycle = Cycle()
@@ -94,7 +97,7 @@ def test_kept_kernel_forgets_the_previous_la(tmp_path: Path) -> None:
             assert "injected-parameters" in executed.cells[1].metadata.get("tags", [])
             assert f'la_code = "{code}"' in executed.cells[1].source
             pids.append(kernel.km.provisioner.pid)
-    fresh = {"runs_seen": 0, "open_figures": 1, "previous_cycle_alive": 0}
+    fresh = {"runs_seen": 0, "open_figures": 1, "previous_cycle_alive": 0, "arrow_system_pool": 1}
     # The reset collects a render's cyclic garbage before it freezes what survives (gc.freeze),
     # so the second and third renders run with the first's modules frozen and its garbage gone.
     assert seen == [{**fresh, "frozen": 0}, {**fresh, "frozen": 1}, {**fresh, "frozen": 1}]
