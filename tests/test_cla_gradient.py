@@ -86,6 +86,26 @@ def test_normalise_postcode_and_pattern() -> None:
     assert not postcodes.POSTCODE_PATTERN.match("B37")
 
 
+def test_package_postcode_letters_are_kept_only_in_a_warm_kernel(monkeypatch) -> None:
+    """Each letter of the postcode package is unpacked once per warm kernel (issue 16), and
+    the points found are the same either way, letters in order."""
+    from solihull_analytics.table_reader import KEEP_TABLES_ENV
+
+    monkeypatch.setattr(postcodes, "_LETTERS", {})
+    wanted = ["ZE10AA", "ZE39JZ", "ZZ99ZZ", "B377AB", ""]
+    monkeypatch.delenv(KEEP_TABLES_ENV, raising=False)
+    fresh = postcodes.package_postcode_points(wanted)
+    assert postcodes._LETTERS == {}
+    monkeypatch.setenv(KEEP_TABLES_ENV, "1")
+    first = postcodes.package_postcode_points(wanted)
+    assert sorted(k[0] for k in postcodes._LETTERS) == ["B", "Z"]
+    again = postcodes.package_postcode_points(wanted)
+    pd.testing.assert_frame_equal(first, fresh)
+    pd.testing.assert_frame_equal(again, fresh)
+    assert fresh["postcode"].tolist() == ["B377AB", "ZE10AA", "ZE39JZ"]
+    assert fresh[["easting", "northing"]].notna().all().all()
+
+
 def test_postcode_directory_file(tmp_path: Path) -> None:
     f = tmp_path / "nspl.csv"
     pd.DataFrame(

@@ -117,6 +117,23 @@ def test_select_denominators_prefers_the_latest_vintage():
     assert den.loc[2022, "denominator_vintage"] == "rebased"
 
 
+def test_best_estimates_keep_each_areas_latest_vintage_per_mid_year():
+    best = compute.best_estimates(_candidates())
+    assert best[LA][2015] == (1060.0, "rebased", "pop_x", True)
+    assert best[LA][2021][:2] == (1120.0, "rebased")
+    assert sorted(best[ENG]) == [2010, 2011, 2021]
+    only = compute.best_estimates(_candidates(), "first_release", [LA, ENG])
+    assert only == {LA: {2021: (1100.0, "first_release", "pop_first", True)}}
+
+
+def test_nearest_denominator_ties_go_to_the_later_mid_year():
+    den = compute.select_denominators(_candidates(), [LA], [2014], nearest=True).iloc[0]
+    # mid-2013 wanted: 2011 and 2015 are two years away; the later one is used.
+    assert den["denominator_mid_year"] == 2015
+    assert not den["denominator_exact"]
+    assert "the nearest held, mid-2015" in den["denominator_note"]
+
+
 def test_cla_rates_adds_rates_and_notes_missing_uasc_counts():
     cla = pd.DataFrame({"la_code": [LA, LA], "year": [2012, 2022], "cla_all": [50, 56],
                         "cla_uasc": [np.nan, 6], "cla_non_uasc": [np.nan, 50],

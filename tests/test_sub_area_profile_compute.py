@@ -228,3 +228,27 @@ def test_map_layers_use_latest_boundaries_when_they_cover_the_la():
     assert "Census X child share" in partial.note
     # P1 and P2 are not linked: P1's share is N1 + R1 (60 of 400)
     assert partial.lsoas.set_index("lsoa11_code").loc[P1, "pct_0_15"] == pytest.approx(15.0)
+
+
+def test_ethnicity_from_the_wide_table_matches_the_long_rows():
+    defn = _defn()
+    wide = compute.ethnicity_wide(_eth())
+    assert list(wide.columns[:1]) == ["lsoa21_code"] and "residents" in wide
+    pd.testing.assert_frame_equal(compute.ethnicity_by_area(defn, wide),
+                                  compute.ethnicity(defn, _eth()))
+
+
+def test_decile_table_counts_match_pandas_group_sums():
+    """Whole-number children are counted with numpy; fractional ones with pandas' group sums;
+    both give every decile 1-10, missing children as 0 (issue 16)."""
+    g = pd.DataFrame({"lsoa_code": list("abcde"), "idaci_decile": [1.0, 1.0, 3.0, 10.0, 3.0],
+                      "children": [10.0, np.nan, 5.0, 7.0, 2.0]})
+    whole = compute._decile_table(g)
+    assert whole["decile"].tolist() == list(range(1, 11))
+    assert whole["lsoas"].tolist() == [2, 0, 2, 0, 0, 0, 0, 0, 0, 1]
+    assert whole["children"].tolist() == [10.0, 0, 7.0, 0, 0, 0, 0, 0, 0, 7.0]
+    assert whole["pct_children"].iloc[0] == pytest.approx(100 * 10 / 24)
+    fractional = compute._decile_table(g.assign(children=g["children"] + 0.5))
+    assert fractional["children"].tolist() == [10.5, 0, 8.0, 0, 0, 0, 0, 0, 0, 7.5]
+    assert fractional[["decile", "lsoas"]].equals(whole[["decile", "lsoas"]])
+    assert whole.dtypes.equals(fractional.dtypes)

