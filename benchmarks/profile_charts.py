@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/profile_charts.py [--la E08000029] [--warm-up E10000016]
-        [--notebooks 02 03] [--png-dir DIR] [--profile]
+        [--notebooks 02 03] [--png-dir DIR] [--profile] [--keep-tables]
 
 Runs the code cells of the report notebooks in this process (their parameters cell with
 ``--la``), first for ``--warm-up`` (imports, table reads, caches), then for ``--la``, and reports
@@ -36,6 +36,7 @@ import argparse
 import base64
 import cProfile
 import json
+import os
 import pstats
 import time
 from pathlib import Path
@@ -247,7 +248,16 @@ def main() -> None:
     )
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="cumulative", help="pstats order, e.g. tottime")
+    parser.add_argument(
+        "--keep-tables", action="store_true",
+        help="keep parsed tables and derived results across LAs, as the --all-las batch's "
+        "kernels do (without it every table is parsed again for --la, as in a one-LA pack)",
+    )
     args = parser.parse_args()
+    if args.keep_tables:
+        from solihull_analytics.table_reader import KEEP_TABLES_ENV
+
+        os.environ[KEEP_TABLES_ENV] = "1"
 
     books = sorted(paths.notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
     if args.notebooks:
