@@ -13,13 +13,16 @@ asked for, derives, and keeps nothing.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
 from solihull_analytics.processed import parse_table
-from solihull_analytics.table_reader import KEEP_TABLES_ENV, checked_table_bytes
+from solihull_analytics.table_reader import (
+    checked_table_bytes,
+    in_warm_kernel,
+    keep_in_warm_kernel,
+)
 
 #: Derived results by (table, sha256, columns, filters, derivation, key).
 _DERIVED: dict[tuple[Hashable, ...], Any] = {}
@@ -80,7 +83,7 @@ def derived_table(
         The result; a DataFrame or Series is a shallow copy of the kept one.
     """
     data, sha256 = checked_table_bytes(name, processed_dir)
-    keep = os.environ.get(KEEP_TABLES_ENV) == "1"
+    keep = in_warm_kernel()
     cache_key = (name, sha256, tuple(columns or ()), _frozen(filters),
                  tuple(read_dictionary or ()), f"{derive.__module__}.{derive.__qualname__}", key)
     if keep and cache_key in _DERIVED:
@@ -88,9 +91,6 @@ def derived_table(
     # Parsed for this derivation only: a warm kernel keeps what is derived, not the table too.
     options = {"read_dictionary": read_dictionary} if read_dictionary else {}
     result = derive(parse_table(data, columns=columns, filters=filters, **options))
-    if keep:
-        if len(_DERIVED) >= _DERIVED_MAX:
-            _DERIVED.pop(next(iter(_DERIVED)))
-        _DERIVED[cache_key] = result
+    if keep_in_warm_kernel(_DERIVED, cache_key, result, _DERIVED_MAX):
         return _shallow(result)
     return result

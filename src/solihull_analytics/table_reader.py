@@ -101,17 +101,34 @@ _PARSED_MAX = 40
 KEEP_TABLES_ENV = "SOLIHULL_KEEP_PARSED_TABLES"
 
 
+def in_warm_kernel() -> bool:
+    """Whether this process is a kernel kept across LAs (:data:`KEEP_TABLES_ENV` set)."""
+    import os
+
+    return os.environ.get(KEEP_TABLES_ENV) == "1"
+
+
+def keep_in_warm_kernel(cache: dict[Any, Any], key: Any, value: Any, max_items: int) -> bool:
+    """Keep ``value`` in ``cache`` under ``key`` in a kernel kept across LAs, dropping the
+    oldest entry beyond ``max_items``; elsewhere keep nothing. Return whether it was kept.
+
+    The one rule for what a warm kernel keeps (parsed tables here, derived results in
+    :mod:`solihull_analytics.derived`, postcode letters in :mod:`solihull_analytics.geo.postcodes`):
+    a one-LA render would only hold it in memory longer.
+    """
+    if not in_warm_kernel():
+        return False
+    if len(cache) >= max_items:
+        cache.pop(next(iter(cache)))
+    cache[key] = value
+    return True
+
+
 def _parsed_table(data: bytes, sha256: str) -> Any:
     """Parse checked parquet bytes (a GeoDataFrame for boundary layers), once per content
     when :data:`KEEP_TABLES_ENV` is set (or already kept)."""
-    import os
-
     table = _PARSED.get(sha256)
     if table is None:
         table = processed.parse_table(data)
-        if os.environ.get(KEEP_TABLES_ENV) != "1":
-            return table
-        if len(_PARSED) >= _PARSED_MAX:
-            _PARSED.pop(next(iter(_PARSED)))
-        _PARSED[sha256] = table
+        keep_in_warm_kernel(_PARSED, sha256, table, _PARSED_MAX)
     return table

