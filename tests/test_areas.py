@@ -266,3 +266,28 @@ def test_alt_text_helpers():
     alt = idaci_alt(idaci.dropna(), "IoD2019")
     assert alt.startswith("Line chart of the share of children aged 0-15 in each national IDACI")
     assert "Testshire 40% in decile 1 and 50% in deciles 1-2." in alt
+
+
+def test_la_lookups_read_without_pandas_agree_with_the_la_table(processed, tmp_path):
+    """``la_info`` and ``la_codes`` (pyarrow only, for the report's parent process) give what
+    the LA table says, also when only the CLA table is built (each LA's latest year)."""
+    import json
+    import shutil
+
+    from solihull_analytics.geo.las import la_codes, la_info, list_las
+
+    table = list_las(processed)
+    assert la_codes(processed) == table["la_code"].tolist() and len(table) == 153
+    for row in table.itertuples():
+        info = la_info(row.la_code, processed)
+        assert (info.name, info.region_code, info.region_name, info.la_type) == (
+            row.la_name, row.region_code, row.region_name, row.la_type
+        )
+    only_cla = tmp_path / "processed"
+    only_cla.mkdir()
+    shutil.copy(processed / "cla_la_year.parquet", only_cla)
+    manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
+    (only_cla / "manifest.json").write_text(json.dumps({"cla_la_year": manifest["cla_la_year"]}))
+    assert la_info("E08000029", only_cla).name == "Solihull"
+    assert la_info("E08000029", only_cla).la_type is None
+    assert "E10000016" in la_codes(only_cla)

@@ -300,7 +300,7 @@ def report(
     if jobs is not None and jobs < 1:
         raise _fail(f"--jobs {jobs}: give at least 1 (or leave it out to use every core).")
     from solihull_analytics import paths
-    from solihull_analytics.geo.las import UnknownAreaError
+    from solihull_analytics.geo.las import UnknownAreaError, la_codes
     from solihull_analytics.geo.las import list_las as all_las_table
     from solihull_analytics.report.batch import render_batch
     from solihull_analytics.report.pipeline import ReportError, render_pack
@@ -326,7 +326,7 @@ def report(
             extra["allow_no_children_in_la"] = True
         kwargs["extra_parameters"] = extra or None
         if all_las or (la and len(la) > 1):
-            codes = all_las_table()["la_code"].tolist() if all_las else list(la or [])
+            codes = la_codes() if all_las else list(la or [])
             # Warm kernels kept across LAs (issue 16): same pages as render_many, much faster.
             results = render_batch(codes, jobs=jobs, **kwargs)
         else:

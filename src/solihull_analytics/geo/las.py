@@ -9,12 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from solihull_analytics import paths
 from solihull_analytics import releases as registry
 from solihull_analytics.build import BuildError, read_table
+from solihull_analytics.table_reader import checked_table_bytes
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class UnknownAreaError(ValueError):
@@ -32,18 +35,46 @@ class LocalAuthority:
     la_type: str | None
 
 
+#: The columns an LA's row carries, when its table has them.
+LA_COLUMNS = ("la_code", "la_name", "region_code", "region_name", "la_type")
+
+
 @lru_cache(maxsize=8)
-def _la_table(processed_dir: str) -> pd.DataFrame:
+def _la_rows(processed_dir: str) -> tuple[dict[str, Any], ...]:
+    """One dict per LA (:data:`LA_COLUMNS` its table has), read with pyarrow, not pandas: the
+    report's parent process checks the LA code here and needs nothing else of pandas (issue 16).
+
+    From ``children_services_la`` (the first row of each code), else from the LA rows of
+    ``cla_la_year`` (each code's latest year).
+    """
     pdir = Path(processed_dir)
     try:
-        las = read_table("children_services_la", pdir)
-        cols = {c: c for c in ("la_code", "la_name", "region_code", "region_name", "la_type")}
-        return las[[c for c in cols if c in las.columns]].drop_duplicates("la_code")
+        rows = _table_rows("children_services_la", pdir, LA_COLUMNS)
     except BuildError:
-        cla = read_table("cla_la_year", pdir)
-        cla = cla[cla["geographic_level"] == "local_authority"].sort_values("year")
-        keep = [c for c in ("la_code", "la_name", "region_code", "region_name") if c in cla]
-        return cla[keep].drop_duplicates("la_code", keep="last")
+        cla = _table_rows("cla_la_year", pdir, ("geographic_level", "year", *LA_COLUMNS[:4]))
+        rows = sorted(
+            (r for r in cla if r["geographic_level"] == "local_authority"),
+            key=lambda r: r["year"],
+        )
+        rows = list({r["la_code"]: r for r in rows}.values())  # each code's last row
+    by_code: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        by_code.setdefault(row["la_code"], {k: row[k] for k in LA_COLUMNS if k in row})
+    return tuple(by_code.values())
+
+
+def _table_rows(name: str, pdir: Path, columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The rows of a processed table (checked against the manifest), as dicts of ``columns``
+    (those it has)."""
+    import io
+
+    import pyarrow.parquet as pq
+
+    data, _sha256 = checked_table_bytes(name, pdir)
+    # ParquetFile, not read_table: read_table goes through pyarrow.dataset, which imports pandas.
+    file = pq.ParquetFile(io.BytesIO(data))
+    names = set(file.schema_arrow.names)
+    return file.read(columns=[c for c in columns if c in names]).to_pylist()
 
 
 def list_las(processed_dir: Path | None = None) -> pd.DataFrame:
@@ -59,8 +90,17 @@ def list_las(processed_dir: Path | None = None) -> pd.DataFrame:
     pandas.DataFrame
         One row per LA, sorted by name.
     """
+    import pandas as pd
+
     pdir = processed_dir or paths.processed_dir()
-    return _la_table(str(pdir)).sort_values("la_name").reset_index(drop=True)
+    return pd.DataFrame(list(_la_rows(str(pdir)))).sort_values("la_name").reset_index(drop=True)
+
+
+def la_codes(processed_dir: Path | None = None) -> list[str]:
+    """Every current English children's-services LA code, in order of name (as
+    :func:`list_las`), without pandas."""
+    rows = _la_rows(str(processed_dir or paths.processed_dir()))
+    return [r["la_code"] for r in sorted(rows, key=lambda r: r["la_name"])]
 
 
 def la_info(la_code: str, processed_dir: Path | None = None) -> LocalAuthority:
@@ -72,25 +112,25 @@ def la_info(la_code: str, processed_dir: Path | None = None) -> LocalAuthority:
         If ``la_code`` is not a current English children's-services LA; the message lists how
         to find valid codes.
     """
-    table = list_las(processed_dir)
-    row = table[table["la_code"] == la_code]
-    if row.empty:
+    rows = _la_rows(str(processed_dir or paths.processed_dir()))
+    row = next((r for r in rows if r["la_code"] == la_code), None)
+    if row is None:
         raise UnknownAreaError(
             f"{la_code!r} is not a current English children's-services local authority code. "
             "Run `solihull-analytics report --list-las` to see the valid codes "
             "(e.g. E08000029 Solihull, E10000016 Kent)."
         )
-    r = row.iloc[0]
+
+    def text(column: str) -> str | None:
+        value = row.get(column)
+        return None if value is None or value != value else str(value)  # None or NaN
+
     return LocalAuthority(
         code=la_code,
-        name=str(r["la_name"]),
-        region_code=str(r["region_code"])
-        if "region_code" in r and pd.notna(r["region_code"])
-        else None,
-        region_name=str(r["region_name"])
-        if "region_name" in r and pd.notna(r["region_name"])
-        else None,
-        la_type=str(r["la_type"]) if "la_type" in r and pd.notna(r["la_type"]) else None,
+        name=str(row["la_name"]),
+        region_code=text("region_code"),
+        region_name=text("region_name"),
+        la_type=text("la_type"),
     )
 
 

@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from solihull_analytics import __version__
+
+if TYPE_CHECKING:  # the kernels write the tables; the report's parent only publishes the files
+    import pandas as pd
 
 PROVENANCE_COLUMNS = ("source", "page", "la_code", "run_date", "produced_by")
 _WORD = re.compile(r"[a-z]+")

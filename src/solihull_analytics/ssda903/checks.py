@@ -35,9 +35,9 @@ from solihull_analytics.ssda903.extract import (
     TABLE_TITLES,
     TABLES,
     XML_SUFFIXES,
-    SSDA903Error,
     SSDA903Extract,
 )
+from solihull_analytics.ssda903.folder import SSDA903Error
 from solihull_analytics.ssda903.read import _choose, _Part, _survey
 
 

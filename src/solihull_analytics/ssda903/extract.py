@@ -1,4 +1,4 @@
-"""The SSDA903 return's tables and DfE column names, the error, and the checked extract.
+"""The SSDA903 return's tables and DfE column names, and the checked extract.
 
 :data:`RETURN_TABLES` lists every table of the return with DfE's column names; page 04 reads the
 Header, Episodes and (optional) UASC tables (:data:`TABLES`). :class:`SSDA903Extract` holds the
@@ -126,10 +126,6 @@ _XML_SUBTABLES = {
     "PERMANENCE": "previous_permanence",
     "AD_PLACED": "placed_for_adoption",
 }
-
-
-class SSDA903Error(ValueError):
-    """The extract cannot be used at all; the message says what is wrong and what to do."""
 
 
 @dataclass
