@@ -22,6 +22,11 @@ from solihull_analytics.report.pipeline import render_notebook
 SEQUENCE = ["E08000029", "E09000033", "E08000029", "E10000016"]
 
 LEAKY = """
+import sys
+preloaded = int("solihull_analytics.report.page" in sys.modules)
+stray = sorted(n for n in globals() if not n.startswith("_") and n not in {
+    "In", "Out", "get_ipython", "exit", "quit", "open", "sys", "preloaded",
+    "la_code", "processed_dir", "output_dir", "run_date"})
 from solihull_analytics.report.page import Page
 try:
     runs_seen += 1  # noqa: F821 - defined only if a previous LA's variables leaked
@@ -41,6 +46,8 @@ probe = getattr(builtins, "_leak_probe", None)
 page.headline("previous_cycle_alive", int(probe is not None and probe() is not None), "flag",
               "2026", [], "The previous render's cyclic garbage is still alive.")
 page.headline("frozen", int(gc.get_freeze_count() > 0), "flag", "2026", [], "Objects frozen.")
+page.headline("preloaded", preloaded, "flag", "2026", [], "Page scaffolding imported at start.")
+page.headline("stray_names", len(stray), "names", "2026", [], "Names nobody defined.")
 import pyarrow
 page.headline("arrow_system_pool", int(pyarrow.default_memory_pool().backend_name == "system"),
               "flag", "2026", [], "Arrow allocates with the system allocator.")
@@ -97,7 +104,8 @@ def test_kept_kernel_forgets_the_previous_la(tmp_path: Path) -> None:
             assert "injected-parameters" in executed.cells[1].metadata.get("tags", [])
             assert f'la_code = "{code}"' in executed.cells[1].source
             pids.append(kernel.km.provisioner.pid)
-    fresh = {"runs_seen": 0, "open_figures": 1, "previous_cycle_alive": 0, "arrow_system_pool": 1}
+    fresh = {"runs_seen": 0, "open_figures": 1, "previous_cycle_alive": 0, "arrow_system_pool": 1,
+             "preloaded": 1, "stray_names": 0}
     # The reset collects a render's cyclic garbage before it freezes what survives (gc.freeze),
     # so the second and third renders run with the first's modules frozen and its garbage gone.
     assert seen == [{**fresh, "frozen": 0}, {**fresh, "frozen": 1}, {**fresh, "frozen": 1}]
@@ -166,6 +174,9 @@ def test_one_pack_keeps_a_kernel_per_worker_and_resets_it(tmp_path: Path, kept: 
         (0, 1, 0)
     ] * 3
     assert [v["frozen"] for v in values] == ([0, 1, 1] if kept else [0, 0, 0])
+    # A kept kernel imports the page scaffolding as it starts, binding no name.
+    assert [v["preloaded"] for v in values] == ([1, 1, 1] if kept else [0, 0, 0])
+    assert [v["stray_names"] for v in values] == [0, 0, 0]
     pids = {v["kernel_pid"] for v in values}
     assert len(pids) == (1 if kept else 3)
 

@@ -136,6 +136,10 @@ RESET_CODE = (
     "del _sa_sys, _sa_gc\n"
 )
 KERNEL_START_TIMEOUT = 120
+#: Run by a kept kernel as soon as it starts, while this process imports papermill and reads the
+#: notebook: every page starts by importing the page scaffolding (pandas and matplotlib with it).
+#: An expression, run silently, so it binds no name in the page's namespace.
+PRELOAD_CODE = "__import__('importlib').import_module('solihull_analytics.report.page')"
 #: pyarrow's environment variable for its default memory pool (a user's own setting is kept).
 ARROW_POOL_ENV = "ARROW_DEFAULT_MEMORY_POOL"
 
@@ -161,6 +165,7 @@ class WarmKernel:
         self.km: Any = None
         self.kc: Any = None
         self.renders = 0
+        self._ready = False
         self._stack = ExitStack()
 
     def __enter__(self) -> WarmKernel:
@@ -174,6 +179,8 @@ class WarmKernel:
             self._stack.close()
 
     def _start(self) -> None:
+        """Start the kernel and ask it to import :data:`PRELOAD_CODE`, without waiting for it:
+        :meth:`wait_until_ready` waits, once this process has done its own preparing."""
         from jupyter_core.utils import run_sync
 
         self.km = local_socket_kernel_manager(self._socket_dir)(kernel_name="python3")
@@ -191,7 +198,17 @@ class WarmKernel:
         self.kc = self.km.client()
         self.kc.allow_stdin = False
         self.kc.start_channels()
-        run_sync(self.kc.wait_for_ready)(timeout=KERNEL_START_TIMEOUT)
+        self._ready = False
+        # Queued until the kernel listens; its reply is one wait_for_ready and nbclient skip.
+        self.kc.execute(PRELOAD_CODE, silent=True, store_history=False)
+
+    def wait_until_ready(self) -> None:
+        """Wait until the started kernel answers (it has then run :data:`PRELOAD_CODE`)."""
+        from jupyter_core.utils import run_sync
+
+        if not self._ready:
+            run_sync(self.kc.wait_for_ready)(timeout=KERNEL_START_TIMEOUT)
+            self._ready = True
 
     def _stop(self) -> None:
         from jupyter_core.utils import run_sync
@@ -218,6 +235,7 @@ class WarmKernel:
             self._start()
             return
         if self.renders:
+            self.wait_until_ready()
             reply = run_sync(self.kc.execute_interactive)(
                 RESET_CODE, silent=True, store_history=False, timeout=KERNEL_START_TIMEOUT,
                 output_hook=lambda msg: None,
@@ -227,9 +245,13 @@ class WarmKernel:
                 self._start()
 
     def engine_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for ``papermill.execute_notebook``: run on this kept kernel."""
-        _register_engine()
+        """Keyword arguments for ``papermill.execute_notebook``: run on this kept kernel.
+
+        The kernel is started (or reset) first, so that it starts up while papermill is
+        imported; the engine waits for it just before the first cell.
+        """
         self.prepare()
+        _register_engine()
         self.renders += 1
         return {"engine_name": ENGINE_NAME, "warm_kernel": self}
 
@@ -286,6 +308,7 @@ def _register_engine() -> None:
                 ),
             )
             client.kc = warm_kernel.kc
+            warm_kernel.wait_until_ready()
             return client.execute()
 
     papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
