@@ -166,6 +166,7 @@ class WarmKernel:
         self.kc: Any = None
         self.renders = 0
         self._ready = False
+        self._pending_reset: str | None = None
         self._stack = ExitStack()
 
     def __enter__(self) -> WarmKernel:
@@ -213,6 +214,8 @@ class WarmKernel:
     def _stop(self) -> None:
         from jupyter_core.utils import run_sync
 
+        self._pending_reset = None
+
         if self.kc is not None:
             self.kc.stop_channels()
             self.kc = None
@@ -225,9 +228,16 @@ class WarmKernel:
 
         return self.km is not None and bool(run_sync(self.km.is_alive)())
 
+    def reset_soon(self) -> None:
+        """Send :data:`RESET_CODE` now without waiting: the kernel clears the render just
+        executed while this process converts and publishes it; :meth:`prepare` collects the
+        reply before the next render."""
+        if self.kc is not None and self._pending_reset is None:
+            self._pending_reset = self.kc.execute(RESET_CODE, silent=True, store_history=False)
+
     def prepare(self) -> None:
         """Make the kernel ready for the next render: start it on the first, restart it if it
-        died, else clear the previous render's state."""
+        died, else clear the previous render's state (sent by :meth:`reset_soon`, or now)."""
         from jupyter_core.utils import run_sync
 
         if not self.is_alive():
@@ -236,11 +246,12 @@ class WarmKernel:
             return
         if self.renders:
             self.wait_until_ready()
-            reply = run_sync(self.kc.execute_interactive)(
-                RESET_CODE, silent=True, store_history=False, timeout=KERNEL_START_TIMEOUT,
-                output_hook=lambda msg: None,
+            msg_id = self._pending_reset or self.kc.execute(
+                RESET_CODE, silent=True, store_history=False
             )
-            if reply["content"].get("status") != "ok":
+            self._pending_reset = None
+            reply = run_sync(_shell_reply)(self.kc, msg_id, KERNEL_START_TIMEOUT)
+            if reply is None or reply["content"].get("status") != "ok":
                 self._stop()
                 self._start()
 
@@ -254,6 +265,22 @@ class WarmKernel:
         _register_engine()
         self.renders += 1
         return {"engine_name": ENGINE_NAME, "warm_kernel": self}
+
+
+async def _shell_reply(kc: Any, msg_id: str, timeout: float) -> dict[str, Any] | None:
+    """The kernel's reply to request ``msg_id`` (replies to earlier requests are skipped), or
+    None if none comes within ``timeout`` seconds."""
+    import queue
+
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            msg = await kc.get_shell_msg(timeout=left)
+        except queue.Empty:
+            return None
+        if msg["parent_header"].get("msg_id") == msg_id:
+            return msg
+    return None
 
 
 #: The papermill engine that executes on a kept kernel (registered on first use).
@@ -309,7 +336,9 @@ def _register_engine() -> None:
             )
             client.kc = warm_kernel.kc
             warm_kernel.wait_until_ready()
-            return client.execute()
+            executed = client.execute()
+            warm_kernel.reset_soon()
+            return executed
 
     papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
 
