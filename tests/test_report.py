@@ -321,3 +321,35 @@ def test_pack_parent_process_imports_no_pandas(tmp_path: Path, processed: Path) 
     assert "exit 0" in lines, run.stdout + run.stderr
     assert (tmp_path / "reports" / SOLIHULL / "90_fixture.html").exists()
     assert lines[-1] == "loaded", f"the parent imported {lines[-1].split()[1:]}"
+
+
+def test_conversion_warmed_up_while_a_kernel_starts_gives_the_same_page(tmp_path: Path) -> None:
+    """``warm_up_conversion`` (run while a kept kernel starts) readies this thread's exporter and
+    changes nothing in the pages converted after it."""
+    import threading
+
+    from nbformat.v4 import new_output
+
+    from solihull_analytics.report import convert
+
+    output = new_output("display_data", data={"text/html": "<p>Forty-two children.</p>"})
+    cells = [new_markdown_cell("## A section"), new_code_cell("", outputs=[output])]
+    nb = new_notebook(cells=cells)
+    path = tmp_path / "90_fixture.ipynb"
+    nbformat.write(nb, path)
+    headline = {"title": "Fixture", "la_code": SOLIHULL, "la_name": "Solihull", "sources": []}
+    pages: dict[str, str] = {}
+
+    def convert_in_thread(warm: bool) -> None:
+        if warm:
+            convert.warm_up_conversion()
+            assert convert._EXPORTERS.html is not None
+        pages[str(warm)] = convert.notebook_to_html(path, headline)
+
+    for warm in (False, True):
+        thread = threading.Thread(target=convert_in_thread, args=(warm,))
+        thread.start()
+        thread.join()
+    assert set(pages) == {"False", "True"}
+    assert pages["True"] == pages["False"] and "Forty-two children." in pages["True"]
+    assert "Warm-up" not in pages["True"]

@@ -39,7 +39,7 @@ from typing import Any
 
 from solihull_analytics import __version__, paths
 from solihull_analytics.report import changes
-from solihull_analytics.report.convert import notebook_to_html, write_atomic
+from solihull_analytics.report.convert import notebook_to_html, warm_up_conversion, write_atomic
 from solihull_analytics.report.downloads import publish as publish_downloads
 from solihull_analytics.report.front import write_la_index, write_top_index
 from solihull_analytics.report.kernels import (
@@ -324,6 +324,8 @@ def render_notebook(
             if kernel is not None
             else {"kernel_manager_class": local_socket_kernel_manager(Path(socket_dir))}
         )
+        if kernel is not None:
+            warm_up_conversion()  # while the kernel starts (once per thread)
         error = _execute(notebook, executed, parameters, engine_kwargs)
         if error is not None:
             return failed(*error)
