@@ -74,6 +74,39 @@ def test_lsoa_wide_picks_one_year_and_vintage():
     assert wide.to_dict("records") == [{"lsoa_code": N1, "0-15": 3, "all": 10}]
 
 
+def _pivot(rows: pd.DataFrame) -> pd.DataFrame:
+    wide = rows.pivot_table(index="lsoa_code", columns="age_band", values="population",
+                            aggfunc="sum").reset_index()
+    wide.columns.name = None
+    return wide
+
+
+def test_full_grid_wide_is_pivot_table_for_a_full_grid_in_any_order():
+    rng = np.random.default_rng(3)
+    codes = [N2, X1, N1, W1]
+    rows = pd.DataFrame({"lsoa_code": pd.array(np.repeat(codes, 3), dtype="str"),
+                         "age_band": pd.array(["all", "0-15", "16-17"] * 4, dtype="str"),
+                         "population": rng.integers(0, 500, 12)}).sample(frac=1, random_state=1)
+    wide = compute.full_grid_wide(rows, "lsoa_code", "age_band", "population")
+    pd.testing.assert_frame_equal(wide, _pivot(rows), check_column_type=True)
+    assert wide["lsoa_code"].tolist() == sorted(codes)
+    assert list(wide.columns) == ["lsoa_code", "0-15", "16-17", "all"]
+
+
+def test_full_grid_wide_leaves_gaps_and_repeats_to_pivot_table():
+    rows = pd.DataFrame({"lsoa_code": [N1, N1, N2], "age_band": ["all", "0-15", "all"],
+                         "population": [10, 3, 7]})
+    assert compute.full_grid_wide(rows, "lsoa_code", "age_band", "population") is None
+    wide = compute.lsoa_wide(rows.assign(year=2021, lsoa_vintage=2021), 2021, 2021)
+    pd.testing.assert_frame_equal(wide, _pivot(rows))
+    assert np.isnan(wide.loc[1, "0-15"])  # N2 has no 0-15 row
+    repeated = pd.DataFrame({"lsoa_code": [N1, N1, N2, N2], "age_band": ["all"] * 4,
+                             "population": [10, 3, 7, 1]})
+    assert compute.full_grid_wide(repeated, "lsoa_code", "age_band", "population") is None
+    assert compute.lsoa_wide(repeated.assign(year=1, lsoa_vintage=1), 1, 1)["all"].tolist() == [
+        13, 8]
+
+
 def test_census_population_sums_lsoas_and_takes_0_17_from_la_rows():
     la_age = pd.DataFrame({"la_code": [LA, LA, ENGLAND_CODE, ENGLAND_CODE],
                            "category": ["all", "0-17", "all", "0-17"],
