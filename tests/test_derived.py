@@ -128,6 +128,8 @@ def test_population_read_as_categoricals_is_what_astype_gives(tmp_path: Path) ->
     {"columns": ["code", "note", "n"], "filters": [("code", "in", ["A", "C", "Q"])]},
     {"filters": [("code", "==", "none")]},
     {"filters": [("year", "==", 1)], "read_dictionary": ["note"]},
+    {"columns": ["note"], "filters": [("year", "==", 1), ("code", "!=", "B")]},
+    {"filters": [[("year", "==", 2)], [("code", "==", "C")]]},
     {},
 ])
 def test_filtered_text_decoded_late_reads_what_pandas_reads(options: dict) -> None:

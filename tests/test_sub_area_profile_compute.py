@@ -107,6 +107,30 @@ def test_full_grid_wide_leaves_gaps_and_repeats_to_pivot_table():
         13, 8]
 
 
+def test_lsoa_wides_from_categoricals_are_lsoa_wide_on_text():
+    """Page 03 reads population_lsoa's codes as categoricals (issue 16): each year's frame is
+    the one lsoa_wide gives on text columns, a full grid or not (N2 has no 0-15 in 2020)."""
+    pop = pd.DataFrame({
+        "lsoa_code": [N2, N1, N1, N2, N1, N1, N2, P1, P1],
+        "year": [2021, 2021, 2021, 2021, 2020, 2020, 2020, 2011, 2011],
+        "lsoa_vintage": [2021] * 7 + [2011, 2011],
+        "age_band": ["all", "all", "0-15", "0-15", "all", "0-15", "all", "0-15", "all"],
+        "population": [10, 30, 3, 1, 29, 4, 9, 5, 50]})
+    text = pop.astype({"lsoa_code": "str", "age_band": "str"})
+    categorical = pop.astype({"lsoa_code": pd.CategoricalDtype([P1, N2, N1]),
+                              "age_band": pd.CategoricalDtype(["all", "0-15", "unused"])})
+    keys = [(2021, 2021), (2020, 2021), (2011, 2011), (1999, 2011)]
+    for frame in (text, categorical):
+        wides = compute.lsoa_wides(frame, keys)
+        for year, vintage in keys[:3]:
+            pd.testing.assert_frame_equal(wides[(year, vintage)],
+                                          compute.lsoa_wide(text, year, vintage),
+                                          check_column_type=True)
+    assert wides[(2021, 2021)]["lsoa_code"].tolist() == [N1, N2]
+    assert np.isnan(wides[(2020, 2021)].set_index("lsoa_code").loc[N2, "0-15"])
+    assert wides[(1999, 2011)].empty
+
+
 def test_census_population_sums_lsoas_and_takes_0_17_from_la_rows():
     la_age = pd.DataFrame({"la_code": [LA, LA, ENGLAND_CODE, ENGLAND_CODE],
                            "category": ["all", "0-17", "all", "0-17"],

@@ -90,6 +90,44 @@ def lsoa_wide(pop: pd.DataFrame, year: int, vintage: int) -> pd.DataFrame:
     return wide
 
 
+def lsoa_wides(pop: pd.DataFrame, keys: list[tuple[int, int]]) -> dict[tuple[int, int],
+                                                                         pd.DataFrame]:
+    """:func:`lsoa_wide` for each (year, vintage) of ``keys``, from one frame of rows.
+
+    ``lsoa_code`` and ``age_band`` may be categoricals (read from the file's dictionary, so no
+    string is built per row): the frames are those :func:`lsoa_wide` gives on text columns.
+    Codes are sorted once for all the keys (issue 16: page 03 pivots five years of England's
+    LSOAs cold).
+    """
+    row_codes, row_keys = _sorted_codes(pop["lsoa_code"])
+    col_codes, col_keys = _sorted_codes(pop["age_band"])
+    year, vintage = pop["year"].to_numpy(), pop["lsoa_vintage"].to_numpy()
+    values = pop["population"].to_numpy()
+    out = {}
+    for y, v in keys:
+        mask = (year == y) & (vintage == v)
+        wide = _full_grid(row_codes[mask], col_codes[mask], values[mask], row_keys, col_keys,
+                          "lsoa_code")
+        if wide is None:
+            text = pop[mask].astype({"lsoa_code": "str", "age_band": "str"})
+            wide = lsoa_wide(text, y, v)
+        out[(y, v)] = wide
+    return out
+
+
+def _sorted_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of a text column by the sorted order of its values (-1: missing), and the values."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        labels = column.cat.categories.to_numpy(dtype=object)
+        order = np.argsort(labels, kind="stable")
+        rank = np.empty(len(labels) + 1, dtype=np.int64)
+        rank[order] = np.arange(len(labels))
+        rank[-1] = -1  # a missing value's code -1 stays -1
+        return rank[column.cat.codes.to_numpy()], labels[order]
+    codes, uniques = pd.factorize(column, sort=True)
+    return codes, np.asarray(uniques, dtype=object)
+
+
 def full_grid_wide(
     rows: pd.DataFrame, index: str, columns: str, values: str
 ) -> pd.DataFrame | None:
@@ -98,25 +136,42 @@ def full_grid_wide(
     None (use ``pivot_table``).
 
     The same frame as ``pivot_table(index=index, columns=columns, values=values,
-    aggfunc="sum").reset_index()`` for such rows, without its group-by: each value is placed
-    by its two sorted codes (issue 16: page 03 pivots five years of England's LSOAs cold).
+    aggfunc="sum").reset_index()`` for such rows (``index`` a text column), without its
+    group-by: each value is placed by its two sorted codes.
     """
-    vals = rows[values].to_numpy()
+    row_codes, row_keys = _sorted_codes(rows[index])
+    col_codes, col_keys = _sorted_codes(rows[columns])
+    return _full_grid(row_codes, col_codes, rows[values].to_numpy(), row_keys, col_keys, index)
+
+
+def _present(codes: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
+    """The codes present, sorted, and each value's position among them (``np.unique`` with
+    ``return_inverse``, by counting rather than sorting)."""
+    present = np.flatnonzero(np.bincount(codes, minlength=n_codes))
+    position = np.full(n_codes, -1, dtype=np.int64)
+    position[present] = np.arange(len(present))
+    return present, position[codes]
+
+
+def _full_grid(row_codes: np.ndarray, col_codes: np.ndarray, vals: np.ndarray,
+               row_keys: np.ndarray, col_keys: np.ndarray, index: str) -> pd.DataFrame | None:
+    """The grid of :func:`full_grid_wide` from sorted codes; None unless every (row, column)
+    pair present holds exactly one number."""
     if vals.dtype.kind not in "iuf" or (vals.dtype.kind == "f" and np.isnan(vals).any()):
         return None
-    row_codes, row_keys = pd.factorize(rows[index], sort=True)
-    col_codes, col_keys = pd.factorize(rows[columns], sort=True)
-    n, m = len(row_keys), len(col_keys)
-    if len(rows) == 0 or len(rows) != n * m or (row_codes < 0).any() or (col_codes < 0).any():
+    if len(vals) == 0 or (row_codes < 0).any() or (col_codes < 0).any():
         return None
-    cell = row_codes.astype(np.int64) * m + col_codes
-    if np.bincount(cell, minlength=n * m).max() != 1:
+    rows_present, row_at = _present(row_codes, len(row_keys))
+    cols_present, col_at = _present(col_codes, len(col_keys))
+    n, m = len(rows_present), len(cols_present)
+    cell = row_at.astype(np.int64) * m + col_at
+    if len(vals) != n * m or np.bincount(cell, minlength=n * m).max() != 1:
         return None
     grid = np.empty(n * m, dtype=vals.dtype)
     grid[cell] = vals
     grid = grid.reshape(n, m)
-    out = {index: pd.Series(row_keys, dtype=rows[index].dtype)}
-    out.update({key: grid[:, j] for j, key in enumerate(col_keys)})
+    out = {index: pd.Series(row_keys[rows_present], dtype="str")}
+    out.update({key: grid[:, j] for j, key in enumerate(col_keys[cols_present])})
     return pd.DataFrame(out)
 
 

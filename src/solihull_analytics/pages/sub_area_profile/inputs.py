@@ -20,7 +20,7 @@ from solihull_analytics.build import read_table
 from solihull_analytics.catalogue import load_catalogue
 from solihull_analytics.derived import derived_table
 from solihull_analytics.geo import lsoa as lsoa_geo
-from solihull_analytics.pages.sub_area_profile.compute import ethnicity_wide, lsoa_wide
+from solihull_analytics.pages.sub_area_profile.compute import ethnicity_wide, lsoa_wides
 from solihull_analytics.pages.sub_area_profile.text import Censuses
 
 #: DWP children in low income families, upper-tier LA (0-4, 5-10, 11-15) and LSOA files.
@@ -132,24 +132,20 @@ def _table(name: str, processed_dir: str) -> pd.DataFrame:
 POPULATION_COLUMNS = ["lsoa_code", "lsoa_vintage", "year", "age_band", "population"]
 
 
-def _wides(pop: pd.DataFrame, keys: tuple[tuple[int, int], ...]) -> dict[tuple[int, int],
-                                                                          pd.DataFrame]:
-    return {(year, vintage): lsoa_wide(pop, year, vintage) for year, vintage in keys}
-
-
 def population_wides(
     keys: Iterable[tuple[int, int]], processed_dir: Path | None = None
 ) -> dict[tuple[int, int], pd.DataFrame]:
     """``population_lsoa`` of each (year, LSOA vintage) pair, one column per age band
     (:func:`~.compute.lsoa_wide`), from one read of the table (only those years and the
-    columns used): the page needs five, and each read decodes the whole file (issue 16).
+    columns used, its codes as categoricals): the page needs five, and each read decoded the
+    whole file (issue 16).
 
     A warm kernel derives them once per table content; each call gets shallow copies.
     """
     keys = tuple(sorted(set(keys)))
     wides = derived_table(
-        "population_lsoa", lambda pop: _wides(pop, keys), keys,
-        processed_dir, columns=POPULATION_COLUMNS,
+        "population_lsoa", lambda pop: lsoa_wides(pop, list(keys)), keys,
+        processed_dir, columns=POPULATION_COLUMNS, read_dictionary=["lsoa_code", "age_band"],
         filters=[("year", "in", sorted({y for y, _ in keys})),
                  ("lsoa_vintage", "in", sorted({v for _, v in keys}))],
     )
