@@ -131,6 +131,16 @@ def test_lsoa_wides_from_categoricals_are_lsoa_wide_on_text():
     assert wides[(1999, 2011)].empty
 
 
+def test_full_grid_wide_keeps_nullable_integer_counts_as_pivot_table_does():
+    rows = pd.DataFrame({"lsoa_code": [N2, N1, N2, N1], "age_band": ["a", "a", "b", "b"],
+                         "population": pd.array([1, 2, 3, 4], dtype="Int64")})
+    wide = compute.full_grid_wide(rows, "lsoa_code", "age_band", "population")
+    pd.testing.assert_frame_equal(wide, _pivot(rows), check_column_type=True)
+    assert str(wide["a"].dtype) == "Int64"
+    rows.loc[0, "population"] = pd.NA
+    assert compute.full_grid_wide(rows, "lsoa_code", "age_band", "population") is None
+
+
 def test_census_population_sums_lsoas_and_takes_0_17_from_la_rows():
     la_age = pd.DataFrame({"la_code": [LA, LA, ENGLAND_CODE, ENGLAND_CODE],
                            "category": ["all", "0-17", "all", "0-17"],

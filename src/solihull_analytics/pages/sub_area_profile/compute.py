@@ -141,7 +141,17 @@ def full_grid_wide(
     """
     row_codes, row_keys = _sorted_codes(rows[index])
     col_codes, col_keys = _sorted_codes(rows[columns])
-    return _full_grid(row_codes, col_codes, rows[values].to_numpy(), row_keys, col_keys, index)
+    numbers = rows[values]
+    nullable_int = isinstance(numbers.dtype, pd.api.extensions.ExtensionDtype) \
+        and numbers.dtype.kind in "iu"
+    if nullable_int:  # e.g. Int64 counts: placed as numbers, the columns given their dtype back
+        if numbers.isna().any():
+            return None
+        numbers = numbers.astype(numbers.dtype.numpy_dtype)
+    wide = _full_grid(row_codes, col_codes, numbers.to_numpy(), row_keys, col_keys, index)
+    if wide is not None and nullable_int:
+        wide = wide.astype({c: rows[values].dtype for c in wide.columns if c != index})
+    return wide
 
 
 def _present(codes: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
@@ -282,10 +292,12 @@ def ethnicity(defn: AreaDefinition, eth: pd.DataFrame) -> pd.DataFrame:
 def ethnicity_wide(eth: pd.DataFrame) -> pd.DataFrame:
     """Ethnic-group rows of ``census_lsoa`` as one row per LSOA: ``lsoa21_code``, one count
     column per group, ``residents`` (the same for every LA: a warm kernel derives it once)."""
-    wide = eth.pivot_table(
-        index="lsoa21_code", columns="category", values="count", aggfunc="sum"
-    ).reset_index()
-    wide.columns.name = None
+    wide = full_grid_wide(eth, "lsoa21_code", "category", "count")
+    if wide is None:
+        wide = eth.pivot_table(
+            index="lsoa21_code", columns="category", values="count", aggfunc="sum"
+        ).reset_index()
+        wide.columns.name = None
     totals = eth.groupby("lsoa21_code")["total"].first()
     wide["residents"] = wide["lsoa21_code"].map(totals).astype("int64")
     return wide
