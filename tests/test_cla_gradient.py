@@ -139,6 +139,17 @@ def test_letter_points_drop_rows_without_grid_reference() -> None:
     assert points.easting.tolist() == [406649.0, 415000.0]
     assert points.northing.tolist() == [286530.0, 279000.0]
     assert points.laua.to_pylist() == ["E08000025", "E08000029"]
+    import pyarrow as pa
+
+    only = postcodes.letter_points({
+        "pcd": ["B1  1AA", "B1  1AB", "B37 7AB", "B90 1AA"],
+        "laua": ["E08000025", float("nan"), "E08000029", float("nan")],
+        "oseast1m": [406649.0, 1.0, 417000.0, 415000.0],
+        "osnrth1m": [286530.0, 2.0, float("nan"), 279000.0],
+    }, wanted=pa.array(["B901AA", "B377AB", "B11AB"]))  # B377AB has no northing
+    assert only.postcode.to_pylist() == ["B11AB", "B901AA"]
+    assert only.easting.tolist() == [1.0, 415000.0]
+    assert only.laua.to_pylist() == [None, None]
 
 
 def test_postcode_directory_file(tmp_path: Path) -> None:

