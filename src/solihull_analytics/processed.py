@@ -174,7 +174,7 @@ def _read_frame(
 
     file_schema = pq.read_schema(io.BytesIO(data))
     text = [f.name for f in file_schema
-            if filters is not None and (columns is None or f.name in columns)
+            if filters and (columns is None or f.name in columns)
             and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))]
     kept_categorical = set(read_dictionary or ())
     # Filtered here, on the table read, which is quicker than the dataset reader's filtering;
@@ -183,7 +183,7 @@ def _read_frame(
     table = pq.read_table(io.BytesIO(data), columns=None if columns is None else columns + extra,
                           read_dictionary=sorted(set(text) | kept_categorical) or None,
                           use_pandas_metadata=True)
-    if filters is not None:
+    if filters:
         table = table.filter(pq.filters_to_expression(filters)).drop_columns(extra)
     for name in text:
         if name not in kept_categorical:
