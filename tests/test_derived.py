@@ -121,3 +121,30 @@ def test_population_read_as_categoricals_is_what_astype_gives(tmp_path: Path) ->
     want = rows.astype({c: "category" for c in inputs.POPULATION_CATEGORIES})
     assert_frame_equal(got, want.reset_index(drop=True))
     assert list(got["age_band"].cat.categories) == ["0-15", "0-17"]
+
+
+@pytest.mark.parametrize("options", [
+    {"filters": [("year", "==", 1)]},
+    {"columns": ["code", "note", "n"], "filters": [("code", "in", ["A", "C", "Q"])]},
+    {"filters": [("code", "==", "none")]},
+    {"filters": [("year", "==", 1)], "read_dictionary": ["note"]},
+    {"columns": ["note"], "filters": [("year", "==", 1), ("code", "!=", "B")]},
+    {"filters": [[("year", "==", 2)], [("code", "==", "C")]]},
+    {},
+])
+def test_filtered_text_decoded_late_reads_what_pandas_reads(options: dict) -> None:
+    """parse_table reads filtered text columns dictionary-encoded and decodes them after the
+    filter (issue 16); the frame is the one pandas.read_parquet gives: values, missing text,
+    nullable integers, dtypes, column order and categoricals asked for."""
+    import io
+
+    from solihull_analytics.processed import parse_table
+
+    frame = FRAME.assign(note=["x", None, "z", "x"], n=pd.array([1, None, 3, 4], dtype="Int64"))
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    data = buffer.getvalue()
+    got = parse_table(data, **options)
+    want = pd.read_parquet(io.BytesIO(data), **options)
+    pd.testing.assert_frame_equal(got, want, check_exact=True, check_column_type=True)
+    assert got.dtypes.astype(str).tolist() == want.dtypes.astype(str).tolist()

@@ -74,6 +74,73 @@ def test_lsoa_wide_picks_one_year_and_vintage():
     assert wide.to_dict("records") == [{"lsoa_code": N1, "0-15": 3, "all": 10}]
 
 
+def _pivot(rows: pd.DataFrame) -> pd.DataFrame:
+    wide = rows.pivot_table(index="lsoa_code", columns="age_band", values="population",
+                            aggfunc="sum").reset_index()
+    wide.columns.name = None
+    return wide
+
+
+def test_full_grid_wide_is_pivot_table_for_a_full_grid_in_any_order():
+    rng = np.random.default_rng(3)
+    codes = [N2, X1, N1, W1]
+    rows = pd.DataFrame({"lsoa_code": pd.array(np.repeat(codes, 3), dtype="str"),
+                         "age_band": pd.array(["all", "0-15", "16-17"] * 4, dtype="str"),
+                         "population": rng.integers(0, 500, 12)}).sample(frac=1, random_state=1)
+    wide = compute.full_grid_wide(rows, "lsoa_code", "age_band", "population")
+    pd.testing.assert_frame_equal(wide, _pivot(rows), check_column_type=True)
+    assert wide["lsoa_code"].tolist() == sorted(codes)
+    assert list(wide.columns) == ["lsoa_code", "0-15", "16-17", "all"]
+
+
+def test_full_grid_wide_leaves_gaps_and_repeats_to_pivot_table():
+    rows = pd.DataFrame({"lsoa_code": [N1, N1, N2], "age_band": ["all", "0-15", "all"],
+                         "population": [10, 3, 7]})
+    assert compute.full_grid_wide(rows, "lsoa_code", "age_band", "population") is None
+    wide = compute.lsoa_wide(rows.assign(year=2021, lsoa_vintage=2021), 2021, 2021)
+    pd.testing.assert_frame_equal(wide, _pivot(rows))
+    assert np.isnan(wide.loc[1, "0-15"])  # N2 has no 0-15 row
+    repeated = pd.DataFrame({"lsoa_code": [N1, N1, N2, N2], "age_band": ["all"] * 4,
+                             "population": [10, 3, 7, 1]})
+    assert compute.full_grid_wide(repeated, "lsoa_code", "age_band", "population") is None
+    assert compute.lsoa_wide(repeated.assign(year=1, lsoa_vintage=1), 1, 1)["all"].tolist() == [
+        13, 8]
+
+
+def test_lsoa_wides_from_categoricals_are_lsoa_wide_on_text():
+    """Page 03 reads population_lsoa's codes as categoricals (issue 16): each year's frame is
+    the one lsoa_wide gives on text columns, a full grid or not (N2 has no 0-15 in 2020)."""
+    pop = pd.DataFrame({
+        "lsoa_code": [N2, N1, N1, N2, N1, N1, N2, P1, P1],
+        "year": [2021, 2021, 2021, 2021, 2020, 2020, 2020, 2011, 2011],
+        "lsoa_vintage": [2021] * 7 + [2011, 2011],
+        "age_band": ["all", "all", "0-15", "0-15", "all", "0-15", "all", "0-15", "all"],
+        "population": [10, 30, 3, 1, 29, 4, 9, 5, 50]})
+    text = pop.astype({"lsoa_code": "str", "age_band": "str"})
+    categorical = pop.astype({"lsoa_code": pd.CategoricalDtype([P1, N2, N1]),
+                              "age_band": pd.CategoricalDtype(["all", "0-15", "unused"])})
+    keys = [(2021, 2021), (2020, 2021), (2011, 2011), (1999, 2011)]
+    for frame in (text, categorical):
+        wides = compute.lsoa_wides(frame, keys)
+        for year, vintage in keys[:3]:
+            pd.testing.assert_frame_equal(wides[(year, vintage)],
+                                          compute.lsoa_wide(text, year, vintage),
+                                          check_column_type=True)
+    assert wides[(2021, 2021)]["lsoa_code"].tolist() == [N1, N2]
+    assert np.isnan(wides[(2020, 2021)].set_index("lsoa_code").loc[N2, "0-15"])
+    assert wides[(1999, 2011)].empty
+
+
+def test_full_grid_wide_keeps_nullable_integer_counts_as_pivot_table_does():
+    rows = pd.DataFrame({"lsoa_code": [N2, N1, N2, N1], "age_band": ["a", "a", "b", "b"],
+                         "population": pd.array([1, 2, 3, 4], dtype="Int64")})
+    wide = compute.full_grid_wide(rows, "lsoa_code", "age_band", "population")
+    pd.testing.assert_frame_equal(wide, _pivot(rows), check_column_type=True)
+    assert str(wide["a"].dtype) == "Int64"
+    rows.loc[0, "population"] = pd.NA
+    assert compute.full_grid_wide(rows, "lsoa_code", "age_band", "population") is None
+
+
 def test_census_population_sums_lsoas_and_takes_0_17_from_la_rows():
     la_age = pd.DataFrame({"la_code": [LA, LA, ENGLAND_CODE, ENGLAND_CODE],
                            "category": ["all", "0-17", "all", "0-17"],

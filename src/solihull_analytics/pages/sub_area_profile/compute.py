@@ -74,13 +74,115 @@ def _english(df: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 def lsoa_wide(pop: pd.DataFrame, year: int, vintage: int) -> pd.DataFrame:
-    """``population_lsoa`` rows of one year on one LSOA vintage, one column per age band."""
+    """``population_lsoa`` rows of one year on one LSOA vintage, one column per age band.
+
+    LSOAs and age bands in sorted order, each age band's population summed (as
+    ``pivot_table(aggfunc="sum")``).
+    """
     sel = pop[(pop["year"] == year) & (pop["lsoa_vintage"] == vintage)]
+    wide = full_grid_wide(sel, "lsoa_code", "age_band", "population")
+    if wide is not None:
+        return wide
     wide = sel.pivot_table(
         index="lsoa_code", columns="age_band", values="population", aggfunc="sum"
     ).reset_index()
     wide.columns.name = None
     return wide
+
+
+def lsoa_wides(pop: pd.DataFrame, keys: list[tuple[int, int]]) -> dict[tuple[int, int],
+                                                                         pd.DataFrame]:
+    """:func:`lsoa_wide` for each (year, vintage) of ``keys``, from one frame of rows.
+
+    ``lsoa_code`` and ``age_band`` may be categoricals (read from the file's dictionary, so no
+    string is built per row): the frames are those :func:`lsoa_wide` gives on text columns.
+    Codes are sorted once for all the keys (issue 16: page 03 pivots five years of England's
+    LSOAs cold).
+    """
+    row_codes, row_keys = _sorted_codes(pop["lsoa_code"])
+    col_codes, col_keys = _sorted_codes(pop["age_band"])
+    year, vintage = pop["year"].to_numpy(), pop["lsoa_vintage"].to_numpy()
+    values = pop["population"].to_numpy()
+    out = {}
+    for y, v in keys:
+        mask = (year == y) & (vintage == v)
+        wide = _full_grid(row_codes[mask], col_codes[mask], values[mask], row_keys, col_keys,
+                          "lsoa_code")
+        if wide is None:
+            text = pop[mask].astype({"lsoa_code": "str", "age_band": "str"})
+            wide = lsoa_wide(text, y, v)
+        out[(y, v)] = wide
+    return out
+
+
+def _sorted_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of a text column by the sorted order of its values (-1: missing), and the values."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        labels = column.cat.categories.to_numpy(dtype=object)
+        order = np.argsort(labels, kind="stable")
+        rank = np.empty(len(labels) + 1, dtype=np.int64)
+        rank[order] = np.arange(len(labels))
+        rank[-1] = -1  # a missing value's code -1 stays -1
+        return rank[column.cat.codes.to_numpy()], labels[order]
+    codes, uniques = pd.factorize(column, sort=True)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def full_grid_wide(
+    rows: pd.DataFrame, index: str, columns: str, values: str
+) -> pd.DataFrame | None:
+    """``rows`` pivoted (``index`` sorted, one column per sorted ``columns`` value) when they
+    hold exactly one value for every pair, as a national table by LSOA and age band does; else
+    None (use ``pivot_table``).
+
+    The same frame as ``pivot_table(index=index, columns=columns, values=values,
+    aggfunc="sum").reset_index()`` for such rows (``index`` a text column), without its
+    group-by: each value is placed by its two sorted codes.
+    """
+    row_codes, row_keys = _sorted_codes(rows[index])
+    col_codes, col_keys = _sorted_codes(rows[columns])
+    numbers = rows[values]
+    nullable_int = isinstance(numbers.dtype, pd.api.extensions.ExtensionDtype) \
+        and numbers.dtype.kind in "iu"
+    if nullable_int:  # e.g. Int64 counts: placed as numbers, the columns given their dtype back
+        if numbers.isna().any():
+            return None
+        numbers = numbers.astype(numbers.dtype.numpy_dtype)
+    wide = _full_grid(row_codes, col_codes, numbers.to_numpy(), row_keys, col_keys, index)
+    if wide is not None and nullable_int:
+        wide = wide.astype({c: rows[values].dtype for c in wide.columns if c != index})
+    return wide
+
+
+def _present(codes: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
+    """The codes present, sorted, and each value's position among them (``np.unique`` with
+    ``return_inverse``, by counting rather than sorting)."""
+    present = np.flatnonzero(np.bincount(codes, minlength=n_codes))
+    position = np.full(n_codes, -1, dtype=np.int64)
+    position[present] = np.arange(len(present))
+    return present, position[codes]
+
+
+def _full_grid(row_codes: np.ndarray, col_codes: np.ndarray, vals: np.ndarray,
+               row_keys: np.ndarray, col_keys: np.ndarray, index: str) -> pd.DataFrame | None:
+    """The grid of :func:`full_grid_wide` from sorted codes; None unless every (row, column)
+    pair present holds exactly one number."""
+    if vals.dtype.kind not in "iuf" or (vals.dtype.kind == "f" and np.isnan(vals).any()):
+        return None
+    if len(vals) == 0 or (row_codes < 0).any() or (col_codes < 0).any():
+        return None
+    rows_present, row_at = _present(row_codes, len(row_keys))
+    cols_present, col_at = _present(col_codes, len(col_keys))
+    n, m = len(rows_present), len(cols_present)
+    cell = row_at.astype(np.int64) * m + col_at
+    if len(vals) != n * m or np.bincount(cell, minlength=n * m).max() != 1:
+        return None
+    grid = np.empty(n * m, dtype=vals.dtype)
+    grid[cell] = vals
+    grid = grid.reshape(n, m)
+    out = {index: pd.Series(row_keys[rows_present], dtype="str")}
+    out.update({key: grid[:, j] for j, key in enumerate(col_keys[cols_present])})
+    return pd.DataFrame(out)
 
 
 def census_population(
@@ -190,10 +292,12 @@ def ethnicity(defn: AreaDefinition, eth: pd.DataFrame) -> pd.DataFrame:
 def ethnicity_wide(eth: pd.DataFrame) -> pd.DataFrame:
     """Ethnic-group rows of ``census_lsoa`` as one row per LSOA: ``lsoa21_code``, one count
     column per group, ``residents`` (the same for every LA: a warm kernel derives it once)."""
-    wide = eth.pivot_table(
-        index="lsoa21_code", columns="category", values="count", aggfunc="sum"
-    ).reset_index()
-    wide.columns.name = None
+    wide = full_grid_wide(eth, "lsoa21_code", "category", "count")
+    if wide is None:
+        wide = eth.pivot_table(
+            index="lsoa21_code", columns="category", values="count", aggfunc="sum"
+        ).reset_index()
+        wide.columns.name = None
     totals = eth.groupby("lsoa21_code")["total"].first()
     wide["residents"] = wide["lsoa21_code"].map(totals).astype("int64")
     return wide

@@ -20,7 +20,7 @@ from solihull_analytics.build import read_table
 from solihull_analytics.catalogue import load_catalogue
 from solihull_analytics.derived import derived_table
 from solihull_analytics.geo import lsoa as lsoa_geo
-from solihull_analytics.pages.sub_area_profile.compute import ethnicity_wide, lsoa_wide
+from solihull_analytics.pages.sub_area_profile.compute import ethnicity_wide, lsoa_wides
 from solihull_analytics.pages.sub_area_profile.text import Censuses
 
 #: DWP children in low income families, upper-tier LA (0-4, 5-10, 11-15) and LSOA files.
@@ -132,16 +132,24 @@ def _table(name: str, processed_dir: str) -> pd.DataFrame:
 POPULATION_COLUMNS = ["lsoa_code", "lsoa_vintage", "year", "age_band", "population"]
 
 
-def population_wide(year: int, vintage: int, processed_dir: Path | None = None) -> pd.DataFrame:
-    """``population_lsoa`` of one year on one LSOA vintage, one column per age band.
+def population_wides(
+    keys: Iterable[tuple[int, int]], processed_dir: Path | None = None
+) -> dict[tuple[int, int], pd.DataFrame]:
+    """``population_lsoa`` of each (year, LSOA vintage) pair, one column per age band
+    (:func:`~.compute.lsoa_wide`), from one read of the table (only those years and the
+    columns used, its codes as categoricals): the page needs five, and each read decoded the
+    whole file (issue 16).
 
-    Only those rows and columns are read; a warm kernel derives it once per table content.
+    A warm kernel derives them once per table content; each call gets shallow copies.
     """
-    return derived_table(
-        "population_lsoa", lambda pop: lsoa_wide(pop, year, vintage), (year, vintage),
-        processed_dir, columns=POPULATION_COLUMNS,
-        filters=[("year", "==", year), ("lsoa_vintage", "==", vintage)],
+    keys = tuple(sorted(set(keys)))
+    wides = derived_table(
+        "population_lsoa", lambda pop: lsoa_wides(pop, list(keys)), keys,
+        processed_dir, columns=POPULATION_COLUMNS, read_dictionary=["lsoa_code", "age_band"],
+        filters=[("year", "in", sorted({y for y, _ in keys})),
+                 ("lsoa_vintage", "in", sorted({v for _, v in keys}))],
     )
+    return {key: wide.copy(deep=False) for key, wide in wides.items()}
 
 
 #: The columns of ``iod_lsoa`` the page uses.
@@ -183,17 +191,18 @@ def read_inputs(processed_dir: Path | None = None) -> Inputs:
 
     latest, previous = _census_pair()
     c = _censuses(latest, previous)
-    estimates = {
-        rel.year: population_wide(rel.year, c.previous_vintage, processed_dir)
-        for rel in _estimates(c)
-    }
+    years = [rel.year for rel in _estimates(c)]
+    census_keys = [(c.latest_year, c.latest_vintage), (c.previous_year, c.previous_vintage)]
+    wides = population_wides([(y, c.previous_vintage) for y in years] + census_keys,
+                             processed_dir)
+    estimates = {y: wides[(y, c.previous_vintage)] for y in years}
     census_la = read("census_la")
     li_la, li_lsoa = read("low_income_la_year"), read("low_income_lsoa_year")
     return Inputs(
         censuses=c,
         sources={**census_sources(latest, previous), **geo_sources(c)},
-        census_lsoa=population_wide(c.latest_year, c.latest_vintage, processed_dir),
-        previous_lsoa=population_wide(c.previous_year, c.previous_vintage, processed_dir),
+        census_lsoa=wides[census_keys[0]],
+        previous_lsoa=wides[census_keys[1]],
         estimates=estimates,
         census_la=census_la[census_la["census_year"] == c.latest_year],
         topics_lsoa=read("census_lsoa"),
