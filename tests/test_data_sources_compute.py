@@ -70,3 +70,13 @@ def test_coverage_counts_only_the_las_rows() -> None:
 def test_coverage_table_keeps_its_columns_when_empty() -> None:
     empty = compute.coverage_table([])
     assert list(empty.columns) == compute.COVERAGE_COLUMNS and empty.empty
+
+
+def test_table_inputs_are_in_name_order_whatever_was_imported_first() -> None:
+    """A kept kernel may have imported some source modules before page 00 runs; the tables a
+    file is used by must not come out in another order than in a fresh kernel."""
+    from solihull_analytics.build_registry import load_registry
+    from solihull_analytics.pages.data_sources.inputs import table_inputs
+
+    names = list(table_inputs())
+    assert names == sorted(load_registry()) and len(names) > 10

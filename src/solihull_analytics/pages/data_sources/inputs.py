@@ -57,8 +57,12 @@ def catalogue_entries(raw_dir: Path | None = None) -> pd.DataFrame:
 
 
 def table_inputs() -> dict[str, list[str]]:
-    """Processed table name -> the catalogue ids it declares (required, then optional)."""
-    return {name: [*spec.inputs, *spec.optional_inputs] for name, spec in load_registry().items()}
+    """Processed table name -> the catalogue ids it declares (required, then optional), in name
+    order: the registry's own order follows which source modules were imported first, so a
+    kernel kept across pages listed a file's tables in another order than a fresh one."""
+    registry = load_registry()
+    return {name: [*registry[name].inputs, *registry[name].optional_inputs]
+            for name in sorted(registry)}
 
 
 def la_tables(
