@@ -23,7 +23,7 @@ SEQUENCE = ["E08000029", "E09000033", "E08000029", "E10000016"]
 
 LEAKY = """
 import sys
-preloaded = int("solihull_analytics.report.page" in sys.modules)
+preloaded = int({"solihull_analytics.report.page", "matplotlib.pyplot"} <= set(sys.modules))
 stray = sorted(n for n in globals() if not n.startswith("_") and n not in {
     "In", "Out", "get_ipython", "exit", "quit", "open", "sys", "preloaded",
     "la_code", "processed_dir", "output_dir", "run_date"})
