@@ -265,6 +265,16 @@ def _publish(staging: Path, name: str, out_dir: Path, page: str,
     publish_downloads(staging / name, out_dir / name)
 
 
+def _engine_kwargs(kernel: Any, socket_dir: Path) -> dict[str, Any]:
+    """papermill's engine options: the kept ``kernel`` (started now, the conversion warmed up
+    while it starts), or a fresh kernel listening in ``socket_dir``."""
+    if kernel is None:
+        return {"kernel_manager_class": local_socket_kernel_manager(socket_dir)}
+    engine_kwargs = kernel.engine_kwargs()
+    warm_up_conversion()  # while the kernel starts (once per thread)
+    return engine_kwargs
+
+
 def render_notebook(
     notebook: Path,
     la_code: str,
@@ -319,13 +329,7 @@ def render_notebook(
         staging = Path(staging_name)
         executed = staging / f"{name}.ipynb"
         parameters["output_dir"] = str(staging)
-        engine_kwargs = (
-            kernel.engine_kwargs()
-            if kernel is not None
-            else {"kernel_manager_class": local_socket_kernel_manager(Path(socket_dir))}
-        )
-        if kernel is not None:
-            warm_up_conversion()  # while the kernel starts (once per thread)
+        engine_kwargs = _engine_kwargs(kernel, Path(socket_dir))
         error = _execute(notebook, executed, parameters, engine_kwargs)
         if error is not None:
             return failed(*error)
