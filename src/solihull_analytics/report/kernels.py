@@ -219,7 +219,6 @@ class WarmKernel:
         from jupyter_core.utils import run_sync
 
         self._pending_reset = None
-
         if self.kc is not None:
             self.kc.stop_channels()
             self.kc = None
